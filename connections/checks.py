@@ -1,0 +1,53 @@
+"""System checks for the Adobe configuration (run by `manage.py check` and at start-up)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+from . import azure_names
+
+
+def _url_problem(name: str, value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{name} is not a URL: {value!r}."
+    if settings.FLOW_SERVICE_MODE == "adobe" and parts.scheme != "https":
+        return f"{name} must use https when talking to Adobe: {value!r}."
+    return None
+
+
+@register(Tags.security, deploy=False)
+def check_adobe_configuration(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    errors: list[Error] = []
+    given = settings.ADOBE_CONFIGURED
+    if given and len(given) != 3:
+        missing = sorted({"ADOBE_CLIENT_ID", "ADOBE_CLIENT_SECRET", "ADOBE_ORG_ID"} - set(given))
+        errors.append(
+            Error(
+                f"Only some Adobe credentials are set; missing: {', '.join(missing)}.",
+                hint="Set all three to talk to Adobe, or none to use the local emulator.",
+                id="connections.E001",
+            )
+        )
+    org = settings.ADOBE_ORG_ID if "ADOBE_ORG_ID" in given else ""
+    if org and not org.endswith("@AdobeOrg"):
+        errors.append(
+            Error(
+                f"ADOBE_ORG_ID {org!r} does not end with @AdobeOrg.",
+                hint="Copy the Organization ID from Adobe Developer Console (it looks like ABC123...@AdobeOrg).",
+                id="connections.E002",
+            )
+        )
+    for name in ("IMS_URL", "FLOW_SERVICE_URL"):
+        problem = _url_problem(name, getattr(settings, name))
+        if problem:
+            errors.append(Error(problem, id="connections.E003"))
+    try:
+        azure_names.sandbox_name(settings.ADOBE_SANDBOX_NAME)
+    except ValueError as exc:
+        errors.append(Error(f"ADOBE_SANDBOX_NAME: {exc}", id="connections.E004"))
+    return errors

@@ -1,0 +1,120 @@
+"""Request bodies built from typed inputs (never hand-templated), and their redaction."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .types import (
+    ALL_SECRET_PARAMS,
+    EVENT_HUBS_CONNECTION_SPEC_ID,
+    EVENT_HUBS_CONNECTION_SPEC_VERSION,
+    MASK,
+    SECRET_PARAMS_BY_SPEC,
+    STREAMING_FLOW_SPEC_ID,
+    EventHubAuth,
+    SourceParams,
+)
+
+CONNECTION_SPEC = {"id": EVENT_HUBS_CONNECTION_SPEC_ID, "version": EVENT_HUBS_CONNECTION_SPEC_VERSION}
+
+
+def base_connection_body(*, name: str, description: str, auth: EventHubAuth) -> dict[str, Any]:
+    """POST /connections body for an Event Hubs base connection."""
+    return {
+        "name": name,
+        "description": description,
+        "auth": {"specName": auth.SPEC_NAME, "params": auth.params()},
+        "connectionSpec": dict(CONNECTION_SPEC),
+    }
+
+
+def source_connection_body(
+    *, name: str, description: str, base_connection_id: str, params: SourceParams
+) -> dict[str, Any]:
+    """POST /sourceConnections body for an Event Hubs source connection."""
+    return {
+        "name": name,
+        "description": description,
+        "baseConnectionId": base_connection_id,
+        "connectionSpec": dict(CONNECTION_SPEC),
+        "data": {"format": params.data_format},
+        "params": params.params(),
+    }
+
+
+def credentials_patch_body(auth: EventHubAuth) -> list[dict[str, Any]]:
+    """PATCH /connections/{id} body replacing every auth param (a JSON Patch array)."""
+    return [{"op": "replace", "path": "/auth/params", "value": auth.params()}]
+
+
+def streaming_flow_body(
+    *, name: str, source_connection_id: str, target_connection_id: str, mapping_id: str | None
+) -> dict[str, Any]:
+    """POST /flows body for the streaming dataflow that follows a source connection."""
+    body: dict[str, Any] = {
+        "name": name,
+        "description": "Streaming dataflow for Azure Event Hubs",
+        "flowSpec": {"id": STREAMING_FLOW_SPEC_ID, "version": "1.0"},
+        "sourceConnectionIds": [source_connection_id],
+        "targetConnectionIds": [target_connection_id],
+    }
+    if mapping_id is not None:
+        body["transformations"] = [{"name": "Mapping", "params": {"mappingId": mapping_id, "mappingVersion": 0}}]
+    return body
+
+
+def _mask_params(params: Any, secret_names: frozenset[str]) -> Any:
+    if not isinstance(params, dict):
+        return params
+    return {k: (MASK if k in secret_names and v not in (None, "") else v) for k, v in params.items()}
+
+
+def _secrets_for(auth: Any) -> frozenset[str]:
+    spec_name = auth.get("specName") if isinstance(auth, dict) else None
+    # An unknown spec name still gets every secret name we know of masked.
+    return SECRET_PARAMS_BY_SPEC.get(str(spec_name), ALL_SECRET_PARAMS)
+
+
+def redact(body: Any) -> Any:
+    """Return a copy of a Flow Service body with the auth spec's secret params masked.
+
+    Covers the shapes that carry credentials: a connection (`auth.params`), a list of them
+    (`items`), and a JSON Patch that replaces `/auth/params` or one of its fields.
+    """
+    body = copy.deepcopy(body)
+    if isinstance(body, dict):
+        if isinstance(body.get("auth"), dict):
+            auth = body["auth"]
+            auth["params"] = _mask_params(auth.get("params"), _secrets_for(auth))
+        if isinstance(body.get("items"), list):
+            body["items"] = [redact(item) for item in body["items"]]
+        if "op" in body and "path" in body:
+            return redact([body])[0]
+        return body
+    if isinstance(body, list):
+        return [_redact_patch_op(op) for op in body]
+    return body
+
+
+def _redact_patch_op(op: Any) -> Any:
+    if not isinstance(op, dict) or "path" not in op:
+        return redact(op) if isinstance(op, dict) else op
+    path = str(op.get("path", ""))
+    if path.rstrip("/") == "/auth/params":
+        return {**op, "value": _mask_params(op.get("value"), ALL_SECRET_PARAMS)}
+    if path.startswith("/auth/params/") and path.rsplit("/", 1)[-1] in ALL_SECRET_PARAMS:
+        return {**op, "value": MASK}
+    return op
+
+
+def redact_ims_form(form: dict[str, str]) -> dict[str, str]:
+    """The IMS token request form with the client secret masked."""
+    return {k: (MASK if k == "client_secret" else v) for k, v in form.items()}
+
+
+def redact_ims_response(body: Any) -> Any:
+    """The IMS token response with the access token masked."""
+    if isinstance(body, dict) and "access_token" in body:
+        return {**body, "access_token": MASK}
+    return body

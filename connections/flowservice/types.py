@@ -1,0 +1,174 @@
+"""Typed inputs and results of the Flow Service client; payloads are generated from these."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+EVENT_HUBS_CONNECTION_SPEC_ID = "bf9f5905-92b7-48bf-bf20-455bc6b60a4e"
+EVENT_HUBS_CONNECTION_SPEC_VERSION = "1.0"
+STREAMING_FLOW_SPEC_ID = "d69717ba-71b4-4313-b654-49f9cf126d7a"
+DATA_LAKE_CONNECTION_SPEC_ID = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"
+
+# The auth spec names Adobe's Event Hubs connection spec defines (Standard and SAS share one).
+SAS_SPEC_NAME = "Azure EventHub authentication credentials"
+AAD_SPEC_NAME = "Event Hub Azure Active Directory Auth"
+SCOPED_AAD_SPEC_NAME = "Event Hub Scoped Azure Active Directory Auth"
+
+DEFAULT_SCOPES = "openid,AdobeID,read_organizations,additional_info.projectedProductContext,session"
+MASK = "••••••••"
+
+
+class EventHubAuth(Protocol):
+    """What every Event Hubs auth type offers the client."""
+
+    SPEC_NAME: ClassVar[str]
+    SECRET_PARAMS: ClassVar[frozenset[str]]
+
+    def params(self) -> dict[str, str]: ...
+
+
+@dataclass(frozen=True)
+class StandardAuth:
+    """Standard authentication: a namespace-level SAS policy and its key."""
+
+    SPEC_NAME: ClassVar[str] = SAS_SPEC_NAME
+    SECRET_PARAMS: ClassVar[frozenset[str]] = frozenset({"sasKey"})
+
+    namespace: str
+    sas_key_name: str
+    sas_key: str = field(repr=False)
+
+    def params(self) -> dict[str, str]:
+        return {"sasKeyName": self.sas_key_name, "sasKey": self.sas_key, "namespace": self.namespace}
+
+
+@dataclass(frozen=True)
+class SasAuth:
+    """SAS authentication: like Standard, scoped to one event hub."""
+
+    SPEC_NAME: ClassVar[str] = SAS_SPEC_NAME
+    SECRET_PARAMS: ClassVar[frozenset[str]] = frozenset({"sasKey"})
+
+    namespace: str
+    sas_key_name: str
+    sas_key: str = field(repr=False)
+    event_hub_name: str
+
+    def params(self) -> dict[str, str]:
+        return {
+            "sasKeyName": self.sas_key_name,
+            "sasKey": self.sas_key,
+            "namespace": self.namespace,
+            "eventHubName": self.event_hub_name,
+        }
+
+
+@dataclass(frozen=True)
+class AadAuth:
+    """Microsoft Entra ID (Azure Active Directory) app credentials for a namespace."""
+
+    SPEC_NAME: ClassVar[str] = AAD_SPEC_NAME
+    SECRET_PARAMS: ClassVar[frozenset[str]] = frozenset({"clientSecretValue"})
+
+    tenant_id: str
+    client_id: str
+    client_secret_value: str = field(repr=False)
+    namespace: str
+
+    def params(self) -> dict[str, str]:
+        return {
+            "tenantId": self.tenant_id,
+            "clientId": self.client_id,
+            "clientSecretValue": self.client_secret_value,
+            "namespace": self.namespace,
+        }
+
+
+@dataclass(frozen=True)
+class ScopedAadAuth:
+    """Entra ID app credentials scoped to one event hub."""
+
+    SPEC_NAME: ClassVar[str] = SCOPED_AAD_SPEC_NAME
+    SECRET_PARAMS: ClassVar[frozenset[str]] = frozenset({"clientSecretValue"})
+
+    tenant_id: str
+    client_id: str
+    client_secret_value: str = field(repr=False)
+    namespace: str
+    event_hub_name: str
+
+    def params(self) -> dict[str, str]:
+        return {
+            "tenantId": self.tenant_id,
+            "clientId": self.client_id,
+            "clientSecretValue": self.client_secret_value,
+            "namespace": self.namespace,
+            "eventHubName": self.event_hub_name,
+        }
+
+
+# Secret params per auth spec name, as the connection spec marks them (format: password).
+SECRET_PARAMS_BY_SPEC: dict[str, frozenset[str]] = {
+    SAS_SPEC_NAME: StandardAuth.SECRET_PARAMS,
+    AAD_SPEC_NAME: AadAuth.SECRET_PARAMS,
+    SCOPED_AAD_SPEC_NAME: ScopedAadAuth.SECRET_PARAMS,
+}
+ALL_SECRET_PARAMS: frozenset[str] = frozenset().union(*SECRET_PARAMS_BY_SPEC.values())
+
+
+class DataType(enum.StrEnum):
+    RAW = "raw"
+    XDM = "xdm"
+
+
+class Reset(enum.StrEnum):
+    EARLIEST = "earliest"
+    LATEST = "latest"
+
+
+@dataclass(frozen=True)
+class SourceParams:
+    """The Event Hubs source connection parameters (data.format is always json)."""
+
+    event_hub_name: str
+    data_type: DataType = DataType.RAW
+    reset: Reset = Reset.EARLIEST
+    consumer_group: str = "$Default"
+    data_format: ClassVar[str] = "json"
+
+    def params(self) -> dict[str, str]:
+        return {
+            "eventHubName": self.event_hub_name,
+            "dataType": str(self.data_type),
+            "reset": str(self.reset),
+            "consumerGroup": self.consumer_group,
+        }
+
+
+@dataclass(frozen=True)
+class Created:
+    """The answer to a create or an update: the object's id and its new etag."""
+
+    id: str
+    etag: str
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One HTTP exchange, as reported to the observer; bodies are already redacted."""
+
+    operation: str
+    method: str
+    path: str
+    status: int | None
+    duration_ms: int
+    outcome: str  # ok | http_error | timeout | connection_error
+    request_body: Any = None
+    response_body: Any = None
+    error_code: str | None = None
+    request_id: str | None = None
+    error_message: str | None = None
+    connection_id: str | None = None
+    attempt: int = 1

@@ -1,0 +1,129 @@
+"""A simulated Azure: Event Hubs namespaces, SAS policies, event hubs and Entra ID apps.
+
+Adobe tests a base connection and explores it by talking to Azure; the emulator answers those
+calls from this model, loaded from a JSON file (demo_azure.json unless `--azure FILE`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .spec import AAD_SPEC_NAME, SAS_SPEC_NAME, SCOPED_AAD_SPEC_NAME
+
+DEMO_FILE = Path(__file__).with_name("demo_azure.json")
+LISTING_ROLES = {"Azure Event Hubs Data Owner", "Owner", "Contributor"}
+READING_ROLES = LISTING_ROLES | {"Azure Event Hubs Data Receiver"}
+
+SecretCheck = Callable[[str, str], bool]  # (stored value, Azure's plain secret) -> equal?
+
+
+class AzureError(Exception):
+    """What Azure would answer when it refuses; Flow Service passes the message on."""
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a set of credentials may do in one namespace."""
+
+    namespace: str
+    hubs: tuple[str, ...]  # the hubs these credentials can read
+    can_list: bool  # Manage rights (SAS) or a data-owner role (Entra ID)
+
+
+def _host(namespace: str) -> str:
+    return f"{namespace}.servicebus.windows.net"
+
+
+class SimulatedAzure:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.namespaces: dict[str, Any] = data.get("namespaces", {})
+        self.applications: list[dict[str, Any]] = data.get("applications", [])
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> SimulatedAzure:
+        return cls(json.loads(Path(path or DEMO_FILE).read_text()))
+
+    def test(self, spec_name: str, params: dict[str, Any], same_secret: SecretCheck) -> bool:
+        """True when the credentials reach the namespace (or hub) and may read from it."""
+        try:
+            access = self.access(spec_name, params, same_secret)
+        except AzureError:
+            return False
+        return bool(access.hubs)
+
+    def explore(self, spec_name: str, params: dict[str, Any], same_secret: SecretCheck) -> list[str]:
+        """The namespace's event hubs, when the credentials may list them."""
+        access = self.access(spec_name, params, same_secret)
+        if not access.can_list:
+            raise AzureError(
+                "Unauthorized: listing the event hubs of "
+                f"'{_host(access.namespace)}' requires Manage rights (SAS) or the Azure Event Hubs "
+                "Data Owner role (Entra ID)."
+            )
+        return sorted(self.namespaces[access.namespace]["eventHubs"])
+
+    def access(self, spec_name: str, params: dict[str, Any], same_secret: SecretCheck) -> Access:
+        namespace = str(params.get("namespace", ""))
+        if namespace not in self.namespaces:
+            raise AzureError(f"No such host is known. ({_host(namespace)}:443)")
+        if spec_name == SAS_SPEC_NAME:
+            return self._sas_access(namespace, params, same_secret)
+        if spec_name in (AAD_SPEC_NAME, SCOPED_AAD_SPEC_NAME):
+            return self._aad_access(namespace, params, same_secret, scoped=spec_name == SCOPED_AAD_SPEC_NAME)
+        raise AzureError(f"Unsupported authentication '{spec_name}'.")
+
+    def _hub(self, namespace: str, hub: str) -> dict[str, Any]:
+        hubs = self.namespaces[namespace]["eventHubs"]
+        if hub not in hubs:
+            raise AzureError(f"The messaging entity 'sb://{_host(namespace)}/{hub}' could not be found.")
+        return dict(hubs[hub])
+
+    def _sas_access(self, namespace: str, params: dict[str, Any], same_secret: SecretCheck) -> Access:
+        ns = self.namespaces[namespace]
+        hub_name = params.get("eventHubName") or None
+        name, key = str(params.get("sasKeyName", "")), str(params.get("sasKey", ""))
+        hub = self._hub(namespace, hub_name) if hub_name else None
+        policy = ns["policies"].get(name)
+        if policy is None and hub is not None:
+            policy = hub.get("policies", {}).get(name)
+            scope_hubs: tuple[str, ...] = (hub_name,) if hub_name else ()
+            can_list = False  # a hub-level policy never sees the namespace
+        else:
+            scope_hubs = (hub_name,) if hub_name else tuple(sorted(ns["eventHubs"]))
+            can_list = policy is not None and "Manage" in policy["rights"]
+        if policy is None or not same_secret(key, policy["key"]):
+            raise AzureError("Unauthorized: InvalidSignature: The token has an invalid signature.")
+        if not ({"Listen", "Manage"} & set(policy["rights"])):
+            raise AzureError("Unauthorized: the policy has no Listen claim.")
+        return Access(namespace, scope_hubs, can_list and not hub_name)
+
+    def _aad_access(self, namespace: str, params: dict[str, Any], same_secret: SecretCheck, *, scoped: bool) -> Access:
+        tenant, client = str(params.get("tenantId", "")), str(params.get("clientId", ""))
+        tenant_apps = [a for a in self.applications if tenant in (a["tenantId"], a.get("tenantDomain"))]
+        if not tenant_apps:
+            raise AzureError(f"AADSTS90002: Tenant '{tenant}' not found.")
+        app = next((a for a in tenant_apps if a["clientId"] == client), None)
+        if app is None:
+            raise AzureError(f"AADSTS700016: Application with identifier '{client}' was not found in the directory.")
+        if not same_secret(str(params.get("clientSecretValue", "")), app["clientSecret"]):
+            raise AzureError("AADSTS7000215: Invalid client secret provided.")
+        hub_name = params.get("eventHubName") or None
+        if hub_name:
+            self._hub(namespace, hub_name)
+        roles = [r for r in app["roles"] if r["namespace"] == namespace and r["role"] in READING_ROLES]
+        on_namespace = [r for r in roles if not r.get("eventHub")]
+        all_hubs = tuple(sorted(self.namespaces[namespace]["eventHubs"]))
+        readable = all_hubs if on_namespace else tuple(sorted({r["eventHub"] for r in roles}))
+        if scoped:
+            readable = tuple(h for h in readable if h == hub_name)
+        if not readable:
+            raise AzureError(
+                f"Unauthorized: the application '{client}' has no role that allows reading "
+                f"'{_host(namespace)}{'/' + hub_name if hub_name else ''}'."
+            )
+        can_list = not scoped and any(r["role"] in LISTING_ROLES for r in on_namespace)
+        return Access(namespace, readable, can_list)

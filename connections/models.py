@@ -1,0 +1,327 @@
+"""An onboarding (the wizard's memory) and its append-only history of calls and state changes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .encryption import EncryptedTextField
+
+
+class AppendOnlyError(Exception):
+    """History rows are written once and never changed or deleted."""
+
+
+class Onboarding(models.Model):
+    """One Event Hubs account connected to AEP: the credentials, the choices, the remote ids."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        CREATING_BASE = "creating_base", _("Creating base connection")
+        BASE_FAILED = "base_failed", _("Base connection failed")
+        BASE_CREATED = "base_created", _("Base connection created")
+        CREATING_SOURCE = "creating_source", _("Creating source connection")
+        SOURCE_FAILED = "source_failed", _("Source connection failed")
+        SOURCE_CREATED = "source_created", _("Done")
+
+    class AuthType(models.TextChoices):
+        STANDARD = "standard", _("Standard")
+        SAS = "sas", _("SAS")
+        AAD = "aad", _("Azure Active Directory")
+        SCOPED_AAD = "scoped_aad", _("Scoped Azure Active Directory")
+
+    class DataType(models.TextChoices):
+        RAW = "raw", _("Raw JSON")
+        XDM = "xdm", _("XDM")
+
+    class Reset(models.TextChoices):
+        EARLIEST = "earliest", _("Earliest")
+        LATEST = "latest", _("Latest")
+
+    # The only moves a service may make; every other change of status is refused.
+    ALLOWED_TRANSITIONS: dict[str | None, frozenset[str]] = {
+        None: frozenset({Status.DRAFT}),
+        Status.DRAFT: frozenset({Status.CREATING_BASE}),
+        Status.CREATING_BASE: frozenset({Status.BASE_CREATED, Status.BASE_FAILED}),
+        Status.BASE_FAILED: frozenset({Status.CREATING_BASE}),
+        Status.BASE_CREATED: frozenset({Status.CREATING_SOURCE}),
+        Status.CREATING_SOURCE: frozenset({Status.SOURCE_CREATED, Status.SOURCE_FAILED}),
+        Status.SOURCE_FAILED: frozenset({Status.CREATING_SOURCE}),
+        Status.SOURCE_CREATED: frozenset(),
+    }
+    IN_FLIGHT = frozenset({Status.CREATING_BASE, Status.CREATING_SOURCE})
+    # Statuses in which the onboarding holds (or may hold) its consumer group.
+    HOLDS_CONSUMER_GROUP = frozenset({Status.CREATING_SOURCE, Status.SOURCE_CREATED})
+    SCOPED_AUTH = frozenset({AuthType.SAS, AuthType.SCOPED_AAD})
+    AAD_AUTH = frozenset({AuthType.AAD, AuthType.SCOPED_AAD})
+
+    public_id = models.UUIDField(_("reference"), default=uuid.uuid4, unique=True, editable=False)
+    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="onboardings", verbose_name=_("owner")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    auth_type = models.CharField(_("authentication"), max_length=20, choices=AuthType.choices)
+    sandbox_name = models.CharField(_("AEP sandbox"), max_length=100)
+
+    namespace = EncryptedTextField(_("namespace"), blank=True)
+    namespace_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    sas_key_name = EncryptedTextField(_("SAS key name"), blank=True)
+    sas_key = EncryptedTextField(_("SAS key"), blank=True)
+    auth_event_hub_name = EncryptedTextField(_("event hub (credentials scope)"), blank=True)
+    tenant_id = EncryptedTextField(_("tenant ID"), blank=True)
+    client_id = EncryptedTextField(_("client ID"), blank=True)
+    client_secret_value = EncryptedTextField(_("client secret value"), blank=True)
+    secret_changed_at = models.DateTimeField(_("secret last changed"), null=True, blank=True)
+
+    event_hub_name = models.CharField(_("event hub"), max_length=256, blank=True)
+    data_type = models.CharField(_("data type"), max_length=10, choices=DataType.choices, default=DataType.RAW)
+    reset = models.CharField(_("start position"), max_length=10, choices=Reset.choices, default=Reset.EARLIEST)
+    consumer_group = models.CharField(_("consumer group"), max_length=50, default="$Default")
+
+    base_connection_id = models.CharField(_("base connection ID"), max_length=64, blank=True)
+    base_connection_etag = models.CharField(_("base connection etag"), max_length=100, blank=True)
+    source_connection_id = models.CharField(_("source connection ID"), max_length=64, blank=True)
+    source_connection_etag = models.CharField(_("source connection etag"), max_length=100, blank=True)
+
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    last_error = models.JSONField(_("last error"), null=True, blank=True)
+    outcome_unknown = models.BooleanField(
+        _("outcome unknown"),
+        default=False,
+        help_text=_("The last create got no clear answer: the object may exist in Adobe."),
+    )
+    step_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    connection_test = models.JSONField(_("last connection test"), null=True, blank=True)
+    connection_tested_at = models.DateTimeField(_("tested at"), null=True, blank=True)
+    event_hubs = models.JSONField(_("event hubs found"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("onboarding")
+        verbose_name_plural = _("onboardings")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="onboarding_owner_recent"),
+            models.Index(fields=["-created_at", "-id"], name="onboarding_recent"),
+            models.Index(fields=["status", "-created_at"], name="onboarding_status_recent"),
+            models.Index(fields=["auth_type", "-created_at"], name="onboarding_auth_recent"),
+            models.Index(fields=["sandbox_name", "-created_at"], name="onboarding_sandbox_recent"),
+            models.Index(fields=["updated_at"], name="onboarding_updated"),
+            models.Index(fields=["base_connection_id"], name="onboarding_base_id"),
+            models.Index(fields=["source_connection_id"], name="onboarding_source_id"),
+            models.Index(
+                fields=["namespace_fingerprint", "event_hub_name", "consumer_group"], name="onboarding_flow_slot"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def reference(self) -> str:
+        """A short id that makes the remote names unique to this onboarding."""
+        return self.public_id.hex[:8]
+
+    @property
+    def base_connection_name(self) -> str:
+        # Commas would split Flow Service's `property=name==...` filter, so they are left out.
+        return f"{self.name.replace(',', ' ')} (eh-{self.reference})"
+
+    @property
+    def source_connection_name(self) -> str:
+        return f"{self.name.replace(',', ' ')} source (eh-{self.reference})"
+
+    @property
+    def is_scoped(self) -> bool:
+        return self.auth_type in self.SCOPED_AUTH
+
+    @property
+    def uses_aad(self) -> bool:
+        return self.auth_type in self.AAD_AUTH
+
+    @property
+    def is_in_flight(self) -> bool:
+        return self.status in self.IN_FLIGHT
+
+    @property
+    def secret_field(self) -> str:
+        return "client_secret_value" if self.uses_aad else "sas_key"
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.ALLOWED_TRANSITIONS[self.status]
+
+
+class HistoryQuerySet(models.QuerySet):
+    """History may be read and added to, never changed in bulk."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("History rows cannot be updated.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("History rows cannot be deleted.")
+
+
+class AppendOnlyModel(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{type(self).__name__} rows cannot be deleted.")
+
+
+class FlowServiceCallManager(models.Manager.from_queryset(HistoryQuerySet)):  # type: ignore[misc]
+    def record(
+        self, *, onboarding: Onboarding | None, actor: Any, call: Any, sandbox_name: str = ""
+    ) -> FlowServiceCall:
+        """The single writer of call history; `call` is a flowservice.CallRecord (bodies redacted)."""
+        return self.create(
+            onboarding=onboarding,
+            actor=actor if getattr(actor, "pk", None) else None,
+            sandbox_name=sandbox_name,
+            operation=call.operation,
+            method=call.method,
+            path=call.path[:500],
+            status_code=call.status,
+            outcome=call.outcome,
+            error_code=(call.error_code or "")[:50],
+            request_id=(call.request_id or "")[:100],
+            connection_id=(call.connection_id or "")[:64],
+            duration_ms=call.duration_ms,
+            attempt=call.attempt,
+            request_body=call.request_body,
+            response_body=call.response_body,
+            error_message=call.error_message or "",
+        )
+
+
+class FlowServiceCall(AppendOnlyModel):
+    """One HTTP call to Flow Service or IMS made for an onboarding, with secrets masked."""
+
+    class Operation(models.TextChoices):
+        IMS_TOKEN = "ims_token", _("IMS token")
+        CREATE_BASE = "create_base_connection", _("Create base connection")
+        CREATE_SOURCE = "create_source_connection", _("Create source connection")
+        GET_BASE = "get_base_connection", _("Get base connection")
+        GET_SOURCE = "get_source_connection", _("Get source connection")
+        LIST_BASE = "list_connections", _("Find base connection")
+        LIST_SOURCE = "list_source_connections", _("Find source connection")
+        GET_SPEC = "get_connection_spec", _("Get connection spec")
+        TEST = "test_connection", _("Test connection")
+        EXPLORE = "explore", _("List event hubs")
+        UPDATE_CREDENTIALS = "update_credentials", _("Update credentials")
+
+    class Outcome(models.TextChoices):
+        OK = "ok", _("OK")
+        HTTP_ERROR = "http_error", _("Error answer")
+        TIMEOUT = "timeout", _("Timeout")
+        CONNECTION_ERROR = "connection_error", _("Connection failed")
+
+    onboarding = models.ForeignKey(
+        Onboarding, on_delete=models.PROTECT, null=True, blank=True, related_name="calls", verbose_name=_("onboarding")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
+    sandbox_name = models.CharField(_("AEP sandbox"), max_length=100, blank=True)
+    operation = models.CharField(_("operation"), max_length=40, choices=Operation.choices)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=500)
+    status_code = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    error_code = models.CharField(_("Adobe error code"), max_length=50, blank=True)
+    request_id = models.CharField(_("request ID"), max_length=100, blank=True)
+    connection_id = models.CharField(_("connection ID"), max_length=64, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"))
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
+    request_body = models.JSONField(_("request body (redacted)"), null=True, blank=True)
+    response_body = models.JSONField(_("response body (redacted)"), null=True, blank=True)
+    error_message = models.TextField(_("error"), blank=True)
+
+    objects = FlowServiceCallManager()
+
+    class Meta:
+        verbose_name = _("Flow Service call")
+        verbose_name_plural = _("Flow Service calls")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="call_recent"),
+            models.Index(fields=["onboarding", "created_at"], name="call_onboarding_time"),
+            models.Index(fields=["operation", "-created_at"], name="call_operation_recent"),
+            models.Index(fields=["status_code", "-created_at"], name="call_status_recent"),
+            models.Index(fields=["error_code", "-created_at"], name="call_error_recent"),
+            models.Index(fields=["request_id"], name="call_request_id"),
+            models.Index(fields=["connection_id"], name="call_connection_id"),
+        ]
+
+    def __str__(self) -> str:
+        status = self.status_code or self.get_outcome_display()
+        return f"{self.method} {self.path} → {status}"
+
+
+class StateChangeManager(models.Manager.from_queryset(HistoryQuerySet)):  # type: ignore[misc]
+    def record(
+        self, *, onboarding: Onboarding, actor: Any, from_status: str | None, to_status: str, reason: str
+    ) -> StateChange:
+        """The single writer of state-change history."""
+        return self.create(
+            onboarding=onboarding,
+            actor=actor if getattr(actor, "pk", None) else None,
+            from_status=from_status or "",
+            to_status=to_status,
+            reason=reason,
+        )
+
+
+class StateChange(AppendOnlyModel):
+    """A move of an onboarding from one status to another: who, when and why."""
+
+    onboarding = models.ForeignKey(
+        Onboarding, on_delete=models.PROTECT, related_name="state_changes", verbose_name=_("onboarding")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
+    from_status = models.CharField(_("from"), max_length=20, choices=Onboarding.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Onboarding.Status.choices)
+    reason = models.TextField(_("why"))
+
+    objects = StateChangeManager()
+
+    class Meta:
+        verbose_name = _("state change")
+        verbose_name_plural = _("state changes")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["onboarding", "created_at"], name="state_onboarding_time"),
+            models.Index(fields=["-created_at", "-id"], name="state_recent"),
+            models.Index(fields=["to_status", "-created_at"], name="state_to_recent"),
+        ]
+
+    def __str__(self) -> str:
+        source = self.get_from_status_display() or _("new")
+        return f"{self.onboarding} : {source} → {self.get_to_status_display()}"

@@ -1,0 +1,222 @@
+"""Settings, read from the environment and an optional .env file (see .env.example)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from connections.flowservice.types import DEFAULT_SCOPES
+from connections.keys import KeyConfigurationError, parse_keys
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if env.bool("READ_DOT_ENV", default=True) and (BASE_DIR / ".env").exists():
+    # Variables already in the environment win over the file.
+    environ.Env.read_env(BASE_DIR / ".env")
+
+HOW_TO_SET = "Set it in the environment or in .env (see .env.example); `make run` writes a .env with fresh dev keys."
+INSECURE_SECRET_KEYS = {"", "change-me", "dev-insecure-change-me"}
+
+
+def required(name: str) -> str:
+    """A setting the app cannot start without."""
+    value = env.str(name, default="").strip()
+    if not value:
+        raise ImproperlyConfigured(f"{name} is not set. {HOW_TO_SET}")
+    return value
+
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = required("SECRET_KEY")
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+
+try:
+    FIELD_ENCRYPTION_KEYS = parse_keys(env.str("FIELD_ENCRYPTION_KEYS", default=""))
+except KeyConfigurationError as exc:
+    raise ImproperlyConfigured(f"{exc} {HOW_TO_SET}") from None
+
+if not DEBUG:
+    # Production refuses what is only acceptable on a developer's machine.
+    if SECRET_KEY in INSECURE_SECRET_KEYS or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 40:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is a default or too short for DEBUG=false. Use 50 random characters, e.g. "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+        )
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS is empty and DEBUG=false. List the host names the app is served under, "
+            "comma-separated, e.g. ALLOWED_HOSTS=onboarding.example.com."
+        )
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "connections.apps.ConnectionsConfig",
+    "onboarding.apps.OnboardingConfig",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "onboarding.urls"
+WSGI_APPLICATION = "onboarding.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "onboarding.context_processors.flow_service_mode",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE takes the write lock when a transaction starts, so two requests that both
+    # check-then-claim a wizard step are serialized (SQLite has no SELECT ... FOR UPDATE).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://onboarding")}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "onboarding:list"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# Adobe Flow Service. With no Adobe credentials the app talks to the local emulator.
+ADOBE_CLIENT_ID = env.str("ADOBE_CLIENT_ID", default="").strip()
+ADOBE_CLIENT_SECRET = env.str("ADOBE_CLIENT_SECRET", default="").strip()
+ADOBE_ORG_ID = env.str("ADOBE_ORG_ID", default="").strip()
+ADOBE_SANDBOX_NAME = env.str("ADOBE_SANDBOX_NAME", default="prod").strip()
+ADOBE_SCOPES = env.str("ADOBE_SCOPES", default=DEFAULT_SCOPES).strip()
+# Which Adobe credentials were given, before the emulator defaults below fill the gaps.
+ADOBE_CONFIGURED = sorted(
+    name
+    for name, value in (
+        ("ADOBE_CLIENT_ID", ADOBE_CLIENT_ID),
+        ("ADOBE_CLIENT_SECRET", ADOBE_CLIENT_SECRET),
+        ("ADOBE_ORG_ID", ADOBE_ORG_ID),
+    )
+    if value
+)
+FLOW_SERVICE_MODE = "adobe" if ADOBE_CONFIGURED else "emulator"
+EMULATOR_URL = env.str("EMULATOR_URL", default="http://127.0.0.1:8765").rstrip("/")
+if FLOW_SERVICE_MODE == "adobe":
+    IMS_URL = env.str("IMS_URL", default="https://ims-na1.adobelogin.com")
+    FLOW_SERVICE_URL = env.str("FLOW_SERVICE_URL", default="https://platform.adobe.io/data/foundation/flowservice")
+else:
+    IMS_URL = env.str("IMS_URL", default=EMULATOR_URL)
+    FLOW_SERVICE_URL = env.str("FLOW_SERVICE_URL", default=f"{EMULATOR_URL}/data/foundation/flowservice")
+    # The emulator accepts any client; these identify this app in its records.
+    ADOBE_CLIENT_ID = "eh-onboarding-local"
+    ADOBE_CLIENT_SECRET = "emulator-secret"  # noqa: S105 - not a secret: the emulator accepts any
+    ADOBE_ORG_ID = "E0E0E0E0E0E0E0E0E0E0E0E0@AdobeOrg"
+FLOW_SERVICE_CONNECT_TIMEOUT = env.float("FLOW_SERVICE_CONNECT_TIMEOUT", default=5.0)
+FLOW_SERVICE_READ_TIMEOUT = env.float("FLOW_SERVICE_READ_TIMEOUT", default=30.0)
+FLOW_SERVICE_MAX_ATTEMPTS = env.int("FLOW_SERVICE_MAX_ATTEMPTS", default=4)
+FLOW_SERVICE_RETRY_BUDGET = env.float("FLOW_SERVICE_RETRY_BUDGET", default=20.0)
+
+# Security headers and cookies. Production values are in the README ("Going live").
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=SESSION_COOKIE_SECURE)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if env.bool("BEHIND_PROXY", default=False):
+    # Only behind a proxy that sets this header itself and strips it from clients.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SESSION_COOKIE_SAMESITE = "Lax"
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+
+# Login throttling: failures per user name and per address within the window.
+LOGIN_THROTTLE_LIMIT = env.int("LOGIN_THROTTLE_LIMIT", default=5)
+LOGIN_THROTTLE_WINDOW = env.int("LOGIN_THROTTLE_WINDOW", default=900)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"mask_secrets": {"()": "connections.log_filters.MaskSecretsFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+            "filters": ["mask_secrets"],
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,38 @@
+"""Write a local .env with freshly generated dev keys, unless one exists. Standard library only."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import sys
+from pathlib import Path
+
+ENV_FILE = Path(__file__).resolve().parent.parent / ".env"
+
+
+def main() -> int:
+    if ENV_FILE.exists():
+        print(f"{ENV_FILE.name} exists; keeping it.")
+        return 0
+    fernet_key = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    ENV_FILE.write_text(
+        "# Written by `make run` for local development. Never commit it.\n"
+        "DEBUG=true\n"
+        f"SECRET_KEY={secrets.token_urlsafe(50)}\n"
+        f"FIELD_ENCRYPTION_KEYS={fernet_key}\n"
+        "ALLOWED_HOSTS=127.0.0.1,localhost\n"
+        "# Leave the Adobe credentials empty to use the local Flow Service emulator.\n"
+        "ADOBE_CLIENT_ID=\n"
+        "ADOBE_CLIENT_SECRET=\n"
+        "ADOBE_ORG_ID=\n"
+        "ADOBE_SANDBOX_NAME=prod\n"
+        f"LOCAL_LOGIN_PASSWORD={secrets.token_urlsafe(12)}\n"
+    )
+    ENV_FILE.chmod(0o600)
+    print(f"Wrote {ENV_FILE.name} with new SECRET_KEY, FIELD_ENCRYPTION_KEYS and a local login password.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

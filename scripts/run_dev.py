@@ -1,0 +1,127 @@
+"""`make run`: migrate, make sure a login exists, start the emulator and the web server together.
+
+Ctrl-C stops both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def wait_for(port: int, process: subprocess.Popen[bytes], seconds: float = 20) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        if not port_free(port):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--emulator-port", type=int, default=8765)
+    args = parser.parse_args()
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onboarding.settings")
+    os.environ.setdefault("EMULATOR_URL", f"http://127.0.0.1:{args.emulator_port}")
+
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", interactive=False, verbosity=0)
+    print("Database ready.")
+    call_command("ensure_local_user")
+
+    for port, what in ((args.port, "web server"), (args.emulator_port, "emulator")):
+        if settings.FLOW_SERVICE_MODE == "adobe" and what == "emulator":
+            continue
+        if not port_free(port):
+            print(
+                f"Port {port} (the {what}) is already in use. Stop what uses it, or pick another port: "
+                f"make run WEB_PORT=8001 PORT=8766"
+            )
+            return 1
+
+    processes: list[subprocess.Popen[bytes]] = []
+    python = sys.executable
+    if settings.FLOW_SERVICE_MODE == "emulator":
+        emulator = subprocess.Popen(
+            [
+                python,
+                "-m",
+                "connections.flowservice_emulator",
+                "--port",
+                str(args.emulator_port),
+                "--state",
+                ".emulator/state.sqlite3",
+                "--quiet",
+            ]
+        )
+        processes.append(emulator)
+        if not wait_for(args.emulator_port, emulator):
+            print("The emulator did not start.")
+            emulator.terminate()
+            return 1
+    else:
+        print(f"Adobe credentials found: talking to {settings.FLOW_SERVICE_URL} (the emulator is not started).")
+    web = subprocess.Popen([python, "manage.py", "runserver", f"127.0.0.1:{args.port}", "--noreload"])
+    processes.append(web)
+    if not wait_for(args.port, web):
+        print("The web server did not start.")
+        for process in processes:
+            process.terminate()
+        return 1
+
+    print()
+    print(f"  Event Hubs Onboarding is running at http://127.0.0.1:{args.port}/")
+    if settings.FLOW_SERVICE_MODE == "emulator":
+        print(
+            f"  Flow Service emulator at http://127.0.0.1:{args.emulator_port} "
+            "(demo values are in the README). Ctrl-C stops both."
+        )
+    print()
+
+    def stop(*_: object) -> None:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    print("Stopped the web server and the emulator.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

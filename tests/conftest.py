@@ -1,0 +1,151 @@
+"""Fixtures: the Flow Service emulator on a free port (real HTTP), clients against it, users."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from connections.flowservice import (
+    CallRecord,
+    FlowServiceClient,
+    ImsTokenProvider,
+    RetryPolicy,
+    Timeouts,
+)
+from connections.flowservice_emulator import FLOW_PREFIX, BackgroundEmulator, make_emulator
+
+# Playwright's sync API runs an event loop in the test thread; Django would refuse ORM calls
+# from it (SynchronousOnlyOperation). This is the documented escape hatch, for tests only.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ORG_ID = "ABCDEF0123456789ABCDEF01@AdobeOrg"
+DEMO_NAMESPACE = "contoso-events"
+DEMO_MANAGE_KEY_NAME = "RootManageSharedAccessKey"
+DEMO_MANAGE_KEY = "wvwtY9kn2UMDjZTFd+pffzMly2J26AoM07uWzS+dfMY="
+DEMO_LISTEN_KEY_NAME = "aep-listen-only"
+DEMO_LISTEN_KEY = "PDQ6qJnQshtfcS0VWLKy07Pau0mBjzBbFYyvrA365dc="
+DEMO_HUB_KEY_NAME = "orders-aep"
+DEMO_HUB_KEY = "b8Z1D4+Si19BNHkZdZ7QwKcNVAmOLQ5rdcUPUQ3gjRE="
+DEMO_TENANT = "e4e6de1c-11f1-5098-b455-491158968936"
+DEMO_OWNER_APP = "fee18c22-1b2a-5336-93f3-9c66b2c2e5cf"
+DEMO_OWNER_SECRET = "dem0Owner8Q~ehOnboardingSecretValue0001"
+DEMO_READER_APP = "eb1265e3-c8a6-51c5-a4f4-d38a8e8b42c8"
+DEMO_READER_SECRET = "dem0Reader8Q~ehOnboardingSecretValue002"
+
+
+class EmulatorHandle:
+    """The running emulator, driven through its own HTTP control endpoints."""
+
+    def __init__(self, server: BackgroundEmulator) -> None:
+        self.server = server
+        self.url = server.url
+        self.flow_url = server.url + FLOW_PREFIX
+
+    def fault(self, path: str, **fault: Any) -> None:
+        """Make the next call(s) to `path` (a glob, relative to Flow Service or absolute) fail."""
+        full = path if path.startswith("/ims/") or path.startswith(FLOW_PREFIX) else FLOW_PREFIX + path
+        response = requests.post(f"{self.url}/__emulator__/faults", json={"path": full, **fault}, timeout=5)
+        response.raise_for_status()
+
+    def stats(self) -> dict[str, Any]:
+        return requests.get(f"{self.url}/__emulator__/stats", timeout=5).json()
+
+    def expire_tokens(self) -> None:
+        requests.post(f"{self.url}/__emulator__/tokens/expire", timeout=5).raise_for_status()
+
+    def token(self, client_id: str = "test-client") -> str:
+        response = requests.post(
+            f"{self.url}/ims/token/v3",
+            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": "s", "scope": "openid"},
+            timeout=5,
+        )
+        return str(response.json()["access_token"])
+
+    def headers(
+        self, token: str | None = None, client_id: str = "test-client", sandbox: str = "prod"
+    ) -> dict[str, str]:
+        """The headers of the tutorial's requests, with a token from the emulator's IMS."""
+        return {
+            "Authorization": f"Bearer {token or self.token(client_id)}",
+            "x-api-key": client_id,
+            "x-gw-ims-org-id": ORG_ID,
+            "x-sandbox-name": sandbox,
+            "Content-Type": "application/json",
+        }
+
+    def get(self, path: str, **headers: str) -> requests.Response:
+        return requests.get(self.flow_url + path, headers={**self.headers(), **headers}, timeout=5)
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[BackgroundEmulator]:
+    server = BackgroundEmulator(make_emulator()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_emulator(settings: Any, emulator_server: BackgroundEmulator) -> None:
+    """Every test starts with an empty emulator, an empty cache, and the app pointed at it."""
+    emulator_server.emulator.store.reset()
+    emulator_server.emulator.faults.clear()
+    settings.EMULATOR_URL = emulator_server.url
+    settings.IMS_URL = emulator_server.url
+    settings.FLOW_SERVICE_URL = emulator_server.url + FLOW_PREFIX
+    from django.core.cache import cache
+
+    from connections import adobe
+
+    cache.clear()
+    adobe._provider.cache_clear()
+
+
+@pytest.fixture
+def emulator(emulator_server: BackgroundEmulator) -> EmulatorHandle:
+    return EmulatorHandle(emulator_server)
+
+
+@pytest.fixture
+def calls() -> list[CallRecord]:
+    """What a client's observer received."""
+    return []
+
+
+@pytest.fixture
+def make_client(emulator: EmulatorHandle, calls: list[CallRecord]) -> Any:
+    """Build a FlowServiceClient against the emulator; keyword arguments override the defaults."""
+
+    def build(
+        *,
+        sandbox: str = "prod",
+        provider: ImsTokenProvider | None = None,
+        read_timeout: float = 5.0,
+        retry: RetryPolicy | None = None,
+        base_url: str | None = None,
+        **provider_options: Any,
+    ) -> FlowServiceClient:
+        fast_retry = retry or RetryPolicy(initial_delay=0.01, max_delay=0.05, budget=5)
+        provider = provider or ImsTokenProvider(
+            ims_url=provider_options.pop("ims_url", emulator.url),
+            client_id=provider_options.pop("client_id", "test-client"),
+            client_secret=provider_options.pop("client_secret", "test-secret"),
+            retry=fast_retry,
+            timeouts=Timeouts(connect=2, read=read_timeout),
+            **provider_options,
+        )
+        return FlowServiceClient(
+            base_url=base_url or emulator.flow_url,
+            api_key=provider.client_id,
+            org_id=ORG_ID,
+            sandbox_name=sandbox,
+            token_provider=provider,
+            timeouts=Timeouts(connect=2, read=read_timeout),
+            retry=fast_retry,
+            observer=calls.append,
+        )
+
+    return build

@@ -1,0 +1,19 @@
+"""Test settings: the real settings, with fixed test keys and no developer .env or Adobe credentials."""
+
+import os
+
+os.environ["READ_DOT_ENV"] = "false"
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-" + "k" * 40)
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdHMtb25seS1rZXktMDAwMDAwMDAwMDAwMDAwMDA=")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+for name in ("ADOBE_CLIENT_ID", "ADOBE_CLIENT_SECRET", "ADOBE_ORG_ID", "IMS_URL", "FLOW_SERVICE_URL", "CACHE_URL"):
+    os.environ.pop(name, None)  # tests never talk to the real Adobe
+
+from onboarding.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# pytest-django runs with DEBUG=False; the manifest storage would need collectstatic first.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+FLOW_SERVICE_CONNECT_TIMEOUT = 2.0
+FLOW_SERVICE_READ_TIMEOUT = 5.0
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

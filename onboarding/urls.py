@@ -2,9 +2,29 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
+
+from . import views
+
+wizard = (
+    [
+        path("", views.onboarding_list, name="list"),
+        path("new/", views.onboarding_new, name="new"),
+        path("auth-fields/", views.auth_fields, name="auth_fields"),
+        path("connection-string/", views.parse_connection_string, name="parse_connection_string"),
+        path("<uuid:public_id>/", views.onboarding_detail, name="detail"),
+        path("<uuid:public_id>/account/", views.onboarding_account, name="account"),
+        path("<uuid:public_id>/source/", views.onboarding_source, name="source"),
+        path("<uuid:public_id>/done/", views.onboarding_done, name="done"),
+        path("<uuid:public_id>/retry/", views.onboarding_retry, name="retry"),
+        path("<uuid:public_id>/status/", views.onboarding_status, name="status"),
+    ],
+    "onboarding",
+)
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("onboardings/", include(wizard)),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

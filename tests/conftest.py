@@ -22,7 +22,7 @@ from connections.flowservice_emulator import FLOW_PREFIX, BackgroundEmulator, ma
 # from it (SynchronousOnlyOperation). This is the documented escape hatch, for tests only.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-ORG_ID = "ABCDEF0123456789ABCDEF01@AdobeOrg"
+ORG_ID = "E0E0E0E0E0E0E0E0E0E0E0E0@AdobeOrg"  # the org the app uses in emulator mode
 DEMO_NAMESPACE = "contoso-events"
 DEMO_MANAGE_KEY_NAME = "RootManageSharedAccessKey"
 DEMO_MANAGE_KEY = "wvwtY9kn2UMDjZTFd+pffzMly2J26AoM07uWzS+dfMY="
@@ -147,5 +147,87 @@ def make_client(emulator: EmulatorHandle, calls: list[CallRecord]) -> Any:
             retry=fast_retry,
             observer=calls.append,
         )
+
+    return build
+
+
+# Django-side helpers
+
+
+@pytest.fixture
+def user(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user("alice", password="alice-password")
+
+
+@pytest.fixture
+def other_user(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user("bob", password="bob-password")
+
+
+@pytest.fixture
+def alice(client: Any, user: Any) -> Any:
+    """A test client logged in as alice."""
+    client.force_login(user)
+    return client
+
+
+def account_post(auth_type: str = "standard", **overrides: str) -> dict[str, str]:
+    """A valid Account step submission for the emulator's demo namespace."""
+    data = {
+        "name": "Orders stream",
+        "description": "Orders from the shop",
+        "sandbox_name": "prod",
+        "auth_type": auth_type,
+        "namespace": DEMO_NAMESPACE,
+    }
+    if auth_type in ("standard", "sas"):
+        data.update(sas_key_name=DEMO_MANAGE_KEY_NAME, sas_key=DEMO_MANAGE_KEY)
+    if auth_type == "sas":
+        data.update(sas_key_name=DEMO_HUB_KEY_NAME, sas_key=DEMO_HUB_KEY, auth_event_hub_name="orders")
+    if auth_type in ("aad", "scoped_aad"):
+        data.update(tenant_id=DEMO_TENANT, client_id=DEMO_OWNER_APP, client_secret_value=DEMO_OWNER_SECRET)
+    if auth_type == "scoped_aad":
+        data.update(auth_event_hub_name="orders")
+    data.update(overrides)
+    return data
+
+
+def source_post(**overrides: str) -> dict[str, str]:
+    return {
+        "event_hub_name": "orders",
+        "data_type": "raw",
+        "reset": "earliest",
+        "consumer_group": "aep-orders",
+        **overrides,
+    }
+
+
+@pytest.fixture
+def make_onboarding(user: Any) -> Any:
+    """An onboarding created through the services, as far as `until` (draft, base or source)."""
+    from connections import services
+    from connections.models import Onboarding
+
+    def build(until: str = "source", owner: Any = None, auth_type: str = "standard", **account: str) -> Onboarding:
+        data = account_post(auth_type, **account)
+        credentials = services.Credentials(
+            auth_type=auth_type,
+            **{k: data.get(k, "") for k in services.FIELDS_BY_AUTH[Onboarding.AuthType(auth_type)]},
+        )
+        onboarding = services.onboarding_start(
+            owner=owner or user,
+            account=services.Account(data["name"], data["description"], data["sandbox_name"], credentials),
+        )
+        if until == "draft":
+            return onboarding
+        onboarding = services.onboarding_create_base_connection(onboarding=onboarding, actor=owner or user)
+        if until == "base":
+            return onboarding
+        onboarding = services.onboarding_save_source(
+            onboarding=onboarding,
+            actor=owner or user,
+            source=services.Source("orders", "raw", "earliest", account.get("consumer_group", "aep-orders")),
+        )
+        return services.onboarding_create_source_connection(onboarding=onboarding, actor=owner or user)
 
     return build

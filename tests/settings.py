@@ -17,3 +17,9 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 FLOW_SERVICE_CONNECT_TIMEOUT = 2.0
 FLOW_SERVICE_READ_TIMEOUT = 5.0
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, as in production: an in-memory shared-cache database reports lock contention
+    # immediately (SQLITE_LOCKED) instead of waiting, which no real deployment does.
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), "eventhubs-onboarding-tests.sqlite3")}  # noqa: F405

@@ -1,0 +1,278 @@
+"""The wizard's views: parse a form, call one service, pick a template (htmx gets a partial)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, push_url
+
+from connections import azure_names, services
+from connections.models import Onboarding
+from connections.services import OnboardingError
+
+from .forms import AUTH_TAB_LABELS, AUTH_WHEN, AccountForm, SourceForm
+from .steps import Step
+
+WIZARD = "onboarding/wizard.html"
+PAGE_SIZE = 20
+SECRETS = ("sas_key", "client_secret_value", "connection_string")
+NON_SECRET_ACCOUNT_FIELDS = (
+    "name",
+    "description",
+    "sandbox_name",
+    "namespace",
+    "sas_key_name",
+    "auth_event_hub_name",
+    "tenant_id",
+    "client_id",
+    "creation_token",
+)
+Status = Onboarding.Status
+
+
+def _owned(request: HttpRequest, public_id: uuid.UUID) -> Onboarding:
+    """The onboarding, if it belongs to the user; 404 otherwise (never 403: ids are not confirmed)."""
+    return get_object_or_404(Onboarding, public_id=public_id, owner=request.user)
+
+
+def _account_editable(onboarding: Onboarding | None) -> bool:
+    return onboarding is None or (
+        onboarding.status in (Status.DRAFT, Status.BASE_FAILED) and not onboarding.outcome_unknown
+    )
+
+
+def _source_editable(onboarding: Onboarding) -> bool:
+    return onboarding.status in (Status.BASE_CREATED, Status.SOURCE_FAILED) and not onboarding.outcome_unknown
+
+
+def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[str, Any]:
+    return {
+        "onboarding": onboarding,
+        "step": step,
+        "steps": list(Step),
+        "auth_tabs": [(value, AUTH_TAB_LABELS[value], AUTH_WHEN[value]) for value in Onboarding.AuthType.values],
+        **extra,
+    }
+
+
+def _show(request: HttpRequest, onboarding: Onboarding | None, step: Step, **extra: Any) -> HttpResponse:
+    if step == Step.ACCOUNT and "form" not in extra and _account_editable(onboarding):
+        extra["form"] = AccountForm(initial=AccountForm.initial_for(onboarding), onboarding=onboarding)
+    if step == Step.SOURCE and "form" not in extra and onboarding and _source_editable(onboarding):
+        extra["form"] = SourceForm(initial=SourceForm.initial_for(onboarding), onboarding=onboarding)
+    template = f"{WIZARD}#wizard" if request.htmx else WIZARD
+    response = render(request, template, _context(onboarding, step, **extra))
+    if request.htmx and onboarding is not None:
+        push_url(response, step.url(onboarding))  # back, refresh and bookmarks follow the step
+    return response
+
+
+def _continue(request: HttpRequest, onboarding: Onboarding) -> HttpResponse:
+    """After a POST: the step the onboarding is on now (a redirect without JS, a swap with htmx)."""
+    step = Step.for_status(onboarding.status)
+    if request.htmx:
+        return _show(request, onboarding, step)
+    return redirect(step.url(onboarding))
+
+
+def _switched_auth(request: HttpRequest, onboarding: Onboarding | None) -> AccountForm:
+    """The form re-shown for another auth type (no-JS tab switch): what was typed, minus secrets."""
+    initial = {name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS}
+    initial["auth_type"] = request.POST.get("switch_auth")
+    return AccountForm(initial=initial, onboarding=onboarding)
+
+
+def _create_base(request: HttpRequest, onboarding: Onboarding) -> HttpResponse:
+    onboarding = services.onboarding_create_base_connection(onboarding=onboarding, actor=request.user)
+    if onboarding.status == Status.BASE_CREATED:
+        onboarding = services.onboarding_test_connection(onboarding=onboarding, actor=request.user)
+    return _continue(request, onboarding)
+
+
+# My onboardings
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("onboarding:list")
+
+
+@login_required
+@require_GET
+def onboarding_list(request: HttpRequest) -> HttpResponse:
+    # No COUNT(*): the page asks for one row more than it shows to know whether there is a next page.
+    onboardings = Onboarding.objects.filter(owner=request.user).order_by("-created_at", "-id")
+    number = max(1, int(request.GET["page"])) if request.GET.get("page", "").isdigit() else 1
+    rows = list(onboardings[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
+    context = {"onboardings": rows[:PAGE_SIZE], "page": number, "has_next": len(rows) > PAGE_SIZE}
+    return render(request, "onboarding/list.html", context)
+
+
+# Step 1: Account
+
+
+@sensitive_post_parameters(*SECRETS)
+@login_required
+@require_http_methods(["GET", "POST"])
+def onboarding_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        initial = {**AccountForm.initial_for(None), "creation_token": uuid.uuid4()}
+        return _show(request, None, Step.ACCOUNT, form=AccountForm(initial=initial))
+    if "switch_auth" in request.POST:
+        return _show(request, None, Step.ACCOUNT, form=_switched_auth(request, None))
+    form = AccountForm(request.POST)
+    if not form.is_valid():
+        return _show(request, None, Step.ACCOUNT, form=form)
+    onboarding = services.onboarding_start(
+        owner=request.user, account=form.account(), creation_token=form.cleaned_data.get("creation_token")
+    )
+    return _create_base(request, onboarding)
+
+
+@sensitive_post_parameters(*SECRETS)
+@login_required
+@require_http_methods(["GET", "POST"])
+def onboarding_account(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    onboarding = _owned(request, public_id)
+    if request.method == "GET" or not _account_editable(onboarding):
+        return _show(request, onboarding, Step.ACCOUNT)
+    if "switch_auth" in request.POST:
+        return _show(request, onboarding, Step.ACCOUNT, form=_switched_auth(request, onboarding))
+    form = AccountForm(request.POST, onboarding=onboarding)
+    if not form.is_valid():
+        return _show(request, onboarding, Step.ACCOUNT, form=form)
+    try:
+        onboarding = services.onboarding_update_account(
+            onboarding=onboarding, actor=request.user, account=form.account()
+        )
+    except OnboardingError as error:
+        form.add_error(error.field or "name", error.message)
+        return _show(request, onboarding, Step.ACCOUNT, form=form)
+    return _create_base(request, onboarding)
+
+
+@login_required
+@require_GET
+def auth_fields(request: HttpRequest) -> HttpResponse:
+    """The credential fields of another auth tab (htmx); the browser keeps what was typed."""
+    public_id = request.GET.get("onboarding")
+    onboarding = _owned(request, uuid.UUID(public_id)) if _is_uuid(public_id) else None
+    auth_type = request.GET.get("switch_auth") or Onboarding.AuthType.STANDARD
+    form = AccountForm(initial={**AccountForm.initial_for(onboarding), "auth_type": auth_type}, onboarding=onboarding)
+    form.preserve(everything=True)
+    context = _context(onboarding, Step.ACCOUNT, form=form)
+    return render(request, f"{WIZARD}#auth-panel", context)
+
+
+@sensitive_post_parameters(*SECRETS)
+@login_required
+@require_POST
+def parse_connection_string(request: HttpRequest) -> HttpResponse:
+    """Split a pasted connection string into the fields (htmx); the key itself is never sent back."""
+    public_id = request.POST.get("onboarding")
+    onboarding = _owned(request, uuid.UUID(public_id)) if _is_uuid(public_id) else None
+    initial = {name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS}
+    initial["auth_type"] = request.POST.get("auth_type") or Onboarding.AuthType.STANDARD
+    extra: dict[str, Any] = {}
+    try:
+        parsed = azure_names.parse_connection_string(request.POST.get("connection_string", ""))
+    except ValueError as exc:
+        error = str(exc) if request.POST.get("connection_string", "").strip() else ""
+    else:
+        error = ""
+        initial.update(namespace=parsed.namespace, sas_key_name=parsed.sas_key_name)
+        if parsed.event_hub_name:
+            initial.update(auth_event_hub_name=parsed.event_hub_name, auth_type=Onboarding.AuthType.SAS)
+        extra["connection_string_ok"] = True
+    form = AccountForm(initial=initial, onboarding=onboarding)
+    if error:
+        form.cleaned_data = {}  # an unbound form takes an error for display only
+        form.add_error("connection_string", error)
+    return render(request, f"{WIZARD}#auth-panel", _context(onboarding, Step.ACCOUNT, form=form, **extra))
+
+
+def _is_uuid(value: str | None) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+# Step 2: Source
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def onboarding_source(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    onboarding = _owned(request, public_id)
+    if not Step.SOURCE.reached_by(onboarding):
+        messages.info(request, "Connect the account first: the source step needs the base connection.")
+        return redirect(Step.ACCOUNT.url(onboarding))
+    if request.method == "GET" or not _source_editable(onboarding):
+        return _show(request, onboarding, Step.SOURCE)
+    form = SourceForm(request.POST, onboarding=onboarding)
+    if not form.is_valid():
+        return _show(request, onboarding, Step.SOURCE, form=form)
+    try:
+        onboarding = services.onboarding_save_source(onboarding=onboarding, actor=request.user, source=form.source())
+    except OnboardingError as error:
+        form.add_error(error.field or "event_hub_name", error.message)
+        return _show(request, onboarding, Step.SOURCE, form=form)
+    onboarding = services.onboarding_create_source_connection(onboarding=onboarding, actor=request.user)
+    return _continue(request, onboarding)
+
+
+# Step 3: Done
+
+
+@login_required
+@require_GET
+def onboarding_done(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    onboarding = _owned(request, public_id)
+    if not Step.DONE.reached_by(onboarding):
+        messages.info(request, "This onboarding is not finished yet; here is where it stands.")
+        return redirect(Step.for_status(onboarding.status).url(onboarding))
+    return _show(request, onboarding, Step.DONE)
+
+
+# Moving on
+
+
+@login_required
+@require_GET
+def onboarding_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    onboarding = _owned(request, public_id)
+    return redirect(Step.for_status(onboarding.status).url(onboarding))
+
+
+@login_required
+@require_POST
+def onboarding_retry(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Repeat only the failed step, with what is stored."""
+    onboarding = services.onboarding_retry(onboarding=_owned(request, public_id), actor=request.user)
+    if onboarding.status == Status.BASE_CREATED and not onboarding.connection_test:
+        onboarding = services.onboarding_test_connection(onboarding=onboarding, actor=request.user)
+    return _continue(request, onboarding)
+
+
+@login_required
+@require_GET
+def onboarding_status(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Polled while a step is in flight: nothing to swap until it settles, then go where it stands."""
+    onboarding = services.onboarding_recover(onboarding=_owned(request, public_id), actor=request.user)
+    if onboarding.is_in_flight:
+        return HttpResponse(status=204)
+    return HttpResponseClientRedirect(Step.for_status(onboarding.status).url(onboarding))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """The app's own page for a refused form (an old page, or a request from another site)."""
+    return render(request, "403_csrf.html", status=403)

@@ -1,0 +1,69 @@
+"""Browser fixtures: Playwright driving Debian's Chromium against pytest-django's live server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright's own browser download is not reachable
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# Records every Content Security Policy violation the browser reports.
+CSP_HOOK = (
+    "document.addEventListener('securitypolicyviolation', e => (window.__csp = window.__csp || [])"
+    ".push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sourceFile || '') + ':' + e.lineNumber));"
+)
+PASSWORD = "browser-password-1"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "viewport": {"width": 1100, "height": 900}}
+
+
+@pytest.fixture
+def csp_page(page: Page) -> Iterator[Page]:
+    """A page that records CSP violations; the test fails if any was reported."""
+    page.add_init_script(CSP_HOOK)
+    page.set_default_timeout(15_000)
+    expect.set_options(timeout=15_000)
+    yield page
+    assert violations(page) == []
+
+
+def violations(page: Page) -> list[str]:
+    try:
+        return list(page.evaluate("window.__csp || []"))
+    except Exception:  # the page may be closed or navigating
+        return []
+
+
+@pytest.fixture
+def browser_user(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user("carol", password=PASSWORD)
+
+
+@pytest.fixture
+def logged_in(csp_page: Page, live_server: Any, browser_user: Any) -> Page:
+    """The browser, logged in through the login page."""
+    csp_page.goto(live_server.url + "/login/")
+    csp_page.get_by_label("Username").fill(browser_user.username)
+    csp_page.get_by_label("Password").fill(PASSWORD)
+    csp_page.get_by_role("button", name="Log in").click()
+    expect(csp_page.get_by_role("heading", name="My onboardings")).to_be_visible()
+    return csp_page

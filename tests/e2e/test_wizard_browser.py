@@ -1,0 +1,78 @@
+"""Both auth flows end to end in Chromium; tabs swap without a page load; no CSP violation."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from connections.models import Onboarding
+from tests.conftest import DEMO_HUB_KEY, DEMO_MANAGE_KEY, DEMO_NAMESPACE
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def start(page: Page, live_server, name: str) -> None:
+    page.goto(live_server.url + "/onboardings/new/")
+    page.get_by_label("Name (required)", exact=True).fill(name)
+
+
+def finish_source(page: Page, hub: str, consumer_group: str) -> None:
+    expect(page.get_by_role("heading", name="Choose what to read")).to_be_visible()
+    hub_choice = page.get_by_role("radio", name=hub)
+    if hub_choice.count():
+        hub_choice.check()
+    page.get_by_label("Consumer group (required)").fill(consumer_group)
+    page.get_by_role("button", name="Create source connection").click()
+    expect(page.get_by_role("heading", name="Your Event Hubs account is connected")).to_be_visible()
+
+
+def test_standard_flow_end_to_end(logged_in: Page, live_server, emulator):
+    page = logged_in
+    start(page, live_server, "Orders stream")
+    page.get_by_label("Event Hubs namespace").fill(DEMO_NAMESPACE)
+    page.get_by_label("SAS key name").fill("RootManageSharedAccessKey")
+    page.get_by_label("SAS key", exact=True).fill(DEMO_MANAGE_KEY)
+    page.get_by_role("button", name="Connect to Adobe").click()
+    finish_source(page, "orders", "aep-orders")
+    onboarding = Onboarding.objects.get()
+    expect(page.locator("#base-id")).to_have_text(onboarding.base_connection_id)
+    expect(page.locator("#source-id")).to_have_text(onboarding.source_connection_id)
+    remote = emulator.get(f"/connections/{onboarding.base_connection_id}").json()["items"][0]
+    assert remote["auth"]["params"]["sasKeyName"] == "RootManageSharedAccessKey"
+    assert DEMO_MANAGE_KEY not in page.content()
+
+
+def test_sas_flow_end_to_end(logged_in: Page, live_server, emulator):
+    page = logged_in
+    start(page, live_server, "Orders via SAS")
+    page.get_by_role("tab", name="SAS", exact=True).click()
+    expect(page.get_by_role("tab", name="SAS", exact=True)).to_have_attribute("aria-selected", "true")
+    page.get_by_label("Event Hubs namespace").fill(DEMO_NAMESPACE)
+    page.get_by_label("SAS key name").fill("orders-aep")
+    page.get_by_label("SAS key", exact=True).fill(DEMO_HUB_KEY)
+    page.get_by_label("Event hub name").fill("orders")
+    page.get_by_role("button", name="Connect to Adobe").click()
+    expect(page.get_by_label("Event hub (required)", exact=True)).to_have_value("orders")
+    finish_source(page, "orders", "aep-orders")
+    onboarding = Onboarding.objects.get()
+    assert onboarding.auth_type == "sas"
+    remote = emulator.get(f"/sourceConnections/{onboarding.source_connection_id}").json()["items"][0]
+    assert remote["params"]["eventHubName"] == "orders"
+
+
+def test_tabs_swap_only_the_fields_and_keep_what_was_typed(logged_in: Page, live_server):
+    page = logged_in
+    start(page, live_server, "Keeps typing")
+    page.evaluate("window.__noReload = true")
+    page.get_by_label("Event Hubs namespace").fill(DEMO_NAMESPACE)
+    page.get_by_label("SAS key", exact=True).fill(DEMO_MANAGE_KEY)
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.get_by_role("tab", name="Azure Active Directory", exact=True).click()
+    expect(page.get_by_label("Tenant ID")).to_be_visible()
+    page.get_by_role("tab", name="Standard").click()
+    expect(page.get_by_label("SAS key", exact=True)).to_have_value(DEMO_MANAGE_KEY)
+    expect(page.get_by_label("Event Hubs namespace")).to_have_value(DEMO_NAMESPACE)
+    expect(page.get_by_label("Name (required)", exact=True)).to_have_value("Keeps typing")
+    assert page.evaluate("window.__noReload") is True  # no page load happened
+    assert all(DEMO_MANAGE_KEY not in url and "sas_key" not in url for url in requests)

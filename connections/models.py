@@ -183,6 +183,10 @@ class AppendOnlyModel(models.Model):
 
 
 class FlowServiceCallManager(models.Manager.from_queryset(HistoryQuerySet)):  # type: ignore[misc]
+    def bulk_record(self, calls: list[FlowServiceCall]) -> None:
+        """Write many rows at once (generated demo history); rows are still never changed."""
+        self.bulk_create(calls, batch_size=5000)
+
     def record(
         self, *, onboarding: Onboarding | None, actor: Any, call: Any, sandbox_name: str = ""
     ) -> FlowServiceCall:
@@ -278,6 +282,10 @@ class FlowServiceCall(AppendOnlyModel):
 
 
 class StateChangeManager(models.Manager.from_queryset(HistoryQuerySet)):  # type: ignore[misc]
+    def bulk_record(self, changes: list[StateChange]) -> None:
+        """Write many rows at once (generated demo history)."""
+        self.bulk_create(changes, batch_size=5000)
+
     def record(
         self, *, onboarding: Onboarding, actor: Any, from_status: str | None, to_status: str, reason: str
     ) -> StateChange:

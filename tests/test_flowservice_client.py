@@ -406,3 +406,15 @@ def test_emulator_handle_headers_match_the_tutorial(emulator: EmulatorHandle):
         "x-sandbox-name",
         "Content-Type",
     }
+
+
+def test_redaction_follows_the_secret_fields_of_the_served_auth_specs(make_client):
+    """The client masks exactly the params the connection spec marks `format: password`."""
+    from connections.flowservice.types import SECRET_PARAMS_BY_SPEC
+
+    spec = make_client().get_connection_spec()
+    served = {
+        auth["name"]: frozenset(k for k, v in auth["spec"]["properties"].items() if v.get("format") == "password")
+        for auth in spec["authSpec"]
+    }
+    assert served == SECRET_PARAMS_BY_SPEC

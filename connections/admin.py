@@ -1,0 +1,443 @@
+"""The auditors' admin: onboardings, every Flow Service call and every state change, read-only."""
+
+from __future__ import annotations
+
+import csv
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from .admin_tools import CappedCountPaginator, DistinctValuesFilter
+from .models import FlowServiceCall, Onboarding, StateChange
+
+admin.site.site_header = _("Event Hubs Onboarding: administration")
+admin.site.site_title = _("Event Hubs Onboarding admin")
+admin.site.index_title = _("Onboardings and their history")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History is read, never written, from the admin; nobody may add, change or delete it."""
+
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    list_per_page = 50
+
+    def get_paginator(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> CappedCountPaginator:
+        return CappedCountPaginator.for_request(
+            request, queryset, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _pretty(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) if data is not None else "—"
+
+
+def _bodies(call: FlowServiceCall) -> str:
+    return format_html(
+        '<details class="bodies"><summary>Bodies</summary><p>Request</p><pre>{}</pre><p>Response</p>'
+        "<pre>{}</pre></details>",
+        _pretty(call.request_body),
+        _pretty(call.response_body),
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_response(filename: str, header: list[str], rows: Iterable[list[Any]]) -> StreamingHttpResponse:
+    """A CSV download written as it is read, so large exports do not sit in memory."""
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(["" if value is None else value for value in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+CALL_HEADER = [
+    "when",
+    "onboarding",
+    "who",
+    "sandbox",
+    "operation",
+    "method",
+    "path",
+    "HTTP status",
+    "outcome",
+    "Adobe error code",
+    "request id",
+    "connection id",
+    "duration ms",
+    "attempt",
+    "error",
+]
+
+
+def call_rows(calls: QuerySet[FlowServiceCall]) -> Iterator[list[Any]]:
+    for call in calls.select_related("onboarding", "actor").order_by("created_at", "id").iterator(chunk_size=2000):
+        yield [
+            call.created_at.isoformat(),
+            call.onboarding.reference if call.onboarding else "",
+            call.actor.get_username() if call.actor else "",
+            call.sandbox_name,
+            call.operation,
+            call.method,
+            call.path,
+            call.status_code,
+            call.outcome,
+            call.error_code,
+            call.request_id,
+            call.connection_id,
+            call.duration_ms,
+            call.attempt,
+            call.error_message,
+        ]
+
+
+class SandboxFilter(DistinctValuesFilter):
+    title = _("AEP sandbox")
+    parameter_name = "sandbox"
+    field_name = "sandbox_name"
+
+
+@admin.register(Onboarding)
+class OnboardingAdmin(ReadOnlyAdmin):
+    list_display = (
+        "name",
+        "owner",
+        "auth_type",
+        "sandbox_name",
+        "status_badge",
+        "base_connection_id",
+        "source_connection_id",
+        "created_at",
+        "updated_at",
+    )
+    list_filter = ("status", "auth_type", "owner", SandboxFilter, "created_at")
+    list_select_related = ("owner",)
+    search_fields = ("name", "base_connection_id", "source_connection_id", "owner__username")
+    search_help_text = _("Name (part of it), a base or source connection ID, the reference, or the owner's user name.")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")
+    actions = ("export_onboardings", "export_calls")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "description",
+                    "reference",
+                    "owner",
+                    "status_badge",
+                    "outcome_unknown",
+                    "problem",
+                    "created_at",
+                    "updated_at",
+                )
+            },
+        ),
+        (
+            _("Adobe Experience Platform"),
+            {
+                "fields": (
+                    "sandbox_name",
+                    "base_connection_id",
+                    "base_connection_etag",
+                    "source_connection_id",
+                    "source_connection_etag",
+                )
+            },
+        ),
+        (_("Credentials (secrets are never shown)"), {"fields": ("auth_type", "credentials")}),
+        (_("Source"), {"fields": ("event_hub_name", "data_type", "reset", "consumer_group")}),
+        (_("Last connection test"), {"fields": ("connection_test_summary",)}),
+    )
+    readonly_fields = ("reference", "status_badge", "problem", "credentials", "connection_test_summary")
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        match = Q(name__icontains=term) | Q(base_connection_id=term) | Q(source_connection_id=term)
+        match |= Q(owner__username=term)
+        try:
+            match |= Q(public_id=uuid.UUID(term))
+        except ValueError:
+            if len(term) == 8:
+                match |= Q(public_id__startswith=term)  # the short reference shown in remote names
+        return queryset.filter(match), False
+
+    @admin.display(description=_("reference"))
+    def reference(self, onboarding: Onboarding) -> str:
+        return f"eh-{onboarding.reference} ({onboarding.public_id})"
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, onboarding: Onboarding) -> str:
+        return format_html(
+            '<span class="status status--{}">{}</span>', onboarding.status, onboarding.get_status_display()
+        )
+
+    @admin.display(description=_("last error"))
+    def problem(self, onboarding: Onboarding) -> str:
+        error = onboarding.last_error
+        if not error:
+            return "—"
+        return format_html(
+            "<strong>{}</strong>: {}<br>code {} · request {} · HTTP {}",
+            error.get("title"),
+            error.get("message"),
+            error.get("code") or "—",
+            error.get("request_id") or "—",
+            error.get("status") or "—",
+        )
+
+    @admin.display(description=_("credentials"))
+    def credentials(self, onboarding: Onboarding) -> str:
+        """The non-secret credential fields decrypted; the secret only as 'set' and when."""
+        secret_label = _("Client secret value") if onboarding.uses_aad else _("SAS key")
+        changed = onboarding.secret_changed_at
+        rows = [(_("Namespace"), onboarding.namespace)]
+        if onboarding.uses_aad:
+            rows += [(_("Tenant ID"), onboarding.tenant_id), (_("Client ID"), onboarding.client_id)]
+        else:
+            rows.append((_("SAS key name"), onboarding.sas_key_name))
+        if onboarding.is_scoped:
+            rows.append((_("Event hub (scope)"), onboarding.auth_event_hub_name))
+        is_set = bool(getattr(onboarding, onboarding.secret_field))
+        rows.append(
+            (
+                secret_label,
+                (_("set, last changed %s") % timezone.localtime(changed).strftime("%Y-%m-%d %H:%M %Z"))
+                if is_set and changed
+                else _("set")
+                if is_set
+                else _("not set"),
+            )
+        )
+        return format_html(
+            '<table class="credentials">{}</table>', format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
+        )
+
+    @admin.display(description=_("checks"))
+    def connection_test_summary(self, onboarding: Onboarding) -> str:
+        test = onboarding.connection_test
+        if not test:
+            return "—"
+        return format_html_join(
+            "",
+            "<div>{}: <strong>{}</strong> {}</div>",
+            ((c["label"], c["state"], c.get("detail", "")) for c in test.get("checks", [])),
+        )
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        onboarding = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if onboarding is not None:
+            context["timeline"] = timeline(onboarding)
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    @admin.action(description=_("Export selected onboardings to CSV"), permissions=["view"])
+    def export_onboardings(self, request: HttpRequest, queryset: QuerySet[Onboarding]) -> StreamingHttpResponse:
+        header = [
+            "reference",
+            "name",
+            "owner",
+            "status",
+            "auth type",
+            "sandbox",
+            "namespace",
+            "SAS key name",
+            "tenant id",
+            "client id",
+            "credential event hub",
+            "secret last changed",
+            "event hub",
+            "data type",
+            "reset",
+            "consumer group",
+            "base connection id",
+            "base connection etag",
+            "source connection id",
+            "created",
+            "updated",
+        ]
+        rows = (
+            [
+                o.reference,
+                o.name,
+                o.owner.get_username(),
+                o.status,
+                o.auth_type,
+                o.sandbox_name,
+                o.namespace,
+                o.sas_key_name,
+                o.tenant_id,
+                o.client_id,
+                o.auth_event_hub_name,
+                o.secret_changed_at.isoformat() if o.secret_changed_at else "",
+                o.event_hub_name,
+                o.data_type,
+                o.reset,
+                o.consumer_group,
+                o.base_connection_id,
+                o.base_connection_etag,
+                o.source_connection_id,
+                o.created_at.isoformat(),
+                o.updated_at.isoformat(),
+            ]
+            for o in queryset.select_related("owner").iterator(chunk_size=1000)
+        )
+        return csv_response("onboardings.csv", header, rows)
+
+    @admin.action(description=_("Export the Flow Service calls of selected onboardings to CSV"), permissions=["view"])
+    def export_calls(self, request: HttpRequest, queryset: QuerySet[Onboarding]) -> StreamingHttpResponse:
+        calls = FlowServiceCall.objects.filter(onboarding__in=queryset.values("pk"))
+        return csv_response("flow-service-calls.csv", CALL_HEADER, call_rows(calls))
+
+
+def timeline(onboarding: Onboarding) -> list[dict[str, Any]]:
+    """Every call and state change of an onboarding, oldest first."""
+    entries: list[dict[str, Any]] = [
+        {"when": change.created_at, "kind": "state", "item": change}
+        for change in onboarding.state_changes.select_related("actor")
+    ]
+    entries += [
+        {"when": call.created_at, "kind": "call", "item": call, "bodies": _bodies(call)}
+        for call in onboarding.calls.select_related("actor")
+    ]
+    return sorted(entries, key=lambda entry: (entry["when"], entry["kind"] == "state"))
+
+
+class StatusCodeFilter(DistinctValuesFilter):
+    title = _("HTTP status")
+    parameter_name = "status"
+    field_name = "status_code"
+    empty_label = _("No answer (timeout or connection failed)")
+
+
+class ErrorCodeFilter(DistinctValuesFilter):
+    title = _("Adobe error code")
+    parameter_name = "code"
+    field_name = "error_code"
+    empty_label = _("None")
+
+
+@admin.register(FlowServiceCall)
+class FlowServiceCallAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "operation",
+        "method",
+        "path",
+        "status_code",
+        "error_code",
+        "request_id",
+        "duration_ms",
+        "onboarding_link",
+        "actor",
+        "bodies",
+    )
+    list_filter = ("operation", StatusCodeFilter, ErrorCodeFilter, "outcome", "created_at")
+    list_select_related = ("onboarding", "actor")
+    search_fields = ("request_id", "connection_id")
+    search_help_text = _("A request ID or a connection ID (base or source), exactly.")
+    ordering = ("-created_at", "-id")
+    actions = ("export_selected",)
+    fields = (
+        "created_at",
+        "onboarding_link",
+        "actor",
+        "sandbox_name",
+        "operation",
+        "method",
+        "path",
+        "status_code",
+        "outcome",
+        "error_code",
+        "request_id",
+        "connection_id",
+        "duration_ms",
+        "attempt",
+        "error_message",
+        "request_pretty",
+        "response_pretty",
+    )
+    readonly_fields = ("onboarding_link", "bodies", "request_pretty", "response_pretty")
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(Q(request_id=term) | Q(connection_id=term)), False
+
+    @admin.display(description=_("onboarding"))
+    def onboarding_link(self, call: FlowServiceCall) -> str:
+        if call.onboarding is None:
+            return "—"
+        url = reverse("admin:connections_onboarding_change", args=[call.onboarding_id])
+        return format_html('<a href="{}">{}</a>', url, call.onboarding.name)
+
+    @admin.display(description=_("bodies (redacted)"))
+    def bodies(self, call: FlowServiceCall) -> str:
+        return _bodies(call)
+
+    @admin.display(description=_("request body (redacted)"))
+    def request_pretty(self, call: FlowServiceCall) -> str:
+        return format_html("<pre>{}</pre>", _pretty(call.request_body))
+
+    @admin.display(description=_("response body (redacted)"))
+    def response_pretty(self, call: FlowServiceCall) -> str:
+        return format_html("<pre>{}</pre>", _pretty(call.response_body))
+
+    @admin.action(description=_("Export selected calls to CSV"), permissions=["view"])
+    def export_selected(self, request: HttpRequest, queryset: QuerySet[FlowServiceCall]) -> StreamingHttpResponse:
+        return csv_response("flow-service-calls.csv", CALL_HEADER, call_rows(queryset))
+
+
+@admin.register(StateChange)
+class StateChangeAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "onboarding_link", "from_status", "to_status", "actor", "reason")
+    list_filter = ("to_status", "created_at")
+    list_select_related = ("onboarding", "actor")
+    ordering = ("-created_at", "-id")
+    fields = ("created_at", "onboarding_link", "from_status", "to_status", "actor", "reason")
+    readonly_fields = ("onboarding_link",)
+
+    @admin.display(description=_("onboarding"))
+    def onboarding_link(self, change: StateChange) -> str:
+        url = reverse("admin:connections_onboarding_change", args=[change.onboarding_id])
+        return format_html('<a href="{}">{}</a>', url, change.onboarding.name)

@@ -1,0 +1,164 @@
+"""Fill the database with realistic demo onboardings and their history, for trying and measuring."""
+
+from __future__ import annotations
+
+import datetime
+import random
+import time
+import uuid
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from connections.encryption import blind_index
+from connections.models import FlowServiceCall, Onboarding, StateChange
+
+Status = Onboarding.Status
+STATUSES = [
+    (Status.SOURCE_CREATED, 70),
+    (Status.BASE_CREATED, 10),
+    (Status.BASE_FAILED, 8),
+    (Status.SOURCE_FAILED, 5),
+    (Status.DRAFT, 7),
+]
+AUTH_TYPES = [("standard", 50), ("sas", 25), ("aad", 15), ("scoped_aad", 10)]
+SANDBOXES = [("prod", 60), ("dev", 30), ("stage", 10)]
+HUBS = ["orders", "clickstream", "inventory-updates", "payments", "telemetry"]
+FAILURES = [(503, "1103-503"), (429, "429001"), (400, "1304-400"), (403, "2120-403"), (None, "")]
+
+
+def pick(weighted: list[tuple[Any, int]], rng: random.Random) -> Any:
+    return rng.choices([value for value, _ in weighted], weights=[weight for _, weight in weighted])[0]
+
+
+class Command(BaseCommand):
+    help = "Generate demo onboardings with their Flow Service calls and state changes (bulk, for volume)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--onboardings", type=int, default=1000)
+        parser.add_argument("--calls-per-onboarding", type=int, default=10)
+        parser.add_argument("--owners", type=int, default=20)
+        parser.add_argument("--days", type=int, default=365, help="spread creation dates over this many days")
+        parser.add_argument("--seed", type=int, default=7)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        rng = random.Random(options["seed"])
+        started = time.monotonic()
+        owners = self._owners(options["owners"])
+        # Encrypting is the slow part of a bulk insert; demo rows share a few encrypted values.
+        namespaces = [f"demo-namespace-{i:02}" for i in range(10)]
+        total, batch = options["onboardings"], 2000
+        for offset in range(0, total, batch):
+            size = min(batch, total - offset)
+            with transaction.atomic():
+                onboardings = self._onboardings(size, owners, namespaces, rng, options["days"])
+                Onboarding.objects.bulk_create(onboardings, batch_size=1000)
+                self._history(onboardings, rng, options["calls_per_onboarding"])
+            self.stdout.write(f"  {offset + size:,} / {total:,} onboardings", ending="\r")
+        self.stdout.write("")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Generated {total:,} onboardings and {total * options['calls_per_onboarding']:,} calls "
+                f"in {time.monotonic() - started:.1f} s."
+            )
+        )
+
+    def _owners(self, count: int) -> list[Any]:
+        users = get_user_model()
+        return [users.objects.get_or_create(username=f"demo-owner-{i:02}")[0] for i in range(1, count + 1)]
+
+    def _onboardings(
+        self, size: int, owners: list[Any], namespaces: list[str], rng: random.Random, days: int
+    ) -> list[Onboarding]:
+        now = timezone.now()
+        rows = []
+        for _ in range(size):
+            status, auth_type = pick(STATUSES, rng), pick(AUTH_TYPES, rng)
+            namespace = rng.choice(namespaces)
+            created = now - datetime.timedelta(seconds=rng.randrange(days * 86400))
+            hub = rng.choice(HUBS)
+            aad = auth_type in ("aad", "scoped_aad")
+            done_base = status in (Status.BASE_CREATED, Status.SOURCE_FAILED, Status.SOURCE_CREATED)
+            rows.append(
+                Onboarding(
+                    public_id=uuid.UUID(int=rng.getrandbits(128), version=4),
+                    owner=rng.choice(owners),
+                    name=f"{hub.title()} stream {rng.randrange(10_000):04}",
+                    description="Generated demo onboarding",
+                    auth_type=auth_type,
+                    sandbox_name=pick(SANDBOXES, rng),
+                    namespace=namespace,
+                    namespace_fingerprint=blind_index(namespace)[0],
+                    sas_key_name="" if aad else "RootManageSharedAccessKey",
+                    sas_key="" if aad else "ZGVtby1rZXktbm90LWEtcmVhbC1zZWNyZXQtMDAwMDA=",
+                    tenant_id="contoso.onmicrosoft.com" if aad else "",
+                    client_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)) if aad else "",
+                    client_secret_value="demo-secret-value" if aad else "",
+                    auth_event_hub_name=hub if auth_type in ("sas", "scoped_aad") else "",
+                    secret_changed_at=created,
+                    event_hub_name=hub if status != Status.DRAFT else "",
+                    consumer_group=f"aep-{rng.randrange(100_000)}",
+                    status=status,
+                    base_connection_id=str(uuid.uuid4()) if done_base else "",
+                    base_connection_etag='"demo-0000-0200-0000-000000000000"' if done_base else "",
+                    source_connection_id=str(uuid.uuid4()) if status == Status.SOURCE_CREATED else "",
+                    created_at=created,
+                )
+            )
+        return rows
+
+    def _history(self, onboardings: list[Onboarding], rng: random.Random, per_onboarding: int) -> None:
+        calls, changes = [], []
+        operations = [op for op, _ in FlowServiceCall.Operation.choices]
+        for onboarding in onboardings:
+            moment = onboarding.created_at
+            changes.append(
+                StateChange(
+                    onboarding=onboarding,
+                    actor=onboarding.owner,
+                    from_status="",
+                    to_status=Status.DRAFT,
+                    reason="Account details saved",
+                    created_at=moment,
+                )
+            )
+            if onboarding.status != Status.DRAFT:
+                changes.append(
+                    StateChange(
+                        onboarding=onboarding,
+                        actor=onboarding.owner,
+                        from_status=Status.DRAFT,
+                        to_status=Status.CREATING_BASE,
+                        reason="Creating the base connection",
+                        created_at=moment,
+                    )
+                )
+            for number in range(per_onboarding):
+                moment += datetime.timedelta(milliseconds=rng.randrange(50, 4000))
+                failed = rng.random() < 0.08
+                status, code = rng.choice(FAILURES) if failed else (200, "")
+                operation = operations[number % len(operations)]
+                calls.append(
+                    FlowServiceCall(
+                        onboarding=onboarding,
+                        actor=onboarding.owner,
+                        created_at=moment,
+                        sandbox_name=onboarding.sandbox_name,
+                        operation=operation,
+                        method="GET" if operation.startswith(("get", "list", "test", "explore")) else "POST",
+                        path="/connections" if "base" in operation else "/sourceConnections",
+                        status_code=status,
+                        outcome="ok" if not failed else ("timeout" if status is None else "http_error"),
+                        error_code=code,
+                        request_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                        connection_id=onboarding.base_connection_id,
+                        duration_ms=rng.randrange(20, 2500),
+                        request_body={"name": onboarding.name},
+                        response_body={"id": onboarding.base_connection_id},
+                    )
+                )
+        FlowServiceCall.objects.bulk_record(calls)
+        StateChange.objects.bulk_record(changes)

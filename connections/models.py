@@ -270,6 +270,8 @@ class FlowServiceCall(AppendOnlyModel):
             models.Index(fields=["-created_at", "-id"], name="call_recent"),
             models.Index(fields=["onboarding", "created_at"], name="call_onboarding_time"),
             models.Index(fields=["operation", "-created_at"], name="call_operation_recent"),
+            # "What did Adobe answer to the creates?": operation and status together.
+            models.Index(fields=["operation", "status_code", "-created_at"], name="call_operation_status"),
             models.Index(fields=["status_code", "-created_at"], name="call_status_recent"),
             models.Index(fields=["error_code", "-created_at"], name="call_error_recent"),
             models.Index(fields=["request_id"], name="call_request_id"),

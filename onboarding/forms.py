@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -77,7 +78,7 @@ class AccountForm(forms.Form):
         help_text=_("The Experience Platform sandbox to create the connections in, in lowercase (for example prod)."),
     )
     auth_type = forms.ChoiceField(choices=AuthType.choices, widget=forms.HiddenInput)
-    creation_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    creation_token = forms.CharField(required=False, widget=forms.HiddenInput)
     connection_string = forms.CharField(
         label=_("Connection string (optional)"),
         required=False,
@@ -219,6 +220,13 @@ class AccountForm(forms.Form):
             except ValueError as exc:
                 self.add_error(name, str(exc))
         return data
+
+    def clean_creation_token(self) -> uuid.UUID | None:
+        """The token that makes a double submit land on one onboarding; a broken one only disables that."""
+        try:
+            return uuid.UUID(str(self.cleaned_data.get("creation_token") or ""))
+        except ValueError:
+            return None
 
     def clean_sandbox_name(self) -> str:
         try:
@@ -366,3 +374,32 @@ class SourceForm(forms.Form):
             "reset": onboarding.reset,
             "consumer_group": onboarding.consumer_group,
         }
+
+
+class CredentialsForm(AccountForm):
+    """New credentials for an existing base connection; its auth type cannot change."""
+
+    def __init__(self, *args: Any, onboarding: Onboarding, **kwargs: Any) -> None:
+        super().__init__(*args, onboarding=onboarding, **kwargs)
+        for name in ("name", "description", "sandbox_name", "creation_token"):
+            del self.fields[name]
+        self.fields["auth_type"].required = False
+
+    @property
+    def selected_auth_type(self) -> str:
+        assert self.onboarding is not None
+        return self.onboarding.auth_type
+
+    def clean_auth_type(self) -> str:
+        assert self.onboarding is not None
+        return self.onboarding.auth_type  # whatever was posted: the type is the connection's
+
+    @property
+    def secret_name(self) -> str:
+        assert self.onboarding is not None
+        return self.onboarding.secret_field
+
+    def credentials(self) -> Credentials:
+        data = self.cleaned_data
+        wanted = FIELDS_BY_AUTH[AuthType(data["auth_type"])]
+        return Credentials(auth_type=data["auth_type"], **{name: data.get(name) or "" for name in wanted})

@@ -5,6 +5,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
+from .auth import AdminLoginForm, ThrottledLoginView
+
+admin.site.login_form = AdminLoginForm
 
 wizard = (
     [
@@ -18,6 +21,10 @@ wizard = (
         path("<uuid:public_id>/done/", views.onboarding_done, name="done"),
         path("<uuid:public_id>/retry/", views.onboarding_retry, name="retry"),
         path("<uuid:public_id>/status/", views.onboarding_status, name="status"),
+        path("<uuid:public_id>/test/", views.onboarding_test, name="test"),
+        path("<uuid:public_id>/credentials/", views.onboarding_credentials, name="credentials"),
+        path("<uuid:public_id>/reload/", views.onboarding_reload, name="reload"),
+        path("<uuid:public_id>/export.json", views.onboarding_export, name="export"),
     ],
     "onboarding",
 )
@@ -25,7 +32,7 @@ wizard = (
 urlpatterns = [
     path("", views.home, name="home"),
     path("onboardings/", include(wizard)),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]

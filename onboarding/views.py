@@ -7,17 +7,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
-from connections import azure_names, services
+from connections import azure_names, exports, services
+from connections.flowservice import FlowServiceError
+from connections.messages import describe
 from connections.models import Onboarding
-from connections.services import OnboardingError
+from connections.services import OnboardingError, StaleConnectionError
 
-from .forms import AUTH_TAB_LABELS, AUTH_WHEN, AccountForm, SourceForm
+from .forms import AUTH_TAB_LABELS, AUTH_WHEN, AccountForm, CredentialsForm, SourceForm
 from .steps import Step
 
 WIZARD = "onboarding/wizard.html"
@@ -53,6 +55,8 @@ def _source_editable(onboarding: Onboarding) -> bool:
 
 
 def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[str, Any]:
+    if onboarding is not None and step == Step.DONE:
+        extra.setdefault("flow_request", exports.as_curl(exports.streaming_flow_request(onboarding)))
     return {
         "onboarding": onboarding,
         "step": step,
@@ -271,6 +275,77 @@ def onboarding_status(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     if onboarding.is_in_flight:
         return HttpResponse(status=204)
     return HttpResponseClientRedirect(Step.for_status(onboarding.status).url(onboarding))
+
+
+# The onboarding's tools: test, replace the key, reload, export
+
+
+@login_required
+@require_POST
+def onboarding_test(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Test the base connection now; show the named checks."""
+    onboarding = _owned(request, public_id)
+    if not onboarding.base_connection_id:
+        messages.info(request, "There is no base connection to test yet.")
+        return redirect(Step.for_status(onboarding.status).url(onboarding))
+    onboarding = services.onboarding_test_connection(onboarding=onboarding, actor=request.user)
+    if request.htmx:
+        return render(request, f"{WIZARD}#checks", _context(onboarding, Step.for_status(onboarding.status)))
+    return redirect(Step.for_status(onboarding.status).url(onboarding))
+
+
+@sensitive_post_parameters(*SECRETS)
+@login_required
+@require_http_methods(["GET", "POST"])
+def onboarding_credentials(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Replace the credentials of the base connection (e.g. a new SAS key after a rotation in Azure)."""
+    onboarding = _owned(request, public_id)
+    if not onboarding.base_connection_id or onboarding.is_in_flight:
+        messages.info(request, "The credentials can be replaced once the base connection exists.")
+        return redirect(Step.for_status(onboarding.status).url(onboarding))
+    initial = AccountForm.initial_for(onboarding)
+    form = CredentialsForm(request.POST or None, initial=initial, onboarding=onboarding)
+    context: dict[str, Any] = {"onboarding": onboarding, "form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.onboarding_replace_credentials(
+                onboarding=onboarding, actor=request.user, credentials=form.credentials()
+            )
+        except StaleConnectionError as error:
+            context["stale"] = error.message
+        except OnboardingError as error:
+            form.add_error(error.field if error.field in form.fields else form.secret_name, error.message)
+        else:
+            if result.saved and not result.problem:
+                messages.success(request, result.message)
+                return redirect(Step.for_status(onboarding.status).url(onboarding))
+            context.update(result=result)
+    return render(request, "onboarding/credentials.html", context)
+
+
+@login_required
+@require_POST
+def onboarding_reload(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Take Adobe's current version of the base connection after a 412 (changed elsewhere)."""
+    onboarding = _owned(request, public_id)
+    try:
+        differences = services.onboarding_reload_base_connection(onboarding=onboarding, actor=request.user)
+    except FlowServiceError as error:
+        messages.error(request, describe(error, doing="reloading the connection").message)
+    else:
+        changed = f" Changed in Adobe: {'; '.join(differences)}." if differences else ""
+        messages.info(request, f"Reloaded the base connection from Adobe.{changed} You can replace the key now.")
+    return redirect("onboarding:credentials", public_id=onboarding.public_id)
+
+
+@login_required
+@require_GET
+def onboarding_export(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The onboarding as JSON, secrets masked."""
+    onboarding = _owned(request, public_id)
+    response = JsonResponse(exports.onboarding_export(onboarding), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="onboarding-eh-{onboarding.reference}.json"'
+    return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -23,3 +23,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     import tempfile
 
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), "eventhubs-onboarding-tests.sqlite3")}  # noqa: F405
+LOGIN_THROTTLE_DELAY = 0.0  # the slow-down is tested on its own, without sleeping

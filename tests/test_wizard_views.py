@@ -292,7 +292,7 @@ class TestSourceStep:
         html = alice.get(done_url).content.decode()
         for value in (onboarding.base_connection_id, onboarding.source_connection_id, "aep-orders", "prod"):
             assert value in html
-        assert html.count('class="copy"') == 3
+        assert html.count('class="copy" data-copy="') == 4  # three ids and the dataflow request
         assert DEMO_MANAGE_KEY not in html
         assert emulator.get(f"/connections/{onboarding.base_connection_id}").status_code == 200
 

@@ -1,0 +1,84 @@
+"""What the user takes away: the streaming dataflow request and a JSON export, secrets masked."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from typing import Any
+
+from django.conf import settings
+
+from .flowservice import EVENT_HUBS_CONNECTION_SPEC_ID, EVENT_HUBS_CONNECTION_SPEC_VERSION
+from .flowservice.payloads import redact, streaming_flow_body
+from .models import Onboarding
+from .services import auth_for
+
+ADOBE_FLOW_SERVICE = "https://platform.adobe.io/data/foundation/flowservice"
+TARGET_PLACEHOLDER = "{TARGET_CONNECTION_ID}"
+MAPPING_PLACEHOLDER = "{MAPPING_ID}"
+
+
+def flow_service_base() -> str:
+    # The emulator stops at source connections; the next step happens in Adobe.
+    return settings.FLOW_SERVICE_URL if settings.FLOW_SERVICE_MODE == "adobe" else ADOBE_FLOW_SERVICE
+
+
+def streaming_flow_request(onboarding: Onboarding) -> dict[str, Any]:
+    """`POST /flows` for the streaming dataflow, the source connection filled in, the target left to fill."""
+    body = streaming_flow_body(
+        name=f"{onboarding.name} dataflow",
+        source_connection_id=onboarding.source_connection_id,
+        target_connection_id=TARGET_PLACEHOLDER,
+        mapping_id=MAPPING_PLACEHOLDER if onboarding.data_type == Onboarding.DataType.RAW else None,
+    )
+    headers = {
+        "Authorization": "Bearer {ACCESS_TOKEN}",
+        "x-api-key": settings.ADOBE_CLIENT_ID if settings.FLOW_SERVICE_MODE == "adobe" else "{API_KEY}",
+        "x-gw-ims-org-id": settings.ADOBE_ORG_ID if settings.FLOW_SERVICE_MODE == "adobe" else "{ORG_ID}",
+        "x-sandbox-name": onboarding.sandbox_name,
+        "Content-Type": "application/json",
+    }
+    return {"method": "POST", "url": f"{flow_service_base()}/flows", "headers": headers, "body": body}
+
+
+def as_curl(request: dict[str, Any]) -> str:
+    lines = [f"curl -X {request['method']} {shlex.quote(request['url'])}"]
+    lines += [f"  -H {shlex.quote(f'{name}: {value}')}" for name, value in request["headers"].items()]
+    lines.append(f"  -d {shlex.quote(json.dumps(request['body'], indent=2))}")
+    return " \\\n".join(lines)
+
+
+def onboarding_export(onboarding: Onboarding) -> dict[str, Any]:
+    """Everything about an onboarding a user may keep, with secrets masked by the auth spec."""
+    auth = auth_for(onboarding)
+    o = onboarding
+    return {
+        "reference": f"eh-{o.reference}",
+        "name": o.name,
+        "description": o.description,
+        "status": o.status,
+        "sandbox": o.sandbox_name,
+        "authentication": {
+            "type": o.auth_type,
+            **redact({"auth": {"specName": auth.SPEC_NAME, "params": auth.params()}})["auth"],
+            "secretLastChanged": o.secret_changed_at.isoformat() if o.secret_changed_at else None,
+        },
+        "connectionSpec": {"id": EVENT_HUBS_CONNECTION_SPEC_ID, "version": EVENT_HUBS_CONNECTION_SPEC_VERSION},
+        "baseConnection": {"id": o.base_connection_id, "etag": o.base_connection_etag, "name": o.base_connection_name},
+        "sourceConnection": {
+            "id": o.source_connection_id,
+            "etag": o.source_connection_etag,
+            "name": o.source_connection_name,
+            "data": {"format": "json"},
+            "params": {
+                "eventHubName": o.event_hub_name,
+                "dataType": o.data_type,
+                "reset": o.reset,
+                "consumerGroup": o.consumer_group,
+            },
+        },
+        "lastConnectionTest": o.connection_test,
+        "createdAt": o.created_at.isoformat(),
+        "updatedAt": o.updated_at.isoformat() if o.updated_at else None,
+        "nextStep": streaming_flow_request(o) if o.source_connection_id else None,
+    }

@@ -1,0 +1,91 @@
+"""Re-encrypt every stored credential under the first key of FIELD_ENCRYPTION_KEYS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, models, transaction
+
+from connections.encryption import DecryptionError, EncryptedTextField, blind_index, decrypt, needs_rotation, rotate
+
+
+def encrypted_models() -> list[tuple[type[models.Model], list[models.Field]]]:
+    found = []
+    for model in apps.get_models():
+        fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        if fields:
+            found.append((model, fields))
+    return found
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-encrypt every encrypted value under the first key in FIELD_ENCRYPTION_KEYS, in batches. "
+        "Safe to run again: values already under that key are left alone. Afterwards the old keys can go."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--batch-size", type=int, default=500)
+
+    def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
+        failures = 0
+        for model, fields in encrypted_models():
+            checked, rotated, failed = self._rotate_model(model, fields, batch_size)
+            failures += failed
+            self.stdout.write(
+                f"{model._meta.verbose_name_plural}: {checked:,} rows checked, {rotated:,} values re-encrypted"
+                + (f", {failed:,} could not be decrypted" if failed else "")
+            )
+        if failures:
+            raise CommandError(
+                f"{failures:,} values could not be decrypted with any configured key. Add the key they were "
+                "encrypted with to FIELD_ENCRYPTION_KEYS (after the new one) and run this again."
+            )
+        self.stdout.write(
+            self.style.SUCCESS("Every value is encrypted under the first key; older keys can be removed.")
+        )
+
+    def _rotate_model(
+        self, model: type[models.Model], fields: list[models.Field], batch_size: int
+    ) -> tuple[int, int, int]:
+        table = connection.ops.quote_name(model._meta.db_table)
+        pk = connection.ops.quote_name(model._meta.pk.column)
+        columns = [connection.ops.quote_name(f.column) for f in fields]
+        has_fingerprint = any(f.name == "namespace_fingerprint" for f in model._meta.concrete_fields)
+        checked = rotated = failed = 0
+        last = None
+        while True:
+            with transaction.atomic(), connection.cursor() as cursor:
+                where = f"WHERE {pk} > %s " if last is not None else ""
+                cursor.execute(
+                    f"SELECT {pk}, {', '.join(columns)} FROM {table} {where}ORDER BY {pk} LIMIT %s",
+                    ([last] if last is not None else []) + [batch_size],
+                )
+                rows = cursor.fetchall()
+                if not rows:
+                    return checked, rotated, failed
+                for row in rows:
+                    changes, row_failed = self._rotated_values(fields, row[1:])
+                    failed += row_failed
+                    if has_fingerprint and "namespace" in changes:
+                        changes["namespace_fingerprint"] = blind_index(decrypt(changes["namespace"]))[0]
+                    if changes:
+                        assignments = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in changes)
+                        cursor.execute(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [*changes.values(), row[0]])
+                        rotated += sum(1 for name in changes if name != "namespace_fingerprint")
+                checked += len(rows)
+                last = rows[-1][0]
+
+    @staticmethod
+    def _rotated_values(fields: list[models.Field], values: tuple[Any, ...]) -> tuple[dict[str, str], int]:
+        changes: dict[str, str] = {}
+        failed = 0
+        for field, value in zip(fields, values, strict=True):
+            try:
+                if value and needs_rotation(value):
+                    changes[field.column] = rotate(value)
+            except DecryptionError:
+                failed += 1
+        return changes, failed

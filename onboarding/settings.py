@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "onboarding.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "onboarding.urls"

@@ -9,9 +9,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, push_url
+from django_htmx.http import HttpResponseClientRedirect, push_url, replace_url
 
 from connections import azure_names, exports, services
 from connections.flowservice import FlowServiceError
@@ -74,7 +75,10 @@ def _show(request: HttpRequest, onboarding: Onboarding | None, step: Step, **ext
     template = f"{WIZARD}#wizard" if request.htmx else WIZARD
     response = render(request, template, _context(onboarding, step, **extra))
     if request.htmx and onboarding is not None:
-        push_url(response, step.url(onboarding))  # back, refresh and bookmarks follow the step
+        # Back, refresh and bookmarks follow the step. The blank "new" page is replaced, not
+        # stacked: going back from the onboarding should not open an empty form.
+        follow = replace_url if request.path == reverse("onboarding:new") else push_url
+        follow(response, step.url(onboarding))
     return response
 
 

@@ -79,11 +79,12 @@ class TestAccountStep:
         item = emulator.get(f"/connections/{onboarding.base_connection_id}").json()["items"][0]
         assert item["name"] == onboarding.base_connection_name
 
-    def test_htmx_submit_swaps_in_the_next_step_and_pushes_its_url(self, alice):
+    def test_htmx_submit_swaps_in_the_next_step_and_moves_the_url(self, alice):
         response = alice.post(reverse("onboarding:new"), account_post(), headers={"HX-Request": "true"})
         onboarding = Onboarding.objects.get()
         assert response.status_code == 200
-        assert response["HX-Push-Url"] == reverse("onboarding:source", args=[onboarding.public_id])
+        # The blank "new" page is replaced by the onboarding's step (back then leads where the user came from).
+        assert response["HX-Replace-Url"] == reverse("onboarding:source", args=[onboarding.public_id])
         assert response.content.decode().lstrip().startswith('<div id="wizard"')
         assert "Choose what to read" in response.content.decode()
 

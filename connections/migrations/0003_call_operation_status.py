@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('connections', '0002_auditors_group'),
+        ("connections", "0002_auditors_group"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='flowservicecall',
-            index=models.Index(fields=['operation', 'status_code', '-created_at'], name='call_operation_status'),
+            model_name="flowservicecall",
+            index=models.Index(fields=["operation", "status_code", "-created_at"], name="call_operation_status"),
         ),
     ]

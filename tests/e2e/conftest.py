@@ -67,3 +67,26 @@ def logged_in(csp_page: Page, live_server: Any, browser_user: Any) -> Page:
     csp_page.get_by_role("button", name="Log in").click()
     expect(csp_page.get_by_role("heading", name="My onboardings")).to_be_visible()
     return csp_page
+
+
+def start_onboarding(page: Page, live_server: Any, name: str = "Orders stream") -> None:
+    page.goto(live_server.url + "/onboardings/new/")
+    page.get_by_label("Name (required)", exact=True).fill(name)
+
+
+def fill_standard(page: Page, key: str) -> None:
+    from tests.conftest import DEMO_MANAGE_KEY_NAME, DEMO_NAMESPACE
+
+    page.get_by_label("Event Hubs namespace").fill(DEMO_NAMESPACE)
+    page.get_by_label("SAS key name").fill(DEMO_MANAGE_KEY_NAME)
+    page.get_by_label("SAS key", exact=True).fill(key)
+
+
+def finish_source(page: Page, hub: str = "orders", consumer_group: str = "aep-orders") -> None:
+    expect(page.get_by_role("heading", name="Choose what to read")).to_be_visible()
+    hub_choice = page.get_by_role("radio", name=hub)
+    if hub_choice.count():
+        hub_choice.check()
+    page.get_by_label("Consumer group (required)").fill(consumer_group)
+    page.get_by_role("button", name="Create source connection").click()
+    expect(page.get_by_role("heading", name="Your Event Hubs account is connected")).to_be_visible()

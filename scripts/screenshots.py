@@ -1,0 +1,182 @@
+"""`make screenshots`: drive the real app in Chromium and write docs/screenshots/*.png.
+
+Runs its own app (gunicorn, DEBUG off, a throw-away SQLite database) and emulator, so your data
+and your `make run` are left alone.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+KEY = "wvwtY9kn2UMDjZTFd+pffzMly2J26AoM07uWzS+dfMY="
+CONNECTION_STRING = (
+    "Endpoint=sb://contoso-events.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;"
+    f"SharedAccessKey={KEY}"
+)
+PASSWORD = "screenshots-" + secrets.token_urlsafe(8)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_app(workdir: Path, emulator_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    import base64
+
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("ADOBE_", "DJANGO_"))},
+        "DJANGO_SETTINGS_MODULE": "onboarding.settings",
+        "READ_DOT_ENV": "false",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "STATIC_ROOT": str(workdir / "static"),
+        "EMULATOR_URL": emulator_url,
+        "DJANGO_SUPERUSER_USERNAME": "admin",
+        "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
+        "DJANGO_SUPERUSER_EMAIL": "admin@example.com",
+        "LOG_LEVEL": "WARNING",
+    }
+    for command in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"], ["createsuperuser", "--noinput"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
+    port = free_port()
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    process = subprocess.Popen(
+        [
+            str(gunicorn),
+            "onboarding.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return process, f"http://127.0.0.1:{port}"
+        time.sleep(0.1)
+    process.terminate()
+    raise SystemExit("the app did not start")
+
+
+def shoot(page, name: str) -> None:
+    page.wait_for_timeout(150)
+    page.screenshot(path=str(OUT / f"{name}.png"), full_page=True, animations="disabled")
+    print(f"  docs/screenshots/{name}.png")
+
+
+def drive(base: str, emulator) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        page = browser.new_page(viewport={"width": 1100, "height": 820}, device_scale_factor=1)
+        page.goto(base + "/login/")
+        page.get_by_label("Username").fill("admin")
+        page.get_by_label("Password").fill(PASSWORD)
+        shoot(page, "01-login")
+        page.get_by_role("button", name="Log in").click()
+
+        page.goto(base + "/onboardings/new/")
+        page.get_by_label("Name (required)", exact=True).fill("Orders stream (production)")
+        page.get_by_label("Description").fill("Order events from the web shop")
+        page.get_by_label("Connection string (optional)").fill(CONNECTION_STRING)
+        expect(page.get_by_text("The key in it will be used")).to_be_visible()
+        shoot(page, "02-account")
+        page.get_by_role("button", name="Connect to Adobe").click()
+        expect(page.get_by_role("heading", name="Choose what to read")).to_be_visible()
+        page.get_by_role("radio", name="orders").check()
+        page.get_by_label("Consumer group (required)").fill("aep-orders")
+        shoot(page, "03-source")
+        page.get_by_role("button", name="Create source connection").click()
+        expect(page.get_by_role("heading", name="Your Event Hubs account is connected")).to_be_visible()
+        shoot(page, "04-done")
+
+        emulator.faults.add(
+            __import__("connections.flowservice_emulator.faults", fromlist=["Fault"]).Fault(
+                path="/data/foundation/flowservice/connections", method="POST", status=503
+            )
+        )
+        page.goto(base + "/onboardings/new/")
+        page.get_by_role("tab", name="SAS", exact=True).click()
+        page.get_by_label("Name (required)", exact=True).fill("Clickstream")
+        page.get_by_label("Event Hubs namespace").fill("contoso-events")
+        page.get_by_label("SAS key name").fill("RootManageSharedAccessKey")
+        page.get_by_label("SAS key", exact=True).fill(KEY)
+        page.get_by_label("Event hub name").fill("clickstream")
+        page.get_by_role("button", name="Connect to Adobe").click()
+        expect(page.get_by_role("alert")).to_be_visible()
+        shoot(page, "05-adobe-error-and-retry")
+
+        page.goto(base + "/onboardings/new/")
+        page.get_by_label("Name (required)", exact=True).fill("Inventory")
+        page.get_by_label("Event Hubs namespace").fill("1nventory")
+        page.get_by_label("SAS key", exact=True).fill("copied-only-half-of-the-key")
+        page.get_by_role("button", name="Connect to Adobe").click()
+        expect(page.get_by_label("SAS key", exact=True)).to_have_attribute("aria-invalid", "true")
+        shoot(page, "06-validation")
+
+        page.goto(base + "/onboardings/")
+        shoot(page, "07-my-onboardings")
+        page.get_by_role("link", name="View Orders stream (production)").click()
+        page.get_by_role("link", name="Replace key").click()
+        page.get_by_text("Replace", exact=True).click()
+        shoot(page, "08-replace-key")
+
+        page.goto(base + "/admin/connections/onboarding/")
+        shoot(page, "09-admin-onboardings")
+        page.get_by_role("link", name="Orders stream (production)").click()
+        page.locator("details.bodies summary").nth(1).click()
+        shoot(page, "10-admin-timeline")
+        page.goto(base + "/admin/connections/flowservicecall/")
+        shoot(page, "11-admin-calls")
+
+        phone = browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=1)
+        phone.context.add_cookies(page.context.cookies())
+        phone.goto(base + "/onboardings/new/")
+        shoot(phone, "12-phone-account")
+        browser.close()
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT))
+    from connections.flowservice_emulator import BackgroundEmulator, make_emulator
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    server = BackgroundEmulator(make_emulator()).start()
+    with tempfile.TemporaryDirectory() as workdir:
+        app, base = start_app(Path(workdir), server.url)
+        try:
+            print(f"Screenshots of {base} (emulator {server.url}):")
+            drive(base, server.emulator)
+        finally:
+            app.terminate()
+            app.wait(timeout=10)
+            server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,9 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from . import views
 from .auth import AdminLoginForm, ThrottledLoginView
@@ -38,5 +36,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     # Pages without a <link rel="icon"> (the admin's) make browsers ask for this.
-    path("favicon.ico", RedirectView.as_view(url=static("onboarding/favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
 ]

@@ -1,6 +1,7 @@
 """Test settings: the real settings, with fixed test keys and no developer .env or Adobe credentials."""
 
 import os
+import tempfile
 
 os.environ["READ_DOT_ENV"] = "false"
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-" + "k" * 40)
@@ -20,7 +21,7 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, as in production: an in-memory shared-cache database reports lock contention
     # immediately (SQLITE_LOCKED) instead of waiting, which no real deployment does.
-    import tempfile
-
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), "eventhubs-onboarding-tests.sqlite3")}  # noqa: F405
 LOGIN_THROTTLE_DELAY = 0.0  # the slow-down is tested on its own, without sleeping
+STATIC_ROOT = os.path.join(tempfile.gettempdir(), "eventhubs-onboarding-static")  # noqa: F405
+os.makedirs(STATIC_ROOT, exist_ok=True)

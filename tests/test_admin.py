@@ -38,7 +38,7 @@ def admin_pages(onboardings: list[Onboarding]) -> list[str]:
     urls = [reverse("admin:index"), reverse("admin:app_list", args=["connections"])]
     for model in CHANGELISTS:
         base = reverse(f"admin:connections_{model}_changelist")
-        urls += [base, base + "?created_at__gte=2000-01-01", base + "?o=1"]
+        urls += [base, base + "?created_at__gte=2000-01-01+00:00:00%2B00:00", base + "?o=1"]
     urls += [
         reverse("admin:connections_onboarding_changelist") + "?status=source_created&sandbox=prod&auth_type=aad",
         reverse("admin:connections_flowservicecall_changelist") + "?status=503&code=1103-503",

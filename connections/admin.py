@@ -329,6 +329,14 @@ class OnboardingAdmin(ReadOnlyAdmin):
         return csv_response("flow-service-calls.csv", CALL_HEADER, call_rows(calls))
 
 
+def link_to(onboarding: Onboarding | None) -> str:
+    """A link to an onboarding's admin page, for the history lists."""
+    if onboarding is None:
+        return "—"
+    url = reverse("admin:connections_onboarding_change", args=[onboarding.pk])
+    return format_html('<a href="{}">{}</a>', url, onboarding.name)
+
+
 def timeline(onboarding: Onboarding) -> list[dict[str, Any]]:
     """Every call and state change of an onboarding, oldest first."""
     entries: list[dict[str, Any]] = [
@@ -406,10 +414,7 @@ class FlowServiceCallAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("onboarding"))
     def onboarding_link(self, call: FlowServiceCall) -> str:
-        if call.onboarding is None:
-            return "—"
-        url = reverse("admin:connections_onboarding_change", args=[call.onboarding_id])
-        return format_html('<a href="{}">{}</a>', url, call.onboarding.name)
+        return link_to(call.onboarding)
 
     @admin.display(description=_("bodies (redacted)"))
     def bodies(self, call: FlowServiceCall) -> str:
@@ -439,5 +444,4 @@ class StateChangeAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("onboarding"))
     def onboarding_link(self, change: StateChange) -> str:
-        url = reverse("admin:connections_onboarding_change", args=[change.onboarding_id])
-        return format_html('<a href="{}">{}</a>', url, change.onboarding.name)
+        return link_to(change.onboarding)

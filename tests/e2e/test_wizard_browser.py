@@ -7,28 +7,14 @@ from playwright.sync_api import Page, expect
 
 from connections.models import Onboarding
 from tests.conftest import DEMO_HUB_KEY, DEMO_MANAGE_KEY, DEMO_NAMESPACE
+from tests.e2e.conftest import finish_source, start_onboarding
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def start(page: Page, live_server, name: str) -> None:
-    page.goto(live_server.url + "/onboardings/new/")
-    page.get_by_label("Name (required)", exact=True).fill(name)
-
-
-def finish_source(page: Page, hub: str, consumer_group: str) -> None:
-    expect(page.get_by_role("heading", name="Choose what to read")).to_be_visible()
-    hub_choice = page.get_by_role("radio", name=hub)
-    if hub_choice.count():
-        hub_choice.check()
-    page.get_by_label("Consumer group (required)").fill(consumer_group)
-    page.get_by_role("button", name="Create source connection").click()
-    expect(page.get_by_role("heading", name="Your Event Hubs account is connected")).to_be_visible()
-
-
 def test_standard_flow_end_to_end(logged_in: Page, live_server, emulator):
     page = logged_in
-    start(page, live_server, "Orders stream")
+    start_onboarding(page, live_server, "Orders stream")
     page.get_by_label("Event Hubs namespace").fill(DEMO_NAMESPACE)
     page.get_by_label("SAS key name").fill("RootManageSharedAccessKey")
     page.get_by_label("SAS key", exact=True).fill(DEMO_MANAGE_KEY)
@@ -44,7 +30,7 @@ def test_standard_flow_end_to_end(logged_in: Page, live_server, emulator):
 
 def test_sas_flow_end_to_end(logged_in: Page, live_server, emulator):
     page = logged_in
-    start(page, live_server, "Orders via SAS")
+    start_onboarding(page, live_server, "Orders via SAS")
     page.get_by_role("tab", name="SAS", exact=True).click()
     expect(page.get_by_role("tab", name="SAS", exact=True)).to_have_attribute("aria-selected", "true")
     page.get_by_label("Event Hubs namespace").fill(DEMO_NAMESPACE)
@@ -62,7 +48,7 @@ def test_sas_flow_end_to_end(logged_in: Page, live_server, emulator):
 
 def test_tabs_swap_only_the_fields_and_keep_what_was_typed(logged_in: Page, live_server):
     page = logged_in
-    start(page, live_server, "Keeps typing")
+    start_onboarding(page, live_server, "Keeps typing")
     page.evaluate("window.__noReload = true")
     page.get_by_label("Event Hubs namespace").fill(DEMO_NAMESPACE)
     page.get_by_label("SAS key", exact=True).fill(DEMO_MANAGE_KEY)

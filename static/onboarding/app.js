@@ -112,8 +112,13 @@
       var form = target.querySelector("form[data-guard-unsaved]");
       if (form && form.querySelector(".field--invalid")) form.dataset.dirty = "1";
     } else if (target.id === "auth-section" && event.detail.elt && event.detail.elt.getAttribute("role") === "tab") {
-      var selected = target.querySelector("[role='tab'][aria-selected='true']");
-      if (selected) selected.focus();
+      // The tab that had focus was swapped out; give focus to the new selected tab, unless the
+      // user has already moved on to another field.
+      var active = document.activeElement;
+      if (!active || active === document.body || active.getAttribute("role") === "tab") {
+        var selected = target.querySelector("[role='tab'][aria-selected='true']");
+        if (selected) selected.focus();
+      }
     }
   });
 

@@ -1,0 +1,230 @@
+"""The wizard's steps: each remote step is claimed under a row lock before Adobe is called.
+
+So two submits of the same step cannot both create. When a create's outcome is unknown, the retry
+first looks for the object by its unique name and adopts it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from connections import adobe
+from connections.flowservice import (
+    Created,
+    FlowServiceError,
+)
+from connections.models import Onboarding, StateChange
+
+from .base import (
+    Account,
+    OnboardingError,
+    Source,
+    Status,
+    apply_credentials,
+    auth_for,
+    claim_step,
+    consumer_group_holder,
+    failure_record,
+    lock_row,
+    recover_if_abandoned,
+    settle_step,
+    source_params_for,
+)
+from .connection_test import refresh_consumer_group_check
+
+
+def onboarding_start(*, owner: Any, account: Account, creation_token: Any = None) -> Onboarding:
+    """Create the onboarding (a draft) from the first valid Account submit.
+
+    The form's creation token makes a double submit return the first onboarding.
+    """
+    if creation_token is not None:
+        existing = Onboarding.objects.filter(creation_token=creation_token, owner=owner).first()
+        if existing:
+            return existing
+    onboarding = Onboarding(
+        owner=owner,
+        name=account.name,
+        description=account.description,
+        sandbox_name=account.sandbox_name,
+        creation_token=creation_token,
+    )
+    apply_credentials(onboarding, account.credentials)
+    try:
+        with transaction.atomic():
+            onboarding.save()
+            StateChange.objects.record(
+                onboarding=onboarding,
+                actor=owner,
+                from_status=None,
+                to_status=Status.DRAFT,
+                reason="Account details saved",
+            )
+    except IntegrityError:
+        return Onboarding.objects.get(creation_token=creation_token, owner=owner)
+    return onboarding
+
+
+def onboarding_update_account(*, onboarding: Onboarding, actor: Any, account: Account) -> Onboarding:
+    """Change the account details while no base connection exists."""
+    with transaction.atomic():
+        locked = lock_row(onboarding.pk)
+        if locked.status not in (Status.DRAFT, Status.BASE_FAILED) or locked.outcome_unknown:
+            raise OnboardingError("The account details can no longer be changed.")
+        locked.name, locked.description = account.name, account.description
+        locked.sandbox_name = account.sandbox_name
+        apply_credentials(locked, account.credentials)
+        locked.save()
+    return locked
+
+
+def onboarding_create_base_connection(*, onboarding: Onboarding, actor: Any) -> Onboarding:
+    """Create (or, after an unknown outcome, find and adopt) the base connection."""
+    claimed = claim_step(
+        onboarding,
+        actor=actor,
+        ready={Status.DRAFT, Status.BASE_FAILED},
+        to=Status.CREATING_BASE,
+        reason="Creating the base connection",
+    )
+    if claimed is None:
+        return Onboarding.objects.get(pk=onboarding.pk)
+    client = adobe.flow_client(onboarding=claimed, actor=actor)
+    resolved = not claimed.outcome_unknown
+    try:
+        existing = None if resolved else client.find_base_connection(claimed.base_connection_name)
+        resolved = True
+        if existing:
+            created, reason = (
+                Created(existing["id"], existing["etag"]),
+                "Adopted the base connection an earlier attempt created",
+            )
+        else:
+            created = client.create_base_connection(
+                name=claimed.base_connection_name, description=claimed.description, auth=auth_for(claimed)
+            )
+            reason = "Adobe created the base connection"
+    except FlowServiceError as error:
+        unknown = error.outcome_unknown or not resolved
+        failure = failure_record(claimed, error, doing="creating the base connection", unknown=unknown)
+        return settle_step(
+            claimed,
+            actor=actor,
+            to=Status.BASE_FAILED,
+            reason=f"{failure['title']}: {error}",
+            last_error=failure,
+            outcome_unknown=unknown,
+        )
+    return settle_step(
+        claimed,
+        actor=actor,
+        to=Status.BASE_CREATED,
+        reason=reason,
+        base_connection_id=created.id,
+        base_connection_etag=created.etag,
+        last_error=None,
+        outcome_unknown=False,
+    )
+
+
+def onboarding_save_source(*, onboarding: Onboarding, actor: Any, source: Source) -> Onboarding:
+    """Store the source parameters, refusing a consumer group another flow already uses."""
+    with transaction.atomic():
+        locked = lock_row(onboarding.pk)
+        if locked.status not in (Status.BASE_CREATED, Status.SOURCE_FAILED) or locked.outcome_unknown:
+            raise OnboardingError("The source parameters can no longer be changed.")
+        if locked.is_scoped and source.event_hub_name != locked.auth_event_hub_name:
+            raise OnboardingError(
+                f"Your credentials only open the event hub {locked.auth_event_hub_name}; the source must read it.",
+                field="event_hub_name",
+            )
+        if consumer_group_holder(locked, event_hub_name=source.event_hub_name, consumer_group=source.consumer_group):
+            raise OnboardingError(
+                f"The consumer group {source.consumer_group} already feeds another onboarding of this event hub, "
+                "and a consumer group serves one flow at a time. Choose another consumer group (create one in "
+                "the Azure portal under the event hub's Consumer groups).",
+                field="consumer_group",
+            )
+        locked.event_hub_name = source.event_hub_name
+        locked.data_type, locked.reset, locked.consumer_group = source.data_type, source.reset, source.consumer_group
+        locked.save()
+    return locked
+
+
+def onboarding_create_source_connection(*, onboarding: Onboarding, actor: Any) -> Onboarding:
+    """Create (or find and adopt) the source connection on the base connection."""
+    claimed = claim_step(
+        onboarding,
+        actor=actor,
+        ready={Status.BASE_CREATED, Status.SOURCE_FAILED},
+        to=Status.CREATING_SOURCE,
+        reason="Creating the source connection",
+    )
+    if claimed is None:
+        return Onboarding.objects.get(pk=onboarding.pk)
+    client = adobe.flow_client(onboarding=claimed, actor=actor)
+    resolved = not claimed.outcome_unknown
+    try:
+        existing = None if resolved else client.find_source_connection(claimed.source_connection_name)
+        resolved = True
+        if existing:
+            created, reason = (
+                Created(existing["id"], existing["etag"]),
+                "Adopted the source connection an earlier attempt created",
+            )
+        else:
+            created = client.create_source_connection(
+                name=claimed.source_connection_name,
+                description=claimed.description,
+                base_connection_id=claimed.base_connection_id,
+                params=source_params_for(claimed),
+            )
+            reason = "Adobe created the source connection"
+    except FlowServiceError as error:
+        unknown = error.outcome_unknown or not resolved
+        failure = failure_record(claimed, error, doing="creating the source connection", unknown=unknown)
+        return settle_step(
+            claimed,
+            actor=actor,
+            to=Status.SOURCE_FAILED,
+            reason=f"{failure['title']}: {error}",
+            last_error=failure,
+            outcome_unknown=unknown,
+        )
+    done = settle_step(
+        claimed,
+        actor=actor,
+        to=Status.SOURCE_CREATED,
+        reason=reason,
+        source_connection_id=created.id,
+        source_connection_etag=created.etag,
+        last_error=None,
+        outcome_unknown=False,
+    )
+    return refresh_consumer_group_check(done)
+
+
+def onboarding_recover(*, onboarding: Onboarding, actor: Any) -> Onboarding:
+    """Settle a step that has been in flight longer than any call can last (the app restarted)."""
+    if not onboarding.is_in_flight:
+        return onboarding
+    with transaction.atomic():
+        locked = lock_row(onboarding.pk)
+        if recover_if_abandoned(locked, actor):
+            locked.save()
+    return locked
+
+
+def onboarding_retry(*, onboarding: Onboarding, actor: Any) -> Onboarding:
+    """Repeat only the step that failed, with what is stored; nothing is retyped."""
+    with transaction.atomic():
+        locked = lock_row(onboarding.pk)
+        if recover_if_abandoned(locked, actor):
+            locked.save()
+    if locked.status == Status.BASE_FAILED:
+        return onboarding_create_base_connection(onboarding=locked, actor=actor)
+    if locked.status == Status.SOURCE_FAILED:
+        return onboarding_create_source_connection(onboarding=locked, actor=actor)
+    return locked

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -345,3 +346,23 @@ def database_dump() -> str:
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
             parts.append(table + "\n" + "\n".join(map(str, cursor.fetchall())))
     return "\n".join(parts)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_file_holds_no_plaintext_secret(client, django_user_model, emulator):
+    """After full onboardings and a committed session, the bytes on disk (SQLite and its WAL) hold no secret."""
+    user = django_user_model.objects.create_user("disk", password="disk-password")
+    assert client.login(username="disk", password="disk-password")  # a real session row
+    client.post(client.post(reverse("onboarding:new"), account_post())["Location"], source_post())
+    client.post(client.post(reverse("onboarding:new"), account_post("aad", name="AAD"))["Location"],
+                source_post(consumer_group="aad"))
+    assert Onboarding.objects.filter(owner=user, status=Status.SOURCE_CREATED).count() == 2
+    if connection.vendor == "sqlite":
+        path = connection.settings_dict["NAME"]
+        data = b"".join(Path(f).read_bytes() for f in (path, f"{path}-wal") if Path(f).exists())
+        assert len(data) > 10_000
+    else:
+        data = database_dump().encode()
+    for secret in (DEMO_MANAGE_KEY, DEMO_OWNER_SECRET):
+        assert secret.encode() not in data
+    assert b"enc:fernet:" in data

@@ -6,15 +6,14 @@ first looks for the object by its unique name and adopts it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from connections import adobe
-from connections.flowservice import (
-    Created,
-    FlowServiceError,
-)
+from connections.flowservice import Created, FlowServiceClient, FlowServiceError
 from connections.models import Onboarding, StateChange
 
 from .base import (
@@ -80,53 +79,92 @@ def onboarding_update_account(*, onboarding: Onboarding, actor: Any, account: Ac
     return locked
 
 
-def onboarding_create_base_connection(*, onboarding: Onboarding, actor: Any) -> Onboarding:
-    """Create (or, after an unknown outcome, find and adopt) the base connection."""
+@dataclass(frozen=True)
+class RemoteStep:
+    """One object the wizard creates in Adobe, and where its answer goes."""
+
+    what: str
+    ready: frozenset[str]
+    in_flight: str
+    failed: str
+    done: str
+    remote_name: Callable[[Onboarding], str]
+    find: Callable[[FlowServiceClient, str], dict[str, Any] | None]
+    create: Callable[[FlowServiceClient, Onboarding], Created]
+    id_field: str
+    etag_field: str
+
+
+BASE_CONNECTION = RemoteStep(
+    what="base connection",
+    ready=frozenset({Status.DRAFT, Status.BASE_FAILED}),
+    in_flight=Status.CREATING_BASE,
+    failed=Status.BASE_FAILED,
+    done=Status.BASE_CREATED,
+    remote_name=lambda o: o.base_connection_name,
+    find=lambda client, name: client.find_base_connection(name),
+    create=lambda client, o: client.create_base_connection(
+        name=o.base_connection_name, description=o.description, auth=auth_for(o)
+    ),
+    id_field="base_connection_id",
+    etag_field="base_connection_etag",
+)
+SOURCE_CONNECTION = RemoteStep(
+    what="source connection",
+    ready=frozenset({Status.BASE_CREATED, Status.SOURCE_FAILED}),
+    in_flight=Status.CREATING_SOURCE,
+    failed=Status.SOURCE_FAILED,
+    done=Status.SOURCE_CREATED,
+    remote_name=lambda o: o.source_connection_name,
+    find=lambda client, name: client.find_source_connection(name),
+    create=lambda client, o: client.create_source_connection(
+        name=o.source_connection_name,
+        description=o.description,
+        base_connection_id=o.base_connection_id,
+        params=source_params_for(o),
+    ),
+    id_field="source_connection_id",
+    etag_field="source_connection_etag",
+)
+
+
+def create_remote(step: RemoteStep, *, onboarding: Onboarding, actor: Any) -> Onboarding:
+    """Create the step's object in Adobe, or, after an unknown outcome, find it by name and adopt it."""
     claimed = claim_step(
-        onboarding,
-        actor=actor,
-        ready={Status.DRAFT, Status.BASE_FAILED},
-        to=Status.CREATING_BASE,
-        reason="Creating the base connection",
+        onboarding, actor=actor, ready=set(step.ready), to=step.in_flight, reason=f"Creating the {step.what}"
     )
     if claimed is None:
-        return Onboarding.objects.get(pk=onboarding.pk)
+        return Onboarding.objects.get(pk=onboarding.pk)  # another request has this step
     client = adobe.flow_client(onboarding=claimed, actor=actor)
     resolved = not claimed.outcome_unknown
     try:
-        existing = None if resolved else client.find_base_connection(claimed.base_connection_name)
+        existing = None if resolved else step.find(client, step.remote_name(claimed))
         resolved = True
         if existing:
-            created, reason = (
-                Created(existing["id"], existing["etag"]),
-                "Adopted the base connection an earlier attempt created",
-            )
+            created = Created(existing["id"], existing["etag"])
+            reason = f"Adopted the {step.what} an earlier attempt created"
         else:
-            created = client.create_base_connection(
-                name=claimed.base_connection_name, description=claimed.description, auth=auth_for(claimed)
-            )
-            reason = "Adobe created the base connection"
+            created, reason = step.create(client, claimed), f"Adobe created the {step.what}"
     except FlowServiceError as error:
         unknown = error.outcome_unknown or not resolved
-        failure = failure_record(claimed, error, doing="creating the base connection", unknown=unknown)
+        failure = failure_record(claimed, error, doing=f"creating the {step.what}", unknown=unknown)
         return settle_step(
             claimed,
             actor=actor,
-            to=Status.BASE_FAILED,
+            to=step.failed,
             reason=f"{failure['title']}: {error}",
             last_error=failure,
             outcome_unknown=unknown,
         )
+    changes = {step.id_field: created.id, step.etag_field: created.etag}
     return settle_step(
-        claimed,
-        actor=actor,
-        to=Status.BASE_CREATED,
-        reason=reason,
-        base_connection_id=created.id,
-        base_connection_etag=created.etag,
-        last_error=None,
-        outcome_unknown=False,
+        claimed, actor=actor, to=step.done, reason=reason, last_error=None, outcome_unknown=False, **changes
     )
+
+
+def onboarding_create_base_connection(*, onboarding: Onboarding, actor: Any) -> Onboarding:
+    """Create (or, after an unknown outcome, find and adopt) the base connection."""
+    return create_remote(BASE_CONNECTION, onboarding=onboarding, actor=actor)
 
 
 def onboarding_save_source(*, onboarding: Onboarding, actor: Any, source: Source) -> Onboarding:
@@ -154,56 +192,11 @@ def onboarding_save_source(*, onboarding: Onboarding, actor: Any, source: Source
 
 
 def onboarding_create_source_connection(*, onboarding: Onboarding, actor: Any) -> Onboarding:
-    """Create (or find and adopt) the source connection on the base connection."""
-    claimed = claim_step(
-        onboarding,
-        actor=actor,
-        ready={Status.BASE_CREATED, Status.SOURCE_FAILED},
-        to=Status.CREATING_SOURCE,
-        reason="Creating the source connection",
-    )
-    if claimed is None:
-        return Onboarding.objects.get(pk=onboarding.pk)
-    client = adobe.flow_client(onboarding=claimed, actor=actor)
-    resolved = not claimed.outcome_unknown
-    try:
-        existing = None if resolved else client.find_source_connection(claimed.source_connection_name)
-        resolved = True
-        if existing:
-            created, reason = (
-                Created(existing["id"], existing["etag"]),
-                "Adopted the source connection an earlier attempt created",
-            )
-        else:
-            created = client.create_source_connection(
-                name=claimed.source_connection_name,
-                description=claimed.description,
-                base_connection_id=claimed.base_connection_id,
-                params=source_params_for(claimed),
-            )
-            reason = "Adobe created the source connection"
-    except FlowServiceError as error:
-        unknown = error.outcome_unknown or not resolved
-        failure = failure_record(claimed, error, doing="creating the source connection", unknown=unknown)
-        return settle_step(
-            claimed,
-            actor=actor,
-            to=Status.SOURCE_FAILED,
-            reason=f"{failure['title']}: {error}",
-            last_error=failure,
-            outcome_unknown=unknown,
-        )
-    done = settle_step(
-        claimed,
-        actor=actor,
-        to=Status.SOURCE_CREATED,
-        reason=reason,
-        source_connection_id=created.id,
-        source_connection_etag=created.etag,
-        last_error=None,
-        outcome_unknown=False,
-    )
-    return refresh_consumer_group_check(done)
+    """Create (or, after an unknown outcome, find and adopt) the source connection."""
+    onboarding = create_remote(SOURCE_CONNECTION, onboarding=onboarding, actor=actor)
+    if onboarding.status == Status.SOURCE_CREATED:
+        onboarding = refresh_consumer_group_check(onboarding)
+    return onboarding
 
 
 def onboarding_recover(*, onboarding: Onboarding, actor: Any) -> Onboarding:

@@ -152,6 +152,16 @@ class Onboarding(models.Model):
         return self.status in self.IN_FLIGHT
 
     @property
+    def account_editable(self) -> bool:
+        """The account may change until the base connection exists (or may exist: an unknown outcome)."""
+        return self.status in (self.Status.DRAFT, self.Status.BASE_FAILED) and not self.outcome_unknown
+
+    @property
+    def source_editable(self) -> bool:
+        """The source parameters may change until the source connection exists (or may exist)."""
+        return self.status in (self.Status.BASE_CREATED, self.Status.SOURCE_FAILED) and not self.outcome_unknown
+
+    @property
     def secret_field(self) -> str:
         return "client_secret_value" if self.uses_aad else "sas_key"
 

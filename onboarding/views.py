@@ -46,16 +46,6 @@ def _owned(request: HttpRequest, public_id: uuid.UUID) -> Onboarding:
     return get_object_or_404(Onboarding, public_id=public_id, owner=request.user)
 
 
-def _account_editable(onboarding: Onboarding | None) -> bool:
-    return onboarding is None or (
-        onboarding.status in (Status.DRAFT, Status.BASE_FAILED) and not onboarding.outcome_unknown
-    )
-
-
-def _source_editable(onboarding: Onboarding) -> bool:
-    return onboarding.status in (Status.BASE_CREATED, Status.SOURCE_FAILED) and not onboarding.outcome_unknown
-
-
 def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[str, Any]:
     if onboarding is not None and step == Step.DONE:
         extra.setdefault("flow_request", exports.as_curl(exports.streaming_flow_request(onboarding)))
@@ -69,9 +59,9 @@ def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[st
 
 
 def _show(request: HttpRequest, onboarding: Onboarding | None, step: Step, **extra: Any) -> HttpResponse:
-    if step == Step.ACCOUNT and "form" not in extra and _account_editable(onboarding):
+    if step == Step.ACCOUNT and "form" not in extra and (onboarding is None or onboarding.account_editable):
         extra["form"] = AccountForm(initial=AccountForm.initial_for(onboarding), onboarding=onboarding)
-    if step == Step.SOURCE and "form" not in extra and onboarding and _source_editable(onboarding):
+    if step == Step.SOURCE and "form" not in extra and onboarding and onboarding.source_editable:
         extra["form"] = SourceForm(initial=SourceForm.initial_for(onboarding), onboarding=onboarding)
     template = f"{WIZARD}#wizard" if request.htmx else WIZARD
     response = render(request, template, _context(onboarding, step, **extra))
@@ -156,7 +146,7 @@ def onboarding_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def onboarding_account(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     onboarding = _owned(request, public_id)
-    if request.method == "GET" or not _account_editable(onboarding):
+    if request.method == "GET" or not onboarding.account_editable:
         return _show(request, onboarding, Step.ACCOUNT)
     if "switch_auth" in request.POST:
         return _show(request, onboarding, Step.ACCOUNT, form=_switched_auth(request, onboarding))
@@ -231,7 +221,7 @@ def onboarding_source(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     if not Step.SOURCE.reached_by(onboarding):
         messages.info(request, "Connect the account first: the source step needs the base connection.")
         return redirect(Step.ACCOUNT.url(onboarding))
-    if request.method == "GET" or not _source_editable(onboarding):
+    if request.method == "GET" or not onboarding.source_editable:
         return _show(request, onboarding, Step.SOURCE)
     form = SourceForm(request.POST, onboarding=onboarding)
     if not form.is_valid():

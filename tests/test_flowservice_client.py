@@ -386,6 +386,19 @@ class TestRedaction:
         assert "k" * 44 not in repr(redact(body))
         assert "s3cret" not in repr(redact(body))
 
+    def test_a_secret_echoed_by_adobe_is_masked_in_the_error_and_the_record(self, make_client, emulator, calls):
+        emulator.fault(
+            "/connections",
+            method="POST",
+            status=400,
+            code="1304-400",
+            message=f"The value {DEMO_MANAGE_KEY} is not valid for sasKey.",
+        )
+        with pytest.raises(ValidationError) as caught:
+            make_client().create_base_connection(name="n", description="", auth=STANDARD)
+        assert DEMO_MANAGE_KEY not in str(caught.value) and "••••••••" in caught.value.message
+        assert DEMO_MANAGE_KEY not in repr(calls)
+
     def test_errors_never_hold_a_secret(self, make_client):
         with pytest.raises(FlowServiceError) as caught:
             make_client().create_base_connection(

@@ -354,8 +354,10 @@ def test_the_database_file_holds_no_plaintext_secret(client, django_user_model, 
     user = django_user_model.objects.create_user("disk", password="disk-password")
     assert client.login(username="disk", password="disk-password")  # a real session row
     client.post(client.post(reverse("onboarding:new"), account_post())["Location"], source_post())
-    client.post(client.post(reverse("onboarding:new"), account_post("aad", name="AAD"))["Location"],
-                source_post(consumer_group="aad"))
+    client.post(
+        client.post(reverse("onboarding:new"), account_post("aad", name="AAD"))["Location"],
+        source_post(consumer_group="aad"),
+    )
     assert Onboarding.objects.filter(owner=user, status=Status.SOURCE_CREATED).count() == 2
     if connection.vendor == "sqlite":
         path = connection.settings_dict["NAME"]

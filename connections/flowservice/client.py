@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -10,7 +11,7 @@ import requests
 from requests.auth import AuthBase
 
 from . import payloads
-from .errors import AuthenticationError, NotFoundError, ValidationError, parse_error_body
+from .errors import AuthenticationError, FlowServiceError, NotFoundError, ValidationError, parse_error_body
 from .ims import ImsTokenProvider
 from .retry import RetryPolicy
 from .transport import Attempt, Timeouts, send_with_retries
@@ -82,7 +83,14 @@ class FlowServiceClient:
     def create_base_connection(self, *, name: str, description: str, auth: EventHubAuth) -> Created:
         """POST /connections; never retried once sent (a create is not idempotent)."""
         body = payloads.base_connection_body(name=name, description=description, auth=auth)
-        response = self._request("create_base_connection", "POST", "/connections", body=body, idempotent=False)
+        response = self._request(
+            "create_base_connection",
+            "POST",
+            "/connections",
+            body=body,
+            idempotent=False,
+            secrets=payloads.secret_values(auth),
+        )
         return _created(response)
 
     def get_base_connection(self, connection_id: str) -> dict[str, Any]:
@@ -132,6 +140,7 @@ class FlowServiceClient:
             headers={"If-Match": etag},
             idempotent=False,
             connection_id=connection_id,
+            secrets=payloads.secret_values(auth),
         )
         return _created(response)
 
@@ -193,8 +202,13 @@ class FlowServiceClient:
         headers: dict[str, str] | None = None,
         idempotent: bool,
         connection_id: str | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> requests.Response:
-        """Send with the Adobe headers; on a 401, get a new token once and send again."""
+        """Send with the Adobe headers; on a 401, get a new token once and send again.
+
+        `secrets` are the secret values the body carries: should an answer echo one, it is masked
+        in the error raised and in the record reported, as it already is in the request body.
+        """
         url = self.base_url + path
         # Shown unencoded: the history is read by people (`?property=name==Orders (eh-1a2b)`).
         shown_path = path + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
@@ -205,7 +219,8 @@ class FlowServiceClient:
 
             def report(attempt: Attempt) -> None:
                 if self._observer is not None:
-                    self._observer(_record(operation, method, shown_path, body, attempt, connection_id))
+                    record = _record(operation, method, shown_path, body, attempt, connection_id)
+                    self._observer(replace(record, response_body=payloads.forget(record.response_body, secrets)))
 
             try:
                 return send_with_retries(
@@ -221,12 +236,15 @@ class FlowServiceClient:
                     idempotent=idempotent,
                     report=report,
                 )
-            except AuthenticationError as error:
-                # A 401 was refused before any work was done, so sending again is safe.
-                if renewed or error.status != 401:
-                    raise
-                self._tokens.invalidate(token)
-                renewed = True
+            except FlowServiceError as error:
+                if isinstance(error, AuthenticationError) and error.status == 401 and not renewed:
+                    # A 401 was refused before any work was done, so sending again is safe.
+                    self._tokens.invalidate(token)
+                    renewed = True
+                    continue
+                error.message = payloads.forget(error.message, secrets)
+                error.args = (error.message,)
+                raise
 
 
 def _q(value: str) -> str:

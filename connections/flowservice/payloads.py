@@ -108,6 +108,26 @@ def _redact_patch_op(op: Any) -> Any:
     return op
 
 
+def secret_values(auth: EventHubAuth) -> tuple[str, ...]:
+    """The secret values a request built from `auth` carries."""
+    return tuple(value for name, value in auth.params().items() if name in auth.SECRET_PARAMS and value)
+
+
+def forget(value: Any, secrets: tuple[str, ...]) -> Any:
+    """`value` with every occurrence of the given secret strings masked (an answer that echoes them)."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return {k: forget(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [forget(v, secrets) for v in value]
+    return value
+
+
 def redact_ims_form(form: dict[str, str]) -> dict[str, str]:
     """The IMS token request form with the client secret masked."""
     return {k: (MASK if k == "client_secret" else v) for k, v in form.items()}

@@ -27,6 +27,7 @@ class Fault:
     retry_after: float | None = None
     delay: float = 0.0
     drop: bool = False
+    message: str | None = None  # the detailed message of a Flow Service error
     phase: str = "before"  # before | after
 
     @classmethod
@@ -49,10 +50,12 @@ class Fault:
             return Response(0, drop=True)
         if self.status is None:
             return None
-        return _error_for(request, self.status, self.code, self.retry_after)
+        return _error_for(request, self.status, self.code, self.retry_after, self.message)
 
 
-def _error_for(request: Request, status: int, code: str | None, retry_after: float | None) -> Response:
+def _error_for(
+    request: Request, status: int, code: str | None, retry_after: float | None, message: str | None = None
+) -> Response:
     if request.path.startswith("/ims/"):
         kind = "temporarily_unavailable" if status >= 500 or status == 429 else "invalid_request"
         response = ims_error(status, kind, f"IMS answered {status} (injected fault).")
@@ -64,7 +67,7 @@ def _error_for(request: Request, status: int, code: str | None, retry_after: flo
         response = gateway_error(502, "502000", "Bad Gateway")
     else:
         flow_code = code or DEFAULT_CODES.get(status) or f"1000-{status}"
-        response = flow_error(request, flow_code, f"Injected fault {flow_code}.")
+        response = flow_error(request, flow_code, message or f"Injected fault {flow_code}.")
     if retry_after is not None:
         response.headers["Retry-After"] = f"{retry_after:g}"
     return response

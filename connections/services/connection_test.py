@@ -8,9 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from connections import adobe
-from connections.flowservice import (
-    FlowServiceError,
-)
+from connections.flowservice import FlowServiceError
 from connections.messages import describe
 from connections.models import Onboarding
 
@@ -79,17 +77,20 @@ def _connection_checks(
         hub = Check("event_hub", "Event hub visible", "passed" if accepted else "failed", target)
     else:
         hub = Check("event_hub", "Event hub visible", "skipped", _listing_note(o, hubs, ""))
-    if o.event_hub_name and o.consumer_group:
-        holder = consumer_group_holder(o, event_hub_name=o.event_hub_name, consumer_group=o.consumer_group)
-        group = Check(
-            "consumer_group",
-            "Consumer group free",
-            "failed" if holder else "passed",
-            f"{o.consumer_group} already feeds another onboarding." if holder else o.consumer_group,
-        )
-    else:
-        group = Check("consumer_group", "Consumer group free", "skipped", "Chosen on the Source step.")
-    return [credentials, namespace, hub, group]
+    return [credentials, namespace, hub, _consumer_group_check(o)]
+
+
+def _consumer_group_check(o: Onboarding) -> Check:
+    """A database check: does another active onboarding read this hub with this consumer group?"""
+    if not (o.event_hub_name and o.consumer_group):
+        return Check("consumer_group", "Consumer group free", "skipped", "Chosen on the Source step.")
+    holder = consumer_group_holder(o, event_hub_name=o.event_hub_name, consumer_group=o.consumer_group)
+    return Check(
+        "consumer_group",
+        "Consumer group free",
+        "failed" if holder else "passed",
+        f"{o.consumer_group} already feeds another onboarding." if holder else o.consumer_group,
+    )
 
 
 def refresh_consumer_group_check(onboarding: Onboarding) -> Onboarding:
@@ -97,7 +98,7 @@ def refresh_consumer_group_check(onboarding: Onboarding) -> Onboarding:
     test = onboarding.connection_test
     if not test:
         return onboarding
-    fresh = _connection_checks(onboarding, None, "", None, "")[-1].__dict__
+    fresh = _consumer_group_check(onboarding).__dict__
     test["checks"] = [fresh if check["key"] == "consumer_group" else check for check in test["checks"]]
     Onboarding.objects.filter(pk=onboarding.pk).update(connection_test=test)
     return onboarding

@@ -6,10 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connections import adobe
-from connections.flowservice import (
-    FlowServiceError,
-    PreconditionFailedError,
-)
+from connections.flowservice import FlowServiceError, PreconditionFailedError
 from connections.messages import describe
 from connections.models import Onboarding
 
@@ -69,18 +66,13 @@ def onboarding_replace_credentials(*, onboarding: Onboarding, actor: Any, creden
         return Replacement(saved=False, message=problem.message, problem=problem.as_json())
     Onboarding.objects.filter(pk=onboarding.pk).update(base_connection_etag=updated.etag)
     candidate.base_connection_etag = updated.etag
-    try:
-        accepted = client.test_connection(onboarding.base_connection_id)
-    except FlowServiceError:
-        accepted = None  # could not test: keep what Adobe now holds
+    # One test of the new credentials; its checks are kept. None: Adobe could not test just now.
+    accepted = onboarding_test_connection(onboarding=candidate, actor=actor).connection_test["accepted"]
     if accepted is False:
         return _restore(onboarding, candidate, client, updated.etag, actor)
     _store_credentials(candidate)
-    tested = onboarding_test_connection(onboarding=candidate, actor=actor)
     note = "" if accepted else " Adobe could not test them just now; use Test connection later."
-    return Replacement(
-        saved=True, message=f"The new credentials are saved in Adobe (etag {tested.base_connection_etag}).{note}"
-    )
+    return Replacement(saved=True, message=f"The new credentials are saved in Adobe (etag {updated.etag}).{note}")
 
 
 def _restore(original: Onboarding, candidate: Onboarding, client: Any, etag: str, actor: Any) -> Replacement:
@@ -126,8 +118,8 @@ def onboarding_reload_base_connection(*, onboarding: Onboarding, actor: Any) -> 
     client = adobe.flow_client(onboarding=onboarding, actor=actor)
     item = client.get_base_connection(onboarding.base_connection_id)
     remote = (item.get("auth") or {}).get("params") or {}
-    local = auth_for(onboarding).params()
-    secret_names = type(auth_for(onboarding)).SECRET_PARAMS
+    auth = auth_for(onboarding)
+    local, secret_names = auth.params(), auth.SECRET_PARAMS
     differences = [
         f"{name} is {remote[name]!r} in Adobe"
         for name in sorted(local)

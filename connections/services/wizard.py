@@ -70,7 +70,7 @@ def onboarding_update_account(*, onboarding: Onboarding, actor: Any, account: Ac
     """Change the account details while no base connection exists."""
     with transaction.atomic():
         locked = lock_row(onboarding.pk)
-        if locked.status not in (Status.DRAFT, Status.BASE_FAILED) or locked.outcome_unknown:
+        if not locked.account_editable:
             raise OnboardingError("The account details can no longer be changed.")
         locked.name, locked.description = account.name, account.description
         locked.sandbox_name = account.sandbox_name
@@ -171,7 +171,7 @@ def onboarding_save_source(*, onboarding: Onboarding, actor: Any, source: Source
     """Store the source parameters, refusing a consumer group another flow already uses."""
     with transaction.atomic():
         locked = lock_row(onboarding.pk)
-        if locked.status not in (Status.BASE_CREATED, Status.SOURCE_FAILED) or locked.outcome_unknown:
+        if not locked.source_editable:
             raise OnboardingError("The source parameters can no longer be changed.")
         if locked.is_scoped and source.event_hub_name != locked.auth_event_hub_name:
             raise OnboardingError(

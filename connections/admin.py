@@ -24,7 +24,7 @@ admin.site.site_title = _("Event Hubs Onboarding admin")
 admin.site.index_title = _("Onboardings and their history")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     """History is read, never written, from the admin; nobody may add, change or delete it."""
 
     show_full_result_count = False
@@ -34,7 +34,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def get_paginator(
         self,
         request: HttpRequest,
-        queryset: QuerySet,
+        queryset: QuerySet[Any],
         per_page: int,
         orphans: int = 0,
         allow_empty_first_page: bool = True,
@@ -186,7 +186,9 @@ class OnboardingAdmin(ReadOnlyAdmin):
     )
     readonly_fields = ("reference", "status_badge", "problem", "credentials", "connection_test_summary")
 
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
         term = search_term.strip()
         if not term:
             return queryset, False
@@ -226,26 +228,13 @@ class OnboardingAdmin(ReadOnlyAdmin):
     @admin.display(description=_("credentials"))
     def credentials(self, onboarding: Onboarding) -> str:
         """The non-secret credential fields decrypted; the secret only as 'set' and when."""
-        secret_label = _("Client secret value") if onboarding.uses_aad else _("SAS key")
-        changed = onboarding.secret_changed_at
-        rows = [(_("Namespace"), onboarding.namespace)]
-        if onboarding.uses_aad:
-            rows += [(_("Tenant ID"), onboarding.tenant_id), (_("Client ID"), onboarding.client_id)]
-        else:
-            rows.append((_("SAS key name"), onboarding.sas_key_name))
-        if onboarding.is_scoped:
-            rows.append((_("Event hub (scope)"), onboarding.auth_event_hub_name))
-        is_set = bool(getattr(onboarding, onboarding.secret_field))
-        rows.append(
-            (
-                secret_label,
-                (_("set, last changed %s") % timezone.localtime(changed).strftime("%Y-%m-%d %H:%M %Z"))
-                if is_set and changed
-                else _("set")
-                if is_set
-                else _("not set"),
-            )
-        )
+        rows: list[tuple[Any, Any]] = list(onboarding.credential_summary)
+        secret, changed = onboarding.auth.secret, onboarding.secret_changed_at
+        is_set = bool(getattr(onboarding, secret.name))
+        state: Any = _("set") if is_set else _("not set")
+        if is_set and changed:
+            state = _("set, last changed %s") % timezone.localtime(changed).strftime("%Y-%m-%d %H:%M %Z")
+        rows.append((secret.label, state))
         return format_html(
             '<table class="credentials">{}</table>', format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
         )
@@ -406,7 +395,9 @@ class FlowServiceCallAdmin(ReadOnlyAdmin):
     )
     readonly_fields = ("onboarding_link", "bodies", "request_pretty", "response_pretty")
 
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
         term = search_term.strip()
         if not term:
             return queryset, False

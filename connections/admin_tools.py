@@ -17,11 +17,12 @@ from django.core.paginator import Paginator
 from django.db import connection, models
 from django.db.models import Exists
 from django.utils import timezone
+from django.utils.functional import Promise as StrPromise
 
 PAGES_AHEAD = 5
 
 
-class CappedCountPaginator(Paginator):
+class CappedCountPaginator(Paginator[Any]):
     """Counts at most `cap` + 1 rows, so a page costs the same on a thousand rows or a million.
 
     The cap follows the page being read (five pages ahead of it): deeper pages stay reachable,
@@ -33,8 +34,8 @@ class CappedCountPaginator(Paginator):
         self.cap = cap
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
-        return int(self.object_list[: self.cap + 1].count())
+    def count(self) -> int:
+        return int(self.object_list[: self.cap + 1].count())  # type: ignore[attr-defined]  # always a QuerySet here
 
     @property
     def capped(self) -> bool:
@@ -50,7 +51,7 @@ class CappedCountPaginator(Paginator):
 def distinct_values(model: type[models.Model], field_name: str, limit: int = 100) -> list[Any]:
     """Distinct non-null values of an indexed column, one index probe each (a loose index scan)."""
     table = connection.ops.quote_name(model._meta.db_table)
-    column = connection.ops.quote_name(model._meta.get_field(field_name).column)
+    column = connection.ops.quote_name(str(getattr(model._meta.get_field(field_name), "column", field_name)))
     sql = (
         f"WITH RECURSIVE found(value) AS ("
         f" SELECT MIN({column}) FROM {table}"
@@ -68,7 +69,7 @@ class DistinctValuesFilter(admin.SimpleListFilter):
     """A filter whose choices are the column's distinct values, found without scanning."""
 
     field_name = ""
-    empty_label = ""
+    empty_label: str | StrPromise = ""
 
     def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, str]]:
         values = distinct_values(model_admin.model, self.field_name)
@@ -80,7 +81,7 @@ class DistinctValuesFilter(admin.SimpleListFilter):
     def label_for(self, value: Any) -> str:
         return str(value)
 
-    def queryset(self, request: Any, queryset: models.QuerySet) -> models.QuerySet:
+    def queryset(self, request: Any, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
         value = self.value()
         if value is None:
             return queryset
@@ -111,7 +112,7 @@ def _buckets(
 
 
 def buckets_with_rows(
-    queryset: models.QuerySet, field: str, level: str, year: int | None = None, month: int | None = None
+    queryset: models.QuerySet[Any], field: str, level: str, year: int | None = None, month: int | None = None
 ) -> list[int]:
     """The years, months or days that hold at least one row, in one query of EXISTS probes."""
     first = last = None

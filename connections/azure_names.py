@@ -168,3 +168,8 @@ def parse_connection_string(text: str) -> ConnectionString:
         sas_key=sas_key(parts["sharedaccesskey"]),
         event_hub_name=event_hub_name(entity) if entity else "",
     )
+
+
+def client_id(value: str) -> str:
+    """An Entra ID app's Application (client) ID."""
+    return guid(value, what="client ID")

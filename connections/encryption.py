@@ -99,7 +99,7 @@ def blind_index(value: str, keys: tuple[str, ...] | None = None) -> list[str]:
     ]
 
 
-class EncryptedTextField(models.TextField):
+class EncryptedTextField(models.TextField[str, str]):
     """A text column stored encrypted; it cannot be indexed, made unique, or queried."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

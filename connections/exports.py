@@ -11,7 +11,6 @@ from django.conf import settings
 from .flowservice import EVENT_HUBS_CONNECTION_SPEC_ID, EVENT_HUBS_CONNECTION_SPEC_VERSION
 from .flowservice.payloads import redact, streaming_flow_body
 from .models import Onboarding
-from .services import auth_for
 
 ADOBE_FLOW_SERVICE = "https://platform.adobe.io/data/foundation/flowservice"
 TARGET_PLACEHOLDER = "{TARGET_CONNECTION_ID}"
@@ -50,7 +49,7 @@ def as_curl(request: dict[str, Any]) -> str:
 
 def onboarding_export(onboarding: Onboarding) -> dict[str, Any]:
     """Everything about an onboarding a user may keep, with secrets masked by the auth spec."""
-    auth = auth_for(onboarding)
+    auth = onboarding.client_auth()
     o = onboarding
     return {
         "reference": f"eh-{o.reference}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import ItemsView
 from typing import Any
 
 from django.views.debug import SafeExceptionReporterFilter
@@ -56,9 +57,9 @@ class SecretsExceptionReporterFilter(SafeExceptionReporterFilter):
         "API|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|CONNECTION_STRING|CACHES|DATABASE_URL", flags=re.I
     )
 
-    def get_traceback_frame_variables(self, request: Any, tb_frame: Any) -> list[tuple[str, Any]]:
+    def get_traceback_frame_variables(self, request: Any, tb_frame: Any) -> ItemsView[str, Any]:
         variables = super().get_traceback_frame_variables(request, tb_frame)
-        return [(name, self._scrub(self.cleanse_setting(name, value))) for name, value in variables]
+        return {name: self._scrub(self.cleanse_setting(name, value)) for name, value in variables}.items()
 
     def _scrub(self, value: Any) -> Any:
         if isinstance(value, str):

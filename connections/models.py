@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -10,11 +11,63 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .encryption import EncryptedTextField
+from . import auth_types
+from .encryption import EncryptedTextField, blind_index
+from .flowservice import EventHubAuth
 
 
 class AppendOnlyError(Exception):
     """History rows are written once and never changed or deleted."""
+
+
+class CheckState(models.TextChoices):
+    PASSED = "passed", _("passed")
+    FAILED = "failed", _("failed")
+    SKIPPED = "skipped", _("not checked")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One named result of a connection test, as stored in `Onboarding.connection_test`."""
+
+    key: str
+    label: str
+    state: CheckState
+    detail: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.state == CheckState.PASSED
+
+    @property
+    def failed(self) -> bool:
+        return self.state == CheckState.FAILED
+
+    def as_json(self) -> dict[str, str]:
+        return {"key": self.key, "label": self.label, "state": str(self.state), "detail": self.detail}
+
+
+class OnboardingQuerySet(models.QuerySet["Onboarding"]):
+    """The reads the views and services make (selectors), named for what they ask."""
+
+    def owned_by(self, user: Any) -> OnboardingQuerySet:
+        return self.filter(owner=user)
+
+    def newest_first(self) -> OnboardingQuerySet:
+        return self.order_by("-created_at", "-id")
+
+    def holding_consumer_group(self, *, namespace: str, event_hub_name: str, consumer_group: str) -> OnboardingQuerySet:
+        """Active onboardings that read this event hub with this consumer group (or may: an unknown outcome)."""
+        status = Onboarding.Status
+        holds = models.Q(status__in=Onboarding.HOLDS_CONSUMER_GROUP) | models.Q(
+            status=status.SOURCE_FAILED, outcome_unknown=True
+        )
+        return self.filter(
+            holds,
+            namespace_fingerprint__in=blind_index(namespace),
+            event_hub_name=event_hub_name,
+            consumer_group=consumer_group,
+        )
 
 
 class Onboarding(models.Model):
@@ -29,11 +82,7 @@ class Onboarding(models.Model):
         SOURCE_FAILED = "source_failed", _("Source connection failed")
         SOURCE_CREATED = "source_created", _("Done")
 
-    class AuthType(models.TextChoices):
-        STANDARD = "standard", _("Standard")
-        SAS = "sas", _("SAS")
-        AAD = "aad", _("Azure Active Directory")
-        SCOPED_AAD = "scoped_aad", _("Scoped Azure Active Directory")
+    AuthType = auth_types.AuthType  # declared with everything an auth type needs in connections.auth_types
 
     class DataType(models.TextChoices):
         RAW = "raw", _("Raw JSON")
@@ -57,8 +106,6 @@ class Onboarding(models.Model):
     IN_FLIGHT = frozenset({Status.CREATING_BASE, Status.CREATING_SOURCE})
     # Statuses in which the onboarding holds (or may hold) its consumer group.
     HOLDS_CONSUMER_GROUP = frozenset({Status.CREATING_SOURCE, Status.SOURCE_CREATED})
-    SCOPED_AUTH = frozenset({AuthType.SAS, AuthType.SCOPED_AAD})
-    AAD_AUTH = frozenset({AuthType.AAD, AuthType.SCOPED_AAD})
 
     public_id = models.UUIDField(_("reference"), default=uuid.uuid4, unique=True, editable=False)
     creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
@@ -67,7 +114,7 @@ class Onboarding(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
-    auth_type = models.CharField(_("authentication"), max_length=20, choices=AuthType.choices)
+    auth_type = models.CharField(_("authentication"), max_length=20, choices=auth_types.AuthType.choices)
     sandbox_name = models.CharField(_("AEP sandbox"), max_length=100)
 
     namespace = EncryptedTextField(_("namespace"), blank=True)
@@ -122,6 +169,8 @@ class Onboarding(models.Model):
             ),
         ]
 
+    objects = OnboardingQuerySet.as_manager()
+
     def __str__(self) -> str:
         return self.name
 
@@ -140,16 +189,68 @@ class Onboarding(models.Model):
         return f"{self.name.replace(',', ' ')} source (eh-{self.reference})"
 
     @property
-    def is_scoped(self) -> bool:
-        return self.auth_type in self.SCOPED_AUTH
+    def auth(self) -> auth_types.AuthType:
+        """The auth type with everything it declares (fields, secret, Adobe spec name)."""
+        return auth_types.AuthType(self.auth_type)
 
     @property
-    def uses_aad(self) -> bool:
-        return self.auth_type in self.AAD_AUTH
+    def is_scoped(self) -> bool:
+        return self.auth.is_scoped
+
+    @property
+    def credential_values(self) -> dict[str, str]:
+        """The stored values of the auth type's credential fields."""
+        return {name: getattr(self, name) for name in self.auth.field_names}
+
+    @property
+    def credential_summary(self) -> list[tuple[Any, str]]:
+        """The non-secret credentials as the summaries show them: (label, value)."""
+        return [(field.label, getattr(self, field.name)) for field in self.auth.summary_fields]
+
+    def client_auth(self) -> EventHubAuth:
+        """The client's typed auth for these credentials (Adobe's spec name and params)."""
+        return self.auth.client_auth(self.credential_values)
 
     @property
     def is_in_flight(self) -> bool:
         return self.status in self.IN_FLIGHT
+
+    @property
+    def is_creating_base(self) -> bool:
+        return self.status == self.Status.CREATING_BASE
+
+    @property
+    def base_failed(self) -> bool:
+        return self.status == self.Status.BASE_FAILED
+
+    @property
+    def source_failed(self) -> bool:
+        return self.status == self.Status.SOURCE_FAILED
+
+    @property
+    def is_done(self) -> bool:
+        """Both connections exist in Adobe: the wizard has nothing left to do."""
+        return self.status == self.Status.SOURCE_CREATED
+
+    @property
+    def checks(self) -> list[Check]:
+        """The last connection test's checks, in the order they were made."""
+        stored = (self.connection_test or {}).get("checks") or []
+        return [Check(c["key"], c["label"], CheckState(c["state"]), c.get("detail", "")) for c in stored]
+
+    @property
+    def credentials_replaceable(self) -> bool:
+        """The base connection exists and no step is running: its credentials may be replaced."""
+        return bool(self.base_connection_id) and not self.is_in_flight
+
+    def consumer_group_holder(self, *, event_hub_name: str, consumer_group: str) -> Onboarding | None:
+        """Another active onboarding reading this event hub with this consumer group, if any."""
+        if not self.namespace:
+            return None
+        others = Onboarding.objects.holding_consumer_group(
+            namespace=self.namespace, event_hub_name=event_hub_name, consumer_group=consumer_group
+        )
+        return others.exclude(pk=self.pk).only("pk").first()
 
     @property
     def account_editable(self) -> bool:
@@ -161,15 +262,11 @@ class Onboarding(models.Model):
         """The source parameters may change until the source connection exists (or may exist)."""
         return self.status in (self.Status.BASE_CREATED, self.Status.SOURCE_FAILED) and not self.outcome_unknown
 
-    @property
-    def secret_field(self) -> str:
-        return "client_secret_value" if self.uses_aad else "sas_key"
-
     def can_move_to(self, status: str) -> bool:
         return status in self.ALLOWED_TRANSITIONS[self.status]
 
 
-class HistoryQuerySet(models.QuerySet):
+class HistoryQuerySet(models.QuerySet[Any]):
     """History may be read and added to, never changed in bulk."""
 
     def update(self, **kwargs: Any) -> int:
@@ -201,7 +298,7 @@ class FlowServiceCallManager(models.Manager.from_queryset(HistoryQuerySet)):  # 
         self, *, onboarding: Onboarding | None, actor: Any, call: Any, sandbox_name: str = ""
     ) -> FlowServiceCall:
         """The single writer of call history; `call` is a flowservice.CallRecord (bodies redacted)."""
-        return self.create(
+        row: FlowServiceCall = self.create(
             onboarding=onboarding,
             actor=actor if getattr(actor, "pk", None) else None,
             sandbox_name=sandbox_name,
@@ -219,6 +316,7 @@ class FlowServiceCallManager(models.Manager.from_queryset(HistoryQuerySet)):  # 
             response_body=call.response_body,
             error_message=call.error_message or "",
         )
+        return row
 
 
 class FlowServiceCall(AppendOnlyModel):
@@ -302,13 +400,14 @@ class StateChangeManager(models.Manager.from_queryset(HistoryQuerySet)):  # type
         self, *, onboarding: Onboarding, actor: Any, from_status: str | None, to_status: str, reason: str
     ) -> StateChange:
         """The single writer of state-change history."""
-        return self.create(
+        row: StateChange = self.create(
             onboarding=onboarding,
             actor=actor if getattr(actor, "pk", None) else None,
             from_status=from_status or "",
             to_status=to_status,
             reason=reason,
         )
+        return row
 
 
 class StateChange(AppendOnlyModel):

@@ -8,45 +8,47 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.forms.boundfield import BoundWidget
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from connections import azure_names
+from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.models import Onboarding
-from connections.services import CREDENTIAL_FIELDS, FIELDS_BY_AUTH, SECRET_FIELDS, Account, Credentials, Source
+from connections.services import Account, Credentials, Source
 
-AuthType = Onboarding.AuthType
-
-AUTH_WHEN = {
-    AuthType.STANDARD: _(
-        "Pick this when you have a shared access policy on the whole namespace (for example "
-        "RootManageSharedAccessKey). With Manage rights the app lists your event hubs for you."
-    ),
-    AuthType.SAS: _(
-        "Pick this when your shared access policy belongs to one event hub: the connection is limited to it."
-    ),
-    AuthType.AAD: _(
-        "Pick this when your organisation uses a Microsoft Entra ID app with a role on the namespace instead of keys."
-    ),
-    AuthType.SCOPED_AAD: _("Pick this when the Microsoft Entra ID app only has a role on one event hub."),
-}
-AUTH_TAB_LABELS = {
-    AuthType.STANDARD: _("Standard"),
-    AuthType.SAS: _("SAS"),
-    AuthType.AAD: _("Azure Active Directory"),
-    AuthType.SCOPED_AAD: _("Scoped Azure Active Directory"),
-}
+NON_SECRET_FIELDS = tuple(name for name in FIELDS if name not in SECRET_FIELDS)
 KEEP_STORED = _("A {what} is saved (set {when}). Leave this empty to keep it, or type a new one to replace it.")
 
-# Each credential field's check, from Azure's naming rules.
-VALIDATORS: dict[str, Callable[[str], str]] = {
-    "namespace": azure_names.namespace,
-    "sas_key_name": azure_names.policy_name,
-    "sas_key": azure_names.sas_key,
-    "auth_event_hub_name": azure_names.event_hub_name,
-    "tenant_id": azure_names.tenant_id,
-    "client_id": lambda value: azure_names.guid(value, what="client ID"),
-    "client_secret_value": azure_names.client_secret,
-}
+
+class NormalisingField(forms.CharField):
+    """Text cleaned by one of Azure's naming rules, as Django's UsernameField normalises a user name."""
+
+    def __init__(self, *, normalise: Callable[[str], str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.normalise = normalise
+
+    def to_python(self, value: Any) -> str:
+        text = str(super().to_python(value))
+        if not text.strip():
+            return ""  # whether the field is needed depends on the auth type: the form decides
+        try:
+            return self.normalise(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+
+class SasKeyField(NormalisingField):
+    """A SAS key; a whole connection string pasted here is left for the form to split."""
+
+    def to_python(self, value: Any) -> str:
+        if str(value or "").strip().lower().startswith("endpoint="):
+            return str(value)
+        return super().to_python(value)
+
+
+def _credential(name: str, field_class: type[NormalisingField] = NormalisingField, **kwargs: Any) -> NormalisingField:
+    return field_class(normalise=FIELDS[name].normalise, required=False, **kwargs)
 
 
 def _password(autocomplete: str = "new-password") -> forms.PasswordInput:
@@ -57,7 +59,187 @@ def _text(**attrs: str) -> forms.TextInput:
     return forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none", **attrs})
 
 
-class AccountForm(forms.Form):
+class CredentialFieldsForm(forms.Form):
+    """The credential fields of every auth type, and the rules that pick and check the selected type's.
+
+    Shared by the Account step and the credentials replacement, as Django's SetPasswordMixin is.
+    """
+
+    auth_type = forms.ChoiceField(choices=AuthType.choices, widget=forms.HiddenInput)
+    connection_string = forms.CharField(
+        label=_("Connection string (optional)"),
+        required=False,
+        strip=False,
+        widget=_password("off"),
+        help_text=_(
+            "Paste the policy's “Connection string–primary key” from the Azure portal to fill in the fields below."
+        ),
+    )
+    namespace = _credential(
+        "namespace",
+        label=_("Event Hubs namespace"),
+        max_length=300,
+        widget=_text(),
+        help_text=_(
+            "The namespace name, e.g. contoso-events (Azure portal › Event Hubs › your namespace). Its host name "
+            "contoso-events.servicebus.windows.net works too."
+        ),
+    )
+    sas_key_name = _credential(
+        "sas_key_name",
+        label=_("SAS key name"),
+        max_length=100,
+        widget=_text(),
+        help_text=_(
+            "The shared access policy's name, e.g. RootManageSharedAccessKey (your namespace › Settings › Shared "
+            "access policies). With Manage rights the app can list your event hubs."
+        ),
+    )
+    sas_key = _credential(
+        "sas_key",
+        SasKeyField,
+        label=_("SAS key"),
+        strip=False,
+        widget=_password(),
+        help_text=_(
+            "The policy's Primary key: 44 characters ending in = (on the same Shared access policies page). "
+            "It is stored encrypted and never shown again."
+        ),
+    )
+    auth_event_hub_name = _credential(
+        "auth_event_hub_name",
+        label=_("Event hub name"),
+        max_length=300,
+        widget=_text(),
+        help_text=_("The event hub these credentials belong to (your namespace › Entities › Event Hubs)."),
+    )
+    tenant_id = _credential(
+        "tenant_id",
+        label=_("Tenant ID"),
+        max_length=300,
+        widget=_text(),
+        help_text=_("Microsoft Entra ID › Overview › Tenant ID (a GUID), or a domain like contoso.onmicrosoft.com."),
+    )
+    client_id = _credential(
+        "client_id",
+        label=_("Client ID"),
+        max_length=100,
+        widget=_text(),
+        help_text=_("The app registration's Application (client) ID (App registrations › your app › Overview)."),
+    )
+    client_secret_value = _credential(
+        "client_secret_value",
+        label=_("Client secret value"),
+        strip=False,
+        widget=_password(),
+        help_text=_(
+            "The secret's Value, not its Secret ID (App registrations › your app › Certificates & secrets). "
+            "It is stored encrypted and never shown again."
+        ),
+    )
+
+    def __init__(self, *args: Any, onboarding: Onboarding | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.onboarding = onboarding
+        self.preserve(everything=False)
+        for name in SECRET_FIELDS:
+            if self.stored_secret(name):
+                self.fields[name].help_text = KEEP_STORED.format(
+                    what=FIELDS[name].noun, when=self._secret_changed_on(onboarding)
+                )
+
+    @staticmethod
+    def _secret_changed_on(onboarding: Onboarding | None) -> str:
+        changed = onboarding.secret_changed_at if onboarding else None
+        return f"on {changed.strftime('%d %b %Y')}" if changed else ""
+
+    @property
+    def selected(self) -> AuthType:
+        return AuthType(self.selected_auth_type)
+
+    @property
+    def selected_auth_type(self) -> str:
+        value = self.data.get("auth_type") if self.is_bound else None
+        value = value or self.initial.get("auth_type") or AuthType.STANDARD
+        return value if value in AuthType.values else AuthType.STANDARD
+
+    @property
+    def offers_connection_string(self) -> bool:
+        return self.selected.takes_connection_string
+
+    @property
+    def visible_credentials(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.selected.field_names]
+
+    @property
+    def parked_credentials(self) -> list[forms.BoundField]:
+        parked = [name for name in FIELDS if name not in self.selected.field_names]
+        if not self.offers_connection_string:
+            parked.append("connection_string")
+        return [self[name] for name in parked]
+
+    def preserve(self, *, everything: bool) -> None:
+        """Mark inputs whose typed value the browser keeps when htmx swaps the fields.
+
+        Secrets and parked fields are always kept (they are never sent back); on a tab switch,
+        everything is, since nothing typed went to the server.
+        """
+        parked = {bound.name for bound in self.parked_credentials}
+        for name in (*FIELDS, "connection_string"):
+            if everything or name in SECRET_FIELDS or name == "connection_string" or name in parked:
+                self.fields[name].widget.attrs["hx-preserve"] = "true"
+
+    def stored_secret(self, name: str) -> bool:
+        """True when the onboarding holds this secret already (so leaving it empty keeps it)."""
+        o = self.onboarding
+        return bool(o and getattr(o, name) and o.auth.secret.name == name)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("auth_type"):
+            return data
+        self._fill_from_connection_string(data)
+        wanted = AuthType(data["auth_type"]).field_names
+        for name in FIELDS:
+            if name not in wanted:
+                self.errors.pop(name, None)  # another tab's field: not sent by the page, not asked for
+            elif not data.get(name) and name not in self.errors and not self.stored_secret(name):
+                self.add_error(name, _("This field is required."))
+        return data
+
+    def _fill_from_connection_string(self, data: dict[str, Any]) -> None:
+        """A pasted connection string (in its own field or in the key field) fills what is empty."""
+        text = data.get("connection_string") or ""
+        field = "connection_string"
+        if not text and (data.get("sas_key") or "").strip().lower().startswith("endpoint="):
+            text, field, data["sas_key"] = data["sas_key"], "sas_key", ""
+            self.errors.pop("sas_key", None)
+        if not text.strip() or not AuthType(data["auth_type"]).takes_connection_string:
+            return
+        try:
+            parsed = azure_names.parse_connection_string(text)
+        except ValueError as exc:
+            self.add_error(field, str(exc))
+            return
+        for name, value in (
+            ("namespace", parsed.namespace),
+            ("sas_key_name", parsed.sas_key_name),
+            ("sas_key", parsed.sas_key),
+            ("auth_event_hub_name", parsed.event_hub_name),
+        ):
+            if value and not (data.get(name) or "").strip():
+                data[name] = value
+                self.errors.pop(name, None)
+        if parsed.event_hub_name and data.get("auth_type") == AuthType.STANDARD:
+            data["auth_type"] = AuthType.SAS  # an EntityPath means the policy belongs to one hub
+
+    def credentials(self) -> Credentials:
+        data = self.cleaned_data
+        auth = AuthType(data["auth_type"])
+        return Credentials(auth, {name: data.get(name) or "" for name in auth.field_names})
+
+
+class AccountForm(CredentialFieldsForm):
     """Step 1: name the account, pick the AEP sandbox and give the Event Hubs credentials."""
 
     name = forms.CharField(
@@ -77,149 +259,9 @@ class AccountForm(forms.Form):
         max_length=100,
         help_text=_("The Experience Platform sandbox to create the connections in, in lowercase (for example prod)."),
     )
-    auth_type = forms.ChoiceField(choices=AuthType.choices, widget=forms.HiddenInput)
     creation_token = forms.CharField(required=False, widget=forms.HiddenInput)
-    connection_string = forms.CharField(
-        label=_("Connection string (optional)"),
-        required=False,
-        strip=False,
-        widget=_password("off"),
-        help_text=_(
-            "Paste the policy's “Connection string–primary key” from the Azure portal to fill in the fields below."
-        ),
-    )
-    namespace = forms.CharField(
-        label=_("Event Hubs namespace"),
-        required=False,
-        max_length=300,
-        widget=_text(),
-        help_text=_(
-            "The namespace name, e.g. contoso-events (Azure portal › Event Hubs › your namespace). Its host name "
-            "contoso-events.servicebus.windows.net works too."
-        ),
-    )
-    sas_key_name = forms.CharField(
-        label=_("SAS key name"),
-        required=False,
-        max_length=100,
-        widget=_text(),
-        help_text=_(
-            "The shared access policy's name, e.g. RootManageSharedAccessKey (your namespace › Settings › Shared "
-            "access policies). With Manage rights the app can list your event hubs."
-        ),
-    )
-    sas_key = forms.CharField(
-        label=_("SAS key"),
-        required=False,
-        strip=False,
-        widget=_password(),
-        help_text=_(
-            "The policy's Primary key: 44 characters ending in = (on the same Shared access policies page). "
-            "It is stored encrypted and never shown again."
-        ),
-    )
-    auth_event_hub_name = forms.CharField(
-        label=_("Event hub name"),
-        required=False,
-        max_length=300,
-        widget=_text(),
-        help_text=_("The event hub these credentials belong to (your namespace › Entities › Event Hubs)."),
-    )
-    tenant_id = forms.CharField(
-        label=_("Tenant ID"),
-        required=False,
-        max_length=300,
-        widget=_text(),
-        help_text=_("Microsoft Entra ID › Overview › Tenant ID (a GUID), or a domain like contoso.onmicrosoft.com."),
-    )
-    client_id = forms.CharField(
-        label=_("Client ID"),
-        required=False,
-        max_length=100,
-        widget=_text(),
-        help_text=_("The app registration's Application (client) ID (App registrations › your app › Overview)."),
-    )
-    client_secret_value = forms.CharField(
-        label=_("Client secret value"),
-        required=False,
-        strip=False,
-        widget=_password(),
-        help_text=_(
-            "The secret's Value, not its Secret ID (App registrations › your app › Certificates & secrets). "
-            "It is stored encrypted and never shown again."
-        ),
-    )
 
-    def __init__(self, *args: Any, onboarding: Onboarding | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.onboarding = onboarding
-        self.preserve(everything=False)
-        for name in SECRET_FIELDS:
-            if self.stored_secret(name):
-                when = (
-                    onboarding.secret_changed_at.strftime("%d %b %Y")
-                    if onboarding and onboarding.secret_changed_at
-                    else ""
-                )
-                what = _("key") if name == "sas_key" else _("secret")
-                self.fields[name].help_text = KEEP_STORED.format(what=what, when=f"on {when}" if when else "")
-
-    @property
-    def offers_connection_string(self) -> bool:
-        return self.selected_auth_type in (AuthType.STANDARD, AuthType.SAS)
-
-    @property
-    def visible_credentials(self) -> list[forms.BoundField]:
-        return [self[name] for name in FIELDS_BY_AUTH[AuthType(self.selected_auth_type)]]
-
-    @property
-    def parked_credentials(self) -> list[forms.BoundField]:
-        visible = set(FIELDS_BY_AUTH[AuthType(self.selected_auth_type)])
-        parked = [name for name in CREDENTIAL_FIELDS if name not in visible]
-        if not self.offers_connection_string:
-            parked.append("connection_string")
-        return [self[name] for name in parked]
-
-    def preserve(self, *, everything: bool) -> None:
-        """Mark inputs whose typed value the browser keeps when htmx swaps the fields.
-
-        Secrets and parked fields are always kept (they are never sent back); on a tab switch,
-        everything is, since nothing typed went to the server.
-        """
-        parked = {bound.name for bound in self.parked_credentials}
-        for name in (*CREDENTIAL_FIELDS, "connection_string"):
-            if everything or name in SECRET_FIELDS or name == "connection_string" or name in parked:
-                self.fields[name].widget.attrs["hx-preserve"] = "true"
-
-    @property
-    def selected_auth_type(self) -> str:
-        value = self.data.get("auth_type") if self.is_bound else None
-        value = value or self.initial.get("auth_type") or AuthType.STANDARD
-        return value if value in AuthType.values else AuthType.STANDARD
-
-    def stored_secret(self, name: str) -> bool:
-        """True when the onboarding holds this secret already (so leaving it empty keeps it)."""
-        o = self.onboarding
-        return bool(o and getattr(o, name) and o.uses_aad == (name == "client_secret_value"))
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if not data.get("auth_type"):
-            return data
-        self._fill_from_connection_string(data)
-        for name in FIELDS_BY_AUTH[AuthType(data["auth_type"])]:
-            value = data.get(name) or ""
-            if not value.strip() and name in SECRET_FIELDS and self.stored_secret(name):
-                data[name] = ""
-                continue
-            if not value.strip():
-                self.add_error(name, _("This field is required."))
-                continue
-            try:
-                data[name] = VALIDATORS[name](value)
-            except ValueError as exc:
-                self.add_error(name, str(exc))
-        return data
+    field_order = ["name", "description", "sandbox_name", "auth_type", "creation_token", "connection_string"]
 
     def clean_creation_token(self) -> uuid.UUID | None:
         """The token that makes a double submit land on one onboarding; a broken one only disables that."""
@@ -234,39 +276,13 @@ class AccountForm(forms.Form):
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from None
 
-    def _fill_from_connection_string(self, data: dict[str, Any]) -> None:
-        """A pasted connection string (in its own field or in the key field) fills what is empty."""
-        text = data.get("connection_string") or ""
-        field = "connection_string"
-        if not text and (data.get("sas_key") or "").strip().lower().startswith("endpoint="):
-            text, field, data["sas_key"] = data["sas_key"], "sas_key", ""
-        if not text.strip() or data.get("auth_type") not in (AuthType.STANDARD, AuthType.SAS):
-            return
-        try:
-            parsed = azure_names.parse_connection_string(text)
-        except ValueError as exc:
-            self.add_error(field, str(exc))
-            return
-        for name, value in (
-            ("namespace", parsed.namespace),
-            ("sas_key_name", parsed.sas_key_name),
-            ("sas_key", parsed.sas_key),
-            ("auth_event_hub_name", parsed.event_hub_name),
-        ):
-            if value and not (data.get(name) or "").strip():
-                data[name] = value
-        if parsed.event_hub_name and data.get("auth_type") == AuthType.STANDARD:
-            data["auth_type"] = AuthType.SAS  # an EntityPath means the policy belongs to one hub
-
     def account(self) -> Account:
         data = self.cleaned_data
-        wanted = FIELDS_BY_AUTH[AuthType(data["auth_type"])]
-        credentials = Credentials(auth_type=data["auth_type"], **{name: data.get(name) or "" for name in wanted})
         return Account(
             name=data["name"].strip(),
             description=data.get("description", "").strip(),
             sandbox_name=data["sandbox_name"],
-            credentials=credentials,
+            credentials=self.credentials(),
         )
 
     @classmethod
@@ -274,17 +290,7 @@ class AccountForm(forms.Form):
         """What the form shows: the onboarding's non-secret values, or fresh defaults."""
         if onboarding is None:
             return {"sandbox_name": settings.ADOBE_SANDBOX_NAME, "auth_type": AuthType.STANDARD}
-        names = (
-            "name",
-            "description",
-            "sandbox_name",
-            "auth_type",
-            "namespace",
-            "sas_key_name",
-            "auth_event_hub_name",
-            "tenant_id",
-            "client_id",
-        )
+        names = ("name", "description", "sandbox_name", "auth_type", *NON_SECRET_FIELDS)
         return {name: getattr(onboarding, name) for name in names}
 
 
@@ -342,11 +348,11 @@ class SourceForm(forms.Form):
             field.help_text = _("The event hubs Adobe found in your namespace.")
 
     @property
-    def data_type_options(self) -> list[tuple[forms.BoundField, str]]:
+    def data_type_options(self) -> list[tuple[BoundWidget, str | Promise]]:
         return [(radio, self.DATA_TYPE_HELP.get(radio.data["value"], "")) for radio in self["data_type"]]
 
     @property
-    def reset_options(self) -> list[tuple[forms.BoundField, str]]:
+    def reset_options(self) -> list[tuple[BoundWidget, str | Promise]]:
         return [(radio, self.RESET_HELP.get(radio.data["value"], "")) for radio in self["reset"]]
 
     def clean_event_hub_name(self) -> str:
@@ -376,13 +382,11 @@ class SourceForm(forms.Form):
         }
 
 
-class CredentialsForm(AccountForm):
+class CredentialsForm(CredentialFieldsForm):
     """New credentials for an existing base connection; its auth type cannot change."""
 
     def __init__(self, *args: Any, onboarding: Onboarding, **kwargs: Any) -> None:
         super().__init__(*args, onboarding=onboarding, **kwargs)
-        for name in ("name", "description", "sandbox_name", "creation_token"):
-            del self.fields[name]
         self.fields["auth_type"].required = False
 
     @property
@@ -397,9 +401,4 @@ class CredentialsForm(AccountForm):
     @property
     def secret_name(self) -> str:
         assert self.onboarding is not None
-        return self.onboarding.secret_field
-
-    def credentials(self) -> Credentials:
-        data = self.cleaned_data
-        wanted = FIELDS_BY_AUTH[AuthType(data["auth_type"])]
-        return Credentials(auth_type=data["auth_type"], **{name: data.get(name) or "" for name in wanted})
+        return self.onboarding.auth.secret.name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
@@ -12,6 +13,7 @@ from connections.flowservice.types import DEFAULT_SCOPES
 from connections.keys import KeyConfigurationError, parse_keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+django_stubs_ext.monkeypatch()  # QuerySet[Onboarding] and friends at run time, for the type checker
 
 env = environ.Env()
 if env.bool("READ_DOT_ENV", default=True) and (BASE_DIR / ".env").exists():
@@ -24,7 +26,7 @@ INSECURE_SECRET_KEYS = {"", "change-me", "dev-insecure-change-me"}
 
 def required(name: str) -> str:
     """A setting the app cannot start without."""
-    value = env.str(name, default="").strip()
+    value = str(env.str(name, default="")).strip()
     if not value:
         raise ImproperlyConfigured(f"{name} is not set. {HOW_TO_SET}")
     return value

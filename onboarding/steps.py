@@ -22,7 +22,7 @@ class Step(enum.StrEnum):
         return str({Step.ACCOUNT: _("Account"), Step.SOURCE: _("Source"), Step.DONE: _("Done")}[self])
 
     @property
-    def index(self) -> int:
+    def position(self) -> int:
         return list(Step).index(self)
 
     def url(self, onboarding: Onboarding) -> str:
@@ -39,4 +39,4 @@ class Step(enum.StrEnum):
 
     def reached_by(self, onboarding: Onboarding) -> bool:
         """A step can be opened once the step it needs is done."""
-        return self.index <= Step.for_status(onboarding.status).index
+        return self.position <= Step.for_status(onboarding.status).position

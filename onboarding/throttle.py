@@ -17,7 +17,7 @@ from django.http import HttpRequest
 
 def client_address(request: HttpRequest) -> str:
     """The caller's address; behind a proxy, the one the proxy saw (the last hop it appended)."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
     if settings.BEHIND_PROXY and forwarded:
         return forwarded.split(",")[-1].strip()
     return str(request.META.get("REMOTE_ADDR", ""))

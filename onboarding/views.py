@@ -14,36 +14,37 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url, replace_url
+from django_htmx.middleware import HtmxDetails
 
 from connections import azure_names, exports, services
-from connections.flowservice import FlowServiceError
-from connections.messages import describe
+from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.models import Onboarding
 from connections.services import OnboardingError, StaleConnectionError
 
-from .forms import AUTH_TAB_LABELS, AUTH_WHEN, AccountForm, CredentialsForm, SourceForm
+from .forms import AccountForm, CredentialsForm, SourceForm
 from .steps import Step
 
 WIZARD = "onboarding/wizard.html"
 PAGE_SIZE = 20
-SECRETS = ("sas_key", "client_secret_value", "connection_string")
+SECRETS = (*SECRET_FIELDS, "connection_string")
 NON_SECRET_ACCOUNT_FIELDS = (
     "name",
     "description",
     "sandbox_name",
-    "namespace",
-    "sas_key_name",
-    "auth_event_hub_name",
-    "tenant_id",
-    "client_id",
+    *(name for name in FIELDS if name not in SECRET_FIELDS),
     "creation_token",
 )
-Status = Onboarding.Status
 
 
-def _owned(request: HttpRequest, public_id: uuid.UUID) -> Onboarding:
+class HtmxHttpRequest(HttpRequest):
+    """A request through django-htmx's middleware (it sets `htmx`)."""
+
+    htmx: HtmxDetails
+
+
+def _owned(request: HtmxHttpRequest, public_id: uuid.UUID) -> Onboarding:
     """The onboarding, if it belongs to the user; 404 otherwise (never 403: ids are not confirmed)."""
-    return get_object_or_404(Onboarding, public_id=public_id, owner=request.user)
+    return get_object_or_404(Onboarding.objects.owned_by(request.user), public_id=public_id)
 
 
 def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[str, Any]:
@@ -53,12 +54,12 @@ def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[st
         "onboarding": onboarding,
         "step": step,
         "steps": list(Step),
-        "auth_tabs": [(value, AUTH_TAB_LABELS[value], AUTH_WHEN[value]) for value in Onboarding.AuthType.values],
+        "auth_types": list(AuthType),
         **extra,
     }
 
 
-def _show(request: HttpRequest, onboarding: Onboarding | None, step: Step, **extra: Any) -> HttpResponse:
+def _show(request: HtmxHttpRequest, onboarding: Onboarding | None, step: Step, **extra: Any) -> HttpResponse:
     if step == Step.ACCOUNT and "form" not in extra and (onboarding is None or onboarding.account_editable):
         extra["form"] = AccountForm(initial=AccountForm.initial_for(onboarding), onboarding=onboarding)
     if step == Step.SOURCE and "form" not in extra and onboarding and onboarding.source_editable:
@@ -73,7 +74,7 @@ def _show(request: HttpRequest, onboarding: Onboarding | None, step: Step, **ext
     return response
 
 
-def _continue(request: HttpRequest, onboarding: Onboarding) -> HttpResponse:
+def _continue(request: HtmxHttpRequest, onboarding: Onboarding) -> HttpResponse:
     """After a POST: the step the onboarding is on now (a redirect without JS, a swap with htmx)."""
     step = Step.for_status(onboarding.status)
     if request.htmx:
@@ -81,17 +82,30 @@ def _continue(request: HttpRequest, onboarding: Onboarding) -> HttpResponse:
     return redirect(step.url(onboarding))
 
 
-def _switched_auth(request: HttpRequest, onboarding: Onboarding | None) -> AccountForm:
+def _switched_auth(request: HtmxHttpRequest, onboarding: Onboarding | None) -> AccountForm:
     """The form re-shown for another auth type (no-JS tab switch): what was typed, minus secrets."""
-    initial = {name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS}
+    initial: dict[str, Any] = {name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS}
     initial["auth_type"] = request.POST.get("switch_auth")
     return AccountForm(initial=initial, onboarding=onboarding)
 
 
-def _create_base(request: HttpRequest, onboarding: Onboarding) -> HttpResponse:
-    onboarding = services.onboarding_create_base_connection(onboarding=onboarding, actor=request.user)
-    if onboarding.status == Status.BASE_CREATED:
-        onboarding = services.onboarding_test_connection(onboarding=onboarding, actor=request.user)
+def _connect_account(request: HtmxHttpRequest, onboarding: Onboarding | None) -> HttpResponse:
+    """The Account step's POST, for a new onboarding or a draft."""
+    if "switch_auth" in request.POST:
+        return _show(request, onboarding, Step.ACCOUNT, form=_switched_auth(request, onboarding))
+    form = AccountForm(request.POST, onboarding=onboarding)
+    if not form.is_valid():
+        return _show(request, onboarding, Step.ACCOUNT, form=form)
+    try:
+        onboarding = services.onboarding_connect_account(
+            actor=request.user,
+            account=form.account(),
+            onboarding=onboarding,
+            creation_token=form.cleaned_data.get("creation_token"),
+        )
+    except OnboardingError as error:
+        form.add_error(error.field or "name", error.message)
+        return _show(request, onboarding, Step.ACCOUNT, form=form)
     return _continue(request, onboarding)
 
 
@@ -99,21 +113,21 @@ def _create_base(request: HttpRequest, onboarding: Onboarding) -> HttpResponse:
 
 
 @require_GET
-def favicon(request: HttpRequest) -> HttpResponse:
+def favicon(request: HtmxHttpRequest) -> HttpResponse:
     # Resolved per request: the hashed name exists only once collectstatic has run.
     return redirect(static("onboarding/favicon.svg"), permanent=True)
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("onboarding:list")
 
 
 @login_required
 @require_GET
-def onboarding_list(request: HttpRequest) -> HttpResponse:
+def onboarding_list(request: HtmxHttpRequest) -> HttpResponse:
     # No COUNT(*): the page asks for one row more than it shows to know whether there is a next page.
-    onboardings = Onboarding.objects.filter(owner=request.user).order_by("-created_at", "-id")
+    onboardings = Onboarding.objects.owned_by(request.user).newest_first()
     number = max(1, int(request.GET["page"])) if request.GET.get("page", "").isdigit() else 1
     rows = list(onboardings[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
     context = {"onboardings": rows[:PAGE_SIZE], "page": number, "has_next": len(rows) > PAGE_SIZE}
@@ -126,50 +140,30 @@ def onboarding_list(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters(*SECRETS)
 @login_required
 @require_http_methods(["GET", "POST"])
-def onboarding_new(request: HttpRequest) -> HttpResponse:
+def onboarding_new(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "GET":
         initial = {**AccountForm.initial_for(None), "creation_token": uuid.uuid4()}
         return _show(request, None, Step.ACCOUNT, form=AccountForm(initial=initial))
-    if "switch_auth" in request.POST:
-        return _show(request, None, Step.ACCOUNT, form=_switched_auth(request, None))
-    form = AccountForm(request.POST)
-    if not form.is_valid():
-        return _show(request, None, Step.ACCOUNT, form=form)
-    onboarding = services.onboarding_start(
-        owner=request.user, account=form.account(), creation_token=form.cleaned_data.get("creation_token")
-    )
-    return _create_base(request, onboarding)
+    return _connect_account(request, None)
 
 
 @sensitive_post_parameters(*SECRETS)
 @login_required
 @require_http_methods(["GET", "POST"])
-def onboarding_account(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def onboarding_account(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     onboarding = _owned(request, public_id)
     if request.method == "GET" or not onboarding.account_editable:
         return _show(request, onboarding, Step.ACCOUNT)
-    if "switch_auth" in request.POST:
-        return _show(request, onboarding, Step.ACCOUNT, form=_switched_auth(request, onboarding))
-    form = AccountForm(request.POST, onboarding=onboarding)
-    if not form.is_valid():
-        return _show(request, onboarding, Step.ACCOUNT, form=form)
-    try:
-        onboarding = services.onboarding_update_account(
-            onboarding=onboarding, actor=request.user, account=form.account()
-        )
-    except OnboardingError as error:
-        form.add_error(error.field or "name", error.message)
-        return _show(request, onboarding, Step.ACCOUNT, form=form)
-    return _create_base(request, onboarding)
+    return _connect_account(request, onboarding)
 
 
 @login_required
 @require_GET
-def auth_fields(request: HttpRequest) -> HttpResponse:
+def auth_fields(request: HtmxHttpRequest) -> HttpResponse:
     """The credential fields of another auth tab (htmx); the browser keeps what was typed."""
     public_id = request.GET.get("onboarding")
     onboarding = _owned(request, uuid.UUID(public_id)) if _is_uuid(public_id) else None
-    auth_type = request.GET.get("switch_auth") or Onboarding.AuthType.STANDARD
+    auth_type = request.GET.get("switch_auth") or AuthType.STANDARD
     form = AccountForm(initial={**AccountForm.initial_for(onboarding), "auth_type": auth_type}, onboarding=onboarding)
     form.preserve(everything=True)
     context = _context(onboarding, Step.ACCOUNT, form=form)
@@ -179,12 +173,12 @@ def auth_fields(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters(*SECRETS)
 @login_required
 @require_POST
-def parse_connection_string(request: HttpRequest) -> HttpResponse:
+def parse_connection_string(request: HtmxHttpRequest) -> HttpResponse:
     """Split a pasted connection string into the fields (htmx); the key itself is never sent back."""
     public_id = request.POST.get("onboarding")
     onboarding = _owned(request, uuid.UUID(public_id)) if _is_uuid(public_id) else None
     initial = {name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS}
-    initial["auth_type"] = request.POST.get("auth_type") or Onboarding.AuthType.STANDARD
+    initial["auth_type"] = request.POST.get("auth_type") or AuthType.STANDARD
     extra: dict[str, Any] = {}
     try:
         parsed = azure_names.parse_connection_string(request.POST.get("connection_string", ""))
@@ -194,7 +188,7 @@ def parse_connection_string(request: HttpRequest) -> HttpResponse:
         error = ""
         initial.update(namespace=parsed.namespace, sas_key_name=parsed.sas_key_name)
         if parsed.event_hub_name:
-            initial.update(auth_event_hub_name=parsed.event_hub_name, auth_type=Onboarding.AuthType.SAS)
+            initial.update(auth_event_hub_name=parsed.event_hub_name, auth_type=AuthType.SAS)
         extra["connection_string_ok"] = True
     form = AccountForm(initial=initial, onboarding=onboarding)
     if error:
@@ -216,7 +210,7 @@ def _is_uuid(value: str | None) -> bool:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def onboarding_source(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def onboarding_source(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     onboarding = _owned(request, public_id)
     if not Step.SOURCE.reached_by(onboarding):
         messages.info(request, "Connect the account first: the source step needs the base connection.")
@@ -227,11 +221,10 @@ def onboarding_source(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     if not form.is_valid():
         return _show(request, onboarding, Step.SOURCE, form=form)
     try:
-        onboarding = services.onboarding_save_source(onboarding=onboarding, actor=request.user, source=form.source())
+        onboarding = services.onboarding_submit_source(onboarding=onboarding, actor=request.user, source=form.source())
     except OnboardingError as error:
         form.add_error(error.field or "event_hub_name", error.message)
         return _show(request, onboarding, Step.SOURCE, form=form)
-    onboarding = services.onboarding_create_source_connection(onboarding=onboarding, actor=request.user)
     return _continue(request, onboarding)
 
 
@@ -240,7 +233,7 @@ def onboarding_source(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 
 @login_required
 @require_GET
-def onboarding_done(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def onboarding_done(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     onboarding = _owned(request, public_id)
     if not Step.DONE.reached_by(onboarding):
         messages.info(request, "This onboarding is not finished yet; here is where it stands.")
@@ -253,24 +246,22 @@ def onboarding_done(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def onboarding_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def onboarding_detail(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     onboarding = _owned(request, public_id)
     return redirect(Step.for_status(onboarding.status).url(onboarding))
 
 
 @login_required
 @require_POST
-def onboarding_retry(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def onboarding_retry(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Repeat only the failed step, with what is stored."""
     onboarding = services.onboarding_retry(onboarding=_owned(request, public_id), actor=request.user)
-    if onboarding.status == Status.BASE_CREATED and not onboarding.connection_test:
-        onboarding = services.onboarding_test_connection(onboarding=onboarding, actor=request.user)
     return _continue(request, onboarding)
 
 
 @login_required
 @require_GET
-def onboarding_status(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def onboarding_status(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Polled while a step is in flight: nothing to swap until it settles, then go where it stands."""
     onboarding = services.onboarding_recover(onboarding=_owned(request, public_id), actor=request.user)
     if onboarding.is_in_flight:
@@ -283,13 +274,14 @@ def onboarding_status(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 
 @login_required
 @require_POST
-def onboarding_test(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def onboarding_test(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Test the base connection now; show the named checks."""
     onboarding = _owned(request, public_id)
-    if not onboarding.base_connection_id:
-        messages.info(request, "There is no base connection to test yet.")
+    try:
+        onboarding = services.onboarding_test_connection(onboarding=onboarding, actor=request.user)
+    except OnboardingError as error:
+        messages.info(request, error.message)
         return redirect(Step.for_status(onboarding.status).url(onboarding))
-    onboarding = services.onboarding_test_connection(onboarding=onboarding, actor=request.user)
     if request.htmx:
         return render(request, f"{WIZARD}#checks", _context(onboarding, Step.for_status(onboarding.status)))
     return redirect(Step.for_status(onboarding.status).url(onboarding))
@@ -298,15 +290,15 @@ def onboarding_test(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @sensitive_post_parameters(*SECRETS)
 @login_required
 @require_http_methods(["GET", "POST"])
-def onboarding_credentials(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def onboarding_credentials(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Replace the credentials of the base connection (e.g. a new SAS key after a rotation in Azure)."""
     onboarding = _owned(request, public_id)
-    if not onboarding.base_connection_id or onboarding.is_in_flight:
+    if not onboarding.credentials_replaceable:
         messages.info(request, "The credentials can be replaced once the base connection exists.")
         return redirect(Step.for_status(onboarding.status).url(onboarding))
     initial = AccountForm.initial_for(onboarding)
     form = CredentialsForm(request.POST or None, initial=initial, onboarding=onboarding)
-    context: dict[str, Any] = {"onboarding": onboarding, "form": form}
+    context: dict[str, Any] = {"onboarding": onboarding, "form": form, "problem": None}
     if request.method == "POST" and form.is_valid():
         try:
             result = services.onboarding_replace_credentials(
@@ -315,7 +307,9 @@ def onboarding_credentials(request: HttpRequest, public_id: uuid.UUID) -> HttpRe
         except StaleConnectionError as error:
             context["stale"] = error.message
         except OnboardingError as error:
-            form.add_error(error.field if error.field in form.fields else form.secret_name, error.message)
+            if error.field:
+                form.add_error(error.field if error.field in form.fields else form.secret_name, error.message)
+            context["problem"] = None if error.field else error.problem
         else:
             if result.saved and not result.problem:
                 messages.success(request, result.message)
@@ -326,22 +320,21 @@ def onboarding_credentials(request: HttpRequest, public_id: uuid.UUID) -> HttpRe
 
 @login_required
 @require_POST
-def onboarding_reload(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def onboarding_reload(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Take Adobe's current version of the base connection after a 412 (changed elsewhere)."""
     onboarding = _owned(request, public_id)
     try:
-        differences = services.onboarding_reload_base_connection(onboarding=onboarding, actor=request.user)
-    except FlowServiceError as error:
-        messages.error(request, describe(error, doing="reloading the connection").message)
+        reloaded = services.onboarding_reload_base_connection(onboarding=onboarding, actor=request.user)
+    except OnboardingError as error:
+        messages.error(request, error.message)
     else:
-        changed = f" Changed in Adobe: {'; '.join(differences)}." if differences else ""
-        messages.info(request, f"Reloaded the base connection from Adobe.{changed} You can replace the key now.")
+        messages.info(request, reloaded)
     return redirect("onboarding:credentials", public_id=onboarding.public_id)
 
 
 @login_required
 @require_GET
-def onboarding_export(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def onboarding_export(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The onboarding as JSON, secrets masked."""
     onboarding = _owned(request, public_id)
     response = JsonResponse(exports.onboarding_export(onboarding), json_dumps_params={"indent": 2})
@@ -349,6 +342,6 @@ def onboarding_export(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     return response
 
 
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+def csrf_failure(request: HtmxHttpRequest, reason: str = "") -> HttpResponse:
     """The app's own page for a refused form (an old page, or a request from another site)."""
     return render(request, "403_csrf.html", status=403)

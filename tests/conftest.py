@@ -207,27 +207,26 @@ def make_onboarding(user: Any) -> Any:
     """An onboarding created through the services, as far as `until` (draft, base or source)."""
     from connections import services
     from connections.models import Onboarding
+    from connections.services import wizard
 
     def build(until: str = "source", owner: Any = None, auth_type: str = "standard", **account: str) -> Onboarding:
         data = account_post(auth_type, **account)
-        credentials = services.Credentials(
-            auth_type=auth_type,
-            **{k: data.get(k, "") for k in services.FIELDS_BY_AUTH[Onboarding.AuthType(auth_type)]},
-        )
-        onboarding = services.onboarding_start(
+        auth = Onboarding.AuthType(auth_type)
+        credentials = services.Credentials(auth, {name: data.get(name, "") for name in auth.field_names})
+        onboarding = wizard.onboarding_start(
             owner=owner or user,
             account=services.Account(data["name"], data["description"], data["sandbox_name"], credentials),
         )
         if until == "draft":
             return onboarding
-        onboarding = services.onboarding_create_base_connection(onboarding=onboarding, actor=owner or user)
+        onboarding = wizard.onboarding_create_base_connection(onboarding=onboarding, actor=owner or user)
         if until == "base":
             return onboarding
-        onboarding = services.onboarding_save_source(
+        onboarding = wizard.onboarding_save_source(
             onboarding=onboarding,
             actor=owner or user,
             source=services.Source("orders", "raw", "earliest", account.get("consumer_group", "aep-orders")),
         )
-        return services.onboarding_create_source_connection(onboarding=onboarding, actor=owner or user)
+        return wizard.onboarding_create_source_connection(onboarding=onboarding, actor=owner or user)
 
     return build

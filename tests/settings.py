@@ -1,6 +1,8 @@
 """Test settings: the real settings, with fixed test keys and no developer .env or Adobe credentials."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ["READ_DOT_ENV"] = "false"
@@ -17,11 +19,14 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 FLOW_SERVICE_CONNECT_TIMEOUT = 2.0
 FLOW_SERVICE_READ_TIMEOUT = 5.0
-LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+LOGGING["root"] = {**LOGGING["root"], "level": "WARNING"}  # type: ignore[dict-item]  # noqa: F405
+# This run's own directory: another checkout testing at the same time never shares a path with it.
+RUN_DIR = tempfile.mkdtemp(prefix="eventhubs-onboarding-tests-")
+atexit.register(shutil.rmtree, RUN_DIR, ignore_errors=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, as in production: an in-memory shared-cache database reports lock contention
     # immediately (SQLITE_LOCKED) instead of waiting, which no real deployment does.
-    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), "eventhubs-onboarding-tests.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(RUN_DIR, "tests.sqlite3")}  # noqa: F405
 LOGIN_THROTTLE_DELAY = 0.0  # the slow-down is tested on its own, without sleeping
-STATIC_ROOT = os.path.join(tempfile.gettempdir(), "eventhubs-onboarding-static")  # noqa: F405
+STATIC_ROOT = os.path.join(RUN_DIR, "static")
 os.makedirs(STATIC_ROOT, exist_ok=True)

@@ -91,7 +91,7 @@ def run_every_path(client: RecordingClient, admin: RecordingClient, emulator: An
     strict.force_login(Onboarding.objects.first().owner)
     strict.post(new, account_post(sas_key=CANARY_KEY))
     client.seen += strict.seen
-    monkeypatch.setattr(services, "onboarding_start", lambda **kwargs: 1 / 0)
+    monkeypatch.setattr(services, "onboarding_connect_account", lambda **kwargs: 1 / 0)
     client.raise_request_exception = False
     client.post(new, account_post(name="Crash", sas_key=CANARY_KEY))
     # The admin: every history page and every export

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from connections import services
 from connections.models import FlowServiceCall, Onboarding, StateChange
+from connections.services import wizard
 from tests.conftest import DEMO_HUB_KEY, DEMO_MANAGE_KEY
 
 Status = Onboarding.Status
@@ -61,7 +62,7 @@ class TestHappyPath:
         for auth_type in ("standard", "sas", "aad", "scoped_aad"):
             onboarding = make_onboarding("base", auth_type=auth_type, name=f"n-{auth_type}")
             assert onboarding.status == Status.BASE_CREATED, onboarding.last_error
-            assert services.auth_for(onboarding).SPEC_NAME
+            assert onboarding.client_auth().SPEC_NAME
 
 
 class TestFailures:
@@ -98,10 +99,10 @@ class TestFailures:
     def test_source_create_with_dropped_answer_is_adopted(self, make_onboarding, emulator):
         onboarding = make_onboarding("base")
         emulator.fault("/sourceConnections", method="POST", drop=True, phase="after")
-        onboarding = services.onboarding_save_source(
+        onboarding = wizard.onboarding_save_source(
             onboarding=onboarding, actor=onboarding.owner, source=services.Source("orders")
         )
-        onboarding = services.onboarding_create_source_connection(onboarding=onboarding, actor=onboarding.owner)
+        onboarding = wizard.onboarding_create_source_connection(onboarding=onboarding, actor=onboarding.owner)
         assert onboarding.status == Status.SOURCE_FAILED
         onboarding = services.onboarding_retry(onboarding=onboarding, actor=onboarding.owner)
         assert onboarding.status == Status.SOURCE_CREATED
@@ -122,7 +123,7 @@ class TestFailures:
         onboarding = make_onboarding("draft")
         Onboarding.objects.filter(pk=onboarding.pk).update(status=Status.CREATING_BASE, step_started_at=timezone.now())
         onboarding.refresh_from_db()
-        again = services.onboarding_create_base_connection(onboarding=onboarding, actor=onboarding.owner)
+        again = wizard.onboarding_create_base_connection(onboarding=onboarding, actor=onboarding.owner)
         assert again.status == Status.CREATING_BASE
         assert emulator.stats()["connections"] == 0
 
@@ -132,7 +133,7 @@ class TestSourceRules:
         make_onboarding("source", consumer_group="aep-orders")
         second = make_onboarding("base", owner=other_user, name="Second")
         with pytest.raises(services.OnboardingError) as caught:
-            services.onboarding_save_source(
+            wizard.onboarding_save_source(
                 onboarding=second, actor=other_user, source=services.Source("orders", consumer_group="aep-orders")
             )
         assert caught.value.field == "consumer_group"
@@ -141,14 +142,14 @@ class TestSourceRules:
     def test_same_consumer_group_on_another_event_hub_is_fine(self, make_onboarding):
         make_onboarding("source", consumer_group="aep")
         second = make_onboarding("base", name="Second")
-        services.onboarding_save_source(
+        wizard.onboarding_save_source(
             onboarding=second, actor=second.owner, source=services.Source("clickstream", consumer_group="aep")
         )
 
     def test_sas_source_must_read_the_hub_the_credentials_open(self, make_onboarding):
         onboarding = make_onboarding("base", auth_type="sas")
         with pytest.raises(services.OnboardingError) as caught:
-            services.onboarding_save_source(
+            wizard.onboarding_save_source(
                 onboarding=onboarding, actor=onboarding.owner, source=services.Source("clickstream")
             )
         assert caught.value.field == "event_hub_name"
@@ -184,7 +185,7 @@ def test_two_concurrent_submits_create_one_remote_object(make_onboarding, emulat
         try:
             barrier.wait()
             fresh = Onboarding.objects.get(pk=onboarding.pk)
-            results.append(services.onboarding_create_base_connection(onboarding=fresh, actor=None).status)
+            results.append(wizard.onboarding_create_base_connection(onboarding=fresh, actor=None).status)
         except BaseException as exc:  # a thread's exception would otherwise vanish
             errors.append(exc)
         finally:

@@ -1,5 +1,7 @@
 """The Auditors group: may view everything in the admin, change nothing."""
 
+from typing import Any
+
 from django.db import migrations
 
 VIEW_PERMISSIONS = [
@@ -11,7 +13,7 @@ VIEW_PERMISSIONS = [
 ]
 
 
-def create_auditors(apps, schema_editor):
+def create_auditors(apps: Any, schema_editor: Any) -> None:
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after all migrations ran; this one needs them now.
@@ -26,7 +28,7 @@ def create_auditors(apps, schema_editor):
         auditors.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
 
 
-def remove_auditors(apps, schema_editor):
+def remove_auditors(apps: Any, schema_editor: Any) -> None:
     apps.get_model("auth", "Group").objects.filter(name="Auditors").delete()
 
 

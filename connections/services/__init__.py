@@ -1,63 +1,34 @@
 """Services: the only code that changes an onboarding's status or talks to Adobe for it.
 
-- base: the inputs, the errors, the state transitions, the credentials;
-- wizard: the steps (account, base connection, source, source connection), retry and recovery;
-- connection_test: Adobe's connection test as named checks, and the event hub list;
-- credentials: replacing a base connection's credentials, reloading it after a 412.
+Views call the functions below with typed inputs and get an Onboarding (or a result) back.
+A request the rules refuse, or a failed call whose answer the page shows at once, raises
+OnboardingError carrying the Problem to show; a failed wizard step is kept on the onboarding
+(its status and `last_error`), so it survives a reload and Retry repeats only that step.
+
+Modules: inputs (what services take), errors (how they fail), transitions (status moves),
+credentials (setting and replacing them), wizard (the steps), connection_test (named checks).
 """
 
 from __future__ import annotations
 
-from .base import (
-    CREDENTIAL_FIELDS,
-    FIELDS_BY_AUTH,
-    SECRET_FIELDS,
-    Account,
-    Check,
-    Credentials,
-    OnboardingError,
-    Source,
-    StaleConnectionError,
-    auth_for,
-    consumer_group_holder,
-    source_params_for,
-    stale_after,
-)
 from .connection_test import onboarding_test_connection
 from .credentials import Replacement, onboarding_reload_base_connection, onboarding_replace_credentials
-from .wizard import (
-    onboarding_create_base_connection,
-    onboarding_create_source_connection,
-    onboarding_recover,
-    onboarding_retry,
-    onboarding_save_source,
-    onboarding_start,
-    onboarding_update_account,
-)
+from .errors import OnboardingError, StaleConnectionError
+from .inputs import Account, Credentials, Source
+from .wizard import onboarding_connect_account, onboarding_recover, onboarding_retry, onboarding_submit_source
 
 __all__ = [
-    "CREDENTIAL_FIELDS",
-    "FIELDS_BY_AUTH",
-    "SECRET_FIELDS",
     "Account",
-    "Check",
     "Credentials",
     "OnboardingError",
     "Replacement",
     "Source",
     "StaleConnectionError",
-    "auth_for",
-    "consumer_group_holder",
-    "onboarding_create_base_connection",
-    "onboarding_create_source_connection",
+    "onboarding_connect_account",
     "onboarding_recover",
     "onboarding_reload_base_connection",
     "onboarding_replace_credentials",
     "onboarding_retry",
-    "onboarding_save_source",
-    "onboarding_start",
+    "onboarding_submit_source",
     "onboarding_test_connection",
-    "onboarding_update_account",
-    "source_params_for",
-    "stale_after",
 ]

@@ -1,40 +1,61 @@
-"""Replacing the credentials of a base connection (a new key after a rotation in Azure)."""
+"""Credentials: setting them on an onboarding, replacing them in Adobe, reloading after a 412."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
+
 from connections import adobe
-from connections.flowservice import FlowServiceError, PreconditionFailedError
-from connections.messages import describe
+from connections.auth_types import FIELDS, SECRET_FIELDS
+from connections.encryption import blind_index
+from connections.flowservice import FlowServiceClient, FlowServiceError
+from connections.messages import Problem
 from connections.models import Onboarding
 
-from .base import (
-    CREDENTIAL_FIELDS,
-    Credentials,
-    OnboardingError,
-    StaleConnectionError,
-    apply_credentials,
-    auth_for,
-)
 from .connection_test import onboarding_test_connection
+from .errors import OnboardingError, adobe_failed
+from .inputs import Credentials
+
+REPLACING = "replacing the credentials"
+
+
+def apply_credentials(onboarding: Onboarding, credentials: Credentials) -> None:
+    """Set the fields the auth type uses; clear the others so no stray secret is kept."""
+    auth = credentials.auth_type
+    keeps_secret = bool(onboarding.auth_type) and auth.same_secret_as(onboarding.auth_type)
+    secret_changed = False
+    for name in FIELDS:
+        value = credentials.value(name)
+        if name in SECRET_FIELDS and name in auth.field_names and not value and keeps_secret:
+            continue  # left blank: keep the stored secret
+        if name in SECRET_FIELDS and value and value != getattr(onboarding, name):
+            secret_changed = True
+        setattr(onboarding, name, value)
+    onboarding.auth_type = auth
+    onboarding.namespace_fingerprint = blind_index(onboarding.namespace)[0] if onboarding.namespace else ""
+    if secret_changed or not onboarding.secret_changed_at:
+        onboarding.secret_changed_at = timezone.now()
+    missing = [name for name in auth.field_names if not getattr(onboarding, name)]
+    if missing:
+        raise OnboardingError.refused("This field is required.", field=missing[0])
 
 
 @dataclass(frozen=True)
 class Replacement:
-    """What happened to a credentials replacement."""
+    """What happened to a credentials replacement that reached Adobe."""
 
     saved: bool
     message: str
-    problem: dict[str, Any] | None = None
+    problem: Problem | None = None  # saved, with a warning: what failed afterwards
 
 
 def _with_credentials(onboarding: Onboarding, credentials: Credentials) -> Onboarding:
     """An unsaved copy of the onboarding carrying the new credentials (blank secret = the stored one)."""
     copy = Onboarding.objects.get(pk=onboarding.pk)
     if credentials.auth_type != copy.auth_type:
-        raise OnboardingError(
+        raise OnboardingError.refused(
             "The authentication type of an existing base connection cannot change; start a new onboarding instead.",
             field="auth_type",
         )
@@ -48,26 +69,22 @@ def onboarding_replace_credentials(*, onboarding: Onboarding, actor: Any, creden
     If Adobe's test refuses the new credentials, the previous ones are put back, so a typo does
     not break a running flow. A stale etag raises StaleConnectionError: reload, then try again.
     """
-    if not onboarding.base_connection_id or onboarding.is_in_flight:
-        raise OnboardingError("There is no base connection to update yet.")
+    if not onboarding.credentials_replaceable:
+        raise OnboardingError.refused("There is no base connection to update yet.")
     candidate = _with_credentials(onboarding, credentials)
-    if all(getattr(candidate, name) == getattr(onboarding, name) for name in CREDENTIAL_FIELDS):
+    if all(getattr(candidate, name) == getattr(onboarding, name) for name in FIELDS):
         return Replacement(saved=False, message="Nothing changed: these are the credentials Adobe already has.")
     client = adobe.flow_client(onboarding=candidate, actor=actor)
-    doing = "replacing the credentials"
     try:
         updated = client.update_credentials(
-            onboarding.base_connection_id, etag=onboarding.base_connection_etag, auth=auth_for(candidate)
+            onboarding.base_connection_id, etag=onboarding.base_connection_etag, auth=candidate.client_auth()
         )
-    except PreconditionFailedError as error:
-        raise StaleConnectionError(describe(error, doing=doing, sandbox=onboarding.sandbox_name).message) from error
     except FlowServiceError as error:
-        problem = describe(error, doing=doing, sandbox=onboarding.sandbox_name)
-        return Replacement(saved=False, message=problem.message, problem=problem.as_json())
+        raise adobe_failed(error, doing=REPLACING, sandbox=onboarding.sandbox_name) from error
     Onboarding.objects.filter(pk=onboarding.pk).update(base_connection_etag=updated.etag)
     candidate.base_connection_etag = updated.etag
     # One test of the new credentials; its checks are kept. None: Adobe could not test just now.
-    accepted = onboarding_test_connection(onboarding=candidate, actor=actor).connection_test["accepted"]
+    accepted = (onboarding_test_connection(onboarding=candidate, actor=actor).connection_test or {}).get("accepted")
     if accepted is False:
         return _restore(onboarding, candidate, client, updated.etag, actor)
     _store_credentials(candidate)
@@ -75,16 +92,18 @@ def onboarding_replace_credentials(*, onboarding: Onboarding, actor: Any, creden
     return Replacement(saved=True, message=f"The new credentials are saved in Adobe (etag {updated.etag}).{note}")
 
 
-def _restore(original: Onboarding, candidate: Onboarding, client: Any, etag: str, actor: Any) -> Replacement:
+def _restore(
+    original: Onboarding, candidate: Onboarding, client: FlowServiceClient, etag: str, actor: Any
+) -> Replacement:
     try:
-        restored = client.update_credentials(original.base_connection_id, etag=etag, auth=auth_for(original))
+        restored = client.update_credentials(original.base_connection_id, etag=etag, auth=original.client_auth())
     except FlowServiceError as error:
         # Adobe keeps the new credentials; the app must say so and hold the same ones.
         _store_credentials(candidate)
-        problem = describe(error, doing="restoring the previous credentials", sandbox=original.sandbox_name)
+        problem = adobe_failed(error, doing="restoring the previous credentials", sandbox=original.sandbox_name)
         return Replacement(
             saved=True,
-            problem=problem.as_json(),
+            problem=problem.problem,
             message=(
                 "Adobe's test refused the new credentials, and putting the previous ones back failed: Adobe now holds "
                 f"the new ones. {problem.message}"
@@ -102,23 +121,19 @@ def _restore(original: Onboarding, candidate: Onboarding, client: Any, etag: str
 
 
 def _store_credentials(candidate: Onboarding) -> None:
-    candidate.save(
-        update_fields=[
-            *CREDENTIAL_FIELDS,
-            "namespace_fingerprint",
-            "secret_changed_at",
-            "base_connection_etag",
-            "updated_at",
-        ]
-    )
+    fields = [*FIELDS, "namespace_fingerprint", "secret_changed_at", "base_connection_etag", "updated_at"]
+    candidate.save(update_fields=fields)
 
 
-def onboarding_reload_base_connection(*, onboarding: Onboarding, actor: Any) -> list[str]:
+def onboarding_reload_base_connection(*, onboarding: Onboarding, actor: Any) -> str:
     """Read the base connection from Adobe and take its current etag; say what differs from the app's copy."""
     client = adobe.flow_client(onboarding=onboarding, actor=actor)
-    item = client.get_base_connection(onboarding.base_connection_id)
+    try:
+        item = client.get_base_connection(onboarding.base_connection_id)
+    except FlowServiceError as error:
+        raise adobe_failed(error, doing="reloading the connection", sandbox=onboarding.sandbox_name) from error
     remote = (item.get("auth") or {}).get("params") or {}
-    auth = auth_for(onboarding)
+    auth = onboarding.client_auth()
     local, secret_names = auth.params(), auth.SECRET_PARAMS
     differences = [
         f"{name} is {remote[name]!r} in Adobe"
@@ -126,4 +141,5 @@ def onboarding_reload_base_connection(*, onboarding: Onboarding, actor: Any) -> 
         if name not in secret_names and name in remote and remote[name] != local[name]
     ]
     Onboarding.objects.filter(pk=onboarding.pk).update(base_connection_etag=item["etag"])
-    return differences
+    changed = f" Changed in Adobe: {'; '.join(differences)}." if differences else ""
+    return f"Reloaded the base connection from Adobe.{changed} You can replace the key now."

@@ -13,25 +13,16 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from connections import adobe
-from connections.flowservice import Created, FlowServiceClient, FlowServiceError
+from connections.flowservice import Created, FlowServiceClient, FlowServiceError, SourceParams
+from connections.flowservice import DataType as ApiDataType
+from connections.flowservice import Reset as ApiReset
 from connections.models import Onboarding, StateChange
 
-from .base import (
-    Account,
-    OnboardingError,
-    Source,
-    Status,
-    apply_credentials,
-    auth_for,
-    claim_step,
-    consumer_group_holder,
-    failure_record,
-    lock_row,
-    recover_if_abandoned,
-    settle_step,
-    source_params_for,
-)
-from .connection_test import refresh_consumer_group_check
+from .connection_test import onboarding_test_connection, refresh_consumer_group_check
+from .credentials import apply_credentials
+from .errors import OnboardingError, failure_record
+from .inputs import Account, Source
+from .transitions import Status, claim_step, lock_row, recovered, settle_step
 
 
 def onboarding_start(*, owner: Any, account: Account, creation_token: Any = None) -> Onboarding:
@@ -71,7 +62,7 @@ def onboarding_update_account(*, onboarding: Onboarding, actor: Any, account: Ac
     with transaction.atomic():
         locked = lock_row(onboarding.pk)
         if not locked.account_editable:
-            raise OnboardingError("The account details can no longer be changed.")
+            raise OnboardingError.refused("The account details can no longer be changed.")
         locked.name, locked.description = account.name, account.description
         locked.sandbox_name = account.sandbox_name
         apply_credentials(locked, account.credentials)
@@ -95,6 +86,15 @@ class RemoteStep:
     etag_field: str
 
 
+def source_params_for(onboarding: Onboarding) -> SourceParams:
+    return SourceParams(
+        event_hub_name=onboarding.event_hub_name,
+        data_type=ApiDataType(onboarding.data_type),
+        reset=ApiReset(onboarding.reset),
+        consumer_group=onboarding.consumer_group,
+    )
+
+
 BASE_CONNECTION = RemoteStep(
     what="base connection",
     ready=frozenset({Status.DRAFT, Status.BASE_FAILED}),
@@ -104,7 +104,7 @@ BASE_CONNECTION = RemoteStep(
     remote_name=lambda o: o.base_connection_name,
     find=lambda client, name: client.find_base_connection(name),
     create=lambda client, o: client.create_base_connection(
-        name=o.base_connection_name, description=o.description, auth=auth_for(o)
+        name=o.base_connection_name, description=o.description, auth=o.client_auth()
     ),
     id_field="base_connection_id",
     etag_field="base_connection_etag",
@@ -147,7 +147,9 @@ def create_remote(step: RemoteStep, *, onboarding: Onboarding, actor: Any) -> On
             created, reason = step.create(client, claimed), f"Adobe created the {step.what}"
     except FlowServiceError as error:
         unknown = error.outcome_unknown or not resolved
-        failure = failure_record(claimed, error, doing=f"creating the {step.what}", unknown=unknown)
+        failure = failure_record(
+            error, doing=f"creating the {step.what}", sandbox=claimed.sandbox_name, unknown=unknown
+        )
         return settle_step(
             claimed,
             actor=actor,
@@ -172,14 +174,14 @@ def onboarding_save_source(*, onboarding: Onboarding, actor: Any, source: Source
     with transaction.atomic():
         locked = lock_row(onboarding.pk)
         if not locked.source_editable:
-            raise OnboardingError("The source parameters can no longer be changed.")
+            raise OnboardingError.refused("The source parameters can no longer be changed.")
         if locked.is_scoped and source.event_hub_name != locked.auth_event_hub_name:
-            raise OnboardingError(
+            raise OnboardingError.refused(
                 f"Your credentials only open the event hub {locked.auth_event_hub_name}; the source must read it.",
                 field="event_hub_name",
             )
-        if consumer_group_holder(locked, event_hub_name=source.event_hub_name, consumer_group=source.consumer_group):
-            raise OnboardingError(
+        if locked.consumer_group_holder(event_hub_name=source.event_hub_name, consumer_group=source.consumer_group):
+            raise OnboardingError.refused(
                 f"The consumer group {source.consumer_group} already feeds another onboarding of this event hub, "
                 "and a consumer group serves one flow at a time. Choose another consumer group (create one in "
                 "the Azure portal under the event hub's Consumer groups).",
@@ -201,23 +203,39 @@ def onboarding_create_source_connection(*, onboarding: Onboarding, actor: Any) -
 
 def onboarding_recover(*, onboarding: Onboarding, actor: Any) -> Onboarding:
     """Settle a step that has been in flight longer than any call can last (the app restarted)."""
-    if not onboarding.is_in_flight:
-        return onboarding
-    with transaction.atomic():
-        locked = lock_row(onboarding.pk)
-        if recover_if_abandoned(locked, actor):
-            locked.save()
-    return locked
+    return recovered(onboarding, actor) if onboarding.is_in_flight else onboarding
+
+
+def _tested(onboarding: Onboarding, actor: Any) -> Onboarding:
+    """A new base connection is tested at once, so the Source step can offer the event hubs Adobe lists."""
+    if onboarding.status == Status.BASE_CREATED and not onboarding.connection_test:
+        return onboarding_test_connection(onboarding=onboarding, actor=actor)
+    return onboarding
 
 
 def onboarding_retry(*, onboarding: Onboarding, actor: Any) -> Onboarding:
-    """Repeat only the step that failed, with what is stored; nothing is retyped."""
-    with transaction.atomic():
-        locked = lock_row(onboarding.pk)
-        if recover_if_abandoned(locked, actor):
-            locked.save()
-    if locked.status == Status.BASE_FAILED:
-        return onboarding_create_base_connection(onboarding=locked, actor=actor)
-    if locked.status == Status.SOURCE_FAILED:
+    """Repeat only the step that failed, with what is stored (nothing is retyped); test a new base connection."""
+    locked = recovered(onboarding, actor)
+    if locked.base_failed:
+        return _tested(onboarding_create_base_connection(onboarding=locked, actor=actor), actor)
+    if locked.source_failed:
         return onboarding_create_source_connection(onboarding=locked, actor=actor)
     return locked
+
+
+def onboarding_connect_account(
+    *, actor: Any, account: Account, onboarding: Onboarding | None = None, creation_token: Any = None
+) -> Onboarding:
+    """The Account step: save the account (a new onboarding, or the draft's changes), create the base
+    connection in Adobe, then test it. A failure of Adobe's is kept on the onboarding (its status says so)."""
+    if onboarding is None:
+        onboarding = onboarding_start(owner=actor, account=account, creation_token=creation_token)
+    else:
+        onboarding = onboarding_update_account(onboarding=onboarding, actor=actor, account=account)
+    return _tested(onboarding_create_base_connection(onboarding=onboarding, actor=actor), actor)
+
+
+def onboarding_submit_source(*, onboarding: Onboarding, actor: Any, source: Source) -> Onboarding:
+    """The Source step: save the source parameters, then create the source connection in Adobe."""
+    onboarding = onboarding_save_source(onboarding=onboarding, actor=actor, source=source)
+    return onboarding_create_source_connection(onboarding=onboarding, actor=actor)

@@ -11,8 +11,8 @@ from django.db import connection, models, transaction
 from connections.encryption import DecryptionError, EncryptedTextField, blind_index, decrypt, needs_rotation, rotate
 
 
-def encrypted_models() -> list[tuple[type[models.Model], list[models.Field]]]:
-    found = []
+def encrypted_models() -> list[tuple[type[models.Model], list[EncryptedTextField]]]:
+    found: list[tuple[type[models.Model], list[EncryptedTextField]]] = []
     for model in apps.get_models():
         fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
         if fields:
@@ -48,11 +48,12 @@ class Command(BaseCommand):
         )
 
     def _rotate_model(
-        self, model: type[models.Model], fields: list[models.Field], batch_size: int
+        self, model: type[models.Model], fields: list[EncryptedTextField], batch_size: int
     ) -> tuple[int, int, int]:
         table = connection.ops.quote_name(model._meta.db_table)
-        pk = connection.ops.quote_name(model._meta.pk.column)
-        columns = [connection.ops.quote_name(f.column) for f in fields]
+        assert model._meta.pk is not None  # every concrete model has a primary key
+        pk = connection.ops.quote_name(str(model._meta.pk.column))
+        columns = [connection.ops.quote_name(str(f.column)) for f in fields]
         has_fingerprint = any(f.name == "namespace_fingerprint" for f in model._meta.concrete_fields)
         checked = rotated = failed = 0
         last = None
@@ -79,13 +80,13 @@ class Command(BaseCommand):
                 last = rows[-1][0]
 
     @staticmethod
-    def _rotated_values(fields: list[models.Field], values: tuple[Any, ...]) -> tuple[dict[str, str], int]:
+    def _rotated_values(fields: list[EncryptedTextField], values: tuple[Any, ...]) -> tuple[dict[str, str], int]:
         changes: dict[str, str] = {}
         failed = 0
         for field, value in zip(fields, values, strict=True):
             try:
                 if value and needs_rotation(value):
-                    changes[field.column] = rotate(value)
+                    changes[str(field.column)] = rotate(value)
             except DecryptionError:
                 failed += 1
         return changes, failed

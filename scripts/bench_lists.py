@@ -3,7 +3,7 @@
 Prints, for each page, the median time at both sizes and their ratio (the goal: under 3x).
 Uses its own database (created here), never yours:
 
-    python scripts/bench_lists.py                       # SQLite file in /tmp
+    python scripts/bench_lists.py                       # SQLite file in a new temporary directory
     python scripts/bench_lists.py --postgres            # database eh_bench on 127.0.0.1:5432
     python scripts/bench_lists.py --small 1000 --large 100000 --calls 10 --runs 15
 """
@@ -14,6 +14,7 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,9 +38,8 @@ def prepare_database(postgres: bool) -> None:
             conn.execute("CREATE DATABASE eh_bench")
         os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/eh_bench"
     else:
-        path = Path("/tmp/eh_bench.sqlite3")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        # Its own directory each run: two checkouts benchmarking at once never share a file.
+        path = Path(tempfile.mkdtemp(prefix="eh-bench-")) / "bench.sqlite3"
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
 
 

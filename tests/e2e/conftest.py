@@ -69,6 +69,26 @@ def logged_in(csp_page: Page, live_server: Any, browser_user: Any) -> Page:
     return csp_page
 
 
+def wait_for_htmx(page: Page) -> None:
+    """Until no htmx request is in flight and nothing is swapping or settling.
+
+    Typing while htmx swaps the same fields races the swap; on a busy machine the swap can land
+    in the middle of the typing. Every test waits for this before it types after a swap.
+    """
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+
+
+def choose_tab(page: Page, name: str) -> None:
+    """Select an auth tab and wait until its fields are in place."""
+    tab = page.get_by_role("tab", name=name, exact=True)
+    with page.expect_response(lambda response: "/auth-fields/" in response.url):
+        tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+    wait_for_htmx(page)
+
+
 def start_onboarding(page: Page, live_server: Any, name: str = "Orders stream") -> None:
     page.goto(live_server.url + "/onboardings/new/")
     page.get_by_label("Name (required)", exact=True).fill(name)
@@ -77,6 +97,7 @@ def start_onboarding(page: Page, live_server: Any, name: str = "Orders stream") 
 def fill_standard(page: Page, key: str) -> None:
     from tests.conftest import DEMO_MANAGE_KEY_NAME, DEMO_NAMESPACE
 
+    wait_for_htmx(page)
     page.get_by_label("Event Hubs namespace").fill(DEMO_NAMESPACE)
     page.get_by_label("SAS key name").fill(DEMO_MANAGE_KEY_NAME)
     page.get_by_label("SAS key", exact=True).fill(key)
@@ -84,6 +105,7 @@ def fill_standard(page: Page, key: str) -> None:
 
 def finish_source(page: Page, hub: str = "orders", consumer_group: str = "aep-orders") -> None:
     expect(page.get_by_role("heading", name="Choose what to read")).to_be_visible()
+    wait_for_htmx(page)
     hub_choice = page.get_by_role("radio", name=hub)
     if hub_choice.count():
         hub_choice.check()

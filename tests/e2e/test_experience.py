@@ -13,7 +13,7 @@ from tests.conftest import (
     DEMO_OWNER_SECRET,
     DEMO_TENANT,
 )
-from tests.e2e.conftest import fill_standard, finish_source, start_onboarding
+from tests.e2e.conftest import choose_tab, fill_standard, finish_source, start_onboarding
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 HUB_STRING = (
@@ -140,8 +140,8 @@ def test_leaving_with_unsaved_input_asks_first(logged_in: Page, live_server):
         dialog.dismiss()
 
     page.on("dialog", answer)
-    page.get_by_role("link", name="My onboardings").click()
-    page.wait_for_timeout(300)
+    with page.expect_event("dialog"):
+        page.get_by_role("link", name="My onboardings").click()
     assert dialogs == ["beforeunload"]
     assert page.url.endswith("/onboardings/new/")
 
@@ -150,7 +150,7 @@ def test_leaving_with_unsaved_input_asks_first(logged_in: Page, live_server):
 def test_entra_id_flows_end_to_end(logged_in: Page, live_server, emulator, auth_type):
     page = logged_in
     start_onboarding(page, live_server, f"Entra {auth_type}")
-    page.get_by_role("tab", name=auth_type, exact=True).click()
+    choose_tab(page, auth_type)
     page.get_by_label("Tenant ID").fill(DEMO_TENANT)
     page.get_by_label("Client ID").fill(DEMO_OWNER_APP)
     page.get_by_label("Client secret value").fill(DEMO_OWNER_SECRET)

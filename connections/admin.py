@@ -329,14 +329,14 @@ def link_to(onboarding: Onboarding | None) -> str:
 def timeline(onboarding: Onboarding) -> list[dict[str, Any]]:
     """Every call and state change of an onboarding, oldest first."""
     entries: list[dict[str, Any]] = [
-        {"when": change.created_at, "kind": "state", "item": change}
+        {"when": change.created_at, "is_state": True, "item": change}
         for change in onboarding.state_changes.select_related("actor")
     ]
     entries += [
-        {"when": call.created_at, "kind": "call", "item": call, "bodies": _bodies(call)}
+        {"when": call.created_at, "is_state": False, "item": call, "bodies": _bodies(call)}
         for call in onboarding.calls.select_related("actor")
     ]
-    return sorted(entries, key=lambda entry: (entry["when"], entry["kind"] == "state"))
+    return sorted(entries, key=lambda entry: (entry["when"], entry["is_state"]))
 
 
 class StatusCodeFilter(DistinctValuesFilter):

@@ -17,8 +17,9 @@ class ConnectionsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the system checks
+        from .target import flow_service_target
 
-        if settings.FLOW_SERVICE_MODE == "emulator":
+        if flow_service_target().is_emulator:
             log.info("Flow Service: local emulator at %s (no Adobe credentials configured)", settings.FLOW_SERVICE_URL)
         else:
             log.info(

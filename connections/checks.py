@@ -9,13 +9,14 @@ from django.conf import settings
 from django.core.checks import Error, Tags, register
 
 from . import azure_names
+from .target import flow_service_target
 
 
 def _url_problem(name: str, value: str) -> str | None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"{name} is not a URL: {value!r}."
-    if settings.FLOW_SERVICE_MODE == "adobe" and parts.scheme != "https":
+    if flow_service_target().is_adobe and parts.scheme != "https":
         return f"{name} must use https when talking to Adobe: {value!r}."
     return None
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from .flowservice import EVENT_HUBS_CONNECTION_SPEC_ID, EVENT_HUBS_CONNECTION_SPEC_VERSION
 from .flowservice.payloads import redact, streaming_flow_body
 from .models import Onboarding
+from .target import flow_service_target
 
 ADOBE_FLOW_SERVICE = "https://platform.adobe.io/data/foundation/flowservice"
 TARGET_PLACEHOLDER = "{TARGET_CONNECTION_ID}"
@@ -19,7 +20,7 @@ MAPPING_PLACEHOLDER = "{MAPPING_ID}"
 
 def flow_service_base() -> str:
     # The emulator stops at source connections; the next step happens in Adobe.
-    return settings.FLOW_SERVICE_URL if settings.FLOW_SERVICE_MODE == "adobe" else ADOBE_FLOW_SERVICE
+    return settings.FLOW_SERVICE_URL if flow_service_target().is_adobe else ADOBE_FLOW_SERVICE
 
 
 def streaming_flow_request(onboarding: Onboarding) -> dict[str, Any]:
@@ -32,8 +33,8 @@ def streaming_flow_request(onboarding: Onboarding) -> dict[str, Any]:
     )
     headers = {
         "Authorization": "Bearer {ACCESS_TOKEN}",
-        "x-api-key": settings.ADOBE_CLIENT_ID if settings.FLOW_SERVICE_MODE == "adobe" else "{API_KEY}",
-        "x-gw-ims-org-id": settings.ADOBE_ORG_ID if settings.FLOW_SERVICE_MODE == "adobe" else "{ORG_ID}",
+        "x-api-key": settings.ADOBE_CLIENT_ID if flow_service_target().is_adobe else "{API_KEY}",
+        "x-gw-ims-org-id": settings.ADOBE_ORG_ID if flow_service_target().is_adobe else "{ORG_ID}",
         "x-sandbox-name": onboarding.sandbox_name,
         "Content-Type": "application/json",
     }

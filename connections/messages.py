@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from .flowservice import (
@@ -21,6 +20,7 @@ from .flowservice import (
     TimeoutError,
     ValidationError,
 )
+from .target import flow_service_target
 
 ADMIN_FIX = "An administrator has to fix this in the app's settings; retrying will not help until then."
 KEPT = "Nothing you entered is lost."
@@ -51,9 +51,7 @@ class Problem:
 
 
 def _where() -> str:
-    if settings.FLOW_SERVICE_MODE == "emulator":
-        return f"the local Flow Service emulator ({settings.EMULATOR_URL}; `make run` starts it)"
-    return "Adobe Experience Platform"
+    return flow_service_target().where
 
 
 def describe(error: FlowServiceError, *, doing: str, sandbox: str = "") -> Problem:

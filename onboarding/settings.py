@@ -11,6 +11,7 @@ from django.utils.csp import CSP
 
 from connections.flowservice.types import DEFAULT_SCOPES
 from connections.keys import KeyConfigurationError, parse_keys
+from connections.target import FlowServiceMode
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 django_stubs_ext.monkeypatch()  # QuerySet[Onboarding] and friends at run time, for the type checker
@@ -156,9 +157,9 @@ ADOBE_CONFIGURED = sorted(
     )
     if value
 )
-FLOW_SERVICE_MODE = "adobe" if ADOBE_CONFIGURED else "emulator"
+FLOW_SERVICE_MODE = FlowServiceMode.ADOBE if ADOBE_CONFIGURED else FlowServiceMode.EMULATOR
 EMULATOR_URL = env.str("EMULATOR_URL", default="http://127.0.0.1:8765").rstrip("/")
-if FLOW_SERVICE_MODE == "adobe":
+if FLOW_SERVICE_MODE is FlowServiceMode.ADOBE:
     IMS_URL = env.str("IMS_URL", default="https://ims-na1.adobelogin.com")
     FLOW_SERVICE_URL = env.str("FLOW_SERVICE_URL", default="https://platform.adobe.io/data/foundation/flowservice")
 else:

@@ -47,13 +47,15 @@ def main() -> int:
     from django.conf import settings
     from django.core.management import call_command
 
+    from connections.target import flow_service_target
+
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
     print("Database ready.")
     call_command("ensure_local_user")
 
     for port, what in ((args.port, "web server"), (args.emulator_port, "emulator")):
-        if settings.FLOW_SERVICE_MODE == "adobe" and what == "emulator":
+        if flow_service_target().is_adobe and what == "emulator":
             continue
         if not port_free(port):
             print(
@@ -64,7 +66,7 @@ def main() -> int:
 
     processes: list[subprocess.Popen[bytes]] = []
     python = sys.executable
-    if settings.FLOW_SERVICE_MODE == "emulator":
+    if flow_service_target().is_emulator:
         emulator = subprocess.Popen(
             [
                 python,
@@ -94,7 +96,7 @@ def main() -> int:
 
     print()
     print(f"  Event Hubs Onboarding is running at http://127.0.0.1:{args.port}/")
-    if settings.FLOW_SERVICE_MODE == "emulator":
+    if flow_service_target().is_emulator:
         print(
             f"  Flow Service emulator at http://127.0.0.1:{args.emulator_port} "
             "(demo values are in the README). Ctrl-C stops both."

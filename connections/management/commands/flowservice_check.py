@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from connections import adobe
 from connections.flowservice import EVENT_HUBS_CONNECTION_SPEC_ID, FlowServiceError
 from connections.messages import describe
+from connections.target import flow_service_target
 
 
 class Command(BaseCommand):
@@ -20,7 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, sandbox: str | None, **options: Any) -> None:
         sandbox = self.sandbox = sandbox or settings.ADOBE_SANDBOX_NAME
-        where = "the local emulator" if settings.FLOW_SERVICE_MODE == "emulator" else "Adobe"
+        where = "the local emulator" if flow_service_target().is_emulator else "Adobe"
         self.stdout.write(f"Mode: {where}")
         self.stdout.write(f"  IMS:          {settings.IMS_URL} (client {settings.ADOBE_CLIENT_ID})")
         self.stdout.write(

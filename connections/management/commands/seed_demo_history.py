@@ -13,8 +13,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from connections.auth_types import FIELDS, AuthType
 from connections.encryption import blind_index
 from connections.models import FlowServiceCall, Onboarding, StateChange
+
+Outcome = FlowServiceCall.Outcome
 
 Status = Onboarding.Status
 STATUSES = [
@@ -24,6 +27,12 @@ STATUSES = [
     (Status.SOURCE_FAILED, 5),
     (Status.DRAFT, 7),
 ]
+DEMO_CREDENTIALS = {
+    "sas_key_name": "RootManageSharedAccessKey",
+    "sas_key": "ZGVtby1rZXktbm90LWEtcmVhbC1zZWNyZXQtMDAwMDA=",
+    "tenant_id": "contoso.onmicrosoft.com",
+    "client_secret_value": "demo-secret-value",
+}
 AUTH_TYPES = [("standard", 50), ("sas", 25), ("aad", 15), ("scoped_aad", 10)]
 SANDBOXES = [("prod", 60), ("dev", 30), ("stage", 10)]
 HUBS = ["orders", "clickstream", "inventory-updates", "payments", "telemetry"]
@@ -80,7 +89,9 @@ class Command(BaseCommand):
             namespace = rng.choice(namespaces)
             created = now - datetime.timedelta(seconds=rng.randrange(days * 86400))
             hub = rng.choice(HUBS)
-            aad = auth_type in ("aad", "scoped_aad")
+            auth = AuthType(auth_type)
+            client_id = str(uuid.UUID(int=rng.getrandbits(128), version=4)) if "client_id" in auth.field_names else ""
+            demo = {**DEMO_CREDENTIALS, "namespace": namespace, "client_id": client_id, "auth_event_hub_name": hub}
             done_base = status in (Status.BASE_CREATED, Status.SOURCE_FAILED, Status.SOURCE_CREATED)
             rows.append(
                 Onboarding(
@@ -90,14 +101,8 @@ class Command(BaseCommand):
                     description="Generated demo onboarding",
                     auth_type=auth_type,
                     sandbox_name=pick(SANDBOXES, rng),
-                    namespace=namespace,
                     namespace_fingerprint=blind_index(namespace)[0],
-                    sas_key_name="" if aad else "RootManageSharedAccessKey",
-                    sas_key="" if aad else "ZGVtby1rZXktbm90LWEtcmVhbC1zZWNyZXQtMDAwMDA=",
-                    tenant_id="contoso.onmicrosoft.com" if aad else "",
-                    client_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)) if aad else "",
-                    client_secret_value="demo-secret-value" if aad else "",
-                    auth_event_hub_name=hub if auth_type in ("sas", "scoped_aad") else "",
+                    **{name: demo[name] if name in auth.field_names else "" for name in FIELDS},
                     secret_changed_at=created,
                     event_hub_name=hub if status != Status.DRAFT else "",
                     consumer_group=f"aep-{rng.randrange(100_000)}",
@@ -151,7 +156,9 @@ class Command(BaseCommand):
                         method="GET" if operation.startswith(("get", "list", "test", "explore")) else "POST",
                         path="/connections" if "base" in operation else "/sourceConnections",
                         status_code=status,
-                        outcome="ok" if not failed else ("timeout" if status is None else "http_error"),
+                        outcome=Outcome.OK
+                        if not failed
+                        else (Outcome.TIMEOUT if status is None else Outcome.HTTP_ERROR),
                         error_code=code,
                         request_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                         connection_id=onboarding.base_connection_id,

@@ -2,28 +2,56 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 from requests.auth import AuthBase
 
 from . import payloads
-from .errors import AuthenticationError, FlowServiceError, NotFoundError, ValidationError, parse_error_body
+from .errors import (
+    AuthenticationError,
+    FlowServiceError,
+    NotFoundError,
+    PreconditionFailedError,
+    TooManyPagesError,
+    UnrecognisedAnswerError,
+    parse_error_body,
+)
 from .ims import ImsTokenProvider
 from .retry import RetryPolicy
 from .transport import Attempt, Timeouts, send_with_retries
 from .types import (
     EVENT_HUBS_CONNECTION_SPEC_ID,
     CallRecord,
+    ConnectionTest,
     Created,
     EventHubAuth,
+    HubListing,
+    Operation,
     SourceParams,
+    Verdict,
 )
 
 Observer = Callable[[CallRecord], None]
+
+# A list read follows Adobe's pages to the end, but never further than this many pages: at Adobe's page
+# size (Adobe's documents are silent on the default; the emulator's is 100) that is thousands of objects,
+# far more than one sandbox holds for this app, and a bound a faulty `next` link cannot run past.
+MAX_PAGES = 50
+
+# How Adobe's examples write If-Match, per resource. Connections: the connection-update example sends the
+# etag unquoted (`If-Match: 1400dd53-...`), although the etag it returns is quoted. Flows: the dataflow
+# examples send it quoted, as returned. A 412 is checked once against the current etag (see
+# `_patch_with_if_match`), so if Adobe wants the other form a user is not locked out.
+IF_MATCH_QUOTED = {"connections": False, "sourceConnections": False, "flows": True}
+
+READ_OPERATION = {"connections": Operation.GET_BASE, "sourceConnections": Operation.GET_SOURCE}
+
+SHOWN_ANSWER_CHARS = 500
 
 
 class AdobeAuth(AuthBase):
@@ -64,6 +92,8 @@ class FlowServiceClient:
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
         observer: Observer | None = None,
+        page_size: int | None = None,
+        max_pages: int = MAX_PAGES,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
@@ -74,6 +104,8 @@ class FlowServiceClient:
         self._timeouts = timeouts or Timeouts()
         self._retry = retry or RetryPolicy()
         self._observer = observer
+        self._page_size = page_size  # None: Adobe's default page size
+        self._max_pages = max_pages
 
     def __repr__(self) -> str:
         return f"FlowServiceClient(base_url={self.base_url!r}, sandbox_name={self.sandbox_name!r})"
@@ -84,7 +116,7 @@ class FlowServiceClient:
         """POST /connections; never retried once sent (a create is not idempotent)."""
         body = payloads.base_connection_body(name=name, description=description, auth=auth)
         response = self._request(
-            "create_base_connection",
+            Operation.CREATE_BASE,
             "POST",
             "/connections",
             body=body,
@@ -94,55 +126,106 @@ class FlowServiceClient:
         return _created(response)
 
     def get_base_connection(self, connection_id: str) -> dict[str, Any]:
-        return self._single("get_base_connection", f"/connections/{_q(connection_id)}", connection_id)
+        return self._single(Operation.GET_BASE, f"/connections/{_q(connection_id)}", connection_id)
 
     def list_connections(self, *, property: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        """GET /connections, filtered by a `property` expression such as `name==X`."""
-        return self._list("list_connections", "/connections", property=property, limit=limit)
+        """GET /connections, every page, filtered by a `property` expression such as `name==X`.
+
+        `limit` is the page size asked of Adobe, not a cap on the answer.
+        """
+        return self._list(Operation.LIST_BASE, "/connections", property=property, limit=limit)
 
     def find_base_connection(self, name: str) -> dict[str, Any] | None:
-        """The base connection with exactly this name, if Flow Service has one."""
-        return _first_named(self.list_connections(property=f"name=={name}"), name)
+        """The base connection with exactly this name, if Flow Service has one (all pages are searched)."""
+        return _first_named(self._named(Operation.LIST_BASE, "/connections", name), name)
 
-    def test_connection(self, connection_id: str) -> bool:
-        """GET /connections/{id}/test: does Adobe reach Event Hubs with these credentials?"""
+    def check_connection(self, connection_id: str) -> ConnectionTest:
+        """GET /connections/{id}/test, decided by the documented `result` field only."""
         response = self._request(
-            "test_connection",
+            Operation.TEST,
             "GET",
             f"/connections/{_q(connection_id)}/test",
             idempotent=True,
             connection_id=connection_id,
         )
-        return bool(response.json().get("result"))
+        body = _json(response)
+        result = body.get("result") if isinstance(body, dict) else None
+        if isinstance(result, bool):
+            return ConnectionTest(Verdict.PASSED if result else Verdict.FAILED)
+        return ConnectionTest(Verdict.UNKNOWN, adobe_said=_shown(response))
+
+    def test_connection(self, connection_id: str) -> bool:
+        """True or False as Adobe's test says; an unrecognised answer raises UnrecognisedAnswerError.
+
+        Kept for callers written before `check_connection`, which returns the verdict instead.
+        """
+        test = self.check_connection(connection_id)
+        if test.accepted is None:
+            raise UnrecognisedAnswerError(f"Adobe said: {test.adobe_said}", status=200)
+        return test.accepted
+
+    def list_event_hubs(self, connection_id: str) -> HubListing:
+        """GET /connections/{id}/explore?objectType=root: the namespace's event hubs, classified.
+
+        Adobe publishes no explore example for Event Hubs: reading each entry's `name` as an event hub
+        rests on the generic explore shape ({type, name, path, ...}), an undocumented guess for this source.
+        A Flow Service error answer (4xx with a code) is FAILED with Adobe's own words, never matched
+        against Azure's prose; a 2xx of another shape is UNKNOWN.
+        """
+        try:
+            response = self._request(
+                Operation.EXPLORE,
+                "GET",
+                f"/connections/{_q(connection_id)}/explore",
+                params={"objectType": "root"},
+                idempotent=True,
+                connection_id=connection_id,
+            )
+        except FlowServiceError as error:
+            if error.status is not None and 400 <= error.status < 500 and error.code and "-" in error.code:
+                return HubListing(Verdict.FAILED, code=error.code, adobe_said=error.message)
+            raise
+        body = _json(response)
+        if isinstance(body, list) and all(isinstance(e, dict) and isinstance(e.get("name"), str) for e in body):
+            return HubListing(Verdict.PASSED, hubs=tuple(str(e["name"]) for e in body))
+        return HubListing(Verdict.UNKNOWN, adobe_said=_shown(response))
 
     def explore(self, connection_id: str, object_type: str = "root") -> list[dict[str, Any]]:
-        """GET /connections/{id}/explore: for Event Hubs, the namespace's event hubs."""
+        """GET /connections/{id}/explore: for Event Hubs, the namespace's event hubs (raw entries)."""
         response = self._request(
-            "explore",
+            Operation.EXPLORE,
             "GET",
             f"/connections/{_q(connection_id)}/explore",
             params={"objectType": object_type},
             idempotent=True,
             connection_id=connection_id,
         )
-        body = response.json()
+        body = _json(response)
         if not isinstance(body, list):
-            raise ValidationError("Flow Service answered explore with something other than a list.")
+            raise UnrecognisedAnswerError(f"Adobe said: {_shown(response)}", status=response.status_code)
         return body
 
     def update_credentials(self, connection_id: str, *, etag: str, auth: EventHubAuth) -> Created:
         """PATCH /connections/{id} replacing the auth params, guarded by If-Match."""
-        response = self._request(
-            "update_credentials",
-            "PATCH",
-            f"/connections/{_q(connection_id)}",
+        response = self._patch_with_if_match(
+            Operation.UPDATE_CREDENTIALS,
+            "connections",
+            connection_id,
+            etag=etag,
             body=payloads.credentials_patch_body(auth),
-            headers={"If-Match": etag},
-            idempotent=False,
-            connection_id=connection_id,
             secrets=payloads.secret_values(auth),
         )
         return _created(response)
+
+    def delete_base_connection(self, connection_id: str) -> None:
+        """DELETE /connections/{id} (204). Deleting twice is harmless, so a lost answer may be retried."""
+        self._request(
+            Operation.DELETE_BASE,
+            "DELETE",
+            f"/connections/{_q(connection_id)}",
+            idempotent=True,
+            connection_id=connection_id,
+        )
 
     # Source connections
 
@@ -153,47 +236,153 @@ class FlowServiceClient:
         body = payloads.source_connection_body(
             name=name, description=description, base_connection_id=base_connection_id, params=params
         )
-        response = self._request("create_source_connection", "POST", "/sourceConnections", body=body, idempotent=False)
+        response = self._request(Operation.CREATE_SOURCE, "POST", "/sourceConnections", body=body, idempotent=False)
         return _created(response)
 
     def get_source_connection(self, source_connection_id: str) -> dict[str, Any]:
         path = f"/sourceConnections/{_q(source_connection_id)}"
-        return self._single("get_source_connection", path, source_connection_id)
+        return self._single(Operation.GET_SOURCE, path, source_connection_id)
 
     def list_source_connections(self, *, property: str | None = None) -> list[dict[str, Any]]:
-        return self._list("list_source_connections", "/sourceConnections", property=property, limit=None)
+        """GET /sourceConnections, every page."""
+        return self._list(Operation.LIST_SOURCE, "/sourceConnections", property=property, limit=None)
 
     def find_source_connection(self, name: str) -> dict[str, Any] | None:
-        return _first_named(self.list_source_connections(property=f"name=={name}"), name)
+        return _first_named(self._named(Operation.LIST_SOURCE, "/sourceConnections", name), name)
+
+    def delete_source_connection(self, source_connection_id: str) -> None:
+        self._request(
+            Operation.DELETE_SOURCE, "DELETE", f"/sourceConnections/{_q(source_connection_id)}", idempotent=True
+        )
 
     # Connection specs
 
     def get_connection_spec(self, spec_id: str = EVENT_HUBS_CONNECTION_SPEC_ID) -> dict[str, Any]:
-        return self._single("get_connection_spec", f"/connectionSpecs/{_q(spec_id)}", None)
+        return self._single(Operation.GET_SPEC, f"/connectionSpecs/{_q(spec_id)}", None)
 
-    # The one request path
+    # Shared reads
 
-    def _single(self, operation: str, path: str, connection_id: str | None) -> dict[str, Any]:
+    def _single(self, operation: Operation, path: str, connection_id: str | None) -> dict[str, Any]:
         response = self._request(operation, "GET", path, idempotent=True, connection_id=connection_id)
-        items = response.json().get("items") or []
+        body = _json(response)
+        items = body.get("items") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise UnrecognisedAnswerError(f"Adobe said: {_shown(response)}", status=response.status_code)
         if not items:
             raise NotFoundError(f"Flow Service has no item at {path}.", status=response.status_code)
         item: dict[str, Any] = items[0]
         return item
 
-    def _list(self, operation: str, path: str, *, property: str | None, limit: int | None) -> list[dict[str, Any]]:
-        params: dict[str, Any] = {}
-        if property:
-            params["property"] = property
-        if limit:
-            params["limit"] = limit
-        response = self._request(operation, "GET", path, params=params or None, idempotent=True)
-        items: list[dict[str, Any]] = response.json().get("items") or []
-        return items
+    def _named(self, operation: Operation, path: str, name: str) -> Iterator[dict[str, Any]]:
+        """Every object the name filter returns, page after page, lazily: the search stops at the first match."""
+        return self._pages(operation, path, {"property": f"name=={name}", **self._limit(None)})
+
+    def _limit(self, limit: int | None) -> dict[str, Any]:
+        size = limit or self._page_size
+        return {"limit": size} if size else {}
+
+    def _list(
+        self, operation: Operation, path: str, *, property: str | None, limit: int | None
+    ) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"property": property} if property else {}
+        return list(self._pages(operation, path, {**params, **self._limit(limit)}))
+
+    def _pages(self, operation: Operation, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """The items of a list read, following Adobe's paging to the last page (at most `max_pages`).
+
+        Adobe's answer names the next page in `_links.next.href` (the OpenAPI example:
+        `/connections?continuationToken=...`). Adobe's documents are silent on a top-level
+        `continuationToken` in list answers (the `limit` parameter's text says one is returned); when
+        there is no link but such a token, it is sent back with the same query.
+        """
+        query: dict[str, Any] | None = params or None
+        seen: set[str] = set()
+        for _ in range(self._max_pages):
+            response = self._request(operation, "GET", path, params=query, idempotent=True)
+            body = _json(response)
+            if not isinstance(body, dict) or not isinstance(body.get("items", []), list):
+                raise UnrecognisedAnswerError(f"Adobe said: {_shown(response)}", status=response.status_code)
+            yield from body.get("items") or []
+            following = self._next_page(body, path, params)
+            if following is None or following in seen:
+                return  # the last page (a link to a page already read would loop)
+            seen.add(following)
+            path, query = following, None
+        raise TooManyPagesError(
+            f"Flow Service kept listing after {self._max_pages} pages; the client stopped there.",
+            status=200,
+        )
+
+    def _next_page(self, body: dict[str, Any], path: str, params: dict[str, Any]) -> str | None:
+        """The path (with its query) of the next page, relative to the service, or None after the last."""
+        links = body.get("_links")
+        next_link = links.get("next") if isinstance(links, dict) else None
+        href = next_link.get("href") if isinstance(next_link, dict) else None
+        if isinstance(href, str) and href:
+            return self._service_path(href)
+        token = body.get("continuationToken")
+        if isinstance(token, str) and token:
+            query = {**params, "continuationToken": token}
+            return path.split("?", 1)[0] + "?" + "&".join(f"{k}={quote(str(v), safe='=')}" for k, v in query.items())
+        return None
+
+    def _service_path(self, href: str) -> str:
+        """An href from Adobe as a path below `base_url`; never another host (it would receive the token)."""
+        base = urlsplit(self.base_url)
+        parts = urlsplit(href)
+        if parts.netloc and (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+            raise UnrecognisedAnswerError(f"Adobe said: the next page is on another host ({parts.netloc}).")
+        # Adobe's documents are silent on what the href is relative to: the OpenAPI example reads as relative
+        # to the service (`/connections?...`); a full path below the service's own path is accepted too.
+        full = parts.path + (f"?{parts.query}" if parts.query else "")
+        return full.removeprefix(base.path) if full.startswith(base.path + "/") else full
+
+    # Updates guarded by If-Match
+
+    def _patch_with_if_match(
+        self,
+        operation: Operation,
+        collection: str,
+        object_id: str,
+        *,
+        etag: str,
+        body: Any,
+        secrets: tuple[str, ...] = (),
+    ) -> requests.Response:
+        """PATCH with If-Match written as Adobe's example for `collection` shows it.
+
+        A 412 is checked once: the current etag is read; if it is the one sent (only the quoting
+        differed), the PATCH is sent once more with the etag written the other way. A different
+        current etag is a real conflict, reported as the 412 it is.
+        """
+        path = f"/{collection}/{_q(object_id)}"
+        quoted = IF_MATCH_QUOTED.get(collection, True)
+
+        def send(as_quoted: bool) -> requests.Response:
+            return self._request(
+                operation,
+                "PATCH",
+                path,
+                body=body,
+                headers={"If-Match": _if_match(etag, quoted=as_quoted)},
+                idempotent=False,
+                connection_id=object_id,
+                secrets=secrets,
+            )
+
+        try:
+            return send(quoted)
+        except PreconditionFailedError:
+            current = self._single(READ_OPERATION.get(collection, operation), path, object_id)
+            if _bare(str(current.get("etag", ""))) != _bare(etag):
+                raise
+        return send(not quoted)
+
+    # The one request path
 
     def _request(
         self,
-        operation: str,
+        operation: Operation,
         method: str,
         path: str,
         *,
@@ -242,9 +431,33 @@ class FlowServiceClient:
                     self._tokens.invalidate(token)
                     renewed = True
                     continue
-                error.message = payloads.forget(error.message, secrets)
-                error.args = (error.message,)
-                raise
+                if not secrets:
+                    raise
+                raise error.with_message(lambda message: payloads.forget(message, secrets)) from None
+
+
+def _bare(etag: str) -> str:
+    return etag.strip().removeprefix("W/").strip('"')
+
+
+def _if_match(etag: str, *, quoted: bool) -> str:
+    return f'"{_bare(etag)}"' if quoted else _bare(etag)
+
+
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json() if response.content else None
+    except ValueError:
+        return None
+
+
+def _shown(response: requests.Response) -> str:
+    """Adobe's answer as text for a person to read, cut to a readable length (already redacted bodies only)."""
+    text = response.text.strip() or f"an empty answer (HTTP {response.status_code})"
+    body = _json(response)
+    if body is not None:
+        text = json.dumps(payloads.redact(body), ensure_ascii=False)
+    return text[:SHOWN_ANSWER_CHARS]
 
 
 def _q(value: str) -> str:
@@ -256,13 +469,13 @@ def _created(response: requests.Response) -> Created:
     return Created(id=str(body["id"]), etag=str(body["etag"]))
 
 
-def _first_named(items: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
+def _first_named(items: Iterable[dict[str, Any]], name: str) -> dict[str, Any] | None:
     # The filter is Adobe's; checking the name again costs nothing and guards a loose match.
     return next((item for item in items if item.get("name") == name), None)
 
 
 def _record(
-    operation: str, method: str, path: str, body: Any, attempt: Attempt, connection_id: str | None
+    operation: Operation, method: str, path: str, body: Any, attempt: Attempt, connection_id: str | None
 ) -> CallRecord:
     response = attempt.response
     response_body: Any = None

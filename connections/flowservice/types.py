@@ -155,16 +155,82 @@ class Created:
     etag: str
 
 
+class Operation(enum.StrEnum):
+    """What a call was for. The values are stored in the call history: never change one."""
+
+    IMS_TOKEN = "ims_token"
+    CREATE_BASE = "create_base_connection"
+    CREATE_SOURCE = "create_source_connection"
+    GET_BASE = "get_base_connection"
+    GET_SOURCE = "get_source_connection"
+    LIST_BASE = "list_connections"
+    LIST_SOURCE = "list_source_connections"
+    GET_SPEC = "get_connection_spec"
+    TEST = "test_connection"
+    EXPLORE = "explore"
+    UPDATE_CREDENTIALS = "update_credentials"
+    DELETE_BASE = "delete_base_connection"
+    DELETE_SOURCE = "delete_source_connection"
+
+
+class Outcome(enum.StrEnum):
+    """How one attempt ended. The values are stored in the call history: never change one."""
+
+    OK = "ok"
+    HTTP_ERROR = "http_error"
+    TIMEOUT = "timeout"
+    CONNECTION_ERROR = "connection_error"
+
+
+class Verdict(enum.StrEnum):
+    """What an answer of Adobe's says about a check, decided by its structure only."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # an answer the client does not recognise: shown as "Adobe said: ..."
+
+
+@dataclass(frozen=True)
+class ConnectionTest:
+    """Adobe's answer to GET /connections/{id}/test.
+
+    Decided by the documented `{"result": true|false}` only; any other 2xx answer is UNKNOWN and
+    `adobe_said` holds its text (secrets masked), so it is shown rather than read as a pass or a fail.
+    """
+
+    verdict: Verdict
+    adobe_said: str = ""
+
+    @property
+    def accepted(self) -> bool | None:
+        """True or False when Adobe's answer said so; None when it is not recognised."""
+        return {Verdict.PASSED: True, Verdict.FAILED: False}.get(self.verdict)
+
+
+@dataclass(frozen=True)
+class HubListing:
+    """Adobe's answer to GET /connections/{id}/explore?objectType=root for an Event Hubs connection.
+
+    PASSED: `hubs` lists the event hubs. FAILED: Adobe answered with a Flow Service error (its code in
+    `code`, its words in `adobe_said`). UNKNOWN: a 2xx answer of a shape the client does not recognise.
+    """
+
+    verdict: Verdict
+    hubs: tuple[str, ...] = ()
+    code: str | None = None
+    adobe_said: str = ""
+
+
 @dataclass(frozen=True)
 class CallRecord:
     """One HTTP exchange, as reported to the observer; bodies are already redacted."""
 
-    operation: str
+    operation: Operation
     method: str
     path: str
     status: int | None
     duration_ms: int
-    outcome: str  # ok | http_error | timeout | connection_error
+    outcome: Outcome
     request_body: Any = None
     response_body: Any = None
     error_code: str | None = None

@@ -465,8 +465,14 @@ def _q(value: str) -> str:
 
 
 def _created(response: requests.Response) -> Created:
-    body = response.json()
-    return Created(id=str(body["id"]), etag=str(body["etag"]))
+    body = _json(response)
+    if not (isinstance(body, dict) and isinstance(body.get("id"), str) and isinstance(body.get("etag"), str)):
+        # Adobe answered 2xx, so the object may well exist: the outcome is unknown, and a retry looks
+        # for it by name before creating anything.
+        raise UnrecognisedAnswerError(
+            f"Adobe said: {_shown(response)}", status=response.status_code, outcome_unknown=True
+        )
+    return Created(id=body["id"], etag=body["etag"])
 
 
 def _first_named(items: Iterable[dict[str, Any]], name: str) -> dict[str, Any] | None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import requests
+
 from connections.flowservice import CallRecord, FlowServiceClient, ImsTokenProvider, RetryPolicy, Timeouts
 from tests.conftest import ORG_ID
 
@@ -21,10 +23,16 @@ def flow_client(
     ims_url: str,
     observer: Callable[[CallRecord], None] | None = None,
     sandbox: str = "prod",
+    session: requests.Session | None = None,
     **options: Any,
 ) -> FlowServiceClient:
     provider = ImsTokenProvider(
-        ims_url=ims_url, client_id="test-client", client_secret="test-secret", retry=FAST_RETRY, timeouts=Timeouts(2, 5)
+        ims_url=ims_url,
+        client_id="test-client",
+        client_secret="test-secret",
+        retry=FAST_RETRY,
+        timeouts=Timeouts(2, 5),
+        session=session,
     )
     return FlowServiceClient(
         base_url=flow_url,
@@ -35,5 +43,6 @@ def flow_client(
         timeouts=Timeouts(2, 5),
         retry=FAST_RETRY,
         observer=observer,
+        session=session,
         **options,
     )

@@ -38,15 +38,17 @@ from .types import (
 
 Observer = Callable[[CallRecord], None]
 
-# A list read follows Adobe's pages to the end, but never further than this many pages: at Adobe's page
-# size (Adobe's documents are silent on the default; the emulator's is 100) that is thousands of objects,
-# far more than one sandbox holds for this app, and a bound a faulty `next` link cannot run past.
+# A list read follows Adobe's pages to the end, but never further than this many pages. Adobe's documents
+# are silent: on the default page size (the emulator's is 100). At 100 a page, that is 5,000 objects, far more
+# than one sandbox holds for this app, and a bound that a faulty `next` link cannot run past.
 MAX_PAGES = 50
 
 # How Adobe's examples write If-Match, per resource. Connections: the connection-update example sends the
 # etag unquoted (`If-Match: 1400dd53-...`), although the etag it returns is quoted. Flows: the dataflow
 # examples send it quoted, as returned. A 412 is checked once against the current etag (see
 # `_patch_with_if_match`), so if Adobe wants the other form a user is not locked out.
+# Adobe's documents are silent: on the form for source connections (no PATCH example with If-Match); written
+# like connections'.
 IF_MATCH_QUOTED = {"connections": False, "sourceConnections": False, "flows": True}
 
 READ_OPERATION = {"connections": Operation.GET_BASE, "sourceConnections": Operation.GET_SOURCE}
@@ -140,7 +142,12 @@ class FlowServiceClient:
         return _first_named(self._named(Operation.LIST_BASE, "/connections", name), name)
 
     def check_connection(self, connection_id: str) -> ConnectionTest:
-        """GET /connections/{id}/test, decided by the documented `result` field only."""
+        """GET /connections/{id}/test, decided by the documented `result` field only.
+
+        Adobe's documents are silent: on whether credentials Azure refuses answer 200 `{"result": false}`
+        (the emulator's choice) or an error; an error answer is raised as the typed error it is, so the
+        caller shows the check as not decided rather than failed.
+        """
         response = self._request(
             Operation.TEST,
             "GET",
@@ -167,10 +174,11 @@ class FlowServiceClient:
     def list_event_hubs(self, connection_id: str) -> HubListing:
         """GET /connections/{id}/explore?objectType=root: the namespace's event hubs, classified.
 
-        Adobe publishes no explore example for Event Hubs: reading each entry's `name` as an event hub
-        rests on the generic explore shape ({type, name, path, ...}), an undocumented guess for this source.
-        A Flow Service error answer (4xx with a code) is FAILED with Adobe's own words, never matched
-        against Azure's prose; a 2xx of another shape is UNKNOWN.
+        Adobe's documents are silent: on explore for Event Hubs (no example). Each entry's `name` is read
+        as an event hub, from the generic explore shape ({type, name, path, canPreview, canFetchSchema}).
+        Adobe's documents are silent too on how explore refuses: a Flow Service error answer (4xx with a
+        code) is FAILED with Adobe's own words, never matched against Azure's prose; a 2xx of another
+        shape is UNKNOWN.
         """
         try:
             response = self._request(
@@ -291,7 +299,7 @@ class FlowServiceClient:
         """The items of a list read, following Adobe's paging to the last page (at most `max_pages`).
 
         Adobe's answer names the next page in `_links.next.href` (the OpenAPI example:
-        `/connections?continuationToken=...`). Adobe's documents are silent on a top-level
+        `/connections?continuationToken=...`). Adobe's documents are silent: on a top-level
         `continuationToken` in list answers (the `limit` parameter's text says one is returned); when
         there is no link but such a token, it is sent back with the same query.
         """
@@ -332,7 +340,7 @@ class FlowServiceClient:
         parts = urlsplit(href)
         if parts.netloc and (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
             raise UnrecognisedAnswerError(f"Adobe said: the next page is on another host ({parts.netloc}).")
-        # Adobe's documents are silent on what the href is relative to: the OpenAPI example reads as relative
+        # Adobe's documents are silent: on what the href is relative to. The OpenAPI example reads as relative
         # to the service (`/connections?...`); a full path below the service's own path is accepted too.
         full = parts.path + (f"?{parts.query}" if parts.query else "")
         return full.removeprefix(base.path) if full.startswith(base.path + "/") else full
@@ -401,16 +409,11 @@ class FlowServiceClient:
         url = self.base_url + path
         # Shown unencoded: the history is read by people (`?property=name==Orders (eh-1a2b)`).
         shown_path = path + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+        report = self._reporter(operation, method, shown_path, body, connection_id, secrets)
         renewed = False
         while True:
             token = self._tokens.token(self._observer)
             auth = AdobeAuth(token=token, api_key=self.api_key, org_id=self.org_id, sandbox_name=self.sandbox_name)
-
-            def report(attempt: Attempt) -> None:
-                if self._observer is not None:
-                    record = _record(operation, method, shown_path, body, attempt, connection_id)
-                    self._observer(replace(record, response_body=payloads.forget(record.response_body, secrets)))
-
             try:
                 return send_with_retries(
                     self._session,
@@ -434,6 +437,25 @@ class FlowServiceClient:
                 if not secrets:
                     raise
                 raise error.with_message(lambda message: payloads.forget(message, secrets)) from None
+
+
+    def _reporter(
+        self,
+        operation: Operation,
+        method: str,
+        shown_path: str,
+        body: Any,
+        connection_id: str | None,
+        secrets: tuple[str, ...],
+    ) -> Callable[[Attempt], None]:
+        """What tells the observer about each attempt, bodies redacted and echoed secrets masked."""
+
+        def report(attempt: Attempt) -> None:
+            if self._observer is not None:
+                record = _record(operation, method, shown_path, body, attempt, connection_id)
+                self._observer(replace(record, response_body=payloads.forget(record.response_body, secrets)))
+
+        return report
 
 
 def _bare(etag: str) -> str:

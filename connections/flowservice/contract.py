@@ -25,6 +25,8 @@ from .types import EventHubAuth, SourceParams, Verdict
 FORMAT = "eventhubs-onboarding contract shapes, version 1"
 # The headers the client reads or the README promises; only their presence is kept (the media type for
 # Content-Type), never their values: an etag or a request id says nothing about the contract.
+# Adobe's documents are silent: on an x-request-id header (only `report.request-id` in error bodies is
+# documented) and on Retry-After; both are recorded so that a real recording shows what Adobe sends.
 HEADERS_THAT_MATTER = ("content-type", "etag", "location", "retry-after", "x-request-id")
 
 Shape = Any  # "string" | "integer" | ... | {"object": {key: Shape}} | {"array": Shape} | {"anyOf": [Shape]}

@@ -283,3 +283,15 @@ class TestFlows:
         assert patch.headers["If-Match"] == '"e2"' and json.loads(patch.body)[0]["path"] == "/name"
         assert action.query == {"op": "disable"} and not action.body
         assert delete.method == "DELETE"
+
+    def test_a_flow_patch_refused_for_its_quoting_is_sent_once_more_unquoted(self, stub, client, records):
+        def wants_bare(exchange: Exchange) -> Reply:
+            if exchange.headers["If-Match"].startswith('"'):
+                return Reply(412).with_json({"type": "https://ns.adobe.com/aep/errors/FLOW-1404-412", "status": 412})
+            return json_reply({"id": "f1", "etag": '"e3"'})
+
+        stub.on("PATCH", f"{self.FLOWS}/flows/f1", wants_bare)
+        stub.on("GET", f"{self.FLOWS}/flows/f1", json_reply({"items": [{"id": "f1", "etag": '"e2"'}]}))
+        assert client.update_flow("f1", etag='"e2"', name="Renamed").etag == '"e3"'
+        steps = [(r.operation, r.status) for r in records if r.operation != Operation.IMS_TOKEN]
+        assert steps == [(Operation.UPDATE_FLOW, 412), (Operation.GET_FLOW, 200), (Operation.UPDATE_FLOW, 200)]

@@ -48,7 +48,13 @@ MAX_PAGES = 50
 # like connections'.
 IF_MATCH_QUOTED = {"connections": False, "sourceConnections": False, "flows": True}
 
-READ_OPERATION = {"connections": Operation.GET_BASE, "sourceConnections": Operation.GET_SOURCE}
+# The read that re-checks a 412, per collection.
+READ_OPERATION = {
+    "connections": Operation.GET_BASE,
+    "sourceConnections": Operation.GET_SOURCE,
+    "targetConnections": Operation.GET_TARGET,
+    "flows": Operation.GET_FLOW,
+}
 
 SHOWN_ANSWER_CHARS = 500
 
@@ -243,7 +249,7 @@ class PlatformClient:
         try:
             return send(quoted)
         except PreconditionFailedError:
-            current = self._single(READ_OPERATION.get(collection, operation), path, object_id)
+            current = self._single(READ_OPERATION[collection], path, object_id)
             if _bare(str(current.get("etag", ""))) != _bare(etag):
                 raise
         return send(not quoted)

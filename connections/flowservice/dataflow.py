@@ -54,15 +54,8 @@ class DataflowMethods(PlatformClient):
 
     def get_schema(self, schema_id: str) -> dict[str, Any]:
         """GET /tenant/schemas/{$id or meta:altId}, resolved (every field group's fields in place)."""
-        response = self._request(
-            Operation.GET_SCHEMA,
-            "GET",
-            f"/tenant/schemas/{quote_id(schema_id)}",
-            headers={"Accept": SCHEMA_RESOLVED},
-            idempotent=True,
-            service=Service.SCHEMA_REGISTRY,
-        )
-        return _object(response)
+        path = f"/tenant/schemas/{quote_id(schema_id)}"
+        return _object(self._read(Operation.GET_SCHEMA, Service.SCHEMA_REGISTRY, path, accept=SCHEMA_RESOLVED))
 
     # Catalog
 
@@ -87,13 +80,7 @@ class DataflowMethods(PlatformClient):
 
     def get_dataset(self, dataset_id: str) -> dict[str, Any]:
         """GET /dataSets/{id}: Catalog answers an object keyed by the id."""
-        response = self._request(
-            Operation.GET_DATASET,
-            "GET",
-            f"/dataSets/{quote_id(dataset_id)}",
-            idempotent=True,
-            service=Service.CATALOG,
-        )
+        response = self._read(Operation.GET_DATASET, Service.CATALOG, f"/dataSets/{quote_id(dataset_id)}")
         found = _object(response).get(dataset_id)
         if not isinstance(found, dict):
             raise NotFoundError(f"Catalog has no dataset {dataset_id}.", status=response.status_code)
@@ -149,14 +136,8 @@ class DataflowMethods(PlatformClient):
         return _object(response)
 
     def get_mapping_set(self, mapping_set_id: str) -> dict[str, Any]:
-        response = self._request(
-            Operation.GET_MAPPING,
-            "GET",
-            f"/mappingSets/{quote_id(mapping_set_id)}",
-            idempotent=True,
-            service=Service.DATA_PREP,
-        )
-        return _object(response)
+        path = f"/mappingSets/{quote_id(mapping_set_id)}"
+        return _object(self._read(Operation.GET_MAPPING, Service.DATA_PREP, path))
 
     # Flow Service: target connections, flow specs, flows, runs
 
@@ -215,6 +196,13 @@ class DataflowMethods(PlatformClient):
         `flowRunsSupported: false`); this reads what Flow Service answers, possibly nothing.
         """
         return self._list(Operation.LIST_RUNS, "/runs", property=f"flowId=={flow_id}", limit=None)
+
+    def _read(
+        self, operation: Operation, service: Service, path: str, *, accept: str | None = None
+    ) -> requests.Response:
+        """One GET of another service than Flow Service (retried where safe, like every read)."""
+        headers = {"Accept": accept} if accept else None
+        return self._request(operation, "GET", path, headers=headers, idempotent=True, service=service)
 
 
 def _object(response: requests.Response, *, outcome_unknown: bool = False) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from connections.flowservice import (
     TimeoutError,
     Timeouts,
     ValidationError,
+    Verdict,
 )
 from connections.flowservice.payloads import redact
 from connections.flowservice_emulator import BackgroundEmulator, make_emulator
@@ -134,6 +135,9 @@ class TestCalls:
         )
         assert client.test_connection(good.id) is True
         assert client.test_connection(bad.id) is False
+        # The same answers as verdicts, decided by Adobe's documented `result` field
+        assert client.check_connection(good.id).verdict is Verdict.PASSED
+        assert client.check_connection(bad.id).verdict is Verdict.FAILED
 
     def test_explore_lists_hubs(self, make_client):
         client = make_client()

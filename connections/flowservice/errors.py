@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Self
 
 import requests
 
@@ -19,9 +20,16 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "TimeoutError",
+    "TooManyPagesError",
+    "UnrecognisedAnswerError",
     "ValidationError",
     "error_from_response",
 ]
+
+# Statuses worth sending a read again for. 500 is among them because Adobe's troubleshooting guide says a
+# 500 may mean the API limit was hit (too many simultaneous calls): wait, then retry. A create is never
+# resent on any of them: it may have been done.
+RETRYABLE_READ_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 # Flow Service puts its code in `type`, e.g. https://ns.adobe.com/aep/errors/FLOW-1415-400
 _FLOW_CODE = re.compile(r"FLOW-(\d+-\d{3})\b")
@@ -39,6 +47,8 @@ class FlowServiceError(Exception):
         request_id: str | None = None,
         retry_after: float | None = None,
         outcome_unknown: bool = False,
+        request_sent: bool = True,
+        should_retry: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -48,6 +58,26 @@ class FlowServiceError(Exception):
         self.retry_after = retry_after
         # True when a create may have happened although we got no answer.
         self.outcome_unknown = outcome_unknown
+        # False only when no byte of the request left this machine (then resending is safe for any method).
+        self.request_sent = request_sent
+        # Whether sending the same request again is safe and may help; decided where the error is made.
+        self.should_retry = should_retry
+
+    def evidence(self) -> dict[str, Any]:
+        """Everything but the message, as the constructor takes it."""
+        return {
+            "status": self.status,
+            "code": self.code,
+            "request_id": self.request_id,
+            "retry_after": self.retry_after,
+            "outcome_unknown": self.outcome_unknown,
+            "request_sent": self.request_sent,
+            "should_retry": self.should_retry,
+        }
+
+    def with_message(self, clean: Callable[[str], str]) -> Self:
+        """The same error, its message passed through `clean` (masking secrets an answer echoed)."""
+        return type(self)(clean(self.message), **self.evidence())
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -110,6 +140,14 @@ class ConnectionFailedError(FlowServiceError):
     """The connection was refused, reset or dropped."""
 
 
+class UnrecognisedAnswerError(FlowServiceError):
+    """A 2xx answer whose shape the client does not recognise; `message` carries "Adobe said: ..."."""
+
+
+class TooManyPagesError(FlowServiceError):
+    """A list read stopped at the client's page bound before Adobe's last page."""
+
+
 _BY_STATUS: dict[int, type[FlowServiceError]] = {
     400: ValidationError,
     401: AuthenticationError,
@@ -161,8 +199,12 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
 
 
-def error_from_response(response: requests.Response, *, outcome_unknown: bool = False) -> FlowServiceError:
-    """Map a non-2xx response to the typed error for its status, code and request id."""
+def error_from_response(response: requests.Response, *, idempotent: bool) -> FlowServiceError:
+    """Map a non-2xx response to the typed error for its status, code and request id.
+
+    `idempotent`: whether the request may be sent again without effect (a read, a token request).
+    A 5xx to one that is not leaves its outcome unknown: Adobe may have done it before failing.
+    """
     code, message, body_request_id = parse_error_body(_json_or_none(response))
     status = response.status_code
     if status >= 500:
@@ -175,5 +217,6 @@ def error_from_response(response: requests.Response, *, outcome_unknown: bool = 
         code=code,
         request_id=response.headers.get("x-request-id") or body_request_id,
         retry_after=parse_retry_after(response.headers.get("Retry-After")),
-        outcome_unknown=outcome_unknown and status >= 500,
+        outcome_unknown=not idempotent and status >= 500,
+        should_retry=idempotent and status in RETRYABLE_READ_STATUSES,
     )

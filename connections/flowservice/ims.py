@@ -15,7 +15,7 @@ from .errors import FlowServiceError, ImsError
 from .payloads import redact_ims_form, redact_ims_response
 from .retry import RetryPolicy
 from .transport import Attempt, Timeouts, send_with_retries
-from .types import DEFAULT_SCOPES, CallRecord
+from .types import DEFAULT_SCOPES, CallRecord, Operation
 
 TOKEN_PATH = "/ims/token/v3"
 Observer = Callable[[CallRecord], None]
@@ -172,7 +172,7 @@ def _ims_record(attempt: Attempt, form: dict[str, str]) -> CallRecord:
     if response is not None and not response.ok and isinstance(body, dict):
         code = body.get("error")
     return CallRecord(
-        operation="ims_token",
+        operation=Operation.IMS_TOKEN,
         method="POST",
         path=TOKEN_PATH,
         status=response.status_code if response is not None else None,

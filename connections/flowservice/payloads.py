@@ -7,13 +7,20 @@ from typing import Any
 
 from .types import (
     ALL_SECRET_PARAMS,
+    DATA_LAKE_CONNECTION_SPEC_ID,
     EVENT_HUBS_CONNECTION_SPEC_ID,
     EVENT_HUBS_CONNECTION_SPEC_VERSION,
     MASK,
+    RESOLVED_SCHEMA_CONTENT_TYPE,
+    SCHEMA_CONTENT_TYPE,
     SECRET_PARAMS_BY_SPEC,
     STREAMING_FLOW_SPEC_ID,
+    DataLakeTarget,
+    DatasetInput,
     EventHubAuth,
+    MappingSetInput,
     SourceParams,
+    StreamingFlowInput,
 )
 
 CONNECTION_SPEC = {"id": EVENT_HUBS_CONNECTION_SPEC_ID, "version": EVENT_HUBS_CONNECTION_SPEC_VERSION}
@@ -48,20 +55,89 @@ def credentials_patch_body(auth: EventHubAuth) -> list[dict[str, Any]]:
     return [{"op": "replace", "path": "/auth/params", "value": auth.params()}]
 
 
+def dataset_body(dataset: DatasetInput) -> dict[str, Any]:
+    """POST /dataSets body (Catalog): the schema reference, and the Profile and Identity tags when enabled."""
+    body: dict[str, Any] = {
+        "name": dataset.name,
+        "schemaRef": {"id": dataset.schema_id, "contentType": SCHEMA_CONTENT_TYPE},
+    }
+    if dataset.description:
+        body["description"] = dataset.description
+    tags = {
+        name: ["enabled:true"]
+        for name, enabled in (("identity", dataset.identity_enabled), ("profile", dataset.profile_enabled))
+        if enabled
+    }
+    if tags:
+        body["tags"] = tags
+    return body
+
+
+def mapping_set_body(mapping_set: MappingSetInput) -> dict[str, Any]:
+    """POST /mappingSets body (Data Prep), in the streaming tutorial's form."""
+    return {
+        "version": 0,
+        "xdmSchema": mapping_set.schema,
+        "xdmVersion": "1.0",
+        "mappings": [
+            {
+                "destinationXdmPath": m.destination_xdm_path,
+                "sourceAttribute": m.source_attribute,
+                "identity": m.identity,
+                "version": 0,
+            }
+            for m in mapping_set.mappings
+        ],
+    }
+
+
+def mapping_validation_body(mapping_set: MappingSetInput) -> dict[str, Any]:
+    """POST /mappingSets/validate body, in the form Data Prep's API guide shows (`schema` must be a `$id`)."""
+    return {
+        "outputSchema": {"schemaRef": {"id": mapping_set.schema, "contentType": RESOLVED_SCHEMA_CONTENT_TYPE}},
+        "mappings": [
+            {"sourceType": "ATTRIBUTE", "source": m.source_attribute, "destination": m.destination_xdm_path}
+            for m in mapping_set.mappings
+        ],
+    }
+
+
+def target_connection_body(target: DataLakeTarget) -> dict[str, Any]:
+    """POST /targetConnections body for the Data Lake (parquet_xdm into one dataset)."""
+    return {
+        "name": target.name,
+        "description": target.description,
+        "connectionSpec": {"id": DATA_LAKE_CONNECTION_SPEC_ID, "version": "1.0"},
+        "data": {"format": "parquet_xdm"},
+        "params": {"dataSetId": target.dataset_id},
+    }
+
+
 def streaming_flow_body(
     *, name: str, source_connection_id: str, target_connection_id: str, mapping_id: str | None
 ) -> dict[str, Any]:
+    """POST /flows body from loose values (the JSON export's form); see `flow_body`."""
+    return flow_body(StreamingFlowInput(name, source_connection_id, target_connection_id, mapping_id))
+
+
+def flow_body(flow: StreamingFlowInput) -> dict[str, Any]:
     """POST /flows body for the streaming dataflow that follows a source connection."""
     body: dict[str, Any] = {
-        "name": name,
-        "description": "Streaming dataflow for Azure Event Hubs",
+        "name": flow.name,
+        "description": flow.description,
         "flowSpec": {"id": STREAMING_FLOW_SPEC_ID, "version": "1.0"},
-        "sourceConnectionIds": [source_connection_id],
-        "targetConnectionIds": [target_connection_id],
+        "sourceConnectionIds": [flow.source_connection_id],
+        "targetConnectionIds": [flow.target_connection_id],
     }
-    if mapping_id is not None:
-        body["transformations"] = [{"name": "Mapping", "params": {"mappingId": mapping_id, "mappingVersion": 0}}]
+    if flow.mapping_id is not None:
+        body["transformations"] = [{"name": "Mapping", "params": {"mappingId": flow.mapping_id, "mappingVersion": 0}}]
     return body
+
+
+def flow_patch_body(*, name: str | None = None, description: str | None = None) -> list[dict[str, Any]]:
+    """PATCH /flows/{id} body (a JSON Patch array) changing the name and/or the description."""
+    fields = (("/name", name), ("/description", description))
+    return [{"op": "replace", "path": path, "value": value} for path, value in fields if value is not None]
 
 
 def _mask_params(params: Any, secret_names: frozenset[str]) -> Any:

@@ -7,8 +7,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
-
 
 @dataclass
 class RetryPolicy:

@@ -16,7 +16,8 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from .errors import ConnectionFailedError, FlowServiceError, TimeoutError, error_from_response
-from .retry import RETRYABLE_STATUSES, RetryPolicy
+from .retry import RetryPolicy
+from .types import Outcome
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,10 @@ class Attempt:
     error: FlowServiceError | None = None
 
     @property
-    def outcome(self) -> str:
-        """ok, http_error, timeout or connection_error."""
+    def outcome(self) -> Outcome:
         if self.error is not None:
-            return "timeout" if isinstance(self.error, TimeoutError) else "connection_error"
-        return "ok" if self.response is not None and self.response.ok else "http_error"
+            return Outcome.TIMEOUT if isinstance(self.error, TimeoutError) else Outcome.CONNECTION_ERROR
+        return Outcome.OK if self.response is not None and self.response.ok else Outcome.HTTP_ERROR
 
 
 Reporter = Callable[[Attempt], None]
@@ -52,53 +52,60 @@ Reporter = Callable[[Attempt], None]
 
 def _never_sent(exc: requests.RequestException) -> bool:
     """True when the failure happened before any byte of the request left this machine."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
     # requests wraps urllib3's MaxRetryError, whose `reason` is the underlying failure.
     reason = exc.args[0] if exc.args else None
     reason = getattr(reason, "reason", reason)
     return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
-def transport_error(exc: requests.RequestException, url: str, timeouts: Timeouts) -> FlowServiceError:
-    """Describe a transport failure in words a user can act on."""
-    host = urlsplit(url).netloc
-    error: FlowServiceError
+def _transport_message(exc: requests.RequestException, host: str, timeouts: Timeouts, sent: bool) -> str:
     if isinstance(exc, requests.ConnectTimeout):
-        error = TimeoutError(f"No connection to {host} within {timeouts.connect:g} seconds.")
-        error.request_sent = False  # type: ignore[attr-defined]
-    elif isinstance(exc, requests.ReadTimeout):
-        error = TimeoutError(f"{host} did not answer within {timeouts.read:g} seconds.")
-        error.request_sent = True  # type: ignore[attr-defined]
-    elif _never_sent(exc):
-        error = ConnectionFailedError(f"Could not connect to {host}: the connection was refused.")
-        error.request_sent = False  # type: ignore[attr-defined]
-    else:
-        error = ConnectionFailedError(f"The connection to {host} was dropped before an answer arrived.")
-        error.request_sent = True  # type: ignore[attr-defined]
-    return error
+        return f"No connection to {host} within {timeouts.connect:g} seconds."
+    if isinstance(exc, requests.ReadTimeout):
+        return f"{host} did not answer within {timeouts.read:g} seconds."
+    if not sent:
+        return f"Could not connect to {host}: the connection was refused."
+    return f"The connection to {host} was dropped before an answer arrived."
+
+
+def transport_error(
+    exc: requests.RequestException, url: str, timeouts: Timeouts, *, idempotent: bool
+) -> FlowServiceError:
+    """Describe a transport failure in words a user can act on, with what the retry logic needs.
+
+    Never sent: safe to send again, whatever the method. Sent without an answer: safe again only for
+    a read; for a create the outcome is unknown (Adobe may have done it).
+    """
+    sent = not _never_sent(exc)
+    cls = TimeoutError if isinstance(exc, requests.Timeout) else ConnectionFailedError
+    return cls(
+        _transport_message(exc, urlsplit(url).netloc, timeouts, sent),
+        request_sent=sent,
+        should_retry=idempotent or not sent,
+        outcome_unknown=sent and not idempotent,
+    )
 
 
 def send_once(
-    session: requests.Session, method: str, url: str, *, number: int, timeouts: Timeouts, **kwargs: Any
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    number: int,
+    timeouts: Timeouts,
+    idempotent: bool,
+    **kwargs: Any,
 ) -> Attempt:
     started = time.perf_counter()
     try:
         response = session.request(method, url, timeout=timeouts.as_tuple(), **kwargs)
     except requests.RequestException as exc:
         duration = int((time.perf_counter() - started) * 1000)
-        return Attempt(number, duration, error=transport_error(exc, url, timeouts))
+        return Attempt(number, duration, error=transport_error(exc, url, timeouts, idempotent=idempotent))
     duration = int((time.perf_counter() - started) * 1000)
     return Attempt(number, duration, response=response)
-
-
-def _is_retryable(error: FlowServiceError, *, idempotent: bool) -> bool:
-    sent = getattr(error, "request_sent", None)
-    if sent is False:
-        return True  # nothing reached the server: safe for any method
-    if not idempotent:
-        return False
-    if sent is True:
-        return True  # timeout or dropped connection on a read
-    return error.status in RETRYABLE_STATUSES
 
 
 def send_with_retries(
@@ -121,20 +128,16 @@ def send_with_retries(
     number = 0
     while True:
         number += 1
-        attempt = send_once(session, method, url, number=number, timeouts=timeouts, **kwargs)
+        attempt = send_once(session, method, url, number=number, timeouts=timeouts, idempotent=idempotent, **kwargs)
         report(attempt)
         error = attempt.error
         if error is None:
             assert attempt.response is not None
             if attempt.response.ok:
                 return attempt.response
-            error = error_from_response(attempt.response, outcome_unknown=not idempotent)
-        elif not idempotent and getattr(error, "request_sent", True):
-            error.outcome_unknown = True
+            error = error_from_response(attempt.response, idempotent=idempotent)
         delay = retry.delay_for(number, error.retry_after)
-        if _is_retryable(error, idempotent=idempotent) and retry.should_retry(
-            attempt=number, started=started, delay=delay
-        ):
+        if error.should_retry and retry.should_retry(attempt=number, started=started, delay=delay):
             retry.sleep(delay)
             continue
         raise error

@@ -147,6 +147,67 @@ class SourceParams:
         }
 
 
+# The streaming dataflow's inputs (Adobe's tutorial: help/sources/tutorials/api/collect/streaming.md)
+
+SCHEMA_CONTENT_TYPE = "application/vnd.adobe.xed-full-notext+json; version=1"  # a dataset's schemaRef
+RESOLVED_SCHEMA_CONTENT_TYPE = "application/vnd.adobe.xed-full+json;version=1"  # a mapping validation's
+
+
+@dataclass(frozen=True)
+class DatasetInput:
+    """A Catalog dataset for a tenant schema (`schema_id` is the schema's `$id`)."""
+
+    name: str
+    schema_id: str
+    description: str = ""
+    profile_enabled: bool = False
+    identity_enabled: bool = False
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    """One line of a mapping set: a source attribute written to an XDM path."""
+
+    source_attribute: str
+    destination_xdm_path: str
+    identity: bool = False
+
+
+@dataclass(frozen=True)
+class MappingSetInput:
+    """A Data Prep mapping set, in the form the streaming tutorial uses (`schema` as the tutorial shows it)."""
+
+    schema: str
+    mappings: tuple[FieldMapping, ...]
+
+
+@dataclass(frozen=True)
+class DataLakeTarget:
+    """A Flow Service target connection writing into a dataset of the Data Lake."""
+
+    name: str
+    dataset_id: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class StreamingFlowInput:
+    """The streaming dataflow linking a source connection to a target connection, with an optional mapping."""
+
+    name: str
+    source_connection_id: str
+    target_connection_id: str
+    mapping_id: str | None = None
+    description: str = "Streaming dataflow for Azure Event Hubs"
+
+
+class FlowAction(enum.StrEnum):
+    """The dataflow actions Adobe documents (`POST /flows/{id}/action?op=...`)."""
+
+    ENABLE = "enable"
+    DISABLE = "disable"
+
+
 @dataclass(frozen=True)
 class Created:
     """The answer to a create or an update: the object's id and its new etag."""
@@ -155,16 +216,112 @@ class Created:
     etag: str
 
 
+class Service(enum.StrEnum):
+    """The Platform APIs the client calls; the value is the service's path under /data/foundation."""
+
+    FLOW = "flowservice"
+    SCHEMA_REGISTRY = "schemaregistry"
+    CATALOG = "catalog"
+    DATA_PREP = "conversion"
+
+
+class Operation(enum.StrEnum):
+    """What a call was for. The values are stored in the call history: never change one."""
+
+    IMS_TOKEN = "ims_token"
+    CREATE_BASE = "create_base_connection"
+    CREATE_SOURCE = "create_source_connection"
+    GET_BASE = "get_base_connection"
+    GET_SOURCE = "get_source_connection"
+    LIST_BASE = "list_connections"
+    LIST_SOURCE = "list_source_connections"
+    GET_SPEC = "get_connection_spec"
+    TEST = "test_connection"
+    EXPLORE = "explore"
+    UPDATE_CREDENTIALS = "update_credentials"
+    DELETE_BASE = "delete_base_connection"
+    DELETE_SOURCE = "delete_source_connection"
+    # The streaming dataflow's calls (Schema Registry, Catalog, Data Prep, Flow Service)
+    LIST_SCHEMAS = "list_schemas"
+    GET_SCHEMA = "get_schema"
+    CREATE_DATASET = "create_dataset"
+    GET_DATASET = "get_dataset"
+    LIST_DATASETS = "list_datasets"
+    CREATE_MAPPING = "create_mapping_set"
+    VALIDATE_MAPPING = "validate_mappings"
+    GET_MAPPING = "get_mapping_set"
+    CREATE_TARGET = "create_target_connection"
+    GET_TARGET = "get_target_connection"
+    LIST_FLOW_SPECS = "list_flow_specs"
+    GET_FLOW_SPEC = "get_flow_spec"
+    CREATE_FLOW = "create_flow"
+    GET_FLOW = "get_flow"
+    LIST_FLOWS = "list_flows"
+    UPDATE_FLOW = "update_flow"
+    ENABLE_FLOW = "enable_flow"
+    DISABLE_FLOW = "disable_flow"
+    DELETE_FLOW = "delete_flow"
+    LIST_RUNS = "list_runs"
+
+
+class Outcome(enum.StrEnum):
+    """How one attempt ended. The values are stored in the call history: never change one."""
+
+    OK = "ok"
+    HTTP_ERROR = "http_error"
+    TIMEOUT = "timeout"
+    CONNECTION_ERROR = "connection_error"
+
+
+class Verdict(enum.StrEnum):
+    """What an answer of Adobe's says about a check, decided by its structure only."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # an answer the client does not recognise: shown as "Adobe said: ..."
+
+
+@dataclass(frozen=True)
+class ConnectionTest:
+    """Adobe's answer to GET /connections/{id}/test.
+
+    Decided by the documented `{"result": true|false}` only; any other 2xx answer is UNKNOWN and
+    `adobe_said` holds its text (secrets masked), so it is shown rather than read as a pass or a fail.
+    """
+
+    verdict: Verdict
+    adobe_said: str = ""
+
+    @property
+    def accepted(self) -> bool | None:
+        """True or False when Adobe's answer said so; None when it is not recognised."""
+        return {Verdict.PASSED: True, Verdict.FAILED: False}.get(self.verdict)
+
+
+@dataclass(frozen=True)
+class HubListing:
+    """Adobe's answer to GET /connections/{id}/explore?objectType=root for an Event Hubs connection.
+
+    PASSED: `hubs` lists the event hubs. FAILED: Adobe answered with a Flow Service error (its code in
+    `code`, its words in `adobe_said`). UNKNOWN: a 2xx answer of a shape the client does not recognise.
+    """
+
+    verdict: Verdict
+    hubs: tuple[str, ...] = ()
+    code: str | None = None
+    adobe_said: str = ""
+
+
 @dataclass(frozen=True)
 class CallRecord:
     """One HTTP exchange, as reported to the observer; bodies are already redacted."""
 
-    operation: str
+    operation: Operation
     method: str
     path: str
     status: int | None
     duration_ms: int
-    outcome: str  # ok | http_error | timeout | connection_error
+    outcome: Outcome
     request_body: Any = None
     response_body: Any = None
     error_code: str | None = None

@@ -1,26 +1,192 @@
-"""Check the Adobe configuration end to end: get an IMS token, read the Event Hubs connection spec."""
+"""Check the Adobe configuration end to end: get an IMS token, read the Event Hubs connection spec.
+
+With `--contract`, run the whole journey the app makes in a sandbox you name, record the shape of
+every answer, replay the journey against the emulator, and print every difference (see the README,
+"Checking the emulator against Adobe"). With `--replay FILE`, compare a recording against the emulator.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from connections import adobe
-from connections.flowservice import EVENT_HUBS_CONNECTION_SPEC_ID, FlowServiceError
+from connections.flowservice import (
+    EVENT_HUBS_CONNECTION_SPEC_ID,
+    FlowServiceClient,
+    FlowServiceError,
+    ImsTokenProvider,
+    StandardAuth,
+    contract,
+)
+from connections.flowservice.contract import JourneyInputs
 from connections.messages import describe
 from connections.target import flow_service_target
 
+KEY_VARIABLE = "CONTRACT_SAS_KEY"  # the SAS key is read from the environment, never from the command line
+EMULATOR_ORG = "C0C0C0C0C0C0C0C0C0C0C0C0@AdobeOrg"
+# The emulator's demo namespace and its Manage policy (connections/flowservice_emulator/demo_azure.json).
+EMULATOR_NAMESPACE = "contoso-events"
+EMULATOR_KEY_NAME = "RootManageSharedAccessKey"
+EMULATOR_KEY = "wvwtY9kn2UMDjZTFd+pffzMly2J26AoM07uWzS+dfMY="
+
+
+def refused_inputs(namespace: str = EMULATOR_NAMESPACE) -> JourneyInputs:
+    """Credentials Azure refuses: the journey then records Adobe's refusals, which are part of the contract."""
+    auth = StandardAuth(namespace=namespace, sas_key_name="contract-check", sas_key=secrets.token_urlsafe(32))
+    return JourneyInputs(auth=auth, event_hub_name="contract-check", name=_journey_name())
+
+
+def emulator_inputs(credentials: str) -> JourneyInputs:
+    """What the replay uses: the emulator's demo credentials if Adobe's test accepted the recorded ones."""
+    if credentials != "working":
+        return refused_inputs()
+    auth = StandardAuth(namespace=EMULATOR_NAMESPACE, sas_key_name=EMULATOR_KEY_NAME, sas_key=EMULATOR_KEY)
+    return JourneyInputs(auth=auth, event_hub_name="orders", name=_journey_name())
+
+
+def _journey_name() -> str:
+    return f"contract-check {datetime.now(UTC):%Y%m%d-%H%M%S} {secrets.token_hex(3)}"
+
+
+@contextmanager
+def running_emulator() -> Iterator[str]:
+    """A fresh in-memory emulator on a free port for the replay; its URL."""
+    from connections.flowservice_emulator import BackgroundEmulator, make_emulator
+
+    server = BackgroundEmulator(make_emulator()).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def replay(recording: dict[str, Any], emulator_url: str) -> dict[str, Any]:
+    """The same journey against the emulator at `emulator_url` (no state of the app's is touched)."""
+    from connections.flowservice_emulator import FLOW_PREFIX
+
+    def connect(session: requests.Session) -> tuple[ImsTokenProvider, FlowServiceClient]:
+        provider = ImsTokenProvider(
+            ims_url=emulator_url, client_id="contract-check", client_secret="contract-check", session=session
+        )
+        client = FlowServiceClient(
+            base_url=emulator_url + FLOW_PREFIX,
+            api_key=provider.client_id,
+            org_id=EMULATOR_ORG,
+            sandbox_name="prod",
+            token_provider=provider,
+            session=session,
+        )
+        return provider, client
+
+    inputs = emulator_inputs(str(recording.get("credentials")))
+    return contract.run_journey(connect, inputs, recorded="the emulator")
+
 
 class Command(BaseCommand):
-    help = "Get an IMS token and read the Azure Event Hubs connection spec; print what was found or what failed."
+    help = (
+        "Get an IMS token and read the Azure Event Hubs connection spec; with --contract, also run the app's "
+        "whole journey in a sandbox, record the shape of Adobe's answers and compare the emulator with them."
+    )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--sandbox", default=None, help="AEP sandbox to check (default: ADOBE_SANDBOX_NAME)")
+        parser.add_argument("--sandbox", default=None, help="AEP sandbox to use (default: ADOBE_SANDBOX_NAME)")
+        parser.add_argument("--contract", action="store_true", help="record Adobe's answer shapes and compare")
+        parser.add_argument("--allow-prod", action="store_true", help="let --contract create objects in prod")
+        parser.add_argument("--output", default=None, help="where --contract writes the recording (JSON)")
+        parser.add_argument("--replay", default=None, metavar="FILE", help="compare a recording with the emulator")
+        parser.add_argument("--namespace", default="", help="--contract: an Event Hubs namespace to connect to")
+        parser.add_argument("--sas-key-name", default="", help=f"--contract: its SAS policy (key in ${KEY_VARIABLE})")
+        parser.add_argument("--event-hub", default="", help="--contract: the event hub for the source connection")
 
     def handle(self, *args: Any, sandbox: str | None, **options: Any) -> None:
-        sandbox = self.sandbox = sandbox or settings.ADOBE_SANDBOX_NAME
+        if options["replay"]:
+            self._compare(json.loads(Path(options["replay"]).read_text()))
+            return
+        if options["contract"]:
+            self._contract(sandbox, options)
+            return
+        self._check(sandbox or settings.ADOBE_SANDBOX_NAME)
+
+    # The contract check
+
+    def _contract(self, sandbox: str | None, options: dict[str, Any]) -> None:
+        if not sandbox:
+            raise CommandError("--contract creates and deletes objects: name the sandbox with --sandbox.")
+        if sandbox == "prod" and not options["allow_prod"]:
+            raise CommandError("--contract will not create objects in prod unless you add --allow-prod.")
+        inputs = self._inputs(options)
+        where = "the local emulator" if flow_service_target().is_emulator else "Adobe"
+        self.stdout.write(f"Recording the journey against {where} ({settings.FLOW_SERVICE_URL}, sandbox {sandbox})")
+        recording = contract.run_journey(lambda session: self._live_client(session, sandbox), inputs, recorded=where)
+        output = Path(options["output"] or f"contract-{sandbox}-{datetime.now(UTC):%Y%m%d-%H%M%S}.json")
+        output.write_text(contract.dump(recording))
+        for step in recording["steps"]:
+            self.stdout.write(f"  {step['step']}: {step.get('status', 'skipped: ' + str(step.get('skipped')))}")
+        self.stdout.write(f"Shapes recorded in {output} (statuses, headers, keys and types: no values).")
+        self._compare(recording)
+
+    def _inputs(self, options: dict[str, Any]) -> JourneyInputs:
+        key = os.environ.get(KEY_VARIABLE, "")
+        if options["namespace"] and options["sas_key_name"] and key:
+            auth = StandardAuth(namespace=options["namespace"], sas_key_name=options["sas_key_name"], sas_key=key)
+            return JourneyInputs(
+                auth=auth, event_hub_name=options["event_hub"] or "contract-check", name=_journey_name()
+            )
+        self.stdout.write(
+            f"No working Event Hubs credentials given (--namespace, --sas-key-name and ${KEY_VARIABLE}): the journey "
+            "records Adobe's answers to credentials Azure refuses."
+        )
+        return refused_inputs(options["namespace"] or f"contract-check-{secrets.token_hex(4)}")
+
+    def _live_client(self, session: requests.Session, sandbox: str) -> tuple[ImsTokenProvider, FlowServiceClient]:
+        provider = ImsTokenProvider(
+            ims_url=settings.IMS_URL,
+            client_id=settings.ADOBE_CLIENT_ID,
+            client_secret=settings.ADOBE_CLIENT_SECRET,
+            scopes=settings.ADOBE_SCOPES,
+            session=session,
+            timeouts=adobe.timeouts(),
+            retry=adobe.retry_policy(),
+        )
+        client = FlowServiceClient(
+            base_url=settings.FLOW_SERVICE_URL,
+            api_key=settings.ADOBE_CLIENT_ID,
+            org_id=settings.ADOBE_ORG_ID,
+            sandbox_name=sandbox,
+            token_provider=provider,
+            session=session,
+            timeouts=adobe.timeouts(),
+            retry=adobe.retry_policy(),
+        )
+        return provider, client
+
+    def _compare(self, recording: dict[str, Any]) -> None:
+        if recording.get("format") != contract.FORMAT:
+            raise CommandError(f"Not a recording of this check (format {recording.get('format')!r}).")
+        with running_emulator() as url:
+            replayed = replay(recording, url)
+        found = contract.differences(recording, replayed)
+        for difference in found:
+            self.stdout.write(f"  DIFFERENT {difference}")
+        if found:
+            raise CommandError(f"{len(found)} difference(s) between {recording['recorded']} and the emulator.")
+        self.stdout.write(self.style.SUCCESS(f"No difference between {recording['recorded']} and the emulator."))
+
+    # The quick check
+
+    def _check(self, sandbox: str) -> None:
+        self.sandbox = sandbox
         where = "the local emulator" if flow_service_target().is_emulator else "Adobe"
         self.stdout.write(f"Mode: {where}")
         self.stdout.write(f"  IMS:          {settings.IMS_URL} (client {settings.ADOBE_CLIENT_ID})")

@@ -1,0 +1,299 @@
+"""The contract check: run the journey the app makes, record the *shape* of every answer, compare two.
+
+A shape is what the code relies on, never a value: the HTTP status, which headers that matter are
+present (and the media type), and, recursively, the keys of each JSON object and the JSON type of each
+value. Recorded against Adobe (in a sandbox the user names) and replayed against the emulator, the
+two recordings differ exactly where the emulator is not faithful to what the app meets.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from .client import FlowServiceClient
+from .errors import FlowServiceError
+from .ims import ImsTokenProvider
+from .types import EventHubAuth, SourceParams, Verdict
+
+FORMAT = "eventhubs-onboarding contract shapes, version 1"
+# The headers the client reads or the README promises; only their presence is kept (the media type for
+# Content-Type), never their values: an etag or a request id says nothing about the contract.
+# Adobe's documents are silent: on an x-request-id header (only `report.request-id` in error bodies is
+# documented) and on Retry-After; both are recorded so that a real recording shows what Adobe sends.
+HEADERS_THAT_MATTER = ("content-type", "etag", "location", "retry-after", "x-request-id")
+
+Shape = Any  # "string" | "integer" | ... | {"object": {key: Shape}} | {"array": Shape} | {"anyOf": [Shape]}
+
+
+# Shapes
+
+
+def shape_of(value: Any) -> Shape:
+    """The JSON type of `value`, recursively: objects keep their keys, arrays merge their items' shapes."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        merged: Shape = None
+        for item in value:
+            merged = merge(merged, shape_of(item))
+        return {"array": merged if merged is not None else "empty"}
+    return {"object": {str(k): shape_of(v) for k, v in sorted(value.items())}}
+
+
+def merge(a: Shape, b: Shape) -> Shape:
+    """One shape covering both (array items of several shapes; keys present in only some items)."""
+    if a is None or a == b:
+        return b
+    if _is(a, "object") and _is(b, "object"):
+        left, right = a["object"], b["object"]
+        keys = sorted(set(left) | set(right))
+        return {"object": {k: merge(left.get(k), right[k]) if k in right else left[k] for k in keys}}
+    if _is(a, "array") and _is(b, "array"):
+        items = [shape for shape in (a["array"], b["array"]) if shape != "empty"]
+        return {"array": merge(items[0], items[-1]) if items else "empty"}
+    options = [*(a["anyOf"] if isinstance(a, dict) and "anyOf" in a else [a])]
+    for option in b["anyOf"] if isinstance(b, dict) and "anyOf" in b else [b]:
+        if option not in options:
+            options.append(option)
+    return {"anyOf": sorted(options, key=lambda s: json.dumps(s, sort_keys=True))}
+
+
+def answer_shape(response: requests.Response) -> dict[str, Any]:
+    headers = {name: "present" for name in HEADERS_THAT_MATTER if name in response.headers}
+    if "content-type" in headers:
+        headers["content-type"] = response.headers["Content-Type"].split(";")[0].strip().lower()
+    if not response.content:
+        body: Shape = "empty"
+    else:
+        try:
+            body = shape_of(response.json())
+        except ValueError:
+            body = "text"
+    return {"status": response.status_code, "headers": headers, "body": body}
+
+
+# The journey
+
+
+@dataclass(frozen=True)
+class JourneyInputs:
+    """What the journey creates with. `auth` may be credentials Azure refuses: the refusals are shapes too."""
+
+    auth: EventHubAuth = field(repr=False)
+    event_hub_name: str
+    name: str = "contract-check"
+
+
+@dataclass
+class Recorder:
+    """Sees every answer on the journey's session (a `requests` response hook) and keeps the last one per step."""
+
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    _current: dict[str, Any] | None = None
+
+    def hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        if self._current is not None:
+            self._current.update(answer_shape(response))
+
+    @contextmanager
+    def step(self, name: str, method: str, path: str) -> Iterator[None]:
+        self._current = {"step": name, "method": method, "path": path}
+        try:
+            yield
+        except FlowServiceError:
+            pass  # the error answer's shape is recorded like any other; the journey goes on where it can
+        finally:
+            if "status" not in self._current:
+                self._current["status"] = None  # no answer at all (transport failure)
+            self.steps.append(self._current)
+            self._current = None
+
+    def skipped(self, name: str, method: str, path: str, why: str) -> None:
+        self.steps.append({"step": name, "method": method, "path": path, "skipped": why})
+
+
+Connect = Callable[[requests.Session], tuple[ImsTokenProvider, FlowServiceClient]]
+
+
+def run_journey(connect: Connect, inputs: JourneyInputs, *, recorded: str) -> dict[str, Any]:
+    """Token, spec, create base, test, explore, PATCH with If-Match, create source, lists by name;
+    then delete what was created, even when a step failed. Returns the recording (shapes only)."""
+    recorder = Recorder()
+    session = requests.Session()
+    session.hooks["response"].append(recorder.hook)
+    provider, client = connect(session)
+    created: dict[str, str] = {}
+    verdict = Verdict.UNKNOWN
+    try:
+        verdict = _journey(recorder, provider, client, inputs, created)
+    finally:
+        _clean_up(recorder, client, inputs.name, created)
+    return {
+        "format": FORMAT,
+        "recorded": recorded,
+        "recorded_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "credentials": "working" if verdict is Verdict.PASSED else "refused",
+        "steps": recorder.steps,
+    }
+
+
+def _journey(
+    recorder: Recorder,
+    provider: ImsTokenProvider,
+    client: FlowServiceClient,
+    inputs: JourneyInputs,
+    created: dict[str, str],
+) -> Verdict:
+    verdict = Verdict.UNKNOWN
+    with recorder.step("ims_token", "POST", "/ims/token/v3"):
+        provider.token()
+    with recorder.step("get_connection_spec", "GET", "/connectionSpecs/{id}"):
+        client.get_connection_spec()
+    with recorder.step("create_base_connection", "POST", "/connections"):
+        base = client.create_base_connection(
+            name=inputs.name, description="flowservice_check --contract", auth=inputs.auth
+        )
+        created["base"] = base.id
+    if "base" not in created:
+        for name, method, path in _BASE_STEPS:
+            recorder.skipped(name, method, path, "the base connection was not created")
+        return verdict
+    with recorder.step("test_connection", "GET", "/connections/{id}/test"):
+        verdict = client.check_connection(base.id).verdict
+    with recorder.step("explore", "GET", "/connections/{id}/explore?objectType=root"):
+        client.list_event_hubs(base.id)
+    with recorder.step("update_credentials", "PATCH", "/connections/{id}"):
+        client.update_credentials(base.id, etag=base.etag, auth=inputs.auth)
+    with recorder.step("create_source_connection", "POST", "/sourceConnections"):
+        source = client.create_source_connection(
+            name=inputs.name,
+            description="flowservice_check --contract",
+            base_connection_id=base.id,
+            params=SourceParams(event_hub_name=inputs.event_hub_name, consumer_group="$Default"),
+        )
+        created["source"] = source.id
+    with recorder.step("list_connections", "GET", "/connections?property=name=={name}"):
+        client.find_base_connection(inputs.name)
+    with recorder.step("list_source_connections", "GET", "/sourceConnections?property=name=={name}"):
+        client.find_source_connection(inputs.name)
+    return verdict
+
+
+_BASE_STEPS = (
+    ("test_connection", "GET", "/connections/{id}/test"),
+    ("explore", "GET", "/connections/{id}/explore?objectType=root"),
+    ("update_credentials", "PATCH", "/connections/{id}"),
+    ("create_source_connection", "POST", "/sourceConnections"),
+    ("list_connections", "GET", "/connections?property=name=={name}"),
+    ("list_source_connections", "GET", "/sourceConnections?property=name=={name}"),
+)
+
+
+def _clean_up(recorder: Recorder, client: FlowServiceClient, name: str, created: dict[str, str]) -> None:
+    """Delete what the journey created, the source connection first (a base connection in use cannot go).
+
+    A create whose answer was not understood may still have created: such objects are found by name.
+    """
+    _find_unanswered(client, name, created)
+    if "source" in created:
+        with recorder.step("delete_source_connection", "DELETE", "/sourceConnections/{id}"):
+            client.delete_source_connection(created.pop("source"))
+    if "base" in created:
+        with recorder.step("delete_base_connection", "DELETE", "/connections/{id}"):
+            client.delete_base_connection(created.pop("base"))
+
+
+def _find_unanswered(client: FlowServiceClient, name: str, created: dict[str, str]) -> None:
+    finders = {"base": client.find_base_connection, "source": client.find_source_connection}
+    for kind, find in finders.items():
+        if kind in created:
+            continue
+        try:
+            found = find(name)
+        except FlowServiceError:
+            continue  # nothing more can be done here; the journey's name says what to delete by hand
+        if found and isinstance(found.get("id"), str):
+            created[kind] = found["id"]
+
+
+# Comparison
+
+
+def differences(reference: dict[str, Any], candidate: dict[str, Any]) -> list[str]:
+    """Every way `candidate`'s answers are shaped otherwise than `reference`'s, one sentence each."""
+    ours, theirs = str(reference.get("recorded", "reference")), str(candidate.get("recorded", "candidate"))
+    found: list[str] = []
+    steps = {s["step"]: s for s in candidate.get("steps", [])}
+    for expected in reference.get("steps", []):
+        name = expected["step"]
+        actual = steps.pop(name, None)
+        if actual is None:
+            found.append(f"{name}: answered by {ours} only")
+            continue
+        found.extend(f"{name}: {d}" for d in _step_differences(expected, actual, ours, theirs))
+    found.extend(f"{name}: answered by {theirs} only" for name in steps)
+    return found
+
+
+def _step_differences(expected: dict[str, Any], actual: dict[str, Any], ours: str, theirs: str) -> Iterator[str]:
+    if "skipped" in expected or "skipped" in actual:
+        if expected.get("skipped") != actual.get("skipped"):
+            done = "answered"
+            yield f"{expected.get('skipped', done)} with {ours}, {actual.get('skipped', done)} with {theirs}"
+        return
+    if expected.get("status") != actual.get("status"):
+        yield f"status {expected.get('status')} from {ours}, {actual.get('status')} from {theirs}"
+    mine, yours = expected.get("headers", {}), actual.get("headers", {})
+    for header in sorted(set(mine) | set(yours)):
+        if mine.get(header) != yours.get(header):
+            mine_says, yours_say = mine.get(header, "absent"), yours.get(header, "absent")
+            yield f"header {header}: {mine_says} from {ours}, {yours_say} from {theirs}"
+    yield from _shape_differences("body", expected.get("body"), actual.get("body"), ours, theirs)
+
+
+def _shape_differences(where: str, a: Shape, b: Shape, ours: str, theirs: str) -> Iterator[str]:
+    if a == b:
+        return
+    if _is(a, "object") and _is(b, "object"):
+        for key in sorted(set(a["object"]) | set(b["object"])):
+            if key not in b["object"]:
+                yield f"{where}.{key}: only in {ours}'s answer"
+            elif key not in a["object"]:
+                yield f"{where}.{key}: only in {theirs}'s answer"
+            else:
+                yield from _shape_differences(f"{where}.{key}", a["object"][key], b["object"][key], ours, theirs)
+    elif _is(a, "array") and _is(b, "array"):
+        if "empty" not in (a["array"], b["array"]):  # an empty list says nothing about its items
+            yield from _shape_differences(f"{where}[]", a["array"], b["array"], ours, theirs)
+    else:
+        yield f"{where}: {_name(a)} from {ours}, {_name(b)} from {theirs}"
+
+
+def _is(shape: Shape, kind: str) -> bool:
+    return isinstance(shape, dict) and kind in shape
+
+
+def _name(shape: Shape) -> str:
+    if isinstance(shape, dict):
+        kind = next(iter(shape))
+        return " or ".join(_name(s) for s in shape[kind]) if kind == "anyOf" else kind
+    return str(shape)
+
+
+def dump(recording: dict[str, Any]) -> str:
+    return json.dumps(recording, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,215 @@
+"""The calls that follow a source connection: schema, dataset, mapping, target connection, dataflow, runs.
+
+Adobe's tutorial: help/sources/tutorials/api/collect/streaming.md (summarised in shared/reference/dataflow.md).
+Every call goes through the shared request path (platform.py): the same headers, retries only where safe
+(reads; never a create), typed errors, redaction and one observer record per attempt.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import requests
+
+from . import payloads
+from .errors import NotFoundError, UnrecognisedAnswerError
+from .platform import PlatformClient, as_shown, created_from, json_body, quote_id
+from .types import (
+    STREAMING_FLOW_SPEC_ID,
+    Created,
+    DataLakeTarget,
+    DatasetInput,
+    FlowAction,
+    MappingSetInput,
+    Operation,
+    Service,
+    StreamingFlowInput,
+)
+
+# The Schema Registry chooses the form of its answer by the Accept header.
+SCHEMA_IDS = "application/vnd.adobe.xed-id+json"
+SCHEMA_RESOLVED = "application/vnd.adobe.xed-full+json; version=1"
+# Catalog answers a create with `["@/dataSets/<id>"]`.
+_DATASET_REF = re.compile(r"^@/dataSets/(?P<id>[^/]+)$")
+
+
+class DataflowMethods(PlatformClient):
+    """Schema Registry, Catalog, Data Prep and the dataflow half of Flow Service."""
+
+    # Schema Registry
+
+    def list_tenant_schemas(self) -> list[dict[str, Any]]:
+        """GET /tenant/schemas: the organisation's schemas ($id, meta:altId, version, title), every page."""
+        return list(
+            self._pages(
+                Operation.LIST_SCHEMAS,
+                "/tenant/schemas",
+                {},
+                service=Service.SCHEMA_REGISTRY,
+                items_key="results",
+                headers={"Accept": SCHEMA_IDS},
+            )
+        )
+
+    def get_schema(self, schema_id: str) -> dict[str, Any]:
+        """GET /tenant/schemas/{$id or meta:altId}, resolved (every field group's fields in place)."""
+        path = f"/tenant/schemas/{quote_id(schema_id)}"
+        return _object(self._read(Operation.GET_SCHEMA, Service.SCHEMA_REGISTRY, path, accept=SCHEMA_RESOLVED))
+
+    # Catalog
+
+    def create_dataset(self, dataset: DatasetInput) -> str:
+        """POST /dataSets?requestDataSource=true; the new dataset's id. Never retried once sent."""
+        response = self._request(
+            Operation.CREATE_DATASET,
+            "POST",
+            "/dataSets",
+            params={"requestDataSource": "true"},
+            body=payloads.dataset_body(dataset),
+            idempotent=False,
+            service=Service.CATALOG,
+        )
+        body = json_body(response)
+        match = _DATASET_REF.match(body[0]) if isinstance(body, list) and body and isinstance(body[0], str) else None
+        if match is None:
+            raise UnrecognisedAnswerError(
+                f"Adobe said: {as_shown(response)}", status=response.status_code, outcome_unknown=True
+            )
+        return match["id"]
+
+    def get_dataset(self, dataset_id: str) -> dict[str, Any]:
+        """GET /dataSets/{id}: Catalog answers an object keyed by the id."""
+        response = self._read(Operation.GET_DATASET, Service.CATALOG, f"/dataSets/{quote_id(dataset_id)}")
+        found = _object(response).get(dataset_id)
+        if not isinstance(found, dict):
+            raise NotFoundError(f"Catalog has no dataset {dataset_id}.", status=response.status_code)
+        return found
+
+    def list_datasets(self, *, properties: tuple[str, ...] = (), limit: int = 50) -> dict[str, dict[str, Any]]:
+        """GET /dataSets: one page of datasets keyed by id (`properties` narrows each to those fields).
+
+        Adobe's documents are silent: on a next-page link in Catalog lists (Catalog pages with `start`
+        and `limit`); this reads one page of `limit` datasets.
+        """
+        params: dict[str, Any] = {"limit": limit}
+        if properties:
+            params["properties"] = ",".join(properties)
+        response = self._request(
+            Operation.LIST_DATASETS, "GET", "/dataSets", params=params, idempotent=True, service=Service.CATALOG
+        )
+        return {key: value for key, value in _object(response).items() if isinstance(value, dict)}
+
+    # Data Prep
+
+    def create_mapping_set(self, mapping_set: MappingSetInput) -> str:
+        """POST /mappingSets; the mapping set's id. Never retried once sent."""
+        response = self._request(
+            Operation.CREATE_MAPPING,
+            "POST",
+            "/mappingSets",
+            body=payloads.mapping_set_body(mapping_set),
+            idempotent=False,
+            service=Service.DATA_PREP,
+        )
+        created = _object(response, outcome_unknown=True).get("id")
+        if not isinstance(created, str):
+            raise UnrecognisedAnswerError(
+                f"Adobe said: {as_shown(response)}", status=response.status_code, outcome_unknown=True
+            )
+        return created
+
+    def validate_mappings(self, mapping_set: MappingSetInput) -> dict[str, Any]:
+        """POST /mappingSets/validate, in the newer Data Prep form (outputSchema, sourceType/source/destination).
+
+        Validation creates nothing, so a lost answer may be resent. Adobe's documents are silent: on the
+        answer's shape (the API guide shows none); it is returned as Adobe sent it.
+        """
+        response = self._request(
+            Operation.VALIDATE_MAPPING,
+            "POST",
+            "/mappingSets/validate",
+            body=payloads.mapping_validation_body(mapping_set),
+            idempotent=True,
+            service=Service.DATA_PREP,
+        )
+        return _object(response)
+
+    def get_mapping_set(self, mapping_set_id: str) -> dict[str, Any]:
+        path = f"/mappingSets/{quote_id(mapping_set_id)}"
+        return _object(self._read(Operation.GET_MAPPING, Service.DATA_PREP, path))
+
+    # Flow Service: target connections, flow specs, flows, runs
+
+    def create_target_connection(self, target: DataLakeTarget) -> Created:
+        """POST /targetConnections (the Data Lake); never retried once sent."""
+        body = payloads.target_connection_body(target)
+        response = self._request(Operation.CREATE_TARGET, "POST", "/targetConnections", body=body, idempotent=False)
+        return created_from(response)
+
+    def get_target_connection(self, target_connection_id: str) -> dict[str, Any]:
+        path = f"/targetConnections/{quote_id(target_connection_id)}"
+        return self._single(Operation.GET_TARGET, path, None)
+
+    def list_flow_specs(self) -> list[dict[str, Any]]:
+        return list(self._pages(Operation.LIST_FLOW_SPECS, "/flowSpecs", {}))
+
+    def get_flow_spec(self, flow_spec_id: str = STREAMING_FLOW_SPEC_ID) -> dict[str, Any]:
+        return self._single(Operation.GET_FLOW_SPEC, f"/flowSpecs/{quote_id(flow_spec_id)}", None)
+
+    def create_flow(self, flow: StreamingFlowInput) -> Created:
+        """POST /flows: the streaming dataflow; never retried once sent."""
+        response = self._request(
+            Operation.CREATE_FLOW, "POST", "/flows", body=payloads.flow_body(flow), idempotent=False
+        )
+        return created_from(response)
+
+    def get_flow(self, flow_id: str) -> dict[str, Any]:
+        return self._single(Operation.GET_FLOW, f"/flows/{quote_id(flow_id)}", None)
+
+    def list_flows(self, *, property: str | None = None) -> list[dict[str, Any]]:
+        """GET /flows, every page, filtered by a `property` expression (e.g. `sourceConnectionIds==X`)."""
+        return self._list(Operation.LIST_FLOWS, "/flows", property=property, limit=None)
+
+    def update_flow(
+        self, flow_id: str, *, etag: str, name: str | None = None, description: str | None = None
+    ) -> Created:
+        """PATCH /flows/{id} with If-Match (quoted, as Adobe's dataflow examples send it)."""
+        body = payloads.flow_patch_body(name=name, description=description)
+        response = self._patch_with_if_match(Operation.UPDATE_FLOW, "flows", flow_id, etag=etag, body=body)
+        return created_from(response)
+
+    def set_flow_state(self, flow_id: str, action: FlowAction) -> None:
+        """POST /flows/{id}/action?op=enable|disable (no body). Not resent on a lost answer: read the flow."""
+        operation = Operation.ENABLE_FLOW if action is FlowAction.ENABLE else Operation.DISABLE_FLOW
+        path = f"/flows/{quote_id(flow_id)}/action"
+        self._request(operation, "POST", path, params={"op": action.value}, idempotent=False)
+
+    def delete_flow(self, flow_id: str) -> None:
+        """DELETE /flows/{id}; deleting twice is harmless, so a lost answer may be retried."""
+        self._request(Operation.DELETE_FLOW, "DELETE", f"/flows/{quote_id(flow_id)}", idempotent=True)
+
+    def list_runs(self, flow_id: str) -> list[dict[str, Any]]:
+        """GET /runs?property=flowId=={id}, every page.
+
+        Adobe's documents are silent: on runs for streaming dataflows (the streaming flow spec says
+        `flowRunsSupported: false`); this reads what Flow Service answers, possibly nothing.
+        """
+        return self._list(Operation.LIST_RUNS, "/runs", property=f"flowId=={flow_id}", limit=None)
+
+    def _read(
+        self, operation: Operation, service: Service, path: str, *, accept: str | None = None
+    ) -> requests.Response:
+        """One GET of another service than Flow Service (retried where safe, like every read)."""
+        headers = {"Accept": accept} if accept else None
+        return self._request(operation, "GET", path, headers=headers, idempotent=True, service=service)
+
+
+def _object(response: requests.Response, *, outcome_unknown: bool = False) -> dict[str, Any]:
+    """A JSON object answer, or UnrecognisedAnswerError with Adobe's words."""
+    body = json_body(response)
+    if not isinstance(body, dict):
+        raise UnrecognisedAnswerError(
+            f"Adobe said: {as_shown(response)}", status=response.status_code, outcome_unknown=outcome_unknown
+        )
+    return body

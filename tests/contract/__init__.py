@@ -1,0 +1,1 @@
+"""Contract checks: recorded answer shapes (the *.json files here) and the test-only HTTP proxy."""

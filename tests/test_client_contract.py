@@ -1,0 +1,167 @@
+"""The contract check: shapes recorded from a journey, compared with the emulator's.
+
+Every tests/contract/*.json recording is replayed against the emulator, so a recording made against a
+real Adobe organisation (`flowservice_check --contract`) becomes a regression test by being added there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from django.core.management import CommandError, call_command
+
+from connections.flowservice import FlowServiceClient, ImsTokenProvider
+from connections.flowservice.contract import FORMAT, differences, dump, run_journey, shape_of
+from connections.flowservice_emulator import FLOW_PREFIX, BackgroundEmulator, make_emulator
+from connections.management.commands.flowservice_check import emulator_inputs, replay
+from tests.conftest import DEMO_MANAGE_KEY, DEMO_NAMESPACE
+from tests.contract.clients import flow_client
+from tests.contract.proxy import AlteringProxy, Exchange, Reply
+
+RECORDINGS = sorted(Path(__file__).with_name("contract").glob("*.json"))
+JOURNEY = [
+    "ims_token",
+    "get_connection_spec",
+    "create_base_connection",
+    "test_connection",
+    "explore",
+    "update_credentials",
+    "create_source_connection",
+    "list_connections",
+    "list_source_connections",
+    "delete_source_connection",
+    "delete_base_connection",
+]
+
+
+@pytest.fixture(scope="module")
+def adobe_stand_in() -> Iterator[BackgroundEmulator]:
+    """A second emulator standing in for Adobe."""
+    server = BackgroundEmulator(make_emulator()).start()
+    yield server
+    server.stop()
+
+
+def record(
+    url: str, credentials: str = "working", recorded: str = "Adobe", ims_url: str | None = None
+) -> dict[str, Any]:
+    def connect(session: requests.Session) -> tuple[ImsTokenProvider, FlowServiceClient]:
+        client = flow_client(flow_url=url + FLOW_PREFIX, ims_url=ims_url or url, session=session)
+        return client._tokens, client
+
+    return run_journey(connect, emulator_inputs(credentials), recorded=recorded)
+
+
+def test_shapes_keep_keys_and_types_never_values():
+    assert shape_of({"id": "abc", "n": 1, "ok": True, "items": [{"a": 1}, {"b": "x"}], "none": None}) == {
+        "object": {
+            "id": "string",
+            "items": {"array": {"object": {"a": "integer", "b": "string"}}},
+            "n": "integer",
+            "none": "null",
+            "ok": "boolean",
+        }
+    }
+
+
+@pytest.mark.parametrize("credentials", ["working", "refused"])
+def test_an_emulator_standing_in_for_adobe_shows_no_difference(adobe_stand_in, emulator, credentials):
+    recording = record(adobe_stand_in.url, credentials)
+    assert [step["step"] for step in recording["steps"]] == JOURNEY
+    assert recording["credentials"] == credentials
+    assert requests.get(f"{adobe_stand_in.url}/__emulator__/stats", timeout=5).json()["connections"] == 0
+    assert differences(recording, record(emulator.url, credentials, recorded="the emulator")) == []
+
+
+def test_the_journey_deletes_what_it_created_even_when_a_step_fails(adobe_stand_in, emulator):
+    emulator.fault("/sourceConnections", method="POST", status=400, code="1100-400")
+    recording = record(emulator.url)
+    statuses = {step["step"]: step["status"] for step in recording["steps"]}
+    assert statuses["create_source_connection"] == 400
+    assert statuses["delete_base_connection"] == 204 and "delete_source_connection" not in statuses
+    assert emulator.stats()["connections"] == 0
+
+
+def test_a_recording_holds_no_value_and_no_secret(emulator):
+    text = dump(record(emulator.url))
+    for value in (DEMO_MANAGE_KEY, DEMO_NAMESPACE, "orders", "contract-check", "Bearer", "@AdobeOrg"):
+        assert value not in text
+
+
+def test_an_altered_emulator_is_reported(emulator):
+    """An 'Adobe' whose connection spec names a key otherwise and whose test answers a string."""
+
+    def altered(exchange: Exchange, reply: Reply) -> Reply:
+        body = reply.json()
+        if "/connectionSpecs/" in exchange.path:
+            body["items"][0]["authSpecs"] = body["items"][0].pop("authSpec")
+            return reply.with_json(body)
+        if exchange.path.split("?")[0].endswith("/test"):
+            return reply.with_json({"result": str(body["result"]).lower()})
+        return reply
+
+    with AlteringProxy(emulator.url, after=altered) as proxy:
+        recording = record(proxy.url, ims_url=emulator.url)
+    found = differences(recording, record(emulator.url, recorded="the emulator"))
+    assert found == [
+        "get_connection_spec: body.items[].authSpec: only in the emulator's answer",
+        "get_connection_spec: body.items[].authSpecs: only in Adobe's answer",
+        "test_connection: body.result: string from Adobe, boolean from the emulator",
+    ]
+
+
+def test_an_unrecognised_create_answer_is_reported_and_its_object_still_deleted(emulator):
+    def renamed(exchange: Exchange, reply: Reply) -> Reply:
+        if exchange.method == "POST" and exchange.path.endswith("/connections"):
+            body = reply.json()
+            body["eTag"] = body.pop("etag")
+            return reply.with_json(body)
+        return reply
+
+    with AlteringProxy(emulator.url, after=renamed) as proxy:
+        recording = record(proxy.url, ims_url=emulator.url)
+    assert emulator.stats()["connections"] == 0
+    found = differences(recording, record(emulator.url, recorded="the emulator"))
+    assert "create_base_connection: body.eTag: only in Adobe's answer" in found
+    assert "test_connection: the base connection was not created with Adobe, answered with the emulator" in found
+
+
+@pytest.mark.parametrize("path", RECORDINGS, ids=[p.name for p in RECORDINGS])
+def test_every_recorded_contract_holds_against_the_emulator(path, emulator):
+    recording = json.loads(path.read_text())
+    assert recording["format"] == FORMAT
+    assert differences(recording, replay(recording, emulator.url)) == []
+
+
+def test_at_least_one_recording_is_committed():
+    assert RECORDINGS, "tests/contract/ holds no recording"
+
+
+class TestCommand:
+    def test_contract_needs_a_named_sandbox_and_refuses_prod(self):
+        with pytest.raises(CommandError, match="--sandbox"):
+            call_command("flowservice_check", contract=True)
+        with pytest.raises(CommandError, match="--allow-prod"):
+            call_command("flowservice_check", contract=True, sandbox="prod")
+
+    def test_contract_against_an_emulator_standing_in_for_adobe(self, settings, adobe_stand_in, tmp_path, capsys):
+        settings.IMS_URL = adobe_stand_in.url
+        settings.FLOW_SERVICE_URL = adobe_stand_in.url + FLOW_PREFIX
+        output = tmp_path / "shapes.json"
+        call_command("flowservice_check", contract=True, sandbox="dev", output=str(output))
+        assert "No difference between the local emulator and the emulator" in capsys.readouterr().out
+        assert [s["step"] for s in json.loads(output.read_text())["steps"]] == JOURNEY
+
+    def test_replay_prints_each_difference_and_fails(self, tmp_path, capsys):
+        recording = json.loads(RECORDINGS[0].read_text())
+        recording["steps"][1]["status"] = 201
+        path = tmp_path / "changed.json"
+        path.write_text(json.dumps(recording))
+        with pytest.raises(CommandError, match="1 difference"):
+            call_command("flowservice_check", replay=str(path))
+        assert "DIFFERENT get_connection_spec: status 201" in capsys.readouterr().out

@@ -118,7 +118,9 @@ class Emulator:
         matched, sub_path = service.match(request)
         if not matched:
             raise service.not_found()
+        # HEAD is GET without the body (the server leaves it out); Adobe's documents are silent on HEAD.
+        method = "GET" if request.method == "HEAD" else request.method
         for found, params in matched:
-            if found.method == request.method:
+            if found.method == method:
                 return found.handler(request, caller, **params)
         raise gateway_errors.MethodNotAllowed(method=request.method, path=sub_path)

@@ -1,4 +1,5 @@
-"""The gateway's checks, in the order Adobe's gateway applies them; each refusal is a typed error."""
+"""The gateway's checks on the headers of every request, in the order Adobe's gateway applies them; each refusal is a
+typed error. (Not a backend: it reads headers, so it lives beside the HTTP side, not in a models.py.)"""
 
 from __future__ import annotations
 

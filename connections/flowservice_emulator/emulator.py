@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from . import controls, flowservice, ims
+from . import controls, flowservice, ims, schemaregistry
 from .azure import SimulatedAzure
 from .errors import AdobeError
 from .faults import Fault, FaultRegistry
@@ -52,7 +52,14 @@ class Emulator:
             store, client_id=client_id, client_secret=client_secret, scopes=scopes, token_lifetime=token_lifetime
         )
         self.flowservice = flowservice.FlowService(store, azure)
-        self.services: list[Service] = [ims.service(self.ims), flowservice.service(self.flowservice)]
+        self.schemaregistry = schemaregistry.SchemaRegistry()
+        # A path no service owns fails in Flow Service's shape, the one most clients read.
+        self.default_service = flowservice.service(self.flowservice)
+        self.services: list[Service] = [
+            ims.service(self.ims),
+            self.default_service,
+            schemaregistry.service(self.schemaregistry),
+        ]
         self.controls = controls.Controls(store, self.faults, self.counts)
 
     def register(self, service: Service) -> None:
@@ -104,8 +111,7 @@ class Emulator:
         service = self._service_for(request.path)
         if (service is None or service.behind_gateway) and status in GATEWAY_FAULTS:
             return GATEWAY_FAULTS[status]()
-        # A path no service owns fails in Flow Service's shape, the one most clients read.
-        return (service or self.services[1]).fault_error(status, code, message)
+        return (service or self.default_service).fault_error(status, code, message)
 
     def _service_for(self, path: str) -> Service | None:
         return next((s for s in self.services if s.owns(path)), None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from . import controls, flowservice, ims, schemaregistry
+from . import catalog, controls, flowservice, ims, schemaregistry
 from .azure import SimulatedAzure
 from .errors import AdobeError
 from .faults import Fault, FaultRegistry
@@ -53,12 +53,14 @@ class Emulator:
         )
         self.flowservice = flowservice.FlowService(store, azure)
         self.schemaregistry = schemaregistry.SchemaRegistry()
+        self.catalog = catalog.Catalog(store, self.schemaregistry)
         # A path no service owns fails in Flow Service's shape, the one most clients read.
         self.default_service = flowservice.service(self.flowservice)
         self.services: list[Service] = [
             ims.service(self.ims),
             self.default_service,
             schemaregistry.service(self.schemaregistry),
+            catalog.service(self.catalog),
         ]
         self.controls = controls.Controls(store, self.faults, self.counts)
 

@@ -51,9 +51,9 @@ class Emulator:
         self.ims = ims.Ims(
             store, client_id=client_id, client_secret=client_secret, scopes=scopes, token_lifetime=token_lifetime
         )
-        self.flowservice = flowservice.FlowService(store, azure)
         self.schemaregistry = schemaregistry.SchemaRegistry()
         self.catalog = catalog.Catalog(store, self.schemaregistry)
+        self.flowservice = flowservice.FlowService(store, azure, self.catalog.schema_of)
         # A path no service owns fails in Flow Service's shape, the one most clients read.
         self.default_service = flowservice.service(self.flowservice)
         self.services: list[Service] = [

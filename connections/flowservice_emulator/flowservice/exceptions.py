@@ -113,7 +113,7 @@ class InvalidParamValue(FlowServiceError):
 class UnsupportedFormat(FlowServiceError):
     code, title = "1327-400", "Bad Request"
     text = (
-        "The format of source data supplied={format} in SourceConnection is not supported. "
+        "The format of source data supplied={format} in {kind} is not supported. "
         "The allowed values are: {allowed}. Please provide allowed values and try again."
     )
 

@@ -106,7 +106,7 @@ def apply_to_source_connection(doc: Doc, operation: Operation) -> None:
     elif path.startswith("/params/"):
         _apply_param(doc["params"], operation, dict)
     elif path == "/data/format" and not operation.removes:
-        doc["data"]["format"] = check_format(operation.value)
+        doc["data"]["format"] = check_format(operation.value, spec.SUPPORTED_FORMATS)
     elif path.startswith("/connectionSpec"):
         raise refused.SpecNotUpdatable()
     elif path == "/baseConnectionId":
@@ -125,9 +125,9 @@ def _apply_param(params: Doc, operation: Operation, prepare: Callable[[Doc], Doc
         raise refused.InvalidPatch(reason=f'Missing field "{key}".')
 
 
-def check_format(value: Any) -> str:
+def check_format(value: Any, allowed: list[str], kind: str = "SourceConnection") -> str:
     if not value:
         raise refused.MissingField(field="data.format")
-    if value not in spec.SUPPORTED_FORMATS:
-        raise refused.UnsupportedFormat(format=value, allowed=spec.SUPPORTED_FORMATS)
+    if value not in allowed:
+        raise refused.UnsupportedFormat(format=value, allowed=allowed, kind=kind)
     return str(value)

@@ -71,6 +71,25 @@ class FlowServiceResponses:
     def explore(self, request: Request, caller: Caller, object_id: str) -> Response:
         return Response(200, self.backend.explore(caller, object_id, request.arg("objectType") or ""))
 
+    def flow_specs(self, request: Request, caller: Caller) -> Response:
+        return Response(200, self.backend.flow_specs(ListQuery.parse(request.query)))
+
+    def flow_spec(self, request: Request, caller: Caller, spec_id: str) -> Response:
+        return items(self.backend.flow_spec(spec_id))
+
+    def create_target_connection(self, request: Request, caller: Caller) -> Response:
+        return created(request, "targetConnections", self.backend.create_target_connection(caller, json_body(request)))
+
+    def target_connection(self, request: Request, caller: Caller, object_id: str) -> Response:
+        return items(self.backend.target_connection(caller, object_id))
+
+    def target_connections(self, request: Request, caller: Caller) -> Response:
+        return Response(200, self.backend.target_connections(caller, ListQuery.parse(request.query)))
+
+    def delete_target_connection(self, request: Request, caller: Caller, object_id: str) -> Response:
+        self.backend.delete_target_connection(caller, object_id)
+        return Response(204)
+
     def create_source_connection(self, request: Request, caller: Caller) -> Response:
         return created(request, "sourceConnections", self.backend.create_source_connection(caller, json_body(request)))
 

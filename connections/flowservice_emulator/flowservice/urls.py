@@ -34,6 +34,12 @@ def service(backend: FlowService) -> Service:
         ("GET", rf"/sourceConnections/{ID}", r.source_connection),
         ("PATCH", rf"/sourceConnections/{ID}/?", r.update_source_connection),
         ("DELETE", rf"/sourceConnections/{ID}/?", r.delete_source_connection),
+        ("GET", r"/targetConnections", r.target_connections),
+        ("POST", r"/targetConnections", r.create_target_connection),
+        ("GET", rf"/targetConnections/{ID}", r.target_connection),
+        ("DELETE", rf"/targetConnections/{ID}/?", r.delete_target_connection),
+        ("GET", r"/flowSpecs", r.flow_specs),
+        ("GET", r"/flowSpecs/(?P<spec_id>[^/]+)", r.flow_spec),
     ]
     return Service(
         "flowservice", PREFIX, routes_for(handlers), fault_error, not_found=ResourceNotFound, counts=backend.counts

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from . import catalog, controls, flowservice, ims, schemaregistry
+from . import catalog, controls, dataprep, flowservice, ims, schemaregistry
 from .azure import SimulatedAzure
 from .errors import AdobeError
 from .faults import Fault, FaultRegistry
@@ -53,6 +53,7 @@ class Emulator:
         )
         self.schemaregistry = schemaregistry.SchemaRegistry()
         self.catalog = catalog.Catalog(store, self.schemaregistry)
+        self.dataprep = dataprep.DataPrep(store, self.schemaregistry)
         self.flowservice = flowservice.FlowService(store, azure, self.catalog.schema_of)
         # A path no service owns fails in Flow Service's shape, the one most clients read.
         self.default_service = flowservice.service(self.flowservice)
@@ -61,6 +62,7 @@ class Emulator:
             self.default_service,
             schemaregistry.service(self.schemaregistry),
             catalog.service(self.catalog),
+            dataprep.service(self.dataprep),
         ]
         self.controls = controls.Controls(store, self.faults, self.counts)
 

@@ -78,3 +78,18 @@ class ImsError(AdobeError):
 
     def body(self, request: Request) -> Any:
         return {"error": self.error, "error_description": self.detail}
+
+
+class PlatformError(AdobeError):
+    """Platform's generic shape, `{type: "/placeholder/type/uri", status, title, detail}` (the troubleshooting guide's
+    Content-Type error): services whose error bodies Adobe does not document (Catalog, Data Prep) answer in it."""
+
+    title: ClassVar[str] = "BadRequestError"
+
+    def body(self, request: Request) -> Any:
+        return {
+            "type": "/placeholder/type/uri",
+            "status": self.http_status(),
+            "title": self.title,
+            "detail": self.detail,
+        }

@@ -4,22 +4,11 @@ shows for a bad Content-Type."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
-from connections.flowservice_emulator.errors import AdobeError
-from connections.flowservice_emulator.http import Request
+from connections.flowservice_emulator.errors import PlatformError
 
 
-class CatalogError(AdobeError):
-    title: ClassVar[str] = "BadRequestError"
-
-    def body(self, request: Request) -> Any:
-        return {
-            "type": "/placeholder/type/uri",
-            "status": self.http_status(),
-            "title": self.title,
-            "detail": self.detail,
-        }
+class CatalogError(PlatformError):
+    """Catalog's refusals, in Platform's generic shape."""
 
 
 class InvalidDataset(CatalogError):

@@ -54,7 +54,7 @@ class Emulator:
         self.schemaregistry = schemaregistry.SchemaRegistry()
         self.catalog = catalog.Catalog(store, self.schemaregistry)
         self.dataprep = dataprep.DataPrep(store, self.schemaregistry)
-        self.flowservice = flowservice.FlowService(store, azure, self.catalog.schema_of)
+        self.flowservice = flowservice.FlowService(store, azure, self.catalog.schema_of, self.dataprep.schema_of)
         # A path no service owns fails in Flow Service's shape, the one most clients read.
         self.default_service = flowservice.service(self.flowservice)
         self.services: list[Service] = [

@@ -57,7 +57,7 @@ class Catalog:
         doc = self._stored(caller, dataset_id)
         return {dataset_id: _view(doc, properties)}
 
-    def list(self, caller: Caller, query: DatasetQuery) -> Doc:
+    def listed(self, caller: Caller, query: DatasetQuery) -> Doc:
         docs = self.store.all(DATASETS, caller.org, caller.sandbox)
         if query.name is not None:
             docs = [d for d in docs if d["name"] == query.name]

@@ -53,7 +53,7 @@ class CatalogResponses:
             properties=_properties(request),
             name=request.arg("name"),
         )
-        return Response(200, self.backend.list(caller, query))
+        return Response(200, self.backend.listed(caller, query))
 
     def delete(self, request: Request, caller: Caller, dataset_id: str) -> Response:
         self.backend.delete(caller, dataset_id)

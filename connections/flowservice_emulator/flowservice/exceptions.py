@@ -137,3 +137,43 @@ class Injected(FlowServiceError):
 
 
 INJECTED_TITLES = {"1102-500": "Internal Error", "1103-503": "Service Unavailable", "1104-504": "Gateway Timeout"}
+
+
+class StateNotAllowed(FlowServiceError):
+    code, title, text = "1410-400", "Invalid request", "`State` is not allowed in the create flow request."
+
+
+class InvalidMappingVersion(FlowServiceError):
+    code, title, text = (
+        "1412-400",
+        "Invalid request",
+        "Invalid Mapping Version in request. Please provide correct mapping version.",
+    )
+
+
+class BaseConnectionInUse(FlowServiceError):
+    code, title = "1418-400", "Invalid request"
+    text = (
+        "The base connection with the ID {connection_id} cannot be deleted because the base connection is being used "
+        "in one or more flows. Please ensure that corresponding flows are deleted before deleting a base connection."
+    )
+
+
+class MappingNotValid(FlowServiceError):
+    code, title = "1419-400", "Invalid request"
+    text = (
+        "Error while validating mapping with id {mapping_id}, version {version}. This could be because of inadequate "
+        "permissions on mapped fields. Please check your mapping or contact your admin."
+    )
+
+
+class SchemaMismatch(FlowServiceError):
+    code, title = "1425-400", "Invalid request"
+    text = (
+        "Error while matching schema in target dataset {dataset_id} with schema in mapping {mapping_id}. "
+        "Schema with same id and version must be used in both mapping and target dataset."
+    )
+
+
+class ActiveFlows(FlowServiceError):
+    code, title, text = "1447-400", "Invalid request", "Found active flows containing id {object_id}."

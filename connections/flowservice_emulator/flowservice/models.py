@@ -1,6 +1,6 @@
 """Flow Service's state and rules for the Event Hubs journey: connection specs, base connections (with the
-simulated Azure behind test and explore), source connections, Data Lake target connections and flow specs.
-No HTTP here: refusals are typed errors."""
+simulated Azure behind test and explore), source connections, Data Lake target connections, flow specs, and
+(in flows.py) dataflows. No HTTP here: refusals are typed errors."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from connections.flowservice_emulator.store import CONNECTIONS, SOURCE_CONNECTIO
 
 from . import credentials, datalake, patching, spec
 from . import exceptions as refused
+from .flows import Flows, MappingSchema
 from .listing import ListQuery
 from .objects import check_spec_ref, current, json_object, new_doc, touched
 
@@ -23,10 +24,13 @@ OBJECT_TYPES = ("root", "table", "file", "folder", "rest")
 
 
 class FlowService:
-    def __init__(self, store: Store, azure: SimulatedAzure, dataset_schema: DatasetSchema) -> None:
+    def __init__(
+        self, store: Store, azure: SimulatedAzure, dataset_schema: DatasetSchema, mapping_schema: MappingSchema
+    ) -> None:
         self.store = store
         self.azure = azure
         self.dataset_schema = dataset_schema  # Catalog's answer, asked the way Flow Service asks Catalog
+        self.flows = Flows(store, self, mapping_schema)  # Data Prep's answer, for the flows' mappings
 
     # Connection specs
 
@@ -77,6 +81,8 @@ class FlowService:
 
     def delete_connection(self, caller: Caller, connection_id: str) -> None:
         self._stored(CONNECTIONS, caller, connection_id)
+        if self.flows.use_base(caller, connection_id):
+            raise refused.BaseConnectionInUse(connection_id=connection_id)
         self.store.delete(CONNECTIONS, connection_id)
 
     def test_connection(self, caller: Caller, connection_id: str) -> bool:
@@ -137,6 +143,8 @@ class FlowService:
 
     def delete_source_connection(self, caller: Caller, source_id: str) -> None:
         self._stored(SOURCE_CONNECTIONS, caller, source_id)
+        if self.flows.using(caller, "sourceConnectionIds", source_id):
+            raise refused.ActiveFlows(object_id=source_id)
         self.store.delete(SOURCE_CONNECTIONS, source_id)
 
     # Target connections (the Data Lake)
@@ -169,13 +177,15 @@ class FlowService:
 
     def delete_target_connection(self, caller: Caller, target_id: str) -> None:
         self._stored(TARGET_CONNECTIONS, caller, target_id)
+        if self.flows.using(caller, "targetConnectionIds", target_id):
+            raise refused.ActiveFlows(object_id=target_id)
         self.store.delete(TARGET_CONNECTIONS, target_id)
 
     # Shared
 
     def counts(self) -> dict[str, int]:
         kinds = (CONNECTIONS, SOURCE_CONNECTIONS, TARGET_CONNECTIONS)
-        return {kind: self.store.count(kind) for kind in kinds}
+        return {kind: self.store.count(kind) for kind in kinds} | self.flows.counts()
 
     def _stored(self, kind: str, caller: Caller, object_id: str) -> Doc:
         """An object of the caller's org and sandbox: another sandbox does not see it."""

@@ -90,6 +90,26 @@ class FlowServiceResponses:
         self.backend.delete_target_connection(caller, object_id)
         return Response(204)
 
+    def create_flow(self, request: Request, caller: Caller) -> Response:
+        return created(request, "flows", self.backend.flows.create(caller, json_body(request)))
+
+    def flow(self, request: Request, caller: Caller, object_id: str) -> Response:
+        return items(self.backend.flows.get(caller, object_id))
+
+    def flows(self, request: Request, caller: Caller) -> Response:
+        return Response(200, self.backend.flows.listed(caller, ListQuery.parse(request.query)))
+
+    def update_flow(self, request: Request, caller: Caller, object_id: str) -> Response:
+        if_match = request.headers.get("If-Match")
+        return updated(self.backend.flows.update(caller, object_id, if_match, _patch_body(request)))
+
+    def flow_action(self, request: Request, caller: Caller, object_id: str) -> Response:
+        return updated(self.backend.flows.act(caller, object_id, request.arg("op") or ""))
+
+    def delete_flow(self, request: Request, caller: Caller, object_id: str) -> Response:
+        self.backend.flows.delete(caller, object_id)
+        return Response(204)
+
     def create_source_connection(self, request: Request, caller: Caller) -> Response:
         return created(request, "sourceConnections", self.backend.create_source_connection(caller, json_body(request)))
 

@@ -38,6 +38,12 @@ def service(backend: FlowService) -> Service:
         ("POST", r"/targetConnections", r.create_target_connection),
         ("GET", rf"/targetConnections/{ID}", r.target_connection),
         ("DELETE", rf"/targetConnections/{ID}/?", r.delete_target_connection),
+        ("GET", r"/flows", r.flows),
+        ("POST", r"/flows", r.create_flow),
+        ("GET", rf"/flows/{ID}", r.flow),
+        ("PATCH", rf"/flows/{ID}/?", r.update_flow),
+        ("DELETE", rf"/flows/{ID}/?", r.delete_flow),
+        ("POST", rf"/flows/{ID}/action", r.flow_action),
         ("GET", r"/flowSpecs", r.flow_specs),
         ("GET", r"/flowSpecs/(?P<spec_id>[^/]+)", r.flow_spec),
     ]

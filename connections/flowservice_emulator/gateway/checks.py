@@ -47,7 +47,7 @@ class Gateway:
         client_id = self._client(request)
         org = self._org(request)
         sandbox = self._sandbox(request, org)
-        if request.method in BODY_METHODS:
+        if request.method in BODY_METHODS and request.body:  # a body-less POST (a flow action) needs no type
             content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
             if content_type != "application/json":
                 raise refused.MissingContentType()

@@ -35,7 +35,7 @@ class SchemaRegistry:
     def __init__(self) -> None:
         self.schemas = {schema_id(s["hash"]): s for s in DEMO_SCHEMAS}
 
-    def list(self, form: Form) -> Doc:
+    def listed(self, form: Form) -> Doc:
         items = [self._render(s, form) for s in sorted(self.schemas.values(), key=lambda s: s["title"])]
         return {"results": items, "_page": {"orderby": "title", "next": None, "count": len(items)}, "_links": {}}
 

@@ -35,7 +35,7 @@ class SchemaRegistryResponses:
         self.backend = backend
 
     def schemas(self, request: Request, caller: Caller) -> Response:
-        return Response(200, self.backend.list(accepted(request, lookup=False)))
+        return Response(200, self.backend.listed(accepted(request, lookup=False)))
 
     def schema(self, request: Request, caller: Caller, schema_ref: str) -> Response:
         return Response(200, self.backend.lookup(unquote(schema_ref), accepted(request, lookup=True)))

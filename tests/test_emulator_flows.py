@@ -23,6 +23,10 @@ CLICKSTREAM_ID = "https://ns.adobe.com/eventhubsdemo/schemas/8b2e7d1f0c4a4e9b9d6
 
 @pytest.fixture
 def journey(emulator: EmulatorHandle) -> dict[str, Any]:
+    return build_journey(emulator)
+
+
+def build_journey(emulator: EmulatorHandle) -> dict[str, Any]:
     """Every object a flow needs, made as the tutorial makes them."""
     base = create(emulator)
     src = source(emulator, base["id"])

@@ -24,6 +24,7 @@ class Controls:
             ("GET", "/stats"): lambda request: Response(200, self.stats()),
             ("POST", "/tokens/expire"): self.expire_tokens,
             ("POST", "/reset"): self.reset,
+            ("POST", "/clock"): self.advance_clock,
         }
 
     def handle(self, request: Request) -> Response:
@@ -44,6 +45,21 @@ class Controls:
     def expire_tokens(self, request: Request) -> Response:
         self.store.expire_tokens()
         return Response(204)
+
+    def advance_clock(self, request: Request) -> Response:
+        """`{"freeze": true}` stops the simulated clock following real time; `{"advance": seconds}` moves it on
+        (event arrivals, dataflow runs), never back."""
+        try:
+            order = json.loads(request.body or b"{}")
+            seconds = float(order.get("advance", 0))
+        except (ValueError, TypeError, AttributeError):
+            return Response(400, {"error": 'send {"freeze": true} and/or {"advance": seconds}'})
+        if seconds < 0:
+            return Response(400, {"error": "the clock only moves forward"})
+        if order.get("freeze"):
+            self.store.freeze_clock()
+        self.store.advance_clock(int(seconds * 1000))
+        return Response(200, {"now": self.store.now_ms()})
 
     def reset(self, request: Request) -> Response:
         self.faults.clear()

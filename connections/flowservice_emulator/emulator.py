@@ -54,7 +54,13 @@ class Emulator:
         self.schemaregistry = schemaregistry.SchemaRegistry()
         self.catalog = catalog.Catalog(store, self.schemaregistry)
         self.dataprep = dataprep.DataPrep(store, self.schemaregistry)
-        self.flowservice = flowservice.FlowService(store, azure, self.catalog.schema_of, self.dataprep.schema_of)
+        neighbours = flowservice.Neighbours(
+            dataset_schema=self.catalog.schema_of,
+            mapping_schema=self.dataprep.schema_of,
+            mapping_of=self.dataprep.mapping_of,
+            field_types=self.schemaregistry.field_types,
+        )
+        self.flowservice = flowservice.FlowService(store, azure, neighbours)
         # A path no service owns fails in Flow Service's shape, the one most clients read.
         self.default_service = flowservice.service(self.flowservice)
         self.services: list[Service] = [

@@ -74,6 +74,9 @@ class DataPrep:
             raise refused.MappingSetNotFound(mapping_id=mapping_id)
         return doc
 
+    def mapping_of(self, caller: Caller, mapping_id: str) -> Doc | None:
+        return self.store.get(MAPPING_SETS, mapping_id, caller.org, caller.sandbox)
+
     def schema_of(self, caller: Caller, mapping_id: str, version: int) -> str | None:
         """The schema `$id` of a mapping set at a version, None when there is no such mapping set."""
         doc = self.store.get(MAPPING_SETS, mapping_id, caller.org, caller.sandbox)

@@ -46,6 +46,7 @@ class Flows:
             "lastOperation": _operation("create", []),
         }
         doc["runs"] = f"/runs?property=flowId=={doc['id']}"
+        doc["createdAt"] = doc["updatedAt"] = doc["lastOperation"]["started"] = self.store.now_ms()  # simulated clock
         self.store.insert(FLOWS, doc)
         return doc
 
@@ -82,7 +83,7 @@ class Flows:
         if doc["state"] == state:
             return doc
         doc["state"] = state
-        doc["lastOperation"] = _operation(op.lower(), [])
+        doc["lastOperation"] = _operation(op.lower(), []) | {"started": self.store.now_ms()}  # runs stop there
         return self._save(caller, doc)
 
     def delete(self, caller: Caller, flow_id: str) -> None:

@@ -5,6 +5,7 @@ simulated Azure behind test and explore), source connections, Data Lake target c
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from connections.flowservice_emulator.azure import AzureError, SimulatedAzure
@@ -16,21 +17,32 @@ from . import exceptions as refused
 from .flows import Flows, MappingSchema
 from .listing import ListQuery
 from .objects import check_spec_ref, current, json_object, new_doc, touched
+from .runs import FieldTypes, MappingOf, Runs
 
 Doc = dict[str, Any]
 TARGET_CONNECTIONS = "targetConnections"
-DatasetSchema = Callable[[Caller, str], str | None]  # (caller, dataset id) -> its schema $id, None if no such dataset
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """What Flow Service asks the other services (as Adobe's Flow Service asks Catalog and Data Prep)."""
+
+    dataset_schema: Callable[[Caller, str], str | None]  # (caller, dataset id) -> its schema $id, or None
+    mapping_schema: MappingSchema  # (caller, mapping id, version) -> its schema $id, or None
+    mapping_of: MappingOf  # (caller, mapping id) -> the mapping set, or None
+    field_types: FieldTypes  # schema $id -> {leaf path: XDM type}
+
+
 OBJECT_TYPES = ("root", "table", "file", "folder", "rest")
 
 
 class FlowService:
-    def __init__(
-        self, store: Store, azure: SimulatedAzure, dataset_schema: DatasetSchema, mapping_schema: MappingSchema
-    ) -> None:
+    def __init__(self, store: Store, azure: SimulatedAzure, neighbours: Neighbours) -> None:
         self.store = store
         self.azure = azure
-        self.dataset_schema = dataset_schema  # Catalog's answer, asked the way Flow Service asks Catalog
-        self.flows = Flows(store, self, mapping_schema)  # Data Prep's answer, for the flows' mappings
+        self.dataset_schema = neighbours.dataset_schema
+        self.flows = Flows(store, self, neighbours.mapping_schema)
+        self.runs = Runs(store, self, neighbours.mapping_of, neighbours.field_types)
 
     # Connection specs
 

@@ -110,6 +110,12 @@ class FlowServiceResponses:
         self.backend.flows.delete(caller, object_id)
         return Response(204)
 
+    def runs(self, request: Request, caller: Caller) -> Response:
+        return Response(200, self.backend.runs.listed(caller, ListQuery.parse(request.query)))
+
+    def run(self, request: Request, caller: Caller, object_id: str) -> Response:
+        return items(self.backend.runs.get(caller, object_id))
+
     def create_source_connection(self, request: Request, caller: Caller) -> Response:
         return created(request, "sourceConnections", self.backend.create_source_connection(caller, json_body(request)))
 

@@ -44,6 +44,8 @@ def service(backend: FlowService) -> Service:
         ("PATCH", rf"/flows/{ID}/?", r.update_flow),
         ("DELETE", rf"/flows/{ID}/?", r.delete_flow),
         ("POST", rf"/flows/{ID}/action", r.flow_action),
+        ("GET", r"/runs", r.runs),
+        ("GET", rf"/runs/{ID}", r.run),
         ("GET", r"/flowSpecs", r.flow_specs),
         ("GET", r"/flowSpecs/(?P<spec_id>[^/]+)", r.flow_spec),
     ]

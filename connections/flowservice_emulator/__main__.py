@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import FLOW_PREFIX, TOKEN_PATH, make_emulator
+from . import make_emulator
 from .azure import DEMO_FILE
 from .ims import DEFAULT_SCOPES
 from .server import EmulatorHTTPServer
@@ -69,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     base = f"http://{args.host}:{args.port}"
     print(f"Flow Service emulator listening on {base}", flush=True)
-    print(f"  Flow Service: {base}{FLOW_PREFIX}", flush=True)
-    print(f"  IMS token:    {base}{TOKEN_PATH}", flush=True)
+    for service in emulator.services:
+        print(f"  {service.name:<15} {base}{service.prefix}", flush=True)
     print(f"  state: {args.state}; azure: {args.azure}; faults: {'on' if args.faults else 'off'}", flush=True)
     try:
         httpd.serve_forever()

@@ -6,10 +6,7 @@ Adobe's documents are silent on the sandbox codes of other services (Schema Regi
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
-from connections.flowservice_emulator.errors import FlowServiceError, GatewayError
-from connections.flowservice_emulator.http import Request
+from connections.flowservice_emulator.errors import FlowServiceError, GatewayError, PlatformError
 
 
 class MissingToken(GatewayError):
@@ -76,11 +73,7 @@ class SandboxIdNotFound(FlowServiceError):
     )
 
 
-class MissingContentType(GatewayError):
-    """Platform's own shape for a body sent without `Content-Type: application/json` (troubleshooting guide)."""
+class MissingContentType(PlatformError):
+    """A body sent without `Content-Type: application/json` (the troubleshooting guide's example)."""
 
-    status: ClassVar[int] = 400
-    text = "A valid content-type must be specified"
-
-    def body(self, request: Request) -> Any:
-        return {"type": "/placeholder/type/uri", "status": 400, "title": "BadRequestError", "detail": self.detail}
+    status, text = 400, "A valid content-type must be specified"

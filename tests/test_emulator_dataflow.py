@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -114,3 +115,40 @@ def test_answers_validate_against_adobes_openapi_file(emulator, dataset_id):
     (flow_spec,) = emulator.get(f"/flowSpecs/{STREAMING_SPEC}").json()["items"]
     assert isinstance(flow_spec.pop("transformationSpecs"), list)
     check({"items": [flow_spec]}, "FlowSpecResponse")
+
+
+class TestPreview:
+    """The emulator's choice (Adobe documents no Event Hubs preview): the JSON preview form of REST sources."""
+
+    def preview(self, emulator: EmulatorHandle, connection_id: str, hub: str) -> requests.Response:
+        return emulator.get(f"/connections/{connection_id}/explore?objectType=file&object={hub}&preview=true")
+
+    def test_the_newest_hundred_events_and_their_fields(self, emulator):
+        from tests.test_flowservice_emulator import create
+
+        response = self.preview(emulator, create(emulator)["id"], "orders")
+        assert response.status_code == 200
+        body = response.json()
+        assert body["format"] == "hierarchical"
+        assert len(body["data"]) == 100
+        assert all(isinstance(record, dict) for record in body["data"])
+        assert body["schema"]["properties"]["total"] == {"type": "number"}
+        assert body["schema"]["properties"]["placedAt"] == {"type": "string"}
+
+    def test_root_says_the_hubs_can_be_previewed(self, emulator):
+        from tests.test_flowservice_emulator import create
+
+        entries = emulator.get(f"/connections/{create(emulator)['id']}/explore?objectType=root").json()
+        assert all(entry["canPreview"] for entry in entries)
+
+    def test_a_hub_the_credentials_cannot_read_is_refused(self, emulator):
+        from tests.conftest import DEMO_HUB_KEY, DEMO_HUB_KEY_NAME
+        from tests.test_flowservice_emulator import STANDARD_BODY, create
+
+        body = json.loads(json.dumps(STANDARD_BODY))
+        body["auth"]["params"].update(sasKeyName=DEMO_HUB_KEY_NAME, sasKey=DEMO_HUB_KEY, eventHubName="orders")
+        connection_id = create(emulator, body)["id"]
+        assert self.preview(emulator, connection_id, "orders").status_code == 200
+        refused = self.preview(emulator, connection_id, "clickstream")
+        assert refused.status_code == 400
+        assert flow_error_code(refused) == "1308-400"

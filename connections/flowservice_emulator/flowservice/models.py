@@ -6,17 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from connections.flowservice_emulator import eventdata
 from connections.flowservice_emulator.azure import AzureError, SimulatedAzure
 from connections.flowservice_emulator.gateway import Caller
 from connections.flowservice_emulator.store import CONNECTIONS, SOURCE_CONNECTIONS, Store
 
 from . import credentials, datalake, patching, spec
 from . import exceptions as refused
+from .credentials import same_secret
 from .flows import Flows, MappingSchema
 from .listing import ListQuery
 from .objects import check_spec_ref, current, json_object, new_doc, touched
+from .preview import preview
 from .runs import FieldTypes, MappingOf, Runs
 
 Doc = dict[str, Any]
@@ -34,6 +37,7 @@ class Neighbours:
 
 
 OBJECT_TYPES = ("root", "table", "file", "folder", "rest")
+T = TypeVar("T")
 
 
 class FlowService:
@@ -101,22 +105,38 @@ class FlowService:
         auth = self._stored(CONNECTIONS, caller, connection_id)["auth"]
         return self.azure.test(spec.AZURE_AUTH[auth["specName"]], auth["params"], credentials.same_secret)
 
-    def explore(self, caller: Caller, connection_id: str, object_type: str) -> list[Doc]:
-        """One `folder` entry per event hub: Adobe publishes no Event Hubs example of this shape (UNCONFIRMED)."""
+    def explore(self, caller: Caller, connection_id: str, object_type: str, hub: str | None = None) -> Any:
+        """`objectType=root`: one `folder` entry per event hub (Adobe publishes no Event Hubs example of this shape:
+        UNCONFIRMED). `objectType=file&object=<hub>&preview=true`: the hub's newest events (see preview.py)."""
         auth = self._stored(CONNECTIONS, caller, connection_id)["auth"]
-        if object_type.lower() not in OBJECT_TYPES:
+        kind = object_type.lower()
+        if kind not in OBJECT_TYPES:
             raise refused.InvalidObjectType(
                 reason="The provided param 'objectType' is invalid. Please provide a valid objectType and try again."
             )
-        if object_type.lower() != "root":
+        if kind == "file" and hub:
+            return self._preview(auth, hub)
+        if kind != "root":
             raise refused.InvalidObjectType(
-                reason=f"Azure Event Hubs can only be explored with objectType=root, not {object_type}."
+                reason=f"Azure Event Hubs can be explored with objectType=root, or previewed with objectType=file "
+                f"and object=<event hub>, not {object_type}."
             )
+        hubs = self._azure(lambda: self.azure.explore(spec.AZURE_AUTH[auth["specName"]], auth["params"], same_secret))
+        return [{"type": "folder", "name": h, "path": h, "canPreview": True, "canFetchSchema": True} for h in hubs]
+
+    def _preview(self, auth: Doc, hub: str) -> Doc:
+        access = self._azure(lambda: self.azure.access(spec.AZURE_AUTH[auth["specName"]], auth["params"], same_secret))
+        if hub not in access.hubs:
+            raise refused.ExploreFailed(reason=f"Unauthorized: the credentials cannot read the event hub '{hub}'.")
+        now = self.store.now_ms()
+        return preview([e.body for e in eventdata.events(hub, self.store.epoch_ms(), 0, now)])
+
+    def _azure(self, call: Callable[[], T]) -> T:
+        """Azure's refusal, passed on as Flow Service passes it (1308-400)."""
         try:
-            hubs = self.azure.explore(spec.AZURE_AUTH[auth["specName"]], auth["params"], credentials.same_secret)
+            return call()
         except AzureError as exc:
             raise refused.ExploreFailed(reason=str(exc)) from None
-        return [{"type": "folder", "name": h, "path": h, "canPreview": False, "canFetchSchema": False} for h in hubs]
 
     # Source connections
 

@@ -69,7 +69,9 @@ class FlowServiceResponses:
         return Response(200, {"result": self.backend.test_connection(caller, object_id)})
 
     def explore(self, request: Request, caller: Caller, object_id: str) -> Response:
-        return Response(200, self.backend.explore(caller, object_id, request.arg("objectType") or ""))
+        object_type, hub = request.arg("objectType") or "", request.arg("object")
+        wants_preview = (request.arg("preview") or "").lower() == "true"
+        return Response(200, self.backend.explore(caller, object_id, object_type, hub if wants_preview else None))
 
     def flow_specs(self, request: Request, caller: Caller) -> Response:
         return Response(200, self.backend.flow_specs(ListQuery.parse(request.query)))

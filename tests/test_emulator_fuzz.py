@@ -42,6 +42,9 @@ PATHS = [
     ("POST", "/data/foundation/conversion/mappingSets/validate"),
     ("GET", "/data/foundation/schemaregistry/tenant/schemas"),
     ("POST", "/ims/token/v3"),
+    ("POST", "/data/infrastructure/observability/insights/metrics"),
+    ("GET", "/data/foundation/flowservice/runs?property=flowId==x"),
+    ("GET", "/data/foundation/flowservice/connections/x/explore?objectType=file&object=orders&preview=true"),
 ]
 
 

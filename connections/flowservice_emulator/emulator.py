@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from . import catalog, controls, dataprep, flowservice, ims, schemaregistry
+from . import catalog, controls, dataprep, flowservice, ims, observability, schemaregistry
 from .azure import SimulatedAzure
 from .errors import AdobeError
 from .faults import Fault, FaultRegistry
@@ -69,6 +69,7 @@ class Emulator:
             schemaregistry.service(self.schemaregistry),
             catalog.service(self.catalog),
             dataprep.service(self.dataprep),
+            observability.service(observability.Observability(self.flowservice.runs.by_dataset)),
         ]
         self.controls = controls.Controls(store, self.faults, self.counts)
 

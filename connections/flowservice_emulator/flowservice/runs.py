@@ -43,6 +43,19 @@ class Runs:
         flows = self.store.all("flows", caller.org, caller.sandbox)
         return query.answer("runs", [run for flow in flows for run in self._runs(caller, flow)])
 
+    def by_dataset(self, caller: Caller) -> list[tuple[str, int, int]]:
+        """(dataset id, run start, records ingested) of every run of the sandbox, for Observability."""
+        found = []
+        for flow in self.store.all("flows", caller.org, caller.sandbox):
+            datasets = [
+                self.connections.target_connection(caller, t)["params"]["dataSetId"]
+                for t in flow["targetConnectionIds"]
+            ]
+            for run in self._runs(caller, flow):
+                ingested = run["metrics"]["recordSummary"]["outputRecordCount"]
+                found += [(d, run["createdAt"], ingested) for d in datasets]
+        return found
+
     def get(self, caller: Caller, run_id: str) -> Doc:
         for flow in self.store.all("flows", caller.org, caller.sandbox):
             for run in self._runs(caller, flow):

@@ -47,7 +47,7 @@ class EmulatorHandle:
 
     def fault(self, path: str, **fault: Any) -> None:
         """Make the next call(s) to `path` (a glob, relative to Flow Service or absolute) fail."""
-        full = path if path.startswith("/ims/") or path.startswith(FLOW_PREFIX) else FLOW_PREFIX + path
+        full = path if path.startswith(("/ims/", "/data/")) else FLOW_PREFIX + path
         response = requests.post(f"{self.url}/__emulator__/faults", json={"path": full, **fault}, timeout=5)
         response.raise_for_status()
 

@@ -87,3 +87,21 @@ def test_client_request_bodies(validate):
     )
     # The PATCH body follows the tutorials (a lowercase op array); the spec draws one uppercase
     # instruction. The emulator accepts both (see test_flowservice_emulator.TestUpdates).
+
+
+@pytest.mark.parametrize(
+    ("query", "key"),
+    [("limit=1", "_links"), ("count=true", "count")],
+    ids=["a-page-with-a-next-link", "count-only"],
+)
+def test_paged_and_counted_lists(validate, created, emulator, query, key):
+    import requests
+
+    base_id = created["base"]["id"]
+    body = source_connection_body(
+        name="t", description="", base_connection_id=base_id, params=SourceParams("orders", DataType.RAW)
+    )
+    requests.post(emulator.flow_url + "/sourceConnections", json=body, headers=created["headers"], timeout=5)
+    response = emulator.get(f"/sourceConnections?{query}")
+    assert key in response.json()
+    validate(response.json(), "SourceConnectionsListResponse")

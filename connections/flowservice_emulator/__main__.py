@@ -8,10 +8,10 @@ import os
 import sys
 from pathlib import Path
 
-from .app import FLOW_PREFIX, TOKEN_PATH, Emulator
-from .azure import DEMO_FILE, SimulatedAzure
+from . import make_emulator
+from .azure import DEMO_FILE
+from .ims import DEFAULT_SCOPES
 from .server import EmulatorHTTPServer
-from .store import Store
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -30,6 +30,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--client-id", help="the only IMS client id accepted (default: any non-empty one)")
     parser.add_argument("--client-secret", help="the only IMS client secret accepted (default: any non-empty one)")
     parser.add_argument("--org-id", help="the only IMS org accepted (default: any ...@AdobeOrg)")
+    parser.add_argument(
+        "--scopes",
+        default=",".join(DEFAULT_SCOPES),
+        help="comma-separated scopes the IMS credential was given; a token request for any other is refused",
+    )
     parser.add_argument("--sandboxes", default="prod,dev", help="comma-separated sandbox names that exist")
     parser.add_argument("--token-lifetime", type=float, default=86399.0, help="seconds an IMS token lives")
     parser.add_argument("--faults", action="store_true", help="enable the fault-injection control endpoints")
@@ -37,20 +42,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _names(listed: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in listed.split(",") if name.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="emulator: %(message)s")
     if args.state != ":memory:":
         Path(args.state).parent.mkdir(parents=True, exist_ok=True)
-    emulator = Emulator(
-        store=Store(args.state),
-        azure=SimulatedAzure.load(args.azure),
+    emulator = make_emulator(
+        state=args.state,
+        azure_file=args.azure,
+        faults=args.faults,
         client_id=args.client_id,
         client_secret=args.client_secret,
         org_id=args.org_id,
+        scopes=_names(args.scopes),
         token_lifetime=args.token_lifetime,
-        sandboxes=tuple(s.strip() for s in args.sandboxes.split(",") if s.strip()),
-        faults_enabled=args.faults,
+        sandboxes=_names(args.sandboxes),
     )
     try:
         httpd = EmulatorHTTPServer((args.host, args.port), emulator)
@@ -59,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     base = f"http://{args.host}:{args.port}"
     print(f"Flow Service emulator listening on {base}", flush=True)
-    print(f"  Flow Service: {base}{FLOW_PREFIX}", flush=True)
-    print(f"  IMS token:    {base}{TOKEN_PATH}", flush=True)
+    for service in emulator.services:
+        print(f"  {service.name:<15} {base}{service.prefix}", flush=True)
     print(f"  state: {args.state}; azure: {args.azure}; faults: {'on' if args.faults else 'off'}", flush=True)
     try:
         httpd.serve_forever()

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .spec import AAD_SPEC_NAME, SAS_SPEC_NAME, SCOPED_AAD_SPEC_NAME
-
 DEMO_FILE = Path(__file__).with_name("demo_azure.json")
 LISTING_ROLES = {"Azure Event Hubs Data Owner", "Owner", "Contributor"}
 READING_ROLES = LISTING_ROLES | {"Azure Event Hubs Data Receiver"}
@@ -47,17 +45,17 @@ class SimulatedAzure:
     def load(cls, path: Path | str | None = None) -> SimulatedAzure:
         return cls(json.loads(Path(path or DEMO_FILE).read_text()))
 
-    def test(self, spec_name: str, params: dict[str, Any], same_secret: SecretCheck) -> bool:
+    def test(self, auth: str, params: dict[str, Any], same_secret: SecretCheck) -> bool:
         """True when the credentials reach the namespace (or hub) and may read from it."""
         try:
-            access = self.access(spec_name, params, same_secret)
+            access = self.access(auth, params, same_secret)
         except AzureError:
             return False
         return bool(access.hubs)
 
-    def explore(self, spec_name: str, params: dict[str, Any], same_secret: SecretCheck) -> list[str]:
+    def explore(self, auth: str, params: dict[str, Any], same_secret: SecretCheck) -> list[str]:
         """The namespace's event hubs, when the credentials may list them."""
-        access = self.access(spec_name, params, same_secret)
+        access = self.access(auth, params, same_secret)
         if not access.can_list:
             raise AzureError(
                 "Unauthorized: listing the event hubs of "
@@ -66,15 +64,16 @@ class SimulatedAzure:
             )
         return sorted(self.namespaces[access.namespace]["eventHubs"])
 
-    def access(self, spec_name: str, params: dict[str, Any], same_secret: SecretCheck) -> Access:
+    def access(self, auth: str, params: dict[str, Any], same_secret: SecretCheck) -> Access:
+        """`auth` is how the credentials authenticate: `sas`, `aad` or `scoped_aad`."""
         namespace = str(params.get("namespace", ""))
         if namespace not in self.namespaces:
             raise AzureError(f"No such host is known. ({_host(namespace)}:443)")
-        if spec_name == SAS_SPEC_NAME:
+        if auth == "sas":
             return self._sas_access(namespace, params, same_secret)
-        if spec_name in (AAD_SPEC_NAME, SCOPED_AAD_SPEC_NAME):
-            return self._aad_access(namespace, params, same_secret, scoped=spec_name == SCOPED_AAD_SPEC_NAME)
-        raise AzureError(f"Unsupported authentication '{spec_name}'.")
+        if auth in ("aad", "scoped_aad"):
+            return self._aad_access(namespace, params, same_secret, scoped=auth == "scoped_aad")
+        raise AzureError(f"Unsupported authentication '{auth}'.")
 
     def _hub(self, namespace: str, hub: str) -> dict[str, Any]:
         hubs = self.namespaces[namespace]["eventHubs"]

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import fnmatch
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .http import Request, Response, flow_error, gateway_error, ims_error
+from .errors import AdobeError
+from .http import Request, Response
 
-DEFAULT_CODES = {500: "1102-500", 503: "1103-503", 504: "1104-504"}
+FaultErrorFor = Callable[[Request, int, str | None, str | None], AdobeError]  # (request, status, code, message)
 
 
 @dataclass
@@ -44,33 +46,17 @@ class Fault:
             return False
         return fnmatch.fnmatchcase(request.path, self.path)
 
-    def response(self, request: Request) -> Response | None:
-        """The error to answer with, or None when the fault only delays."""
+    def response(self, request: Request, error_for: FaultErrorFor) -> Response | None:
+        """What to answer instead: nothing (the fault only delays), a dropped connection, or the error that
+        `error_for` (the emulator, which knows each service's error shape) makes of the status."""
         if self.drop:
             return Response(0, drop=True)
         if self.status is None:
             return None
-        return _error_for(request, self.status, self.code, self.retry_after, self.message)
-
-
-def _error_for(
-    request: Request, status: int, code: str | None, retry_after: float | None, message: str | None = None
-) -> Response:
-    if request.path.startswith("/ims/"):
-        kind = "temporarily_unavailable" if status >= 500 or status == 429 else "invalid_request"
-        response = ims_error(status, kind, f"IMS answered {status} (injected fault).")
-    elif status == 401:
-        response = gateway_error(401, "401013", "Oauth token is not valid")
-    elif status == 429:
-        response = gateway_error(429, "429001", "Too many requests")
-    elif status == 502:
-        response = gateway_error(502, "502000", "Bad Gateway")
-    else:
-        flow_code = code or DEFAULT_CODES.get(status) or f"1000-{status}"
-        response = flow_error(request, flow_code, message or f"Injected fault {flow_code}.")
-    if retry_after is not None:
-        response.headers["Retry-After"] = f"{retry_after:g}"
-    return response
+        response = error_for(request, self.status, self.code, self.message).response(request)
+        if self.retry_after is not None:
+            response.headers["Retry-After"] = f"{self.retry_after:g}"
+        return response
 
 
 class FaultRegistry:

@@ -35,6 +35,7 @@ class Store:
         self._lock = threading.Lock()
         with self._lock:
             self._db.executescript(_SCHEMA)
+        self.epoch_ms()  # the simulated event hubs' backlog ends when this state begins
 
     def close(self) -> None:
         with self._lock:
@@ -113,6 +114,34 @@ class Store:
         with self._lock:
             return dict(self._db.execute("SELECT name, value FROM counters").fetchall())
 
+    # The simulated clock: real time plus what tests advanced it by (kept here, so each emulator has its own).
+
+    def now_ms(self) -> int:
+        counters = self.counters()
+        start = counters.get("clock_frozen_ms") or int(time.time() * 1000)
+        return start + counters.get("clock_offset_ms", 0)
+
+    def freeze_clock(self) -> None:
+        """Stop the clock following real time (it then moves only when advanced): deterministic tests."""
+        now = self.now_ms()
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO counters VALUES ('clock_frozen_ms', ?)", (now,))
+            self._db.execute("DELETE FROM counters WHERE name = 'clock_offset_ms'")
+
+    def advance_clock(self, milliseconds: int) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO counters VALUES ('clock_offset_ms', ?) ON CONFLICT(name) DO UPDATE SET value = value + ?",
+                (milliseconds, milliseconds),
+            )
+
+    def epoch_ms(self) -> int:
+        """When this state began: the simulated event hubs' backlog ends here and live events follow."""
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO counters VALUES ('epoch_ms', ?)", (int(time.time() * 1000),))
+        return self.counters()["epoch_ms"]
+
     def reset(self) -> None:
         with self._lock:
             self._db.executescript("DELETE FROM tokens; DELETE FROM resources; DELETE FROM counters;")
+        self.epoch_ms()

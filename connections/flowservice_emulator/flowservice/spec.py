@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .exceptions import InvalidParamValue, InvalidRequest, MissingField
+
 EVENT_HUBS_SPEC_ID = "bf9f5905-92b7-48bf-bf20-455bc6b60a4e"
 SAS_SPEC_NAME = "Azure EventHub authentication credentials"
 AAD_SPEC_NAME = "Event Hub Azure Active Directory Auth"
@@ -116,6 +118,8 @@ SOURCE_SPEC: dict[str, Any] = {
 }
 
 SUPPORTED_FORMATS = ["json"]
+# What a source connection gets when it leaves them out (the newest Event Hubs tutorial).
+SOURCE_DEFAULTS = {"reset": "earliest", "consumerGroup": "$Default"}
 
 CONNECTION_SPEC: dict[str, Any] = {
     "id": EVENT_HUBS_SPEC_ID,
@@ -138,6 +142,9 @@ CONNECTION_SPEC: dict[str, Any] = {
     },
 }
 
+# How each auth spec authenticates to (simulated) Azure.
+AZURE_AUTH = {SAS_SPEC_NAME: "sas", AAD_SPEC_NAME: "aad", SCOPED_AAD_SPEC_NAME: "scoped_aad"}
+
 
 def auth_spec(name: str) -> dict[str, Any] | None:
     return next((s["spec"] for s in AUTH_SPECS if s["name"] == name), None)
@@ -148,43 +155,23 @@ def secret_params(name: str) -> set[str]:
     return {k for k, v in spec["properties"].items() if v.get("format") == "password"}
 
 
-class ParamError(Exception):
-    """A param breaks the spec; `code` is the Flow Service code to answer with."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 def validate_params(schema: dict[str, Any], params: Any, *, where: str) -> None:
-    """Check params against the small JSON Schema subset the spec uses."""
+    """Check params against the small JSON Schema subset the spec uses; raise Flow Service's refusal."""
     if not isinstance(params, dict):
-        raise ParamError(
-            "1304-400", f"The mandatory field {where} is not provided. Please provide the {where} and try again."
-        )
+        raise MissingField(field=where)
     properties: dict[str, Any] = schema["properties"]
     for name in schema.get("required", []):
         if params.get(name) in (None, ""):
-            raise ParamError(
-                "1304-400",
-                f"The mandatory field {where}.{name} is not provided. Please provide the {where}.{name} and try again.",
-            )
+            raise MissingField(field=f"{where}.{name}")
     for name, value in params.items():
         prop = properties.get(name)
         if prop is None:
             if schema.get("additionalProperties") is False:
-                raise ParamError("1100-400", f"The request could not be processed. Unknown param {where}.{name}.")
+                raise InvalidRequest(reason=f"Unknown param {where}.{name}.")
             continue
         if not isinstance(value, str):
-            raise ParamError(
-                "1312-400",
-                f"The provided param value {value!r} is not a valid input for property={name}. "
-                "Please provide a valid param value and try again.",
+            raise InvalidParamValue(
+                value=repr(value), name=name, hint="Please provide a valid param value and try again."
             )
         if "enum" in prop and value not in prop["enum"]:
-            raise ParamError(
-                "1312-400",
-                f"The provided param value {value} is not a valid input for property={name}. "
-                f"Allowed values: {', '.join(prop['enum'])}.",
-            )
+            raise InvalidParamValue(value=value, name=name, hint=f"Allowed values: {', '.join(prop['enum'])}.")

@@ -1,0 +1,70 @@
+"""The test controls under /__emulator__ (only with --faults): inject faults, read counts, expire tokens, reset."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from .faults import Fault, FaultRegistry
+from .http import Request, Response
+from .store import Store
+
+PREFIX = "/__emulator__"
+
+
+class Controls:
+    def __init__(self, store: Store, faults: FaultRegistry, counts: Callable[[], dict[str, int]]) -> None:
+        self.store = store
+        self.faults = faults
+        self.counts = counts
+        self.actions: dict[tuple[str, str], Callable[[Request], Response]] = {
+            ("POST", "/faults"): self.add_fault,
+            ("DELETE", "/faults"): self.clear_faults,
+            ("GET", "/stats"): lambda request: Response(200, self.stats()),
+            ("POST", "/tokens/expire"): self.expire_tokens,
+            ("POST", "/reset"): self.reset,
+            ("POST", "/clock"): self.advance_clock,
+        }
+
+    def handle(self, request: Request) -> Response:
+        action = self.actions.get((request.method, request.path[len(PREFIX) :]))
+        return action(request) if action else Response(404, {"error": "unknown control"})
+
+    def add_fault(self, request: Request) -> Response:
+        try:
+            self.faults.add(Fault.from_json(json.loads(request.body or b"{}")))
+        except (ValueError, TypeError) as exc:
+            return Response(400, {"error": str(exc)})
+        return Response(201, {"ok": True})
+
+    def clear_faults(self, request: Request) -> Response:
+        self.faults.clear()
+        return Response(204)
+
+    def expire_tokens(self, request: Request) -> Response:
+        self.store.expire_tokens()
+        return Response(204)
+
+    def advance_clock(self, request: Request) -> Response:
+        """`{"freeze": true}` stops the simulated clock following real time; `{"advance": seconds}` moves it on
+        (event arrivals, dataflow runs), never back."""
+        try:
+            order = json.loads(request.body or b"{}")
+            seconds = float(order.get("advance", 0))
+        except (ValueError, TypeError, AttributeError):
+            return Response(400, {"error": 'send {"freeze": true} and/or {"advance": seconds}'})
+        if seconds < 0:
+            return Response(400, {"error": "the clock only moves forward"})
+        if order.get("freeze"):
+            self.store.freeze_clock()
+        self.store.advance_clock(int(seconds * 1000))
+        return Response(200, {"now": self.store.now_ms()})
+
+    def reset(self, request: Request) -> Response:
+        self.faults.clear()
+        self.store.reset()
+        return Response(204)
+
+    def stats(self) -> dict[str, Any]:
+        return {"tokensIssued": self.store.counters().get("tokens_issued", 0), **self.counts()}

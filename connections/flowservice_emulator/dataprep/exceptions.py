@@ -1,0 +1,27 @@
+"""Data Prep's refusals. Adobe documents the statuses (400 "An invalid mapping set was requested") but no error
+body or message (data-prep.yaml): Platform's generic shape, with the emulator's own texts."""
+
+from __future__ import annotations
+
+from connections.flowservice_emulator.errors import PlatformError
+
+
+class InvalidMappingSet(PlatformError):
+    status, text = 400, "An invalid mapping set was requested: {reason}"
+
+
+class MappingSetNotFound(PlatformError):
+    status, title, text = 404, "NotFoundError", "The mapping set {mapping_id} was not found."
+
+
+class Injected(PlatformError):
+    def __init__(self, status: int, message: str | None) -> None:
+        self.injected_status = status
+        super().__init__(message or f"Injected fault {status}.")
+
+    def http_status(self) -> int:
+        return self.injected_status
+
+
+def fault_error(status: int, code: str | None, message: str | None) -> Injected:
+    return Injected(status, message)

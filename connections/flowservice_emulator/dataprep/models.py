@@ -1,0 +1,142 @@
+"""Data Prep's state and rules: a mapping set maps source attributes of raw JSON onto leaf fields of an XDM
+schema. Both documented request forms are taken (the streaming tutorial's `xdmSchema` + `destinationXdmPath` /
+`sourceAttribute`, and Data Prep's own `outputSchema.schemaRef` + `source` / `destination`); reads answer with
+both vocabularies, as Adobe's stored examples do. No HTTP here."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from connections.flowservice_emulator.gateway import Caller
+from connections.flowservice_emulator.schemaregistry import SchemaRegistry
+from connections.flowservice_emulator.schemaregistry.exceptions import SchemaNotFound
+from connections.flowservice_emulator.schemaregistry.models import Form
+from connections.flowservice_emulator.store import Store
+
+from . import exceptions as refused
+
+Doc = dict[str, Any]
+MAPPING_SETS = "mappingSets"
+FULL_SCHEMA = "application/vnd.adobe.xed-full+json;version=1"
+SOURCE_TYPES = {"ATTRIBUTE": "text/x.schema-path", "EXPRESSION": "text/x.aep-xl", "STATIC": "text/plain"}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    source: str
+    destination: str
+    source_type: str = "ATTRIBUTE"
+
+    @classmethod
+    def parse(cls, raw: Any) -> Mapping:
+        if not isinstance(raw, dict):
+            raise refused.InvalidMappingSet(reason="each mapping must be an object.")
+        source = raw.get("source", raw.get("sourceAttribute"))
+        destination = raw.get("destination", raw.get("destinationXdmPath"))
+        source_type = str(raw.get("sourceType") or "ATTRIBUTE").upper()
+        if not isinstance(source, str) or not source or not isinstance(destination, str) or not destination:
+            raise refused.InvalidMappingSet(reason="each mapping needs a source and a destination (strings).")
+        if source_type not in SOURCE_TYPES:
+            raise refused.InvalidMappingSet(reason=f"sourceType {source_type} is not one of {', '.join(SOURCE_TYPES)}.")
+        return cls(source, destination, source_type)
+
+
+class DataPrep:
+    def __init__(self, store: Store, schemas: SchemaRegistry) -> None:
+        self.store = store
+        self.schemas = schemas
+
+    def problems(self, body: Any) -> tuple[str, list[tuple[Mapping, str | None]]]:
+        """The schema id and each mapping with what is wrong with it (None when it is right)."""
+        named, mappings = _parse(body)
+        try:
+            fields = self.schemas.field_types(named)
+            schema_id = str(self.schemas.lookup(named, Form.SUMMARY)["$id"])  # the tutorial names the meta:altId
+        except SchemaNotFound:
+            raise refused.InvalidMappingSet(reason=f"the schema {named} was not found.") from None
+        return schema_id, [(m, _problem(m, fields)) for m in mappings]
+
+    def create(self, caller: Caller, body: Any) -> Doc:
+        schema_id, checked = self.problems(body)
+        wrong = [problem for _, problem in checked if problem]
+        if wrong:
+            raise refused.InvalidMappingSet(reason=wrong[0])
+        doc = _new_mapping_set(caller, schema_id, [m for m, _ in checked])
+        self.store.insert(MAPPING_SETS, doc)
+        return doc
+
+    def get(self, caller: Caller, mapping_id: str) -> Doc:
+        doc = self.store.get(MAPPING_SETS, mapping_id, caller.org, caller.sandbox)
+        if doc is None:
+            raise refused.MappingSetNotFound(mapping_id=mapping_id)
+        return doc
+
+    def mapping_of(self, caller: Caller, mapping_id: str) -> Doc | None:
+        return self.store.get(MAPPING_SETS, mapping_id, caller.org, caller.sandbox)
+
+    def schema_of(self, caller: Caller, mapping_id: str, version: int) -> str | None:
+        """The schema `$id` of a mapping set at a version, None when there is no such mapping set."""
+        doc = self.store.get(MAPPING_SETS, mapping_id, caller.org, caller.sandbox)
+        return str(doc["xdmSchema"]) if doc and doc["version"] == version else None
+
+    def counts(self) -> dict[str, int]:
+        return {"mappingSets": self.store.count(MAPPING_SETS)}
+
+
+def _parse(body: Any) -> tuple[str, list[Mapping]]:
+    if not isinstance(body, dict):
+        raise refused.InvalidMappingSet(reason="the body must be a JSON object.")
+    output: Doc = body["outputSchema"] if isinstance(body.get("outputSchema"), dict) else {}
+    ref: Doc = output["schemaRef"] if isinstance(output.get("schemaRef"), dict) else {}
+    schema_id = body.get("xdmSchema") or ref.get("id")
+    if not isinstance(schema_id, str) or not schema_id:
+        raise refused.InvalidMappingSet(reason="xdmSchema (or outputSchema.schemaRef.id) is required.")
+    mappings = body.get("mappings")
+    if not isinstance(mappings, list) or not mappings:
+        raise refused.InvalidMappingSet(reason="mappings must be a non-empty list.")
+    return schema_id, [Mapping.parse(m) for m in mappings]
+
+
+def _problem(mapping: Mapping, fields: dict[str, str]) -> str | None:
+    """A destination must be a leaf field of the schema. Adobe's documents are silent on the message."""
+    if mapping.destination not in fields:
+        return f"the destination {mapping.destination} is not a field of the target schema."
+    return None
+
+
+def _new_mapping_set(caller: Caller, schema_id: str, mappings: list[Mapping]) -> Doc:
+    now = int(time.time() * 1000)
+    audit = {"createdDate": now, "modifiedDate": now, "createdBy": caller.user, "modifiedBy": caller.user}
+    return {
+        "id": secrets.token_hex(16),  # Data Prep ids: 32 hex characters, no dashes
+        "imsOrgId": caller.org,
+        "sandboxName": caller.sandbox,
+        "name": "",
+        "version": 0,
+        **audit,
+        "xdmSchema": schema_id,
+        "xdmVersion": "1.0",
+        "outputSchema": {
+            "schemaRef": {"id": schema_id, "contentType": "application/vnd.adobe.xed-full+json;version=1"}
+        },
+        "status": "PUBLISHED",
+        "mappings": [_mapping_view(m, audit) for m in mappings],
+    }
+
+
+def _mapping_view(mapping: Mapping, audit: Doc) -> Doc:
+    return {
+        "id": secrets.token_hex(16),
+        "version": 0,
+        **audit,
+        "sourceType": SOURCE_TYPES[mapping.source_type],
+        "source": mapping.source,
+        "destination": mapping.destination,
+        "sourceAttribute": mapping.source,
+        "destinationXdmPath": mapping.destination,
+        "identity": False,
+        "primaryIdentity": False,
+    }

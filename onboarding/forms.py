@@ -254,7 +254,8 @@ class AccountForm(CredentialFieldsForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Optional: what this connection is for."),
     )
-    sandbox_name = forms.CharField(
+    sandbox_name = NormalisingField(
+        normalise=azure_names.sandbox_name,
         label=_("AEP sandbox"),
         max_length=100,
         help_text=_("The Experience Platform sandbox to create the connections in, in lowercase (for example prod)."),
@@ -269,12 +270,6 @@ class AccountForm(CredentialFieldsForm):
             return uuid.UUID(str(self.cleaned_data.get("creation_token") or ""))
         except ValueError:
             return None
-
-    def clean_sandbox_name(self) -> str:
-        try:
-            return azure_names.sandbox_name(self.cleaned_data["sandbox_name"])
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
 
     def account(self) -> Account:
         data = self.cleaned_data
@@ -297,7 +292,8 @@ class AccountForm(CredentialFieldsForm):
 class SourceForm(forms.Form):
     """Step 2: which event hub to read, how, and with which consumer group."""
 
-    event_hub_name = forms.CharField(
+    event_hub_name = NormalisingField(
+        normalise=azure_names.event_hub_name,
         label=_("Event hub"),
         max_length=300,
         widget=_text(),
@@ -315,7 +311,8 @@ class SourceForm(forms.Form):
         widget=forms.RadioSelect,
         initial=Onboarding.Reset.EARLIEST,
     )
-    consumer_group = forms.CharField(
+    consumer_group = NormalisingField(
+        normalise=azure_names.consumer_group,
         label=_("Consumer group"),
         max_length=100,
         initial="$Default",
@@ -354,18 +351,6 @@ class SourceForm(forms.Form):
     @property
     def reset_options(self) -> list[tuple[BoundWidget, str | Promise]]:
         return [(radio, self.RESET_HELP.get(radio.data["value"], "")) for radio in self["reset"]]
-
-    def clean_event_hub_name(self) -> str:
-        try:
-            return azure_names.event_hub_name(self.cleaned_data["event_hub_name"])
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
-
-    def clean_consumer_group(self) -> str:
-        try:
-            return azure_names.consumer_group(self.cleaned_data["consumer_group"])
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
 
     def source(self) -> Source:
         data = self.cleaned_data

@@ -74,9 +74,13 @@ def _show(request: HtmxHttpRequest, onboarding: Onboarding | None, step: Step, *
     return response
 
 
+def _where_it_stands(onboarding: Onboarding) -> HttpResponse:
+    return redirect(Step.of(onboarding).url(onboarding))
+
+
 def _continue(request: HtmxHttpRequest, onboarding: Onboarding) -> HttpResponse:
     """After a POST: the step the onboarding is on now (a redirect without JS, a swap with htmx)."""
-    step = Step.for_status(onboarding.status)
+    step = Step.of(onboarding)
     if request.htmx:
         return _show(request, onboarding, step)
     return redirect(step.url(onboarding))
@@ -237,7 +241,7 @@ def onboarding_done(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRespo
     onboarding = _owned(request, public_id)
     if not Step.DONE.reached_by(onboarding):
         messages.info(request, "This onboarding is not finished yet; here is where it stands.")
-        return redirect(Step.for_status(onboarding.status).url(onboarding))
+        return _where_it_stands(onboarding)
     return _show(request, onboarding, Step.DONE)
 
 
@@ -248,7 +252,7 @@ def onboarding_done(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRespo
 @require_GET
 def onboarding_detail(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     onboarding = _owned(request, public_id)
-    return redirect(Step.for_status(onboarding.status).url(onboarding))
+    return _where_it_stands(onboarding)
 
 
 @login_required
@@ -266,7 +270,7 @@ def onboarding_status(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
     onboarding = services.onboarding_recover(onboarding=_owned(request, public_id), actor=request.user)
     if onboarding.is_in_flight:
         return HttpResponse(status=204)
-    return HttpResponseClientRedirect(Step.for_status(onboarding.status).url(onboarding))
+    return HttpResponseClientRedirect(Step.of(onboarding).url(onboarding))
 
 
 # The onboarding's tools: test, replace the key, reload, export
@@ -281,10 +285,10 @@ def onboarding_test(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRespo
         onboarding = services.onboarding_test_connection(onboarding=onboarding, actor=request.user)
     except OnboardingError as error:
         messages.info(request, error.message)
-        return redirect(Step.for_status(onboarding.status).url(onboarding))
+        return _where_it_stands(onboarding)
     if request.htmx:
-        return render(request, f"{WIZARD}#checks", _context(onboarding, Step.for_status(onboarding.status)))
-    return redirect(Step.for_status(onboarding.status).url(onboarding))
+        return render(request, f"{WIZARD}#checks", _context(onboarding, Step.of(onboarding)))
+    return _where_it_stands(onboarding)
 
 
 @sensitive_post_parameters(*SECRETS)
@@ -295,7 +299,7 @@ def onboarding_credentials(request: HtmxHttpRequest, public_id: uuid.UUID) -> Ht
     onboarding = _owned(request, public_id)
     if not onboarding.credentials_replaceable:
         messages.info(request, "The credentials can be replaced once the base connection exists.")
-        return redirect(Step.for_status(onboarding.status).url(onboarding))
+        return _where_it_stands(onboarding)
     initial = AccountForm.initial_for(onboarding)
     form = CredentialsForm(request.POST or None, initial=initial, onboarding=onboarding)
     context: dict[str, Any] = {"onboarding": onboarding, "form": form, "problem": None}
@@ -313,7 +317,7 @@ def onboarding_credentials(request: HtmxHttpRequest, public_id: uuid.UUID) -> Ht
         else:
             if result.saved and not result.problem:
                 messages.success(request, result.message)
-                return redirect(Step.for_status(onboarding.status).url(onboarding))
+                return _where_it_stands(onboarding)
             context.update(result=result)
     return render(request, "onboarding/credentials.html", context)
 

@@ -168,7 +168,8 @@ class DataflowMethods(PlatformClient):
         return self._single(Operation.GET_FLOW, f"/flows/{quote_id(flow_id)}", None)
 
     def list_flows(self, *, property: str | None = None) -> list[dict[str, Any]]:
-        """GET /flows, every page, filtered by a `property` expression (e.g. `sourceConnectionIds==X`)."""
+        """GET /flows, every page, filtered by a `property` expression (e.g. `sourceConnectionIds[]==X`: an array
+        is searched with `[]`, help/dataflows/api/sort-and-filter.md)."""
         return self._list(Operation.LIST_FLOWS, "/flows", property=property, limit=None)
 
     def update_flow(

@@ -358,6 +358,8 @@ class FlowServiceCall(AppendOnlyModel):
         GET_FLOW_SPEC = "get_flow_spec", _("Get dataflow spec")
         UPDATE_FLOW = "update_flow", _("Update dataflow")
         DELETE_FLOW = "delete_flow", _("Delete dataflow")
+        DELETE_TARGET = "delete_target_connection", _("Delete target connection")
+        DELETE_DATASET = "delete_dataset", _("Delete dataset")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("OK")

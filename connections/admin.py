@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from .admin_safety import HostileQueryMixin
 from .admin_tools import CappedCountPaginator, DistinctValuesFilter
 from .models import FlowServiceCall, Onboarding, StateChange
 
@@ -24,7 +25,7 @@ admin.site.site_title = _("Event Hubs Onboarding admin")
 admin.site.index_title = _("Onboardings and their history")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(HostileQueryMixin, admin.ModelAdmin):
     """History is read, never written, from the admin; nobody may add, change or delete it."""
 
     show_full_result_count = False

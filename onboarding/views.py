@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -15,7 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url, replace_url
 
-from connections import azure_names, exports, services
+from connections import azure_names, exports, safe_input, services
 from connections.flowservice import FlowServiceError
 from connections.messages import describe
 from connections.models import Onboarding
@@ -114,7 +114,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def onboarding_list(request: HttpRequest) -> HttpResponse:
     # No COUNT(*): the page asks for one row more than it shows to know whether there is a next page.
     onboardings = Onboarding.objects.filter(owner=request.user).order_by("-created_at", "-id")
-    number = max(1, int(request.GET["page"])) if request.GET.get("page", "").isdigit() else 1
+    number = safe_input.page_number(request.GET.get("page"))
+    if number is None:
+        raise Http404("There is no such page.")
     rows = list(onboardings[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
     context = {"onboardings": rows[:PAGE_SIZE], "page": number, "has_next": len(rows) > PAGE_SIZE}
     return render(request, "onboarding/list.html", context)

@@ -204,11 +204,16 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
-# Login throttling: failures per user name and per address within the window.
+# Login throttling (onboarding/throttle.py): attempts within the window per (user name, address) before a
+# lock, per address before refusal; a user name's attempts from anywhere only slow down after SLOW_AFTER.
 LOGIN_THROTTLE_LIMIT = env.int("LOGIN_THROTTLE_LIMIT", default=5)
+LOGIN_THROTTLE_ADDRESS_LIMIT = env.int("LOGIN_THROTTLE_ADDRESS_LIMIT", default=20)
 LOGIN_THROTTLE_WINDOW = env.int("LOGIN_THROTTLE_WINDOW", default=900)
 LOGIN_THROTTLE_SLOW_AFTER = env.int("LOGIN_THROTTLE_SLOW_AFTER", default=3)
 LOGIN_THROTTLE_DELAY = env.float("LOGIN_THROTTLE_DELAY", default=0.5)
+LOGIN_THROTTLE_MAX_DELAY = env.float("LOGIN_THROTTLE_MAX_DELAY", default=4.0)
+# Django's default User matches user names case-sensitively; true only for a model that does not.
+LOGIN_USERNAME_CASE_INSENSITIVE = env.bool("LOGIN_USERNAME_CASE_INSENSITIVE", default=False)
 
 LOGGING = {
     "version": 1,

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.debug import ExceptionReporter
 
 from connections import services
-from connections.encryption import DecryptionError
+from connections.encryption import DecryptionError, decrypt
 from connections.log_filters import MaskSecretsFilter
 from connections.models import Onboarding
 from tests.conftest import DEMO_MANAGE_KEY, account_post, source_post
@@ -85,8 +85,10 @@ class TestKeyRotation:
         settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
         with pytest.raises(CommandError, match="could not be decrypted with any configured key"):
             call_command("rotate_encryption_keys")
+        stored = Onboarding.objects.get().sas_key
+        assert stored == "unreadable (key removed)"  # a label, never the ciphertext
         with pytest.raises(DecryptionError, match="no longer in FIELD_ENCRYPTION_KEYS"):
-            Onboarding.objects.get()
+            decrypt(stored.stored)
 
     def test_generate_encryption_key_prints_a_usable_key(self, capsys):
         call_command("generate_encryption_key")

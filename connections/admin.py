@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from . import csv_safety
 from .admin_safety import HostileQueryMixin
 from .admin_tools import CappedCountPaginator, DistinctValuesFilter
 from .models import FlowServiceCall, Onboarding, StateChange
@@ -77,9 +78,9 @@ def csv_response(filename: str, header: list[str], rows: Iterable[list[Any]]) ->
     writer = csv.writer(_Echo())
 
     def lines() -> Iterator[str]:
-        yield writer.writerow(header)
+        yield writer.writerow(csv_safety.row(header))
         for row in rows:
-            yield writer.writerow(["" if value is None else value for value in row])
+            yield writer.writerow(csv_safety.row(row))  # no cell a spreadsheet would run as a formula
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

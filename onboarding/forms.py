@@ -14,6 +14,8 @@ from connections import azure_names
 from connections.models import Onboarding
 from connections.services import CREDENTIAL_FIELDS, FIELDS_BY_AUTH, SECRET_FIELDS, Account, Credentials, Source
 
+from . import secret_echo
+
 AuthType = Onboarding.AuthType
 
 AUTH_WHEN = {
@@ -219,6 +221,7 @@ class AccountForm(forms.Form):
                 data[name] = VALIDATORS[name](value)
             except ValueError as exc:
                 self.add_error(name, str(exc))
+        secret_echo.drop_secret_shaped(self)  # a key typed into a shown field is never echoed back
         return data
 
     def clean_creation_token(self) -> uuid.UUID | None:

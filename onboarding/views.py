@@ -21,6 +21,7 @@ from connections.messages import describe
 from connections.models import Onboarding
 from connections.services import OnboardingError, StaleConnectionError
 
+from . import secret_echo
 from .forms import AUTH_TAB_LABELS, AUTH_WHEN, AccountForm, CredentialsForm, SourceForm
 from .steps import Step
 
@@ -83,7 +84,7 @@ def _continue(request: HttpRequest, onboarding: Onboarding) -> HttpResponse:
 
 def _switched_auth(request: HttpRequest, onboarding: Onboarding | None) -> AccountForm:
     """The form re-shown for another auth type (no-JS tab switch): what was typed, minus secrets."""
-    initial = {name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS}
+    initial = secret_echo.without_secrets({name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS})
     initial["auth_type"] = request.POST.get("switch_auth")
     return AccountForm(initial=initial, onboarding=onboarding)
 
@@ -185,7 +186,7 @@ def parse_connection_string(request: HttpRequest) -> HttpResponse:
     """Split a pasted connection string into the fields (htmx); the key itself is never sent back."""
     public_id = request.POST.get("onboarding")
     onboarding = _owned(request, uuid.UUID(public_id)) if _is_uuid(public_id) else None
-    initial = {name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS}
+    initial = secret_echo.without_secrets({name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS})
     initial["auth_type"] = request.POST.get("auth_type") or Onboarding.AuthType.STANDARD
     extra: dict[str, Any] = {}
     try:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from . import csv_safety
 from .admin_safety import HostileQueryMixin
 from .admin_tools import CappedCountPaginator, DistinctValuesFilter
+from .history_chain import HistoryStatusMixin
 from .models import FlowServiceCall, Onboarding, StateChange
 
 admin.site.site_header = _("Event Hubs Onboarding: administration")
@@ -367,7 +368,7 @@ class ErrorCodeFilter(DistinctValuesFilter):
 
 
 @admin.register(FlowServiceCall)
-class FlowServiceCallAdmin(ReadOnlyAdmin):
+class FlowServiceCallAdmin(HistoryStatusMixin, ReadOnlyAdmin):
     list_display = (
         "created_at",
         "operation",
@@ -436,7 +437,7 @@ class FlowServiceCallAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StateChange)
-class StateChangeAdmin(ReadOnlyAdmin):
+class StateChangeAdmin(HistoryStatusMixin, ReadOnlyAdmin):
     list_display = ("created_at", "onboarding_link", "from_status", "to_status", "actor", "reason")
     list_filter = ("to_status", "created_at")
     list_select_related = ("onboarding", "actor")

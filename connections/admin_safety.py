@@ -14,8 +14,9 @@ from typing import Any
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
+from django.db import DataError
 
-HOSTILE = (ValueError, OverflowError, TypeError, ValidationError)
+HOSTILE = (ValueError, OverflowError, TypeError, ValidationError, DataError)
 
 
 class SafeChangeList(ChangeList):

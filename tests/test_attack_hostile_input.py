@@ -30,6 +30,12 @@ def quiet(client: Client) -> Client:
 
 @pytest.mark.django_db
 class TestHostileQueryStrings:
+    def test_a_nul_in_the_query_string_is_a_400(self, quiet, admin_user):
+        quiet.force_login(admin_user)
+        for url in (reverse("onboarding:list"), reverse("admin:connections_onboarding_changelist")):
+            response = quiet.get(url, {"status": "\x00"})
+            assert response.status_code == 400 and OWN_PAGE in response.content
+
     @pytest.mark.parametrize("page", ["²", "٣x", "9" * 20, "-1", "0x10", "1e3", " 2"])
     def test_page_number_attack_on_my_onboardings(self, quiet, user, page):
         quiet.force_login(user)
@@ -125,7 +131,7 @@ QUERY_VALUES = st.text(max_size=25) | st.integers(min_value=-(10**25), max_value
 
 
 @pytest.mark.django_db
-@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=st.dictionaries(QUERY_KEYS, QUERY_VALUES, max_size=4))
 def test_fuzzed_query_strings_never_reach_a_500(admin_user, make_onboarding, query):
     client = Client(raise_request_exception=False)

@@ -313,7 +313,10 @@ def onboarding_credentials(request: HttpRequest, public_id: uuid.UUID) -> HttpRe
     if request.method == "POST" and form.is_valid():
         try:
             result = services.onboarding_replace_credentials(
-                onboarding=onboarding, actor=request.user, credentials=form.credentials()
+                onboarding=onboarding,
+                actor=request.user,
+                credentials=form.credentials(),
+                resuming=request.POST.get("resume") == "unknown-outcome",  # the Retry after a lost answer
             )
         except StaleConnectionError as error:
             context["stale"] = error.message

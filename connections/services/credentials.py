@@ -19,6 +19,7 @@ from .base import (
     auth_for,
 )
 from .connection_test import onboarding_test_connection
+from .credentials_settle import resume_after_unknown, settle_lost_patch
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,9 @@ def _with_credentials(onboarding: Onboarding, credentials: Credentials) -> Onboa
     return copy
 
 
-def onboarding_replace_credentials(*, onboarding: Onboarding, actor: Any, credentials: Credentials) -> Replacement:
+def onboarding_replace_credentials(
+    *, onboarding: Onboarding, actor: Any, credentials: Credentials, resuming: bool = False
+) -> Replacement:
     """PATCH the base connection's credentials (If-Match), test them, and keep them only if they work.
 
     If Adobe's test refuses the new credentials, the previous ones are put back, so a typo does
@@ -56,14 +59,20 @@ def onboarding_replace_credentials(*, onboarding: Onboarding, actor: Any, creden
     client = adobe.flow_client(onboarding=candidate, actor=actor)
     doing = "replacing the credentials"
     try:
-        updated = client.update_credentials(
-            onboarding.base_connection_id, etag=onboarding.base_connection_etag, auth=auth_for(candidate)
-        )
+        if resuming:  # the Retry after an unknown outcome: read back first (credentials_settle)
+            updated = resume_after_unknown(client=client, onboarding=onboarding, candidate=candidate)
+        else:
+            updated = client.update_credentials(
+                onboarding.base_connection_id, etag=onboarding.base_connection_etag, auth=auth_for(candidate)
+            )
     except PreconditionFailedError as error:
         raise StaleConnectionError(describe(error, doing=doing, sandbox=onboarding.sandbox_name).message) from error
     except FlowServiceError as error:
-        problem = describe(error, doing=doing, sandbox=onboarding.sandbox_name)
-        return Replacement(saved=False, message=problem.message, problem=problem.as_json())
+        try:  # a lost answer is settled by reading the connection back (issue 13)
+            updated = settle_lost_patch(error, client=client, onboarding=onboarding, candidate=candidate)
+        except FlowServiceError as unsettled:
+            problem = describe(unsettled, doing=doing, sandbox=onboarding.sandbox_name)
+            return Replacement(saved=False, message=problem.message, problem=problem.as_json())
     Onboarding.objects.filter(pk=onboarding.pk).update(base_connection_etag=updated.etag)
     candidate.base_connection_etag = updated.etag
     # One test of the new credentials; its checks are kept. None: Adobe could not test just now.

@@ -10,6 +10,7 @@ from django.utils.csp import CSP
 
 from connections.flowservice.types import DEFAULT_SCOPES
 from connections.keys import KeyConfigurationError, parse_keys
+from onboarding.file_modes import owner_only_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,6 +52,13 @@ if not DEBUG:
         raise ImproperlyConfigured(
             "ALLOWED_HOSTS is empty and DEBUG=false. List the host names the app is served under, "
             "comma-separated, e.g. ALLOWED_HOSTS=onboarding.example.com."
+        )
+    if "*" in ALLOWED_HOSTS:
+        # A wildcard lets any Host header through: password-reset links and absolute URLs could name
+        # an attacker's host, and the Host header check stops protecting against DNS rebinding.
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS=* accepts any Host header and is refused with DEBUG=false. List the host names the app "
+            "is served under, e.g. ALLOWED_HOSTS=onboarding.example.com."
         )
 
 INSTALLED_APPS = [
@@ -103,6 +111,9 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The file holds sessions and (encrypted) credentials: its owner's only. SQLite gives its -wal
+    # and -shm files the database file's mode, so creating it 0600 covers them too.
+    owner_only_file(str(DATABASES["default"]["NAME"]))
     # IMMEDIATE takes the write lock when a transaction starts, so two requests that both
     # check-then-claim a wizard step are serialized (SQLite has no SELECT ... FOR UPDATE).
     DATABASES["default"].setdefault("OPTIONS", {}).update(

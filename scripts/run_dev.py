@@ -47,6 +47,8 @@ def main() -> int:
     from django.conf import settings
     from django.core.management import call_command
 
+    from onboarding.file_modes import owner_only_file
+
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
     print("Database ready.")
@@ -65,6 +67,9 @@ def main() -> int:
     processes: list[subprocess.Popen[bytes]] = []
     python = sys.executable
     if settings.FLOW_SERVICE_MODE == "emulator":
+        # The emulator's state holds the keys typed into the app: its owner's only, like the database.
+        os.makedirs(".emulator", mode=0o700, exist_ok=True)
+        owner_only_file(".emulator/state.sqlite3")
         emulator = subprocess.Popen(
             [
                 python,

@@ -32,7 +32,7 @@ ACCEPTED_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
 
 
 class AcceptedCharsetMiddleware:
-    """A request body in another encoding, or a NUL in the query string, is a 400 before anything reads it.
+    """A request body in another encoding is a 400, before anything reads it.
 
     Django decodes a form in the charset the request names; UTF-16 or an unknown name makes that
     decoding raise deep in the CSRF check, which would be a 500, even for someone not logged in.
@@ -45,7 +45,4 @@ class AcceptedCharsetMiddleware:
         charset = request.content_params.get("charset") if request.content_params else None
         if charset is not None and charset.strip().lower() not in ACCEPTED_CHARSETS:
             return bad_request(request, SuspiciousOperation(f"Unsupported request charset {charset!r}."))
-        if any("\x00" in key + "".join(v) for key, v in request.GET.lists()):
-            # No text column can hold NUL (PostgreSQL refuses it): a query string with one is not ours.
-            return bad_request(request, SuspiciousOperation("NUL character in the query string."))
         return self.get_response(request)

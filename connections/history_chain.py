@@ -54,11 +54,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def content_hash(row: models.Model) -> str:
+def content_hash(row: Any) -> str:
     """SHA-256 of the previous row's hash and this row's columns (all but its id and its own hash)."""
     values = {column: _plain(getattr(row, column)) for column in HASHED_COLUMNS[row._meta.db_table]}
     text = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(f"{row.prev_hash}\n{text}".encode()).hexdigest()  # type: ignore[attr-defined]
+    return hashlib.sha256(f"{row.prev_hash}\n{text}".encode()).hexdigest()
 
 
 def _locked_head(model: type[models.Model]) -> Any:

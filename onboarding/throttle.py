@@ -34,13 +34,13 @@ def client_address(request: HttpRequest) -> str:
     """The caller's address; behind a proxy, the one the proxy saw (the last hop it appended)."""
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if settings.BEHIND_PROXY and forwarded:
-        return forwarded.split(",")[-1].strip()
+        return str(forwarded).split(",")[-1].strip()
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def lookup_name(username: str) -> str:
     """The user name as the user model will look it up (so every spelling of one user counts once)."""
-    name = get_user_model().normalize_username(username.strip())
+    name = str(get_user_model().normalize_username(username.strip()))
     return name.casefold() if settings.LOGIN_USERNAME_CASE_INSENSITIVE else name
 
 

@@ -20,7 +20,8 @@ class Command(DjangoFlush):
     def handle(self, **options: Any) -> None:
         connection = connections[options["database"]]
         if connection.vendor != "sqlite":
-            return super().handle(**options)
+            super().handle(**options)
+            return
         with transaction.atomic(using=connection.alias):
             history_chain.drop_triggers(connection)
             super().handle(**options)

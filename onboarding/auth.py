@@ -28,7 +28,7 @@ class ThrottledLoginMixin:
         if attempt.refused_for:
             minutes = max(1, round(attempt.refused_for / 60))
             raise forms.ValidationError(
-                f"Too many failed log-ins for this user name from this address, or from this address. "
+                f"Too many failed log-ins for {attempt.refused_because}. "
                 f"Try again in about {minutes} minute{'s' if minutes != 1 else ''}.",
                 code="throttled",
             )

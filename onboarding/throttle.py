@@ -56,6 +56,7 @@ class Attempt:
     keys: tuple[str, ...]
     refused_for: int = 0  # seconds until allowed again; 0 when the password may be checked
     delay: float = 0.0  # seconds to wait before checking it (the user name's slow-down)
+    refused_because: str = ""  # what is locked, in words for the page
 
 
 def _take(key: str) -> int:
@@ -88,9 +89,9 @@ def reserve(username: str, address: str) -> Attempt:
     name, place = _digest(lookup_name(username)), _digest(address)
     pair, per_address, per_user = f"login:pair:{name}:{place}", f"login:addr:{place}", f"login:user:{name}"
     if _take(pair) > settings.LOGIN_THROTTLE_LIMIT:
-        return Attempt(keys=(pair,), refused_for=_seconds_left(pair))
+        return Attempt(keys=(pair,), refused_for=_seconds_left(pair), refused_because="this user name from here")
     if _take(per_address) > settings.LOGIN_THROTTLE_ADDRESS_LIMIT:
-        return Attempt(keys=(pair, per_address), refused_for=_seconds_left(per_address))
+        return Attempt(keys=(pair, per_address), refused_for=_seconds_left(per_address), refused_because="this address")
     failures_before = _take(per_user) - 1
     return Attempt(keys=(pair, per_address, per_user), delay=_delay(failures_before))
 

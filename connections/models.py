@@ -334,6 +334,24 @@ class FlowServiceCall(AppendOnlyModel):
         TEST = "test_connection", _("Test connection")
         EXPLORE = "explore", _("List event hubs")
         UPDATE_CREDENTIALS = "update_credentials", _("Update credentials")
+        # The dataflow's calls (issue 16)
+        PREVIEW = "preview_event_hub", _("Preview event hub")
+        LIST_SCHEMAS = "list_schemas", _("List schemas")
+        GET_SCHEMA = "get_schema", _("Get schema")
+        CREATE_DATASET = "create_dataset", _("Create dataset")
+        GET_DATASET = "get_dataset", _("Get dataset")
+        LIST_DATASETS = "list_datasets", _("List datasets")
+        VALIDATE_MAPPING = "validate_mappings", _("Validate mapping")
+        CREATE_MAPPING = "create_mapping_set", _("Create mapping set")
+        LIST_MAPPINGS = "list_mapping_sets", _("Find mapping set")
+        CREATE_TARGET = "create_target_connection", _("Create target connection")
+        LIST_TARGETS = "list_target_connections", _("Find target connection")
+        CREATE_FLOW = "create_flow", _("Create dataflow")
+        GET_FLOW = "get_flow", _("Get dataflow")
+        LIST_FLOWS = "list_flows", _("Find dataflow")
+        ENABLE_FLOW = "enable_flow", _("Resume dataflow")
+        DISABLE_FLOW = "disable_flow", _("Pause dataflow")
+        LIST_RUNS = "list_runs", _("Read dataflow runs")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("OK")
@@ -444,3 +462,7 @@ class StateChange(AppendOnlyModel):
     def __str__(self) -> str:
         source = self.get_from_status_display() or _("new")
         return f"{self.onboarding} : {source} → {self.get_to_status_display()}"
+
+
+from .models_dataflow import Dataflow as Dataflow  # noqa: E402
+from .models_dataflow import DataflowChange as DataflowChange  # noqa: E402  (it builds on the models above)

@@ -283,6 +283,7 @@ class OnboardingAdmin(ReadOnlyAdmin):
             "source connection id",
             "created",
             "updated",
+            "dataflows",
         ]
         rows = (
             [
@@ -307,8 +308,9 @@ class OnboardingAdmin(ReadOnlyAdmin):
                 o.source_connection_id,
                 o.created_at.isoformat(),
                 o.updated_at.isoformat(),
+                dataflows_cell(o),
             ]
-            for o in queryset.select_related("owner").iterator(chunk_size=1000)
+            for o in queryset.select_related("owner").prefetch_related("dataflows").iterator(chunk_size=1000)
         )
         return csv_response("onboardings.csv", header, rows)
 
@@ -336,6 +338,7 @@ def timeline(onboarding: Onboarding) -> list[dict[str, Any]]:
         {"when": call.created_at, "is_state": False, "item": call, "bodies": _bodies(call)}
         for call in onboarding.calls.select_related("actor")
     ]
+    entries += dataflow_timeline(onboarding)
     return sorted(entries, key=lambda entry: (entry["when"], entry["is_state"]))
 
 
@@ -436,3 +439,6 @@ class StateChangeAdmin(ReadOnlyAdmin):
     @admin.display(description=_("onboarding"))
     def onboarding_link(self, change: StateChange) -> str:
         return link_to(change.onboarding)
+
+
+from .admin_dataflow import dataflow_timeline, dataflows_cell  # noqa: E402  (registers the dataflow admin)

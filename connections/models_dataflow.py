@@ -156,7 +156,7 @@ class DataflowChangeManager(models.Manager.from_queryset(HistoryQuerySet)):  # t
             from_status=from_status,
             to_status=to_status,
             step=dataflow.current_step,
-            reason=reason,
+            reason=f"Dataflow “{dataflow.name}”: {reason}",
         )
 
 

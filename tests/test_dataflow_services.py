@@ -153,7 +153,7 @@ class TestFinish:
         dataflow = df.dataflow_retry(dataflow=dataflow, actor=owner)
         assert dataflow.status == Status.CREATED, dataflow.last_error
         assert count(emulator, kind) == 1
-        assert DataflowChange.objects.filter(dataflow=dataflow, reason__startswith="Adopted").count() == 1
+        assert DataflowChange.objects.filter(dataflow=dataflow, reason__contains="Adopted").count() == 1
 
     def test_pause_and_resume(self, make_onboarding):
         dataflow = df.dataflow_finish(dataflow=chosen_raw_dataflow(make_onboarding), actor=None)

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from connections.flowservice import FlowAction, FlowServiceError
+from connections.messages import Problem
 from connections.models import Dataflow, Onboarding
 
 from .dataflow import client_for, failed, mapping_input
@@ -202,9 +203,9 @@ class MappingProblems(OnboardingError):
     """Data Prep refused some rows: `rows` maps a row's index to what it said."""
 
     def __init__(self, rows: dict[int, str]) -> None:
-        super().__init__(
-            OnboardingError.refused(f"Data Prep found {len(rows)} problem(s) in the mapping; see the rows.").problem
-        )
+        count = f"{len(rows)} row{'s' if len(rows) > 1 else ''}"
+        message = f"Data Prep refused {count} of the mapping: each problem is shown on its row. Nothing was created."
+        super().__init__(Problem(title="The mapping needs a change", message=message, retryable=False))
         self.rows = rows
 
 

@@ -76,9 +76,13 @@ def describe(error: FlowServiceError, *, doing: str, sandbox: str = "") -> Probl
 
 
 def _explain(error: FlowServiceError, *, doing: str, sandbox: str) -> tuple[str, str, bool]:
-    code = error.code or ""
     if isinstance(error, ImsError):
         return _ims(error)
+    return _transient(error, doing=doing) or _refused(error, doing=doing, sandbox=sandbox)
+
+
+def _transient(error: FlowServiceError, *, doing: str) -> tuple[str, str, bool] | None:
+    """Failures that pass: Adobe busy, slow, unreachable or failing. Retry is the answer."""
     if isinstance(error, RateLimitError):
         wait = f"{error.retry_after:g} seconds" if error.retry_after else "a minute"
         return ("Adobe is busy", f"Adobe is limiting requests right now. Wait {wait}, then press Retry. {KEPT}", True)
@@ -93,6 +97,12 @@ def _explain(error: FlowServiceError, *, doing: str, sandbox: str) -> tuple[str,
             f"{KEPT} Press Retry in a minute.",
             True,
         )
+    return None
+
+
+def _refused(error: FlowServiceError, *, doing: str, sandbox: str) -> tuple[str, str, bool]:
+    """Adobe's answer refuses the request: what to fix, and whether a retry can help."""
+    code = error.code or ""
     if code in ("2100-404", "2101-404", "2103-404"):
         return (
             "Sandbox not found",

@@ -37,6 +37,11 @@ class Step(enum.StrEnum):
             return cls.SOURCE
         return cls.DONE
 
+    @classmethod
+    def of(cls, onboarding: Onboarding) -> Step:
+        """The step the onboarding is on now."""
+        return cls.for_status(onboarding.status)
+
     def reached_by(self, onboarding: Onboarding) -> bool:
         """A step can be opened once the step it needs is done."""
         return self.position <= Step.for_status(onboarding.status).position

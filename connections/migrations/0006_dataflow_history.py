@@ -1,4 +1,4 @@
-"""Auditors may view dataflows and their changes too (issue 16)."""
+"""Auditors may view dataflows and their changes (issue 16); dataflow changes are append-only in the database."""
 
 from typing import Any
 
@@ -28,7 +28,17 @@ def revoke(apps: Any, schema_editor: Any) -> None:
         group.permissions.remove(*Permission.objects.filter(codename__in=VIEW_PERMISSIONS))
 
 
-class Migration(migrations.Migration):
-    dependencies = [("connections", "0004_dataflow")]
+def create_triggers(apps: Any, schema_editor: Any) -> None:
+    from connections import history_chain
 
-    operations = [migrations.RunPython(grant, revoke)]
+    history_chain.create_triggers(schema_editor.connection)  # the new table's too, now that it exists
+
+
+class Migration(migrations.Migration):
+    dependencies = [("connections", "0005_dataflow")]
+
+    # Going back, 0005 drops the table and its triggers with it; the other tables keep theirs.
+    operations = [
+        migrations.RunPython(grant, revoke),
+        migrations.RunPython(create_triggers, migrations.RunPython.noop),
+    ]

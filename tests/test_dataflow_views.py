@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from connections.models import Dataflow
@@ -55,11 +54,9 @@ def test_the_json_export_includes_the_dataflow(make_onboarding, alice):
     assert DEMO_MANAGE_KEY not in response.content.decode()
 
 
-def test_admin_shows_the_dataflow_its_changes_and_calls_and_the_csv_has_it(make_onboarding, django_user_model, client):
+def test_admin_shows_the_dataflow_its_changes_and_calls_and_the_csv_has_it(make_onboarding, admin_client):
     dataflow = df.dataflow_finish(dataflow=chosen_raw_dataflow(make_onboarding), actor=None)
-    auditor = django_user_model.objects.create_user("audrey", password="x", is_staff=True)
-    auditor.groups.add(Group.objects.get(name="Auditors"))
-    client.force_login(auditor)
+    client = admin_client
     page = client.get(reverse("admin:connections_onboarding_change", args=[dataflow.onboarding.pk])).content.decode()
     assert "Create dataflow" in page and "Create mapping set" in page and "Creating the dataset" in page
     listing = client.get(reverse("admin:connections_dataflow_changelist")).content.decode()

@@ -167,3 +167,17 @@ def test_an_existing_account_is_reused_for_another_hub(logged_in: Page, live_ser
     page.get_by_role("button", name="Finish").click()
     records_arrive(page, emulator)
     assert emulator.stats()["connections"] == 1 and emulator.stats()["sourceConnections"] == 2
+
+
+def test_a_pasted_sample_when_adobe_cannot_preview(logged_in: Page, live_server, emulator):
+    page = logged_in
+    connected(page, live_server, "No preview")
+    emulator.fault("/connections/*/explore", method="GET", status=400, code="1308-400", count=5)
+    page.get_by_role("button", name="Set up the dataflow").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    page.get_by_label("Sample events").fill('{"id": "ORD-1", "buyer": {"email": "a@example.com"}, "total": 12.5}')
+    page.get_by_role("button", name="Use this sample").click()
+    expect(page.get_by_role("heading", name="Dataset")).to_be_visible()
+    page.get_by_role("link", name="Select data").click()
+    expect(page.get_by_role("table", name="Fields found in the events")).to_contain_text("buyer.email")
+    assert Dataflow.objects.get().sample_origin == "pasted"

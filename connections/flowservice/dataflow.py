@@ -13,7 +13,7 @@ from typing import Any
 import requests
 
 from . import payloads
-from .errors import FlowServiceError, NotFoundError, UnrecognisedAnswerError
+from .errors import NotFoundError, UnrecognisedAnswerError
 from .platform import PlatformClient, as_shown, created_from, json_body, quote_id
 from .types import (
     STREAMING_FLOW_SPEC_ID,
@@ -30,6 +30,7 @@ from .types import (
 # The Schema Registry chooses the form of its answer by the Accept header.
 SCHEMA_IDS = "application/vnd.adobe.xed-id+json"
 SCHEMA_RESOLVED = "application/vnd.adobe.xed-full+json; version=1"
+MAPPING_PAGE = 100  # mapping sets per list request (Adobe's documents are silent on a largest `limit`)
 # Catalog answers a create with `["@/dataSets/<id>"]`.
 _DATASET_REF = re.compile(r"^@/dataSets/(?P<id>[^/]+)$")
 
@@ -153,13 +154,16 @@ class DataflowMethods(PlatformClient):
         return _object(response)
 
     def find_mapping_set(self, name: str) -> str | None:
-        """The id of the mapping set with exactly this name (GET /mappingSets?name=...), if Data Prep has one.
+        """The id of the mapping set with exactly this name, if Data Prep has one: the documented list request
+        `GET /mappingSets?limit=&start=&name=` (mapping-set.md: `limit` and `start`, an offset, are required).
 
-        Adobe documents the list and its `name=` filter; a Data Prep that refuses the list (404 or 405: the
-        emulator offers none) has no mapping set to find, and None is answered.
+        A refused list is raised, never read as "none": after an unknown outcome, "none" means create again.
+        Adobe's documents are silent: on how `name=` matches and on a next-page link, so pages are read until a
+        short one and narrowed to the exact name here.
         """
-        params = {"limit": 100, "start": 0, "name": name}
-        try:
+        start = 0
+        while True:
+            params = {"limit": MAPPING_PAGE, "start": start, "name": name}
             response = self._request(
                 Operation.LIST_MAPPINGS,
                 "GET",
@@ -168,13 +172,14 @@ class DataflowMethods(PlatformClient):
                 idempotent=True,
                 service=Service.DATA_PREP,
             )
-        except FlowServiceError as error:
-            if error.status in (404, 405):
+            data = _object(response).get("data")
+            page = data if isinstance(data, list) else []
+            found = _named_exactly(page, name)
+            if found and "id" in found:
+                return str(found["id"])
+            if len(page) < MAPPING_PAGE:
                 return None
-            raise
-        data = _object(response).get("data")
-        found = [m["id"] for m in data or [] if isinstance(m, dict) and m.get("name") == name and "id" in m]
-        return str(found[0]) if found else None
+            start += MAPPING_PAGE
 
     def get_mapping_set(self, mapping_set_id: str) -> dict[str, Any]:
         path = f"/mappingSets/{quote_id(mapping_set_id)}"

@@ -10,6 +10,12 @@ class InvalidMappingSet(PlatformError):
     status, text = 400, "An invalid mapping set was requested: {reason}"
 
 
+class InvalidQuery(PlatformError):
+    """data-prep.yaml answers a bad list request 400 "An invalid request was posted."; the words are the emulator's."""
+
+    status, text = 400, "An invalid request was posted: {name}={value}: {expected}"
+
+
 class MappingSetNotFound(PlatformError):
     status, title, text = 404, "NotFoundError", "The mapping set {mapping_id} was not found."
 

@@ -22,6 +22,24 @@ Doc = dict[str, Any]
 MAPPING_SETS = "mappingSets"
 FULL_SCHEMA = "application/vnd.adobe.xed-full+json;version=1"
 SOURCE_TYPES = {"ATTRIBUTE": "text/x.schema-path", "EXPRESSION": "text/x.aep-xl", "STATIC": "text/plain"}
+# `orderBy`'s two documented fields, and the stored field each sorts on (`updatedDate` is the set's modifiedDate).
+ORDER_FIELDS = {"createdDate": "createdDate", "updatedDate": "modifiedDate"}
+
+
+@dataclass(frozen=True)
+class MappingSetQuery:
+    """`GET /mappingSets` (mapping-set.md, List mapping sets): `limit` and `start` (an offset) are required."""
+
+    limit: int
+    start: int
+    name: str | None = None
+    order_by: str = "-updatedDate"  # the guide's example lists "the last two" newest first; data-prep.yaml's
+    # default is `lastUpdateDate`
+    expand_schema: bool = False
+
+    @property
+    def descending(self) -> bool:
+        return self.order_by.startswith("-")
 
 
 @dataclass(frozen=True)
@@ -64,15 +82,36 @@ class DataPrep:
         wrong = [problem for _, problem in checked if problem]
         if wrong:
             raise refused.InvalidMappingSet(reason=wrong[0])
-        doc = _new_mapping_set(caller, schema_id, [m for m, _ in checked])
+        doc = _new_mapping_set(caller, schema_id, [m for m, _ in checked], _name(body))
         self.store.insert(MAPPING_SETS, doc)
         return doc
 
-    def get(self, caller: Caller, mapping_id: str) -> Doc:
+    def get(self, caller: Caller, mapping_id: str, *, expand_schema: bool = False) -> Doc:
         doc = self.store.get(MAPPING_SETS, mapping_id, caller.org, caller.sandbox)
         if doc is None:
             raise refused.MappingSetNotFound(mapping_id=mapping_id)
-        return doc
+        return self._expanded(doc) if expand_schema else doc
+
+    def listed(self, caller: Caller, query: MappingSetQuery) -> Doc:
+        """One page of the caller's sandbox's mapping sets, as mapping-set.md's example: `data` and `_page`.
+
+        Adobe's documents are silent: on how `name` matches (here: the whole name, exactly, as Catalog's filter);
+        on what `_page.count` counts (the guide's example shows 0 beside two sets; here: the sets on this page);
+        and on `_links` (data-prep.yaml names it, the guide's example has none; none is given: a page shorter
+        than `limit` is the last)."""
+        docs = self.store.all(MAPPING_SETS, caller.org, caller.sandbox)
+        if query.name is not None:
+            docs = [d for d in docs if d["name"] == query.name]
+        field = ORDER_FIELDS[query.order_by.lstrip("+-")]
+        ranked = sorted(enumerate(docs), key=lambda pair: (pair[1][field], pair[0]), reverse=query.descending)
+        page = [d for _, d in ranked[query.start : query.start + query.limit]]  # ties: in order of creation
+        data = [self._expanded(d) if query.expand_schema else d for d in page]
+        return {"data": data, "_page": {"count": len(data), "limit": query.limit}}
+
+    def _expanded(self, doc: Doc) -> Doc:
+        """`expandSchema=true`: the output schema resolved in `outputSchema.jsonSchema` (mapping-set.md, Look up)."""
+        resolved = self.schemas.lookup(str(doc["xdmSchema"]), Form.RESOLVED)
+        return {**doc, "outputSchema": {**doc["outputSchema"], "jsonSchema": resolved}}
 
     def mapping_of(self, caller: Caller, mapping_id: str) -> Doc | None:
         return self.store.get(MAPPING_SETS, mapping_id, caller.org, caller.sandbox)
@@ -100,6 +139,17 @@ def _parse(body: Any) -> tuple[str, list[Mapping]]:
     return schema_id, [Mapping.parse(m) for m in mappings]
 
 
+def _name(body: Doc) -> str:
+    """Data Prep's optional `name` (mapping-set.md's update example), kept and read back.
+
+    Adobe's documents are silent: on a name that is not a string (refused here) and on a set without one (an
+    empty name here)."""
+    name = body.get("name", "")
+    if not isinstance(name, str):
+        raise refused.InvalidMappingSet(reason="name must be a string.")
+    return name
+
+
 def _problem(mapping: Mapping, fields: dict[str, str]) -> str | None:
     """A destination must be a leaf field of the schema. Adobe's documents are silent on the messages.
 
@@ -112,14 +162,14 @@ def _problem(mapping: Mapping, fields: dict[str, str]) -> str | None:
     return f"the destination {mapping.destination} is not a field of the target schema."
 
 
-def _new_mapping_set(caller: Caller, schema_id: str, mappings: list[Mapping]) -> Doc:
+def _new_mapping_set(caller: Caller, schema_id: str, mappings: list[Mapping], name: str) -> Doc:
     now = int(time.time() * 1000)
     audit = {"createdDate": now, "modifiedDate": now, "createdBy": caller.user, "modifiedBy": caller.user}
     return {
         "id": secrets.token_hex(16),  # Data Prep ids: 32 hex characters, no dashes
         "imsOrgId": caller.org,
         "sandboxName": caller.sandbox,
-        "name": "",
+        "name": name,
         "version": 0,
         **audit,
         "xdmSchema": schema_id,

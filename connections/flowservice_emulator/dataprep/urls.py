@@ -12,6 +12,7 @@ from .responses import PREFIX, DataPrepResponses
 def service(backend: DataPrep) -> Service:
     r = DataPrepResponses(backend)
     handlers: list[tuple[str, str, Handler]] = [
+        ("GET", r"/mappingSets", r.mapping_sets),
         ("POST", r"/mappingSets", r.create),
         ("POST", r"/mappingSets/validate", r.validate),
         ("GET", r"/mappingSets/(?P<mapping_id>[^/]+)", r.mapping_set),

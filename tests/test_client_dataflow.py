@@ -21,6 +21,7 @@ from connections.flowservice import (
     FieldMapping,
     FlowAction,
     FlowServiceClient,
+    FlowServiceError,
     MappingSetInput,
     Operation,
     ServerError,
@@ -241,6 +242,28 @@ class TestDataPrep:
             "source": "firstName",
             "destination": "person.name.firstName",
         }
+
+    def test_a_mapping_set_is_found_by_its_exact_name_page_after_page(self, stub, client):
+        """mapping-set.md's list request: `limit` and `start` required, `name` filters; a full page asks for the
+        next (Adobe is silent on a next link), a looser match is not taken."""
+        name = "Orders mapping (df-1)"
+
+        def page(exchange: Exchange) -> Reply:
+            if exchange.query["start"] == "0":
+                return json_reply({"data": [{"id": f"m{i}", "name": name + "2"} for i in range(100)]})
+            return json_reply({"data": [{"id": "wanted", "name": name}], "_page": {"count": 1, "limit": 100}})
+
+        stub.on("GET", f"{FOUNDATION}/conversion/mappingSets", page)
+        assert client.find_mapping_set(name) == "wanted"
+        queries = [e.query for e in stub.requests("GET")]
+        assert queries == [{"limit": "100", "start": "0", "name": name}, {"limit": "100", "start": "100", "name": name}]
+
+    def test_no_mapping_set_of_that_name_is_none_but_a_refused_list_is_an_error(self, stub, client):
+        stub.on("GET", f"{FOUNDATION}/conversion/mappingSets", json_reply({"data": [], "_page": {"count": 0}}))
+        assert client.find_mapping_set("nobody") is None
+        stub.on("GET", f"{FOUNDATION}/conversion/mappingSets", json_reply({"title": "NotFoundError"}, 404))
+        with pytest.raises(FlowServiceError):  # after an unknown outcome, "none" would mean create it twice
+            client.find_mapping_set("nobody")
 
 
 class TestFlows:

@@ -107,3 +107,84 @@ def test_the_gateway_and_faults_apply(emulator):
     emulator.fault(PREFIX + "/mappingSets", method="POST", status=503)
     assert call(emulator, "POST", "/mappingSets", TUTORIAL_FORM).status_code == 503
     assert call(emulator, "POST", "/mappingSets", TUTORIAL_FORM).status_code == 200
+
+
+def listed(emulator: EmulatorHandle, query: str, **headers: str) -> requests.Response:
+    url = f"{emulator.url}{PREFIX}/mappingSets?{query}"
+    return requests.get(url, headers={**emulator.headers(), **headers}, timeout=5)
+
+
+def make_named(emulator: EmulatorHandle, *names: str) -> list[str]:
+    return [call(emulator, "POST", "/mappingSets", {**DATA_PREP_FORM, "name": n}).json()["id"] for n in names]
+
+
+def test_a_mapping_set_keeps_its_name(emulator):
+    (made,) = make_named(emulator, "Orders mapping (df-1)")
+    assert call(emulator, "GET", f"/mappingSets/{made}").json()["name"] == "Orders mapping (df-1)"
+
+
+def test_the_list_pages_with_limit_and_start_newest_first(emulator):
+    """mapping-set.md: `{"data": [...], "_page": {"count", "limit"}}`; its example lists "the last two" first."""
+    made = make_named(emulator, "a", "b", "c")
+    first = listed(emulator, "limit=2&start=0")
+    assert first.status_code == 200
+    assert set(first.json()) == {"data", "_page"}
+    assert [m["id"] for m in first.json()["data"]] == made[:0:-1]
+    assert first.json()["_page"] == {"count": 2, "limit": 2}
+    rest = listed(emulator, "limit=2&start=2").json()
+    assert [m["id"] for m in rest["data"]] == made[:1] and rest["_page"] == {"count": 1, "limit": 2}
+    assert {"imsOrgId", "sandboxName"}.isdisjoint(first.json()["data"][0])
+    assert first.json()["data"][0]["mappings"][0]["sourceAttribute"] == "id"
+
+
+def test_the_name_filter_finds_exactly_that_name(emulator):
+    wanted = make_named(emulator, "Orders mapping (df-1)", "Orders mapping (df-12)", "Other")[0]
+    answer = listed(emulator, f"limit=10&start=0&name={requests.utils.quote('Orders mapping (df-1)')}").json()
+    assert [(m["id"], m["name"]) for m in answer["data"]] == [(wanted, "Orders mapping (df-1)")]
+    assert listed(emulator, "limit=10&start=0&name=nobody").json()["data"] == []
+
+
+def test_order_by_created_date_either_way(emulator):
+    made = make_named(emulator, "a", "b")
+    ascending = listed(emulator, "limit=5&start=0&orderBy=%2BcreatedDate").json()["data"]
+    unencoded_plus = listed(emulator, "limit=5&start=0&orderBy=+createdDate").json()["data"]
+    descending = listed(emulator, "limit=5&start=0&orderBy=-createdDate").json()["data"]
+    assert [m["id"] for m in ascending] == [m["id"] for m in unencoded_plus] == made
+    assert [m["id"] for m in descending] == made[::-1]
+
+
+def test_expand_schema_adds_the_resolved_output_schema(emulator):
+    (made,) = make_named(emulator, "a")
+    plain = listed(emulator, "limit=1&start=0&expandSchema=false").json()["data"][0]
+    expanded = listed(emulator, "limit=1&start=0&expandSchema=true").json()["data"][0]
+    assert "jsonSchema" not in plain["outputSchema"]
+    assert expanded["outputSchema"]["jsonSchema"]["properties"]["_eventhubsdemo"]["properties"]["order"]
+    one = call(emulator, "GET", f"/mappingSets/{made}?expandSchema=true").json()
+    assert one["outputSchema"]["jsonSchema"] == expanded["outputSchema"]["jsonSchema"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["start=0", "limit=2", "limit=0&start=0", "limit=2&start=-1", "limit=x&start=0", "limit=2&start=0&orderBy=name",
+     "limit=2&start=0&orderBy=+-createdDate", "limit=2&start=0&expandSchema=maybe"],
+    ids=["no-limit", "no-start", "limit-0", "negative-start", "limit-not-a-number", "order-by-unknown-field",
+         "order-by-two-signs", "expand-not-a-boolean"],
+)  # fmt: skip
+def test_a_bad_list_request_is_refused_400(emulator, query):
+    """mapping-set.md: `start` and `limit` must be included; data-prep.yaml: 400 "An invalid request was posted"."""
+    response = listed(emulator, query)
+    assert response.status_code == 400
+    assert response.json()["title"] == "BadRequestError"
+    assert response.json()["detail"].startswith("An invalid request was posted")
+
+
+def test_the_list_belongs_to_its_sandbox(emulator):
+    make_named(emulator, "a")
+    assert len(listed(emulator, "limit=5&start=0").json()["data"]) == 1
+    assert listed(emulator, "limit=5&start=0", **{"x-sandbox-name": "dev"}).json()["data"] == []
+
+
+def test_a_name_that_is_not_a_string_is_refused(emulator):
+    response = call(emulator, "POST", "/mappingSets", {**DATA_PREP_FORM, "name": 7})
+    assert response.status_code == 400
+    assert emulator.stats()["mappingSets"] == 0

@@ -1,8 +1,10 @@
-"""Malformed bodies on every path that takes one, in every service: a documented error, never a 5xx."""
+"""Malformed bodies on every path that takes one, and malformed list queries, in every service: a documented error,
+never a 5xx."""
 
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -40,6 +42,9 @@ PATHS = [
     ("GET", "/data/foundation/catalog/dataSets?limit=5&start=1"),
     ("POST", "/data/foundation/conversion/mappingSets"),
     ("POST", "/data/foundation/conversion/mappingSets/validate"),
+    ("GET", "/data/foundation/conversion/mappingSets?limit=2&start=0&name=a&orderBy=-updatedDate&expandSchema=true"),
+    ("GET", "/data/foundation/conversion/mappingSets?limit=%C2%B2&start=0&orderBy=&expandSchema="),
+    ("GET", "/data/foundation/conversion/mappingSets/x?expandSchema=true"),
     ("GET", "/data/foundation/schemaregistry/tenant/schemas"),
     ("POST", "/ims/token/v3"),
     ("POST", "/data/infrastructure/observability/insights/metrics"),
@@ -57,3 +62,14 @@ def test_malformed_bodies_get_a_documented_error_never_a_crash(body, target):
     if response.status >= 400:
         shapes = ({"type", "title", "status"}, {"error_code", "message"}, {"error", "error_description"})
         assert any(shape <= set(response.body) for shape in shapes), response.body
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.dictionaries(st.sampled_from(["limit", "start", "name", "orderBy", "expandSchema"]), st.text()))
+def test_any_mapping_set_list_query_gets_a_page_or_a_400(values):
+    response = EMULATOR.handle(
+        Request.build("GET", "/data/foundation/conversion/mappingSets?" + urlencode(values), HEADERS, b"")
+    )
+    assert response.status in (200, 400), response.body
+    shape = {"data", "_page"} if response.status == 200 else {"type", "title", "status", "detail"}
+    assert set(response.body) == shape

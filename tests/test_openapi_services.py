@@ -85,6 +85,7 @@ def answers(emulator: EmulatorHandle, journey: dict[str, Any]) -> list[tuple[str
         ("data-prep", "/mappingSets/validate", "POST", f"{DATA_PREP}/mappingSets/validate",
          mapping_validation_body(MAPPINGS), {}),
         ("data-prep", "/mappingSets/{MAPPING_SET_ID}", "GET", f"{DATA_PREP}/mappingSets/{mapping}", None, {}),
+        ("data-prep", "/mappingSets", "GET", f"{DATA_PREP}/mappingSets?limit=5&start=0", None, {}),
         ("observability-insights", "/metrics", "POST", f"{INSIGHTS}/metrics", metrics, {}),
     ]  # fmt: skip
     return [
@@ -103,7 +104,7 @@ def test_every_new_answer_validates(emulator, journey):
     for service, path, method, status, answer in answers(emulator, journey):
         answer = tutorial_wins(service, path, method, answer)
         checked[f"{method} {path}"] = check_answer(service, path, method, status, answer)
-    assert len(checked) == 13
+    assert len(checked) == 14
 
 
 def tutorial_wins(service: str, path: str, method: str, answer: Any) -> Any:
@@ -114,21 +115,29 @@ def tutorial_wins(service: str, path: str, method: str, answer: Any) -> Any:
         # last page.
         answer = {**answer, "_page": {k: v for k, v in answer["_page"].items() if k != "next"}}
     if service == "data-prep" and published_file(service) is not None:
-        # data-prep.yaml draws createdDate/modifiedDate as date-time strings; the streaming tutorial's answer and
-        # mapping-set.md's examples carry epoch milliseconds.
-        answer = {k: v for k, v in answer.items() if k not in ("createdDate", "modifiedDate")}
-        for mapping in answer.get("mappings", []):
-            for key in ("createdDate", "modifiedDate"):
-                mapping.pop(key, None)
-            # It enumerates sourceType as ATTRIBUTE/EXPRESSION/STATIC (what a request sends); mapping-set.md's
-            # read answers show the stored media type, `text/x.schema-path`.
-            if str(mapping.get("sourceType", "")).startswith("text/"):
-                mapping.pop("sourceType")
-        # It types a validation's `errors` as an array; mapping-set.md's example answers `"errors": null` for a
-        # mapping that passed.
-        for result in answer.get("validationResponse", []):
-            if result.get("errors") is None:
-                result.pop("errors", None)
+        listed = answer.get("data")
+        if isinstance(listed, list):  # GET /mappingSets: each set of the page as a read of one
+            return {**answer, "data": [_data_prep_tutorial_wins(item) for item in listed]}
+        answer = _data_prep_tutorial_wins(answer)
+    return answer
+
+
+def _data_prep_tutorial_wins(answer: Any) -> Any:
+    # data-prep.yaml draws createdDate/modifiedDate as date-time strings; the streaming tutorial's answer and
+    # mapping-set.md's examples carry epoch milliseconds.
+    answer = {k: v for k, v in answer.items() if k not in ("createdDate", "modifiedDate")}
+    for mapping in answer.get("mappings", []):
+        for key in ("createdDate", "modifiedDate"):
+            mapping.pop(key, None)
+        # It enumerates sourceType as ATTRIBUTE/EXPRESSION/STATIC (what a request sends); mapping-set.md's
+        # read answers show the stored media type, `text/x.schema-path`.
+        if str(mapping.get("sourceType", "")).startswith("text/"):
+            mapping.pop("sourceType")
+    # It types a validation's `errors` as an array; mapping-set.md's example answers `"errors": null` for a
+    # mapping that passed.
+    for result in answer.get("validationResponse", []):
+        if result.get("errors") is None:
+            result.pop("errors", None)
     return answer
 
 

@@ -163,13 +163,20 @@ def test_expand_schema_adds_the_resolved_output_schema(emulator):
     assert one["outputSchema"]["jsonSchema"] == expanded["outputSchema"]["jsonSchema"]
 
 
-@pytest.mark.parametrize(
-    "query",
-    ["start=0", "limit=2", "limit=0&start=0", "limit=2&start=-1", "limit=x&start=0", "limit=2&start=0&orderBy=name",
-     "limit=2&start=0&orderBy=+-createdDate", "limit=2&start=0&expandSchema=maybe"],
-    ids=["no-limit", "no-start", "limit-0", "negative-start", "limit-not-a-number", "order-by-unknown-field",
-         "order-by-two-signs", "expand-not-a-boolean"],
-)  # fmt: skip
+BAD_LIST_QUERIES = {
+    "no-limit": "start=0",
+    "no-start": "limit=2",
+    "limit-0": "limit=0&start=0",
+    "negative-start": "limit=2&start=-1",
+    "limit-not-a-number": "limit=x&start=0",
+    "limit-of-5000-digits": f"limit={'9' * 5000}&start=0",
+    "order-by-unknown-field": "limit=2&start=0&orderBy=name",
+    "order-by-two-signs": "limit=2&start=0&orderBy=+-createdDate",
+    "expand-not-a-boolean": "limit=2&start=0&expandSchema=maybe",
+}
+
+
+@pytest.mark.parametrize("query", BAD_LIST_QUERIES.values(), ids=BAD_LIST_QUERIES.keys())
 def test_a_bad_list_request_is_refused_400(emulator, query):
     """mapping-set.md: `start` and `limit` must be included; data-prep.yaml: 400 "An invalid request was posted"."""
     response = listed(emulator, query)

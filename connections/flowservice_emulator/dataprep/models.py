@@ -104,7 +104,7 @@ class DataPrep:
             docs = [d for d in docs if d["name"] == query.name]
         field = ORDER_FIELDS[query.order_by.lstrip("+-")]
         ranked = sorted(enumerate(docs), key=lambda pair: (pair[1][field], pair[0]), reverse=query.descending)
-        page = [d for _, d in ranked[query.start : query.start + query.limit]]  # ties: in order of creation
+        page = [d for _, d in ranked[query.start : query.start + query.limit]]  # ties follow creation, the same way
         data = [self._expanded(d) if query.expand_schema else d for d in page]
         return {"data": data, "_page": {"count": len(data), "limit": query.limit}}
 

@@ -26,10 +26,10 @@ def _number(request: Request, name: str, low: int) -> int:
     """A required whole number: mapping-set.md says a list request must include both `start` and `limit`.
 
     Adobe's documents are silent: on a missing or malformed one (refused here, 400) and on the largest `limit`
-    (none here)."""
+    (here: below 10**9, the int32 the OpenAPI file types it as)."""
     value = request.arg(name)
-    if value is None or not (value.isascii() and value.isdigit()) or int(value) < low:
-        expected = f"a whole number of at least {low} is required."
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 9 or int(value) < low:
+        expected = f"a whole number from {low} to 999999999 is required."
         raise refused.InvalidQuery(name=name, value=value or "", expected=expected)
     return int(value)
 

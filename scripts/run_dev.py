@@ -1,6 +1,6 @@
-"""`make run`: migrate, make sure a login exists, start the emulator and the web server together.
+"""`make run`: migrate, make sure a login exists, start the emulator, the task worker and the web server.
 
-Ctrl-C stops both.
+Ctrl-C stops all three.
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ def main() -> int:
             return 1
     else:
         print(f"Adobe credentials found: talking to {settings.FLOW_SERVICE_URL} (the emulator is not started).")
+    processes.append(subprocess.Popen([python, "manage.py", "run_tasks"]))  # the remote steps' worker
     web = subprocess.Popen([python, "manage.py", "runserver", f"127.0.0.1:{args.port}", "--noreload"])
     processes.append(web)
     if not wait_for(args.port, web):
@@ -99,7 +100,7 @@ def main() -> int:
     if flow_service_target().is_emulator:
         print(
             f"  Flow Service emulator at http://127.0.0.1:{args.emulator_port} "
-            "(demo values are in the README). Ctrl-C stops both."
+            "(demo values are in the README). Ctrl-C stops all."
         )
     print()
 
@@ -121,7 +122,7 @@ def main() -> int:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
-    print("Stopped the web server and the emulator.")
+    print("Stopped the web server, the task worker and the emulator.")
     return 0
 
 

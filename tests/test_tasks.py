@@ -4,6 +4,8 @@ or, if the task died, by the sweep. The queue is the real django-tasks-db table,
 from __future__ import annotations
 
 import datetime
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -17,6 +19,7 @@ from connections.models import FlowServiceCall, Onboarding, StateChange
 from connections.services import remote, wizard
 
 from .conftest import account_post, source_post
+from .test_going_live import ROOT, django_env
 
 Status = Onboarding.Status
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -147,3 +150,35 @@ def test_every_remote_step_is_runnable_and_settled_by_the_sweep():
         assert step.what in remote.OPERATIONS
         assert step.in_flight in remote.SETTLERS
     assert set(remote.SETTLERS) <= set(Onboarding.IN_FLIGHT)
+
+
+def _settings_in_a_fresh_process(**env: str) -> subprocess.CompletedProcess[str]:
+    """The production settings module read by a new interpreter with this environment."""
+    code = (
+        "from onboarding import settings as s; "
+        "print(s.TASKS['default']['BACKEND'], 'django_tasks_rq' in s.INSTALLED_APPS, "
+        "getattr(s, 'RQ_QUEUES', {}).get('default', {}).get('URL'), s.DATABASES['default'].get('CONN_MAX_AGE'), "
+        "getattr(s, 'SESSION_ENGINE', 'django.contrib.sessions.backends.db'))"
+    )
+    environment = django_env(**env)
+    if "TASKS_BACKEND" not in env:
+        environment.pop("TASKS_BACKEND", None)  # the test run's own choice (immediate)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_settings_select_the_task_backend():
+    assert _settings_in_a_fresh_process().stdout.split()[:2] == ["django_tasks_db.DatabaseBackend", "False"]
+    rq = _settings_in_a_fresh_process(TASKS_BACKEND="rq", REDIS_URL="redis://127.0.0.1:6379/0").stdout.split()
+    assert rq[:3] == ["django_tasks_rq.RQBackend", "True", "redis://127.0.0.1:6379/0"]
+    assert "REDIS_URL is not set" in _settings_in_a_fresh_process(TASKS_BACKEND="rq").stderr
+    assert "TASKS_BACKEND must be one of" in _settings_in_a_fresh_process(TASKS_BACKEND="celery").stderr
+
+
+def test_production_keeps_postgresql_connections_and_sessions_in_redis():
+    out = _settings_in_a_fresh_process(
+        DATABASE_URL="postgres://u@127.0.0.1:5432/x", CACHE_URL="redis://127.0.0.1:6379/1"
+    ).stdout.split()
+    assert out[3:] == ["600", "django.contrib.sessions.backends.cached_db"]
+    assert _settings_in_a_fresh_process().stdout.split()[4] == "django.contrib.sessions.backends.db"

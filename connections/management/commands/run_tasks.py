@@ -1,4 +1,5 @@
-"""Run the background tasks stored in the database: several at once, in threads of one process.
+"""Run the background tasks: several at once, in threads of one process (django-tasks-db, the default),
+or RQ's worker pool when TASKS_BACKEND=rq.
 
 django-tasks-db's own `db_worker` runs one task at a time per process. Remote steps spend their
 time waiting on Adobe, so one process with N threads (each django-tasks-db's Worker loop, each with
@@ -16,6 +17,7 @@ from types import FrameType
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, close_old_connections, connection
 from django_tasks_db.management.commands.db_worker import Worker
@@ -56,15 +58,21 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="sweep, run every task ready, then exit")
 
     def handle(self, *args: Any, threads: int | None, interval: float, batch: bool, **options: Any) -> None:
+        count = threads or settings.TASKS_THREADS
+        if settings.TASKS_BACKEND == "rq":
+            # RQ's own pool of worker processes; the sweep runs once here, at start.
+            remote.sweep()
+            call_command("rqworker-pool", "default", num_workers=count, job_class="django_tasks_rq.Job", burst=batch)
+            return
         if not remote.backend_path().startswith("django_tasks_db."):
-            self.stderr.write("TASKS_BACKEND is not db: run that backend's own worker (see the README).")
+            self.stdout.write("TASKS_BACKEND=immediate: remote steps run inside the requests; no worker needed.")
             return
         remote.sweep()
         if batch:
             # One loop in this thread until the queue is empty: deterministic, for tests and scripts.
             _worker(0, interval=0, batch=True).run()
             return
-        self._run(threads or settings.TASKS_THREADS, interval)
+        self._run(count, interval)
 
     def _run(self, count: int, interval: float) -> None:
         workers = [_worker(number, interval=interval, batch=False) for number in range(count)]

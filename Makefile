@@ -51,8 +51,10 @@ serve: $(VENV)/.runtime
 screenshots: $(VENV)/.testing
 	$(PY) scripts/screenshots.py
 
-## bench: admin and list pages at 1,000 vs 100,000 onboardings (prints ratios)
+## bench: pages under load against the bare page, the burst test, the app's own time (bench_load.py), then
+## admin and list pages at 1,000 vs 100,000 onboardings (bench_lists.py); prints ratios
 bench: $(VENV)/.testing
+	$(PY) scripts/bench_load.py
 	$(PY) scripts/bench_lists.py
 
 clean:

@@ -16,7 +16,10 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from . import csv_safety
+from .admin_safety import HostileQueryMixin
 from .admin_tools import CappedCountPaginator, DistinctValuesFilter
+from .history_chain import HistoryStatusMixin
 from .models import FlowServiceCall, Onboarding, StateChange
 
 admin.site.site_header = _("Event Hubs Onboarding: administration")
@@ -24,7 +27,7 @@ admin.site.site_title = _("Event Hubs Onboarding admin")
 admin.site.index_title = _("Onboardings and their history")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+class ReadOnlyAdmin(HostileQueryMixin, admin.ModelAdmin[Any]):
     """History is read, never written, from the admin; nobody may add, change or delete it."""
 
     show_full_result_count = False
@@ -76,9 +79,9 @@ def csv_response(filename: str, header: list[str], rows: Iterable[list[Any]]) ->
     writer = csv.writer(_Echo())
 
     def lines() -> Iterator[str]:
-        yield writer.writerow(header)
+        yield writer.writerow(csv_safety.row(header))
         for row in rows:
-            yield writer.writerow(["" if value is None else value for value in row])
+            yield writer.writerow(csv_safety.row(row))  # no cell a spreadsheet would run as a formula
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -271,13 +274,12 @@ class OnboardingAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("checks"))
     def connection_test_summary(self, onboarding: Onboarding) -> str:
-        test = onboarding.connection_test
-        if not test:
+        if not onboarding.connection_test:
             return "—"
         return format_html_join(
             "",
             "<div>{}: <strong>{}</strong> {}</div>",
-            ((c["label"], c["state"], c.get("detail", "")) for c in test.get("checks", [])),
+            ((check.label, check.state.value, check.detail) for check in onboarding.checks),
         )
 
     def change_view(
@@ -340,7 +342,7 @@ class ErrorCodeFilter(DistinctValuesFilter):
 
 
 @admin.register(FlowServiceCall)
-class FlowServiceCallAdmin(ReadOnlyAdmin):
+class FlowServiceCallAdmin(HistoryStatusMixin, ReadOnlyAdmin):
     list_display = (
         "created_at",
         "operation",
@@ -411,7 +413,7 @@ class FlowServiceCallAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StateChange)
-class StateChangeAdmin(ReadOnlyAdmin):
+class StateChangeAdmin(HistoryStatusMixin, ReadOnlyAdmin):
     list_display = ("created_at", "onboarding_link", "from_status", "to_status", "actor", "reason")
     list_filter = ("to_status", "created_at")
     list_select_related = ("onboarding", "actor")

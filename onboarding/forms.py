@@ -17,6 +17,8 @@ from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.models import Onboarding
 from connections.services import Account, Credentials, Source
 
+from . import secret_echo
+
 NON_SECRET_FIELDS = tuple(name for name in FIELDS if name not in SECRET_FIELDS)
 KEEP_STORED = _("A {what} is saved (set {when}). Leave this empty to keep it, or type a new one to replace it.")
 
@@ -205,6 +207,7 @@ class CredentialFieldsForm(forms.Form):
                 self.errors.pop(name, None)  # another tab's field: not sent by the page, not asked for
             elif not data.get(name) and name not in self.errors and not self.stored_secret(name):
                 self.add_error(name, _("This field is required."))
+        secret_echo.drop_secret_shaped(self)  # a key typed into a shown field is never echoed back
         return data
 
     def _fill_from_connection_string(self, data: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -16,11 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import push_url, replace_url, reswap, retarget
 from django_htmx.middleware import HtmxDetails
 
-from connections import azure_names, exports, services
+from connections import azure_names, exports, safe_input, services
 from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.models import Onboarding
 from connections.services import OnboardingError, StaleConnectionError
 
+from . import secret_echo
 from .forms import AccountForm, CredentialsForm, SourceForm
 from .steps import Step
 
@@ -89,7 +90,9 @@ def _continue(request: HtmxHttpRequest, onboarding: Onboarding) -> HttpResponse:
 
 def _switched_auth(request: HtmxHttpRequest, onboarding: Onboarding | None) -> AccountForm:
     """The form re-shown for another auth type (no-JS tab switch): what was typed, minus secrets."""
-    initial: dict[str, Any] = {name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS}
+    initial: dict[str, Any] = secret_echo.without_secrets(
+        {name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS}
+    )
     initial["auth_type"] = request.POST.get("switch_auth")
     return AccountForm(initial=initial, onboarding=onboarding)
 
@@ -136,7 +139,9 @@ def onboarding_list(request: HtmxHttpRequest) -> HttpResponse:
     # URL built from one reversal instead of two {% url %} per row.
     shown = ("public_id", "name", "status", "auth_type", "sandbox_name", "created_at")
     onboardings = Onboarding.objects.owned_by(request.user).newest_first().only(*shown)
-    number = max(1, int(request.GET["page"])) if request.GET.get("page", "").isdigit() else 1
+    number = safe_input.page_number(request.GET.get("page"))
+    if number is None:
+        raise Http404("There is no such page.")
     rows = list(onboardings[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
     prefix = reverse("onboarding:list")
     listed = [(onboarding, f"{prefix}{onboarding.public_id}/") for onboarding in rows[:PAGE_SIZE]]
@@ -187,7 +192,7 @@ def parse_connection_string(request: HtmxHttpRequest) -> HttpResponse:
     """Split a pasted connection string into the fields (htmx); the key itself is never sent back."""
     public_id = request.POST.get("onboarding")
     onboarding = _owned(request, uuid.UUID(public_id)) if _is_uuid(public_id) else None
-    initial = {name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS}
+    initial = secret_echo.without_secrets({name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS})
     initial["auth_type"] = request.POST.get("auth_type") or AuthType.STANDARD
     extra: dict[str, Any] = {}
     try:
@@ -315,7 +320,10 @@ def onboarding_credentials(request: HtmxHttpRequest, public_id: uuid.UUID) -> Ht
     if request.method == "POST" and form.is_valid():
         try:
             result = services.onboarding_replace_credentials(
-                onboarding=onboarding, actor=request.user, credentials=form.credentials()
+                onboarding=onboarding,
+                actor=request.user,
+                credentials=form.credentials(),
+                resuming=request.POST.get("resume") == "unknown-outcome",  # the Retry after a lost answer
             )
         except StaleConnectionError as error:
             context["stale"] = error.message

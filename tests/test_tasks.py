@@ -4,9 +4,12 @@ or, if the task died, by the sweep. The queue is the real django-tasks-db table,
 from __future__ import annotations
 
 import datetime
+import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from django.db import connections
@@ -182,3 +185,30 @@ def test_production_keeps_postgresql_connections_and_sessions_in_redis():
     ).stdout.split()
     assert out[3:] == ["600", "django.contrib.sessions.backends.cached_db"]
     assert _settings_in_a_fresh_process().stdout.split()[4] == "django.contrib.sessions.backends.db"
+
+
+def test_the_worker_process_runs_several_tasks_and_stops_on_ctrl_c(make_onboarding, emulator, task_queue):
+    """`manage.py run_tasks`, as `make serve` starts it, against this test's database and emulator."""
+    drafts = [make_onboarding("draft", name=f"Stream {n}") for n in range(3)]
+    emulator.fault("/connections", method="POST", delay=0.5, count=3)  # all three in flight together
+    for draft in drafts:
+        wizard.onboarding_create_base_connection(onboarding=draft, actor=None)
+    database = connections["default"].settings_dict
+    url = (
+        f"sqlite:///{database['NAME']}"
+        if connections["default"].vendor == "sqlite"
+        else f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    )
+    env = {**os.environ, "DATABASE_URL": url, "TASKS_BACKEND": "db", "EMULATOR_URL": emulator.url}
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "run_tasks", "--threads", "3", "--interval", "0.05"], cwd=ROOT, env=env
+    )
+    try:
+        deadline = time.monotonic() + 60  # a bound on the wait, not a measurement
+        while Onboarding.objects.filter(status=Status.BASE_CREATED).count() < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert Onboarding.objects.filter(status=Status.BASE_CREATED).count() == 3
+        assert emulator.stats()["connections"] == 3
+    finally:
+        worker.send_signal(signal.SIGINT)
+        assert worker.wait(timeout=30) == 0

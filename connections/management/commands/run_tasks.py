@@ -2,8 +2,9 @@
 or RQ's worker pool when TASKS_BACKEND=rq.
 
 django-tasks-db's own `db_worker` runs one task at a time per process. Remote steps spend their
-time waiting on Adobe, so one process with N threads (each django-tasks-db's Worker loop, each with
-its own database connection) runs N onboardings together for the memory of one process.
+time waiting on Adobe, so one process claims tasks with django-tasks-db's own claim and runs up to N
+at once in a thread pool (each thread its own database connection, each task run by django-tasks-db's
+Worker.run_task): N onboardings together for the memory of one process.
 The sweep settles steps a dead task left in flight, at start and then every minute.
 """
 
@@ -13,14 +14,18 @@ import logging
 import os
 import signal
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from types import FrameType
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import DatabaseError, OperationalError, close_old_connections, connection
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from connections.services import remote
 
@@ -42,11 +47,29 @@ def _worker(number: int, *, interval: float, batch: bool) -> Worker:
     )
 
 
-def _in_thread(worker: Worker) -> None:
+def _claim_one(worker: Worker) -> DBTaskResult[Any, Any] | None:
+    """The next ready task, claimed for this worker (django-tasks-db's own claim: SKIP LOCKED, or SQLite's
+    exclusive transaction); None when there is none or the database is busy."""
+    ready = DBTaskResult.objects.ready().filter(backend_name="default", queue_name__in=["default"])
+    with exclusive_transaction(ready.db):
+        try:
+            claimed = ready.get_locked()
+            if claimed is not None:
+                claimed.claim(worker.worker_id)
+        except OperationalError as error:
+            if not is_locked_database_exception(error):
+                raise
+            return None
+    return claimed
+
+
+def _run_one(worker: Worker, claimed: DBTaskResult[Any, Any], free: threading.Semaphore) -> None:
     try:
-        worker.run()
+        close_old_connections()
+        worker.run_task(claimed)
     finally:
-        connection.close()  # this thread's own connection
+        close_old_connections()
+        free.release()
 
 
 class Command(BaseCommand):
@@ -75,26 +98,39 @@ class Command(BaseCommand):
         self._run(count, interval)
 
     def _run(self, count: int, interval: float) -> None:
-        workers = [_worker(number, interval=interval, batch=False) for number in range(count)]
-        threads = [threading.Thread(target=_in_thread, args=(w,), name=f"task-{n}") for n, w in enumerate(workers)]
+        """One loop claims, a pool of `count` threads runs: idle, the database sees one poll per interval,
+        not one per thread; busy, a task is claimed only when a thread is free to run it at once."""
+        worker = _worker(0, interval=interval, batch=False)
+        free = threading.Semaphore(count)
         stopping = threading.Event()
 
         def stop(signum: int, frame: FrameType | None) -> None:
             log.warning("Stopping after the tasks that are running")
-            for worker in workers:
-                worker.running = False
             stopping.set()
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        for thread in threads:
-            thread.start()
         self.stdout.write(f"Running tasks, {count} at once (Ctrl-C stops)")
-        while not stopping.wait(SWEEP_EVERY):
-            close_old_connections()
-            try:
+        self._swept = time.monotonic()
+        with ThreadPoolExecutor(max_workers=count, thread_name_prefix="task") as pool:
+            while not stopping.is_set():
+                if not free.acquire(timeout=interval):
+                    continue  # every thread busy
+                claimed = self._claim_or_sweep(worker)
+                if claimed is None:
+                    free.release()
+                    stopping.wait(interval)
+                    continue
+                pool.submit(_run_one, worker, claimed, free)
+        connection.close()
+
+    def _claim_or_sweep(self, worker: Worker) -> DBTaskResult[Any, Any] | None:
+        close_old_connections()
+        try:
+            if time.monotonic() - self._swept >= SWEEP_EVERY:
+                self._swept = time.monotonic()
                 remote.sweep()
-            except DatabaseError:  # the database restarting must not stop the tasks
-                log.exception("The sweep failed; it runs again in a minute")
-        for thread in threads:
-            thread.join()
+            return _claim_one(worker)
+        except DatabaseError:  # the database restarting must not stop the worker: try again next poll
+            log.exception("Could not reach the database")
+            return None

@@ -343,6 +343,35 @@ class FlowServiceCall(AppendOnlyModel):
         TEST = "test_connection", _("Test connection")
         EXPLORE = "explore", _("List event hubs")
         UPDATE_CREDENTIALS = "update_credentials", _("Update credentials")
+        # The dataflow's calls (issue 16)
+        PREVIEW = "preview_event_hub", _("Preview event hub")
+        LIST_SCHEMAS = "list_schemas", _("List schemas")
+        GET_SCHEMA = "get_schema", _("Get schema")
+        CREATE_DATASET = "create_dataset", _("Create dataset")
+        GET_DATASET = "get_dataset", _("Get dataset")
+        LIST_DATASETS = "list_datasets", _("List datasets")
+        VALIDATE_MAPPING = "validate_mappings", _("Validate mapping")
+        CREATE_MAPPING = "create_mapping_set", _("Create mapping set")
+        LIST_MAPPINGS = "list_mapping_sets", _("Find mapping set")
+        CREATE_TARGET = "create_target_connection", _("Create target connection")
+        LIST_TARGETS = "list_target_connections", _("Find target connection")
+        CREATE_FLOW = "create_flow", _("Create dataflow")
+        GET_FLOW = "get_flow", _("Get dataflow")
+        LIST_FLOWS = "list_flows", _("Find dataflow")
+        ENABLE_FLOW = "enable_flow", _("Resume dataflow")
+        DISABLE_FLOW = "disable_flow", _("Pause dataflow")
+        LIST_RUNS = "list_runs", _("Read dataflow runs")
+        # The client's other calls (issue 15): every flowservice.Operation has its label here
+        DELETE_BASE = "delete_base_connection", _("Delete base connection")
+        DELETE_SOURCE = "delete_source_connection", _("Delete source connection")
+        GET_MAPPING = "get_mapping_set", _("Get mapping set")
+        GET_TARGET = "get_target_connection", _("Get target connection")
+        LIST_FLOW_SPECS = "list_flow_specs", _("List dataflow specs")
+        GET_FLOW_SPEC = "get_flow_spec", _("Get dataflow spec")
+        UPDATE_FLOW = "update_flow", _("Update dataflow")
+        DELETE_FLOW = "delete_flow", _("Delete dataflow")
+        DELETE_TARGET = "delete_target_connection", _("Delete target connection")
+        DELETE_DATASET = "delete_dataset", _("Delete dataset")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("OK")
@@ -474,3 +503,7 @@ class HistoryChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table} @ {self.seq}"
+
+
+from .models_dataflow import Dataflow as Dataflow  # noqa: E402
+from .models_dataflow import DataflowChange as DataflowChange  # noqa: E402  (it builds on the models above)

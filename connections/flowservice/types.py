@@ -179,6 +179,7 @@ class MappingSetInput:
 
     schema: str
     mappings: tuple[FieldMapping, ...]
+    name: str = ""  # Data Prep's optional `name`: how an unknown outcome is found again
 
 
 @dataclass(frozen=True)
@@ -247,11 +248,13 @@ class Operation(enum.StrEnum):
     CREATE_DATASET = "create_dataset"
     GET_DATASET = "get_dataset"
     LIST_DATASETS = "list_datasets"
+    DELETE_DATASET = "delete_dataset"
     CREATE_MAPPING = "create_mapping_set"
     VALIDATE_MAPPING = "validate_mappings"
     GET_MAPPING = "get_mapping_set"
     CREATE_TARGET = "create_target_connection"
     GET_TARGET = "get_target_connection"
+    DELETE_TARGET = "delete_target_connection"
     LIST_FLOW_SPECS = "list_flow_specs"
     GET_FLOW_SPEC = "get_flow_spec"
     CREATE_FLOW = "create_flow"
@@ -262,6 +265,9 @@ class Operation(enum.StrEnum):
     DISABLE_FLOW = "disable_flow"
     DELETE_FLOW = "delete_flow"
     LIST_RUNS = "list_runs"
+    PREVIEW = "preview_event_hub"
+    LIST_TARGETS = "list_target_connections"
+    LIST_MAPPINGS = "list_mapping_sets"
 
 
 class Outcome(enum.StrEnum):

@@ -93,3 +93,19 @@ class PlatformError(AdobeError):
             "title": self.title,
             "detail": self.detail,
         }
+
+
+class InjectedPlatformError(PlatformError):
+    """A fault injected into a service that answers in Platform's generic shape, with the status asked for."""
+
+    def __init__(self, status: int, message: str | None) -> None:
+        self.injected_status = status
+        super().__init__(message or f"Injected fault {status}.")
+
+    def http_status(self) -> int:
+        return self.injected_status
+
+
+def platform_fault_error(status: int, code: str | None, message: str | None) -> InjectedPlatformError:
+    """The `fault_error` of a Platform-shaped service: Adobe's generic body has no code, so `code` is unused."""
+    return InjectedPlatformError(status, message)

@@ -45,10 +45,9 @@ class _ParamsFromFields:
 
 
 @dataclass(frozen=True)
-class StandardAuth(_ParamsFromFields):
-    """Standard authentication: a namespace-level SAS policy and its key."""
+class _SasKey(_ParamsFromFields):
+    """A SAS policy of a namespace and its key: what Standard and SAS authentication share."""
 
-    SPEC_NAME: ClassVar[str] = SAS_SPEC_NAME
     SECRET_PARAMS: ClassVar[frozenset[str]] = frozenset({"sasKey"})
 
     namespace: str = _param("namespace")
@@ -57,23 +56,25 @@ class StandardAuth(_ParamsFromFields):
 
 
 @dataclass(frozen=True)
-class SasAuth(_ParamsFromFields):
+class StandardAuth(_SasKey):
+    """Standard authentication: a namespace-level SAS policy and its key."""
+
+    SPEC_NAME: ClassVar[str] = SAS_SPEC_NAME
+
+
+@dataclass(frozen=True)
+class SasAuth(_SasKey):
     """SAS authentication: like Standard, scoped to one event hub."""
 
     SPEC_NAME: ClassVar[str] = SAS_SPEC_NAME
-    SECRET_PARAMS: ClassVar[frozenset[str]] = frozenset({"sasKey"})
 
-    namespace: str = _param("namespace")
-    sas_key_name: str = _param("sasKeyName")
-    sas_key: str = _param("sasKey", secret=True)
     event_hub_name: str = _param("eventHubName")
 
 
 @dataclass(frozen=True)
-class AadAuth(_ParamsFromFields):
-    """Microsoft Entra ID (Azure Active Directory) app credentials for a namespace."""
+class _AppCredentials(_ParamsFromFields):
+    """A Microsoft Entra ID (Azure Active Directory) app's credentials for a namespace."""
 
-    SPEC_NAME: ClassVar[str] = AAD_SPEC_NAME
     SECRET_PARAMS: ClassVar[frozenset[str]] = frozenset({"clientSecretValue"})
 
     tenant_id: str = _param("tenantId")
@@ -83,16 +84,18 @@ class AadAuth(_ParamsFromFields):
 
 
 @dataclass(frozen=True)
-class ScopedAadAuth(_ParamsFromFields):
+class AadAuth(_AppCredentials):
+    """Microsoft Entra ID (Azure Active Directory) app credentials for a namespace."""
+
+    SPEC_NAME: ClassVar[str] = AAD_SPEC_NAME
+
+
+@dataclass(frozen=True)
+class ScopedAadAuth(_AppCredentials):
     """Entra ID app credentials scoped to one event hub."""
 
     SPEC_NAME: ClassVar[str] = SCOPED_AAD_SPEC_NAME
-    SECRET_PARAMS: ClassVar[frozenset[str]] = frozenset({"clientSecretValue"})
 
-    tenant_id: str = _param("tenantId")
-    client_id: str = _param("clientId")
-    client_secret_value: str = _param("clientSecretValue", secret=True)
-    namespace: str = _param("namespace")
     event_hub_name: str = _param("eventHubName")
 
 

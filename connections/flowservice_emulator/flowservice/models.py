@@ -165,7 +165,7 @@ class FlowService:
         return self._stored(SOURCE_CONNECTIONS, caller, source_id)
 
     def source_connections(self, caller: Caller, query: ListQuery) -> Doc:
-        return query.answer(SOURCE_CONNECTIONS, self.store.all(SOURCE_CONNECTIONS, caller.org, caller.sandbox))
+        return self._listed(SOURCE_CONNECTIONS, caller, query)
 
     def update_source_connection(self, caller: Caller, source_id: str, if_match: str | None, body: Any) -> Doc:
         doc = current(self._stored(SOURCE_CONNECTIONS, caller, source_id), if_match)
@@ -205,7 +205,7 @@ class FlowService:
         return self._stored(TARGET_CONNECTIONS, caller, target_id)
 
     def target_connections(self, caller: Caller, query: ListQuery) -> Doc:
-        return query.answer(TARGET_CONNECTIONS, self.store.all(TARGET_CONNECTIONS, caller.org, caller.sandbox))
+        return self._listed(TARGET_CONNECTIONS, caller, query)
 
     def delete_target_connection(self, caller: Caller, target_id: str) -> None:
         self._stored(TARGET_CONNECTIONS, caller, target_id)
@@ -236,6 +236,10 @@ class FlowService:
                 reason=f"The base connection {base_id} does not exist in sandbox '{caller.sandbox}'."
             )
         return str(base_id)
+
+    def _listed(self, kind: str, caller: Caller, query: ListQuery) -> Doc:
+        """One page of the caller's objects of a kind, in Flow Service's list shape."""
+        return query.answer(kind, self.store.all(kind, caller.org, caller.sandbox))
 
     def _save(self, kind: str, caller: Caller, doc: Doc) -> Doc:
         self.store.replace(kind, touched(caller, doc))

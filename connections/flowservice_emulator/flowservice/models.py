@@ -78,8 +78,7 @@ class FlowService:
             "connectionSpec": {"id": spec.EVENT_HUBS_SPEC_ID, "version": "1.0"},
             "auth": {"specName": auth["specName"], "params": credentials.hashed(auth["specName"], auth["params"])},
         }
-        self.store.insert(CONNECTIONS, doc)
-        return doc
+        return self.store.insert(CONNECTIONS, doc)
 
     def connection(self, caller: Caller, connection_id: str) -> Doc:
         return credentials.masked(self._stored(CONNECTIONS, caller, connection_id))
@@ -158,8 +157,7 @@ class FlowService:
             "providerRefId": spec.CONNECTION_SPEC["providerId"],
             "inheritedAttributes": {"baseConnection": {"id": base_id, "connectionSpec": spec_ref}},
         }
-        self.store.insert(SOURCE_CONNECTIONS, doc)
-        return doc
+        return self.store.insert(SOURCE_CONNECTIONS, doc)
 
     def source_connection(self, caller: Caller, source_id: str) -> Doc:
         return self._stored(SOURCE_CONNECTIONS, caller, source_id)
@@ -198,8 +196,7 @@ class FlowService:
             "data": {"format": data_format, **({"schema": data["schema"]} if "schema" in data else {})},
             "params": {"dataSetId": params["dataSetId"]},
         }
-        self.store.insert(TARGET_CONNECTIONS, doc)
-        return doc
+        return self.store.insert(TARGET_CONNECTIONS, doc)
 
     def target_connection(self, caller: Caller, target_id: str) -> Doc:
         return self._stored(TARGET_CONNECTIONS, caller, target_id)

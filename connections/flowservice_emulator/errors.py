@@ -95,15 +95,22 @@ class PlatformError(AdobeError):
         }
 
 
-class InjectedPlatformError(PlatformError):
-    """A fault injected into a service that answers in Platform's generic shape, with the status asked for."""
+class InjectedStatus(AdobeError):
+    """A fault a test injected, answered with the status it asked for; mixed into a service's error shape."""
 
-    def __init__(self, status: int, message: str | None) -> None:
+    def __init__(self, status: int, detail: str) -> None:
         self.injected_status = status
-        super().__init__(message or f"Injected fault {status}.")
+        super().__init__(detail)
 
     def http_status(self) -> int:
         return self.injected_status
+
+
+class InjectedPlatformError(InjectedStatus, PlatformError):
+    """A fault injected into a service that answers in Platform's generic shape."""
+
+    def __init__(self, status: int, message: str | None) -> None:
+        super().__init__(status, message or f"Injected fault {status}.")
 
 
 def platform_fault_error(status: int, code: str | None, message: str | None) -> InjectedPlatformError:

@@ -172,10 +172,7 @@ class FlowService:
         return self._save(SOURCE_CONNECTIONS, caller, updated)
 
     def delete_source_connection(self, caller: Caller, source_id: str) -> None:
-        self._stored(SOURCE_CONNECTIONS, caller, source_id)
-        if self.flows.using(caller, "sourceConnectionIds", source_id):
-            raise refused.ActiveFlows(object_id=source_id)
-        self.store.delete(SOURCE_CONNECTIONS, source_id)
+        self._delete_unless_in_a_flow(SOURCE_CONNECTIONS, caller, source_id, "sourceConnectionIds")
 
     # Target connections (the Data Lake)
 
@@ -205,10 +202,7 @@ class FlowService:
         return self._listed(TARGET_CONNECTIONS, caller, query)
 
     def delete_target_connection(self, caller: Caller, target_id: str) -> None:
-        self._stored(TARGET_CONNECTIONS, caller, target_id)
-        if self.flows.using(caller, "targetConnectionIds", target_id):
-            raise refused.ActiveFlows(object_id=target_id)
-        self.store.delete(TARGET_CONNECTIONS, target_id)
+        self._delete_unless_in_a_flow(TARGET_CONNECTIONS, caller, target_id, "targetConnectionIds")
 
     # Shared
 
@@ -233,6 +227,13 @@ class FlowService:
                 reason=f"The base connection {base_id} does not exist in sandbox '{caller.sandbox}'."
             )
         return str(base_id)
+
+    def _delete_unless_in_a_flow(self, kind: str, caller: Caller, object_id: str, flow_field: str) -> None:
+        """Delete one of the caller's objects; refused while a flow names it in `flow_field`."""
+        self._stored(kind, caller, object_id)
+        if self.flows.using(caller, flow_field, object_id):
+            raise refused.ActiveFlows(object_id=object_id)
+        self.store.delete(kind, object_id)
 
     def _listed(self, kind: str, caller: Caller, query: ListQuery) -> Doc:
         """One page of the caller's objects of a kind, in Flow Service's list shape."""

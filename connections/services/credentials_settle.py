@@ -82,6 +82,4 @@ def resume_after_unknown(*, client: FlowServiceClient, onboarding: Onboarding, c
             raise _stale(
                 "The connection was changed in Adobe by someone else. Reload it from Adobe, then replace the key again."
             )
-    return client.update_credentials(
-        onboarding.base_connection_id, etag=etag, auth=candidate.client_auth()
-    )
+    return client.update_credentials(onboarding.base_connection_id, etag=etag, auth=candidate.client_auth())

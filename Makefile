@@ -24,7 +24,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 .env: | $(PY)
 	$(PY) scripts/dev_env.py
 
-## run: install, write .env, migrate, start the emulator and the web server (Ctrl-C stops both)
+## run: install, write .env, migrate, start the emulator, the task worker and the web server (Ctrl-C stops all)
 run: $(VENV)/.runtime .env
 	$(PY) scripts/run_dev.py --port $(WEB_PORT) --emulator-port $(PORT)
 
@@ -38,10 +38,12 @@ test: $(VENV)/.testing node_modules/axe-core/axe.min.js
 emulator: $(VENV)/.runtime
 	$(PY) -m connections.flowservice_emulator --port $(PORT)
 
-## serve: run as in production (gunicorn, whitenoise, DEBUG off)
+## serve: run as in production (gunicorn, whitenoise, DEBUG off, the task worker beside it; Ctrl-C stops both)
 serve: $(VENV)/.runtime
 	DEBUG=false $(PY) manage.py collectstatic --noinput --verbosity 0
 	DEBUG=false $(PY) manage.py migrate --noinput
+	trap 'kill 0' EXIT; \
+	DEBUG=false $(PY) manage.py run_tasks & \
 	DEBUG=false $(VENV)/bin/gunicorn onboarding.wsgi:application --bind $${BIND:-127.0.0.1:$(WEB_PORT)} \
 		--workers $${WEB_CONCURRENCY:-2} --access-logfile - --error-logfile -
 
@@ -49,8 +51,10 @@ serve: $(VENV)/.runtime
 screenshots: $(VENV)/.testing
 	$(PY) scripts/screenshots.py
 
-## bench: admin and list pages at 1,000 vs 100,000 onboardings (prints ratios)
+## bench: pages under load against the bare page, the burst test, the app's own time (bench_load.py), then
+## admin and list pages at 1,000 vs 100,000 onboardings (bench_lists.py); prints ratios
 bench: $(VENV)/.testing
+	$(PY) scripts/bench_load.py
 	$(PY) scripts/bench_lists.py
 
 clean:

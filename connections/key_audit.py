@@ -7,6 +7,7 @@ check): a value under a key that is no longer configured can only be recovered b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.db import connection, models
@@ -44,6 +45,22 @@ def count_under_unknown_keys() -> dict[str, int]:
     return counts
 
 
+def stored_batch(
+    cursor: Any, model: type[models.Model], fields: list[EncryptedTextField], *, after: Any, limit: int
+) -> list[tuple[Any, ...]]:
+    """The next `limit` rows of a table after primary key `after` (None: the first ones), in key order: the key,
+    then `fields`' columns as stored (raw SQL: the field would decrypt them, or hide a failure behind a label)."""
+    assert model._meta.pk is not None  # every concrete model has a primary key
+    table, pk = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(str(model._meta.pk.column))
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
+    where = f"WHERE {pk} > %s " if after is not None else ""
+    cursor.execute(
+        f"SELECT {pk}, {columns} FROM {table} {where}ORDER BY {pk} LIMIT %s",
+        ([after] if after is not None else []) + [limit],
+    )
+    return list(cursor.fetchall())
+
+
 @dataclass
 class KeyCensus:
     """Per table: values checked, values not under the first key, values no key decrypts."""
@@ -58,18 +75,10 @@ def census(
 ) -> KeyCensus:
     """Try every stored value of a table (read-only, raw SQL: the field would hide a failure behind a label)."""
     result = KeyCensus()
-    assert model._meta.pk is not None  # every concrete model has a primary key
-    table, pk = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(str(model._meta.pk.column))
-    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     last = None
     while True:
         with connection.cursor() as cursor:
-            where = f"WHERE {pk} > %s " if last is not None else ""
-            cursor.execute(
-                f"SELECT {pk}, {columns} FROM {table} {where}ORDER BY {pk} LIMIT %s",
-                ([last] if last is not None else []) + [batch],
-            )
-            rows = cursor.fetchall()
+            rows = stored_batch(cursor, model, fields, after=last, limit=batch)
         if not rows:
             return result
         for value in (value for row in rows for value in row[1:] if value):

@@ -277,7 +277,7 @@ class HistoryQuerySet(models.QuerySet[Any]):
 
 
 class AppendOnlyModel(models.Model):
-    """A history row: written once, linked by hash to the row before it (see history_chain).
+    """A history row: who and when, written once, linked by hash to the row before it (see history_chain).
 
     The ORM refuses changes here; the database refuses them too (triggers, migration 0004).
     """
@@ -285,9 +285,19 @@ class AppendOnlyModel(models.Model):
     chain_seq = models.BigIntegerField(_("chain position"), null=True, blank=True, unique=True, editable=False)
     prev_hash = models.CharField(_("previous row's hash"), max_length=64, blank=True, editable=False)
     row_hash = models.CharField(_("row hash"), max_length=64, blank=True, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
 
     class Meta:
         abstract = True
+        ordering = ["-created_at", "-id"]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -298,11 +308,13 @@ class AppendOnlyModel(models.Model):
         raise AppendOnlyError(f"{type(self).__name__} rows cannot be deleted.")
 
 
-class FlowServiceCallManager(models.Manager.from_queryset(HistoryQuerySet)):  # type: ignore[misc]
-    def bulk_record(self, calls: list[FlowServiceCall]) -> None:
+class HistoryManager(models.Manager.from_queryset(HistoryQuerySet)):  # type: ignore[misc]
+    def bulk_record(self, rows: list[Any]) -> None:
         """Write many rows at once (generated demo history), chained like any other; never changed."""
-        history_chain.append(calls, lambda: self.bulk_create(calls, batch_size=5000))
+        history_chain.append(rows, lambda: self.bulk_create(rows, batch_size=5000))
 
+
+class FlowServiceCallManager(HistoryManager):
     def record(
         self, *, onboarding: Onboarding | None, actor: Any, call: Any, sandbox_name: str = ""
     ) -> FlowServiceCall:
@@ -382,15 +394,6 @@ class FlowServiceCall(AppendOnlyModel):
     onboarding = models.ForeignKey(
         Onboarding, on_delete=models.PROTECT, null=True, blank=True, related_name="calls", verbose_name=_("onboarding")
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("who"),
-    )
-    created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
     sandbox_name = models.CharField(_("AEP sandbox"), max_length=100, blank=True)
     operation = models.CharField(_("operation"), max_length=40, choices=Operation.choices)
     method = models.CharField(_("method"), max_length=10)
@@ -408,10 +411,9 @@ class FlowServiceCall(AppendOnlyModel):
 
     objects = FlowServiceCallManager()
 
-    class Meta:
+    class Meta(AppendOnlyModel.Meta):
         verbose_name = _("Flow Service call")
         verbose_name_plural = _("Flow Service calls")
-        ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="call_recent"),
             models.Index(fields=["onboarding", "created_at"], name="call_onboarding_time"),
@@ -429,11 +431,7 @@ class FlowServiceCall(AppendOnlyModel):
         return f"{self.method} {self.path} → {status}"
 
 
-class StateChangeManager(models.Manager.from_queryset(HistoryQuerySet)):  # type: ignore[misc]
-    def bulk_record(self, changes: list[StateChange]) -> None:
-        """Write many rows at once (generated demo history), chained like any other."""
-        history_chain.append(changes, lambda: self.bulk_create(changes, batch_size=5000))
-
+class StateChangeManager(HistoryManager):
     def record(
         self, *, onboarding: Onboarding, actor: Any, from_status: str | None, to_status: str, reason: str
     ) -> StateChange:
@@ -454,25 +452,15 @@ class StateChange(AppendOnlyModel):
     onboarding = models.ForeignKey(
         Onboarding, on_delete=models.PROTECT, related_name="state_changes", verbose_name=_("onboarding")
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("who"),
-    )
-    created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
     from_status = models.CharField(_("from"), max_length=20, choices=Onboarding.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Onboarding.Status.choices)
     reason = models.TextField(_("why"))
 
     objects = StateChangeManager()
 
-    class Meta:
+    class Meta(AppendOnlyModel.Meta):
         verbose_name = _("state change")
         verbose_name_plural = _("state changes")
-        ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["onboarding", "created_at"], name="state_onboarding_time"),
             models.Index(fields=["-created_at", "-id"], name="state_recent"),

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks_db",
     "connections.apps.ConnectionsConfig",
     "onboarding.apps.OnboardingConfig",
 ]
@@ -122,9 +123,37 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
+else:
+    # One connection per worker thread, kept between requests and checked before reuse: opening a
+    # PostgreSQL connection costs more than a whole cheap page.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://onboarding")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # Sessions read from the shared cache, written through to the database: no query per page.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Remote work (every call to Adobe a user waits on) runs as a background task (django.tasks).
+# "db": django-tasks-db, the tasks stored in this database, run by `manage.py run_tasks`;
+# "rq": RQ on Redis (pip install -r requirements-rq.txt), run by `manage.py rqworker-pool`;
+# "immediate": run inside the request (tests and one-off scripts only).
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="db")
+TASKS_BACKENDS = {
+    "db": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+    "rq": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]},
+    "immediate": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+}
+if TASKS_BACKEND not in TASKS_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(TASKS_BACKENDS)}, not {TASKS_BACKEND!r}.")
+TASKS = {"default": TASKS_BACKENDS[TASKS_BACKEND]}
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    # A job running longer than every call's timeouts and retries is killed (then settled by the sweep).
+    RQ_QUEUES = {"default": {"URL": required("REDIS_URL"), "DEFAULT_TIMEOUT": 300}}
+# How many tasks one `run_tasks` process runs at once (threads): eight onboardings wait on Adobe together.
+TASKS_THREADS = env.int("TASKS_THREADS", default=8)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,6 +1,6 @@
-"""`make run`: migrate, make sure a login exists, start the emulator and the web server together.
+"""`make run`: migrate, make sure a login exists, start the emulator, the task worker and the web server.
 
-Ctrl-C stops both.
+Ctrl-C stops all three.
 """
 
 from __future__ import annotations
@@ -55,11 +55,11 @@ def main() -> int:
     if emulated:
         print(
             f"  Flow Service emulator at http://127.0.0.1:{args.emulator_port} "
-            "(demo values are in the README). Ctrl-C stops both."
+            "(demo values are in the README). Ctrl-C stops all."
         )
     print()
     _supervise(processes)
-    print("Stopped the web server and the emulator.")
+    print("Stopped the web server, the task worker and the emulator.")
     return 0
 
 
@@ -86,7 +86,7 @@ def _prepare(args: argparse.Namespace) -> bool:
 
 
 def _start(args: argparse.Namespace, emulated: bool) -> list[subprocess.Popen[bytes]]:
-    """The emulator (when used) and the web server, each listening; none when one did not start."""
+    """The task worker, the emulator (when used) and the web server, each listening; none when one did not start."""
     python = sys.executable
     commands = []
     if emulated:
@@ -100,7 +100,7 @@ def _start(args: argparse.Namespace, emulated: bool) -> list[subprocess.Popen[by
     commands.append(
         ("web server", args.port, [python, "manage.py", "runserver", f"127.0.0.1:{args.port}", "--noreload"])
     )
-    processes: list[subprocess.Popen[bytes]] = []
+    processes: list[subprocess.Popen[bytes]] = [subprocess.Popen([python, "manage.py", "run_tasks"])]  # the worker
     for what, port, command in commands:
         processes.append(subprocess.Popen(command))
         if not wait_for(port, processes[-1]):

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import requests
+from django.test import override_settings
 
 from connections.flowservice import (
     CallRecord,
@@ -210,6 +211,11 @@ def make_onboarding(user: Any) -> Any:
     from connections.services import wizard
 
     def build(until: str = "source", owner: Any = None, auth_type: str = "standard", **account: str) -> Onboarding:
+        # Test set-up, not under test: the remote steps run at once, whatever queue the test uses.
+        with override_settings(TASKS=IMMEDIATE_TASKS):
+            return _build(until, owner, auth_type, **account)
+
+    def _build(until: str, owner: Any, auth_type: str, **account: str) -> Onboarding:
         data = account_post(auth_type, **account)
         auth = Onboarding.AuthType(auth_type)
         credentials = services.Credentials(auth, {name: data.get(name, "") for name in auth.field_names})
@@ -230,3 +236,21 @@ def make_onboarding(user: Any) -> Any:
         return wizard.onboarding_create_source_connection(onboarding=onboarding, actor=owner or user)
 
     return build
+
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+@pytest.fixture
+def task_queue(settings: Any) -> Any:
+    """The real queue (django-tasks-db, as in production): remote steps wait in it until the test
+    calls the returned `drain()`, which runs every ready task (the worker's batch mode) and returns."""
+    from django.core.management import call_command
+
+    settings.TASKS = DB_TASKS
+
+    def drain() -> None:
+        call_command("run_tasks", batch=True)
+
+    return drain

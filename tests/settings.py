@@ -9,6 +9,8 @@ os.environ["READ_DOT_ENV"] = "false"
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-" + "k" * 40)
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdHMtb25seS1rZXktMDAwMDAwMDAwMDAwMDAwMDA=")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+# Remote steps run inside the request unless a test asks for the real queue (tests/test_tasks.py, browser tests).
+os.environ.setdefault("TASKS_BACKEND", "immediate")
 for name in ("ADOBE_CLIENT_ID", "ADOBE_CLIENT_SECRET", "ADOBE_ORG_ID", "IMS_URL", "FLOW_SERVICE_URL", "CACHE_URL"):
     os.environ.pop(name, None)  # tests never talk to the real Adobe
 

@@ -62,14 +62,9 @@ class DataflowMethods(PlatformClient):
 
     def create_dataset(self, dataset: DatasetInput) -> str:
         """POST /dataSets?requestDataSource=true; the new dataset's id. Never retried once sent."""
-        response = self._request(
-            Operation.CREATE_DATASET,
-            "POST",
-            "/dataSets",
-            params={"requestDataSource": "true"},
-            body=payloads.dataset_body(dataset),
-            idempotent=False,
-            service=Service.CATALOG,
+        new_dataset, params = payloads.dataset_body(dataset), {"requestDataSource": "true"}
+        response = self._post(
+            Operation.CREATE_DATASET, Service.CATALOG, "/dataSets", new_dataset, idempotent=False, params=params
         )
         body = json_body(response)
         match = _DATASET_REF.match(body[0]) if isinstance(body, list) and body and isinstance(body[0], str) else None
@@ -122,14 +117,8 @@ class DataflowMethods(PlatformClient):
 
     def create_mapping_set(self, mapping_set: MappingSetInput) -> str:
         """POST /mappingSets; the mapping set's id. Never retried once sent."""
-        response = self._request(
-            Operation.CREATE_MAPPING,
-            "POST",
-            "/mappingSets",
-            body=payloads.mapping_set_body(mapping_set),
-            idempotent=False,
-            service=Service.DATA_PREP,
-        )
+        body = payloads.mapping_set_body(mapping_set)
+        response = self._post(Operation.CREATE_MAPPING, Service.DATA_PREP, "/mappingSets", body, idempotent=False)
         created = _object(response, outcome_unknown=True).get("id")
         if not isinstance(created, str):
             raise UnrecognisedAnswerError(
@@ -143,15 +132,9 @@ class DataflowMethods(PlatformClient):
         Validation creates nothing, so a lost answer may be resent. Adobe's documents are silent: on the
         answer's shape (the API guide shows none); it is returned as Adobe sent it.
         """
-        response = self._request(
-            Operation.VALIDATE_MAPPING,
-            "POST",
-            "/mappingSets/validate",
-            body=payloads.mapping_validation_body(mapping_set),
-            idempotent=True,
-            service=Service.DATA_PREP,
-        )
-        return _object(response)
+        body = payloads.mapping_validation_body(mapping_set)
+        path = "/mappingSets/validate"
+        return _object(self._post(Operation.VALIDATE_MAPPING, Service.DATA_PREP, path, body, idempotent=True))
 
     def find_mapping_set(self, name: str) -> str | None:
         """The id of the mapping set with exactly this name, if Data Prep has one: the documented list request
@@ -276,6 +259,19 @@ class DataflowMethods(PlatformClient):
         `flowRunsSupported: false`); this reads what Flow Service answers, possibly nothing.
         """
         return self._list(Operation.LIST_RUNS, "/runs", property=f"flowId=={flow_id}", limit=None)
+
+    def _post(
+        self,
+        operation: Operation,
+        service: Service,
+        path: str,
+        body: Any,
+        *,
+        idempotent: bool,
+        params: dict[str, Any] | None = None,
+    ) -> requests.Response:
+        """One POST to another service than Flow Service; `idempotent` says whether a lost answer may be resent."""
+        return self._request(operation, "POST", path, params=params, body=body, idempotent=idempotent, service=service)
 
     def _read(
         self, operation: Operation, service: Service, path: str, *, accept: str | None = None

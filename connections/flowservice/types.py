@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 EVENT_HUBS_CONNECTION_SPEC_ID = "bf9f5905-92b7-48bf-bf20-455bc6b60a4e"
 EVENT_HUBS_CONNECTION_SPEC_VERSION = "1.0"
@@ -29,84 +32,71 @@ class EventHubAuth(Protocol):
     def params(self) -> dict[str, str]: ...
 
 
+def _param(name: str, *, secret: bool = False) -> Any:
+    """A field sent to Adobe as the auth param `name`; a secret one stays out of repr."""
+    return field(repr=not secret, metadata={"param": name})
+
+
+class _ParamsFromFields:
+    """`params()` for an auth dataclass: each field under the Adobe name its `_param` declares."""
+
+    def params(self) -> dict[str, str]:
+        return {f.metadata["param"]: getattr(self, f.name) for f in fields(cast("DataclassInstance", self))}
+
+
 @dataclass(frozen=True)
-class StandardAuth:
+class _SasKey(_ParamsFromFields):
+    """A SAS policy of a namespace and its key: what Standard and SAS authentication share."""
+
+    SECRET_PARAMS: ClassVar[frozenset[str]] = frozenset({"sasKey"})
+
+    namespace: str = _param("namespace")
+    sas_key_name: str = _param("sasKeyName")
+    sas_key: str = _param("sasKey", secret=True)
+
+
+@dataclass(frozen=True)
+class StandardAuth(_SasKey):
     """Standard authentication: a namespace-level SAS policy and its key."""
 
     SPEC_NAME: ClassVar[str] = SAS_SPEC_NAME
-    SECRET_PARAMS: ClassVar[frozenset[str]] = frozenset({"sasKey"})
-
-    namespace: str
-    sas_key_name: str
-    sas_key: str = field(repr=False)
-
-    def params(self) -> dict[str, str]:
-        return {"sasKeyName": self.sas_key_name, "sasKey": self.sas_key, "namespace": self.namespace}
 
 
 @dataclass(frozen=True)
-class SasAuth:
+class SasAuth(_SasKey):
     """SAS authentication: like Standard, scoped to one event hub."""
 
     SPEC_NAME: ClassVar[str] = SAS_SPEC_NAME
-    SECRET_PARAMS: ClassVar[frozenset[str]] = frozenset({"sasKey"})
 
-    namespace: str
-    sas_key_name: str
-    sas_key: str = field(repr=False)
-    event_hub_name: str
-
-    def params(self) -> dict[str, str]:
-        return {
-            "sasKeyName": self.sas_key_name,
-            "sasKey": self.sas_key,
-            "namespace": self.namespace,
-            "eventHubName": self.event_hub_name,
-        }
+    event_hub_name: str = _param("eventHubName")
 
 
 @dataclass(frozen=True)
-class AadAuth:
+class _AppCredentials(_ParamsFromFields):
+    """A Microsoft Entra ID (Azure Active Directory) app's credentials for a namespace."""
+
+    SECRET_PARAMS: ClassVar[frozenset[str]] = frozenset({"clientSecretValue"})
+
+    tenant_id: str = _param("tenantId")
+    client_id: str = _param("clientId")
+    client_secret_value: str = _param("clientSecretValue", secret=True)
+    namespace: str = _param("namespace")
+
+
+@dataclass(frozen=True)
+class AadAuth(_AppCredentials):
     """Microsoft Entra ID (Azure Active Directory) app credentials for a namespace."""
 
     SPEC_NAME: ClassVar[str] = AAD_SPEC_NAME
-    SECRET_PARAMS: ClassVar[frozenset[str]] = frozenset({"clientSecretValue"})
-
-    tenant_id: str
-    client_id: str
-    client_secret_value: str = field(repr=False)
-    namespace: str
-
-    def params(self) -> dict[str, str]:
-        return {
-            "tenantId": self.tenant_id,
-            "clientId": self.client_id,
-            "clientSecretValue": self.client_secret_value,
-            "namespace": self.namespace,
-        }
 
 
 @dataclass(frozen=True)
-class ScopedAadAuth:
+class ScopedAadAuth(_AppCredentials):
     """Entra ID app credentials scoped to one event hub."""
 
     SPEC_NAME: ClassVar[str] = SCOPED_AAD_SPEC_NAME
-    SECRET_PARAMS: ClassVar[frozenset[str]] = frozenset({"clientSecretValue"})
 
-    tenant_id: str
-    client_id: str
-    client_secret_value: str = field(repr=False)
-    namespace: str
-    event_hub_name: str
-
-    def params(self) -> dict[str, str]:
-        return {
-            "tenantId": self.tenant_id,
-            "clientId": self.client_id,
-            "clientSecretValue": self.client_secret_value,
-            "namespace": self.namespace,
-            "eventHubName": self.event_hub_name,
-        }
+    event_hub_name: str = _param("eventHubName")
 
 
 # Secret params per auth spec name, as the connection spec marks them (format: password).

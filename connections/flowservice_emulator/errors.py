@@ -93,3 +93,26 @@ class PlatformError(AdobeError):
             "title": self.title,
             "detail": self.detail,
         }
+
+
+class InjectedStatus(AdobeError):
+    """A fault a test injected, answered with the status it asked for; mixed into a service's error shape."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        self.injected_status = status
+        super().__init__(detail)
+
+    def http_status(self) -> int:
+        return self.injected_status
+
+
+class InjectedPlatformError(InjectedStatus, PlatformError):
+    """A fault injected into a service that answers in Platform's generic shape."""
+
+    def __init__(self, status: int, message: str | None) -> None:
+        super().__init__(status, message or f"Injected fault {status}.")
+
+
+def platform_fault_error(status: int, code: str | None, message: str | None) -> InjectedPlatformError:
+    """The `fault_error` of a Platform-shaped service: Adobe's generic body has no code, so `code` is unused."""
+    return InjectedPlatformError(status, message)

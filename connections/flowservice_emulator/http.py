@@ -41,6 +41,10 @@ class Request:
         """Every value of a repeated query parameter, in order."""
         return list(self.query.get(name, []))
 
+    def url_for(self, path: str) -> str:
+        """The absolute URL of `path` on this emulator, by the host the caller reached it at (for a Location)."""
+        return f"http://{self.headers.get('Host') or '127.0.0.1'}{path}"
+
 
 @dataclass
 class Response:

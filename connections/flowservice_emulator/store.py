@@ -64,12 +64,14 @@ class Store:
 
     # Resources
 
-    def insert(self, kind: str, doc: dict[str, Any]) -> None:
+    def insert(self, kind: str, doc: dict[str, Any]) -> dict[str, Any]:
+        """Store a new object; it is returned, so a create can answer with what it stored."""
         with self._lock:
             self._db.execute(
                 "INSERT INTO resources VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (kind, doc["id"], doc["imsOrgId"], doc["sandboxName"], doc["name"], time.time(), json.dumps(doc)),
             )
+        return doc
 
     def get(self, kind: str, resource_id: str, org: str, sandbox: str) -> dict[str, Any] | None:
         with self._lock:

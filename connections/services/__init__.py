@@ -15,7 +15,13 @@ from .connection_test import onboarding_test_connection
 from .credentials import Replacement, onboarding_reload_base_connection, onboarding_replace_credentials
 from .errors import OnboardingError, StaleConnectionError
 from .inputs import Account, Credentials, Source
-from .wizard import onboarding_connect_account, onboarding_recover, onboarding_retry, onboarding_submit_source
+from .wizard import (
+    onboarding_busy,
+    onboarding_connect_account,
+    onboarding_recover,
+    onboarding_retry,
+    onboarding_submit_source,
+)
 
 __all__ = [
     "Account",
@@ -24,6 +30,7 @@ __all__ = [
     "Replacement",
     "Source",
     "StaleConnectionError",
+    "onboarding_busy",
     "onboarding_connect_account",
     "onboarding_recover",
     "onboarding_reload_base_connection",

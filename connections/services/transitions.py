@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -58,8 +59,18 @@ def recovered(onboarding: Onboarding, actor: Any) -> Onboarding:
     return locked
 
 
-def claim_step(onboarding: Onboarding, *, actor: Any, ready: set[str], to: str, reason: str) -> Onboarding | None:
-    """Move to the in-flight state if the step may start; None when another request has it."""
+def claim_step(
+    onboarding: Onboarding,
+    *,
+    actor: Any,
+    ready: set[str],
+    to: str,
+    reason: str,
+    then: Callable[[Onboarding], None] | None = None,
+) -> Onboarding | None:
+    """Move to the in-flight state if the step may start; None when another request has it.
+
+    `then` runs inside the claim's transaction (it hands the step to a background task)."""
     with transaction.atomic():
         locked = lock_row(onboarding.pk)
         if recover_if_abandoned(locked, actor):
@@ -69,6 +80,8 @@ def claim_step(onboarding: Onboarding, *, actor: Any, ready: set[str], to: str, 
         move(locked, to, actor=actor, reason=reason)
         locked.step_started_at = timezone.now()
         locked.save()
+        if then is not None:
+            then(locked)
     return locked
 
 

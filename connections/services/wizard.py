@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from connections import adobe
 from connections.flowservice import Created, FlowServiceClient, FlowServiceError, SourceParams
@@ -18,11 +19,12 @@ from connections.flowservice import DataType as ApiDataType
 from connections.flowservice import Reset as ApiReset
 from connections.models import Onboarding, StateChange
 
+from . import remote
 from .connection_test import onboarding_test_connection, refresh_consumer_group_check
 from .credentials import apply_credentials
-from .errors import OnboardingError, failure_record
+from .errors import OnboardingError, abandoned_record, failure_record
 from .inputs import Account, Source
-from .transitions import Status, claim_step, lock_row, recovered, settle_step
+from .transitions import Status, claim_step, lock_row, recovered, settle_step, stale_after
 
 
 def onboarding_start(*, owner: Any, account: Account, creation_token: Any = None) -> Onboarding:
@@ -73,9 +75,24 @@ def onboarding_update_account(*, onboarding: Onboarding, actor: Any, account: Ac
     return locked
 
 
+def _tested(onboarding: Onboarding, actor: Any) -> Onboarding:
+    """A new base connection is tested at once, so the Source step can offer the event hubs Adobe lists."""
+    if onboarding.status == Status.BASE_CREATED and not onboarding.connection_test:
+        return onboarding_test_connection(onboarding=onboarding, actor=actor)
+    return onboarding
+
+
+def _as_is(onboarding: Onboarding, actor: Any) -> Onboarding:
+    return onboarding
+
+
 @dataclass(frozen=True)
 class RemoteStep:
-    """One object the wizard creates in Adobe, and where its answer goes."""
+    """One object the wizard creates in Adobe, and where its answer goes.
+
+    Declaring one registers it with the background tasks (services.remote): `create_remote` claims
+    it in the request and a task creates (or adopts) the object; `then` runs in the same task after
+    the object exists (e.g. the new base connection's test)."""
 
     what: str
     ready: frozenset[str]
@@ -87,6 +104,14 @@ class RemoteStep:
     create: Callable[[FlowServiceClient, Onboarding], Created]
     id_field: str
     etag_field: str
+    then: Callable[[Onboarding, Any], Onboarding] = _as_is
+
+    def __post_init__(self) -> None:
+        remote.operation(
+            self.what,
+            lambda onboarding, actor: perform_remote(self, onboarding=onboarding, actor=actor),
+            settle=(self.in_flight, lambda onboarding, actor: settle_abandoned(self, onboarding=onboarding)),
+        )
 
 
 def source_params_for(onboarding: Onboarding) -> SourceParams:
@@ -111,6 +136,7 @@ BASE_CONNECTION = RemoteStep(
     ),
     id_field="base_connection_id",
     etag_field="base_connection_etag",
+    then=_tested,
 )
 SOURCE_CONNECTION = RemoteStep(
     what="source connection",
@@ -128,16 +154,32 @@ SOURCE_CONNECTION = RemoteStep(
     ),
     id_field="source_connection_id",
     etag_field="source_connection_etag",
+    then=lambda o, actor: refresh_consumer_group_check(o),
 )
 
 
 def create_remote(step: RemoteStep, *, onboarding: Onboarding, actor: Any) -> Onboarding:
-    """Create the step's object in Adobe, or, after an unknown outcome, find it by name and adopt it."""
-    claimed = claim_step(
-        onboarding, actor=actor, ready=set(step.ready), to=step.in_flight, reason=f"Creating the {step.what}"
+    """Claim the step in this request and hand the call to Adobe to a background task.
+
+    Returns the onboarding as it stands now: in flight (the page polls), or already settled when
+    the task ran at once (the immediate backend) or another request has the step."""
+    claim_step(
+        onboarding,
+        actor=actor,
+        ready=set(step.ready),
+        to=step.in_flight,
+        reason=f"Creating the {step.what}",
+        then=lambda claimed: remote.dispatch(step.what, onboarding=claimed, actor=actor),
     )
-    if claimed is None:
-        return Onboarding.objects.get(pk=onboarding.pk)  # another request has this step
+    return Onboarding.objects.get(pk=onboarding.pk)
+
+
+def perform_remote(step: RemoteStep, *, onboarding: Onboarding, actor: Any) -> Onboarding:
+    """In the task: create the step's object in Adobe, or, after an unknown outcome, find it by name
+    and adopt it; settle the step; then run the step's follow-up."""
+    claimed = Onboarding.objects.get(pk=onboarding.pk)
+    if claimed.status != step.in_flight:
+        return claimed  # settled already (the sweep, after this task was taken for dead)
     client = adobe.flow_client(onboarding=claimed, actor=actor)
     resolved = not claimed.outcome_unknown
     try:
@@ -162,9 +204,41 @@ def create_remote(step: RemoteStep, *, onboarding: Onboarding, actor: Any) -> On
             outcome_unknown=unknown,
         )
     changes = {step.id_field: created.id, step.etag_field: created.etag}
-    return settle_step(
+    settled = settle_step(
         claimed, actor=actor, to=step.done, reason=reason, last_error=None, outcome_unknown=False, **changes
     )
+    return step.then(settled, actor)
+
+
+def settle_abandoned(step: RemoteStep, *, onboarding: Onboarding) -> Onboarding:
+    """The sweep's settling of a step whose task died: adopt Adobe's object if it exists, else fail the step
+    (Retry creates it then). When Adobe cannot be asked, the outcome stays unknown and Retry looks again."""
+    client = adobe.flow_client(onboarding=onboarding, actor=None)
+    try:
+        existing = step.find(client, step.remote_name(onboarding))
+    except FlowServiceError:
+        existing, unknown = None, True
+    else:
+        unknown = False
+    with transaction.atomic():
+        locked = lock_row(onboarding.pk)
+        if locked.status != step.in_flight:
+            return locked
+        if existing:
+            reason = f"Adopted the {step.what} a stopped task had created"
+            changes = {step.id_field: existing["id"], step.etag_field: existing["etag"], "last_error": None}
+            settled = settle_step(locked, actor=None, to=step.done, reason=reason, outcome_unknown=False, **changes)
+        else:
+            reason = f"The task creating the {step.what} stopped" + ("" if unknown else "; Adobe has no such object")
+            settled = settle_step(
+                locked,
+                actor=None,
+                to=step.failed,
+                reason=reason,
+                last_error=abandoned_record(),
+                outcome_unknown=unknown,
+            )
+    return step.then(settled, None) if existing else settled
 
 
 def onboarding_create_base_connection(*, onboarding: Onboarding, actor: Any) -> Onboarding:
@@ -198,10 +272,16 @@ def onboarding_save_source(*, onboarding: Onboarding, actor: Any, source: Source
 
 def onboarding_create_source_connection(*, onboarding: Onboarding, actor: Any) -> Onboarding:
     """Create (or, after an unknown outcome, find and adopt) the source connection."""
-    onboarding = create_remote(SOURCE_CONNECTION, onboarding=onboarding, actor=actor)
-    if onboarding.status == Status.SOURCE_CREATED:
-        onboarding = refresh_consumer_group_check(onboarding)
-    return onboarding
+    return create_remote(SOURCE_CONNECTION, onboarding=onboarding, actor=actor)
+
+
+def onboarding_busy(onboarding: Onboarding) -> bool:
+    """A task is still working for the onboarding: a step in flight, or a new base connection's first test
+    (its task runs it right after the create; bounded, so a task that died cannot keep a page waiting)."""
+    if onboarding.is_in_flight:
+        return True
+    testing = onboarding.status == Status.BASE_CREATED and onboarding.connection_tested_at is None
+    return testing and timezone.now() - onboarding.updated_at < stale_after()
 
 
 def onboarding_recover(*, onboarding: Onboarding, actor: Any) -> Onboarding:
@@ -209,18 +289,11 @@ def onboarding_recover(*, onboarding: Onboarding, actor: Any) -> Onboarding:
     return recovered(onboarding, actor) if onboarding.is_in_flight else onboarding
 
 
-def _tested(onboarding: Onboarding, actor: Any) -> Onboarding:
-    """A new base connection is tested at once, so the Source step can offer the event hubs Adobe lists."""
-    if onboarding.status == Status.BASE_CREATED and not onboarding.connection_test:
-        return onboarding_test_connection(onboarding=onboarding, actor=actor)
-    return onboarding
-
-
 def onboarding_retry(*, onboarding: Onboarding, actor: Any) -> Onboarding:
     """Repeat only the step that failed, with what is stored (nothing is retyped); test a new base connection."""
     locked = recovered(onboarding, actor)
     if locked.base_failed:
-        return _tested(onboarding_create_base_connection(onboarding=locked, actor=actor), actor)
+        return onboarding_create_base_connection(onboarding=locked, actor=actor)
     if locked.source_failed:
         return onboarding_create_source_connection(onboarding=locked, actor=actor)
     return locked
@@ -235,7 +308,7 @@ def onboarding_connect_account(
         onboarding = onboarding_start(owner=actor, account=account, creation_token=creation_token)
     else:
         onboarding = onboarding_update_account(onboarding=onboarding, actor=actor, account=account)
-    return _tested(onboarding_create_base_connection(onboarding=onboarding, actor=actor), actor)
+    return onboarding_create_base_connection(onboarding=onboarding, actor=actor)
 
 
 def onboarding_submit_source(*, onboarding: Onboarding, actor: Any, source: Source) -> Onboarding:

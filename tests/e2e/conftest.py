@@ -53,6 +53,42 @@ def violations(page: Page) -> list[str]:
         return []
 
 
+@pytest.fixture(autouse=True)
+def task_worker(settings: Any, live_server: Any) -> Iterator[None]:
+    """A real worker beside the live server, as `make run` starts one: remote steps run in the background
+    and the pages move on by polling. A thread of this process, so it uses the test database."""
+    import threading
+
+    from django.db import connection
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    from tests.conftest import DB_TASKS
+
+    settings.TASKS = DB_TASKS
+    worker = Worker(
+        queue_names=["default"],
+        interval=0.05,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="browser-tests",
+        excluded_queue_names=[],
+    )
+
+    def run() -> None:
+        try:
+            worker.run()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield
+    worker.running = False
+    thread.join(timeout=30)
+
+
 @pytest.fixture
 def browser_user(django_user_model: Any) -> Any:
     return django_user_model.objects.create_user("carol", password=PASSWORD)

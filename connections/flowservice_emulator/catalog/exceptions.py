@@ -27,16 +27,3 @@ class InvalidQuery(CatalogError):
 
 class DatasetNotFound(CatalogError):
     status, title, text = 404, "NotFoundError", "The dataset was not found."
-
-
-class Injected(CatalogError):
-    def __init__(self, status: int, message: str | None) -> None:
-        self.injected_status = status
-        super().__init__(message or f"Injected fault {status}.")
-
-    def http_status(self) -> int:
-        return self.injected_status
-
-
-def fault_error(status: int, code: str | None, message: str | None) -> Injected:
-    return Injected(status, message)

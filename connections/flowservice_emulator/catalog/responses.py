@@ -40,8 +40,7 @@ class CatalogResponses:
 
     def create(self, request: Request, caller: Caller) -> Response:
         reference = f"@/dataSets/{self.backend.create(caller, json_body(request))}"
-        location = f"http://{request.headers.get('Host') or '127.0.0.1'}{PREFIX}{reference[1:]}"
-        return Response(201, [reference], {"Location": location})
+        return Response(201, [reference], {"Location": request.url_for(PREFIX + reference[1:])})
 
     def dataset(self, request: Request, caller: Caller, dataset_id: str) -> Response:
         return Response(200, self.backend.get(caller, dataset_id, _properties(request)))

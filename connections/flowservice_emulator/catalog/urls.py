@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from connections.flowservice_emulator.errors import platform_fault_error
 from connections.flowservice_emulator.routing import Handler, Service, routes_for
 
 from . import exceptions
@@ -23,7 +24,7 @@ def service(backend: Catalog) -> Service:
         "catalog",
         PREFIX,
         routes_for(handlers),
-        exceptions.fault_error,
+        platform_fault_error,
         not_found=exceptions.DatasetNotFound,
         counts=backend.counts,
     )

@@ -18,16 +18,3 @@ class InvalidQuery(PlatformError):
 
 class MappingSetNotFound(PlatformError):
     status, title, text = 404, "NotFoundError", "The mapping set {mapping_id} was not found."
-
-
-class Injected(PlatformError):
-    def __init__(self, status: int, message: str | None) -> None:
-        self.injected_status = status
-        super().__init__(message or f"Injected fault {status}.")
-
-    def http_status(self) -> int:
-        return self.injected_status
-
-
-def fault_error(status: int, code: str | None, message: str | None) -> Injected:
-    return Injected(status, message)

@@ -83,8 +83,7 @@ class DataPrep:
         if wrong:
             raise refused.InvalidMappingSet(reason=wrong[0])
         doc = _new_mapping_set(caller, schema_id, [m for m, _ in checked], _name(body))
-        self.store.insert(MAPPING_SETS, doc)
-        return doc
+        return self.store.insert(MAPPING_SETS, doc)
 
     def get(self, caller: Caller, mapping_id: str, *, expand_schema: bool = False) -> Doc:
         doc = self.store.get(MAPPING_SETS, mapping_id, caller.org, caller.sandbox)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from connections.flowservice_emulator.errors import platform_fault_error
 from connections.flowservice_emulator.routing import Handler, Service, routes_for
 
 from . import exceptions
@@ -21,7 +22,7 @@ def service(backend: DataPrep) -> Service:
         "dataprep",
         PREFIX,
         routes_for(handlers),
-        exceptions.fault_error,
+        platform_fault_error,
         not_found=lambda: exceptions.MappingSetNotFound(mapping_id="requested"),
         counts=backend.counts,
     )

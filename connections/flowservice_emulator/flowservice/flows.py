@@ -47,8 +47,7 @@ class Flows:
         }
         doc["runs"] = f"/runs?property=flowId=={doc['id']}"
         doc["createdAt"] = doc["updatedAt"] = doc["lastOperation"]["started"] = self.store.now_ms()  # simulated clock
-        self.store.insert(FLOWS, doc)
-        return doc
+        return self.store.insert(FLOWS, doc)
 
     def get(self, caller: Caller, flow_id: str) -> Doc:
         doc = self.store.get(FLOWS, flow_id, caller.org, caller.sandbox)

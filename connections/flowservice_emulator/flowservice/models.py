@@ -78,8 +78,7 @@ class FlowService:
             "connectionSpec": {"id": spec.EVENT_HUBS_SPEC_ID, "version": "1.0"},
             "auth": {"specName": auth["specName"], "params": credentials.hashed(auth["specName"], auth["params"])},
         }
-        self.store.insert(CONNECTIONS, doc)
-        return doc
+        return self.store.insert(CONNECTIONS, doc)
 
     def connection(self, caller: Caller, connection_id: str) -> Doc:
         return credentials.masked(self._stored(CONNECTIONS, caller, connection_id))
@@ -158,14 +157,13 @@ class FlowService:
             "providerRefId": spec.CONNECTION_SPEC["providerId"],
             "inheritedAttributes": {"baseConnection": {"id": base_id, "connectionSpec": spec_ref}},
         }
-        self.store.insert(SOURCE_CONNECTIONS, doc)
-        return doc
+        return self.store.insert(SOURCE_CONNECTIONS, doc)
 
     def source_connection(self, caller: Caller, source_id: str) -> Doc:
         return self._stored(SOURCE_CONNECTIONS, caller, source_id)
 
     def source_connections(self, caller: Caller, query: ListQuery) -> Doc:
-        return query.answer(SOURCE_CONNECTIONS, self.store.all(SOURCE_CONNECTIONS, caller.org, caller.sandbox))
+        return self._listed(SOURCE_CONNECTIONS, caller, query)
 
     def update_source_connection(self, caller: Caller, source_id: str, if_match: str | None, body: Any) -> Doc:
         doc = current(self._stored(SOURCE_CONNECTIONS, caller, source_id), if_match)
@@ -174,10 +172,7 @@ class FlowService:
         return self._save(SOURCE_CONNECTIONS, caller, updated)
 
     def delete_source_connection(self, caller: Caller, source_id: str) -> None:
-        self._stored(SOURCE_CONNECTIONS, caller, source_id)
-        if self.flows.using(caller, "sourceConnectionIds", source_id):
-            raise refused.ActiveFlows(object_id=source_id)
-        self.store.delete(SOURCE_CONNECTIONS, source_id)
+        self._delete_unless_in_a_flow(SOURCE_CONNECTIONS, caller, source_id, "sourceConnectionIds")
 
     # Target connections (the Data Lake)
 
@@ -198,20 +193,16 @@ class FlowService:
             "data": {"format": data_format, **({"schema": data["schema"]} if "schema" in data else {})},
             "params": {"dataSetId": params["dataSetId"]},
         }
-        self.store.insert(TARGET_CONNECTIONS, doc)
-        return doc
+        return self.store.insert(TARGET_CONNECTIONS, doc)
 
     def target_connection(self, caller: Caller, target_id: str) -> Doc:
         return self._stored(TARGET_CONNECTIONS, caller, target_id)
 
     def target_connections(self, caller: Caller, query: ListQuery) -> Doc:
-        return query.answer(TARGET_CONNECTIONS, self.store.all(TARGET_CONNECTIONS, caller.org, caller.sandbox))
+        return self._listed(TARGET_CONNECTIONS, caller, query)
 
     def delete_target_connection(self, caller: Caller, target_id: str) -> None:
-        self._stored(TARGET_CONNECTIONS, caller, target_id)
-        if self.flows.using(caller, "targetConnectionIds", target_id):
-            raise refused.ActiveFlows(object_id=target_id)
-        self.store.delete(TARGET_CONNECTIONS, target_id)
+        self._delete_unless_in_a_flow(TARGET_CONNECTIONS, caller, target_id, "targetConnectionIds")
 
     # Shared
 
@@ -236,6 +227,17 @@ class FlowService:
                 reason=f"The base connection {base_id} does not exist in sandbox '{caller.sandbox}'."
             )
         return str(base_id)
+
+    def _delete_unless_in_a_flow(self, kind: str, caller: Caller, object_id: str, flow_field: str) -> None:
+        """Delete one of the caller's objects; refused while a flow names it in `flow_field`."""
+        self._stored(kind, caller, object_id)
+        if self.flows.using(caller, flow_field, object_id):
+            raise refused.ActiveFlows(object_id=object_id)
+        self.store.delete(kind, object_id)
+
+    def _listed(self, kind: str, caller: Caller, query: ListQuery) -> Doc:
+        """One page of the caller's objects of a kind, in Flow Service's list shape."""
+        return query.answer(kind, self.store.all(kind, caller.org, caller.sandbox))
 
     def _save(self, kind: str, caller: Caller, doc: Doc) -> Doc:
         self.store.replace(kind, touched(caller, doc))

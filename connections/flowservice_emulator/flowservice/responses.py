@@ -25,7 +25,7 @@ def json_body(request: Request) -> Any:
 
 
 def created(request: Request, collection: str, doc: dict[str, Any]) -> Response:
-    location = f"http://{request.headers.get('Host') or '127.0.0.1'}{PREFIX}/{collection}/{doc['id']}"
+    location = request.url_for(f"{PREFIX}/{collection}/{doc['id']}")
     return Response(201, {"id": doc["id"], "etag": doc["etag"]}, {"Location": location})
 
 
@@ -58,8 +58,7 @@ class FlowServiceResponses:
         return Response(200, self.backend.connections(caller, ListQuery.parse(request.query)))
 
     def update_connection(self, request: Request, caller: Caller, object_id: str) -> Response:
-        if_match = request.headers.get("If-Match")
-        return updated(self.backend.update_connection(caller, object_id, if_match, _patch_body(request)))
+        return updated(self.backend.update_connection(caller, object_id, *_patch(request)))
 
     def delete_connection(self, request: Request, caller: Caller, object_id: str) -> Response:
         self.backend.delete_connection(caller, object_id)
@@ -102,8 +101,7 @@ class FlowServiceResponses:
         return Response(200, self.backend.flows.listed(caller, ListQuery.parse(request.query)))
 
     def update_flow(self, request: Request, caller: Caller, object_id: str) -> Response:
-        if_match = request.headers.get("If-Match")
-        return updated(self.backend.flows.update(caller, object_id, if_match, _patch_body(request)))
+        return updated(self.backend.flows.update(caller, object_id, *_patch(request)))
 
     def flow_action(self, request: Request, caller: Caller, object_id: str) -> Response:
         return updated(self.backend.flows.act(caller, object_id, request.arg("op") or ""))
@@ -128,14 +126,14 @@ class FlowServiceResponses:
         return Response(200, self.backend.source_connections(caller, ListQuery.parse(request.query)))
 
     def update_source_connection(self, request: Request, caller: Caller, object_id: str) -> Response:
-        if_match = request.headers.get("If-Match")
-        return updated(self.backend.update_source_connection(caller, object_id, if_match, _patch_body(request)))
+        return updated(self.backend.update_source_connection(caller, object_id, *_patch(request)))
 
     def delete_source_connection(self, request: Request, caller: Caller, object_id: str) -> Response:
         self.backend.delete_source_connection(caller, object_id)
         return Response(204)
 
 
-def _patch_body(request: Request) -> Any:
-    """An empty body is the backend's to refuse (1405-400), after it has checked If-Match."""
-    return json_body(request) if request.body.strip() else None
+def _patch(request: Request) -> tuple[str | None, Any]:
+    """A PATCH's If-Match and body; an empty body is the backend's to refuse (1405-400), after it has checked
+    If-Match."""
+    return request.headers.get("If-Match"), json_body(request) if request.body.strip() else None

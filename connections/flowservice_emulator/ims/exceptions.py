@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connections.flowservice_emulator.errors import ImsError
+from connections.flowservice_emulator.errors import ImsError, InjectedStatus
 from connections.flowservice_emulator.http import Request
 
 
@@ -30,16 +30,12 @@ class MethodNotAllowed(ImsError):
     status, error, text = 405, "invalid_request", "Use POST to request a token."
 
 
-class InjectedFault(ImsError):
+class InjectedFault(InjectedStatus, ImsError):
     """A fault injected by a test; IMS's shape with the status the test asked for."""
 
     def __init__(self, status: int) -> None:
-        self.injected_status = status
         self.kind = "temporarily_unavailable" if status >= 500 or status == 429 else "invalid_request"
-        super().__init__(f"IMS answered {status} (injected fault).")
-
-    def http_status(self) -> int:
-        return self.injected_status
+        super().__init__(status, f"IMS answered {status} (injected fault).")
 
     def body(self, request: Request) -> Any:
         return {"error": self.kind, "error_description": self.detail}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
-from connections.flowservice_emulator.errors import AdobeError
+from connections.flowservice_emulator.errors import AdobeError, InjectedStatus
 from connections.flowservice_emulator.http import Request
 
 
@@ -35,14 +35,9 @@ class BadPayload(InsightsError):
     code, status, text = "1000-400", 400, "Bad Request - {reason}"
 
 
-class Injected(InsightsError):
-    def __init__(self, status: int) -> None:
-        self.injected_status = status
-        super().__init__(f"Injected fault {status}.")
-
-    def http_status(self) -> int:
-        return self.injected_status
+class Injected(InjectedStatus, InsightsError):
+    """A fault injected by a test, in Insights' shape."""
 
 
 def fault_error(status: int, code: str | None, message: str | None) -> Injected:
-    return Injected(status)
+    return Injected(status, f"Injected fault {status}.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
-from connections.flowservice_emulator.errors import AdobeError
+from connections.flowservice_emulator.errors import AdobeError, InjectedStatus
 from connections.flowservice_emulator.http import Request
 
 
@@ -62,15 +62,12 @@ class NotAcceptable(SchemaRegistryError):
     text = "The specified Accept format {accept} is not available for this resource"
 
 
-class Injected(SchemaRegistryError):
+class Injected(InjectedStatus, SchemaRegistryError):
     """A fault injected by a test, in Schema Registry's shape."""
 
     def __init__(self, status: int, code: str | None, message: str | None) -> None:
-        self.injected_status, self.injected_code = status, code or f"1000-{status}"
-        super().__init__(message or f"Injected fault XDM-{self.injected_code}.")
-
-    def http_status(self) -> int:
-        return self.injected_status
+        self.injected_code = code or f"1000-{status}"
+        super().__init__(status, message or f"Injected fault XDM-{self.injected_code}.")
 
     def body(self, request: Request) -> Any:
         return {**super().body(request), "type": f"http://ns.adobe.com/aep/errors/XDM-{self.injected_code}"}

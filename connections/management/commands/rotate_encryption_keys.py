@@ -16,7 +16,7 @@ from connections.encryption import (
     primary_key_id,
     rotate,
 )
-from connections.key_audit import census, encrypted_models
+from connections.key_audit import census, encrypted_models, stored_batch
 
 
 class Command(BaseCommand):
@@ -76,18 +76,12 @@ class Command(BaseCommand):
         table = connection.ops.quote_name(model._meta.db_table)
         assert model._meta.pk is not None  # every concrete model has a primary key
         pk = connection.ops.quote_name(str(model._meta.pk.column))
-        columns = [connection.ops.quote_name(str(f.column)) for f in fields]
         has_fingerprint = any(f.name == "namespace_fingerprint" for f in model._meta.concrete_fields)
         checked = rotated = failed = 0
         last = None
         while True:
             with transaction.atomic(), connection.cursor() as cursor:
-                where = f"WHERE {pk} > %s " if last is not None else ""
-                cursor.execute(
-                    f"SELECT {pk}, {', '.join(columns)} FROM {table} {where}ORDER BY {pk} LIMIT %s",
-                    ([last] if last is not None else []) + [batch_size],
-                )
-                rows = cursor.fetchall()
+                rows = stored_batch(cursor, model, fields, after=last, limit=batch_size)
                 if not rows:
                     return checked, rotated, failed
                 for row in rows:

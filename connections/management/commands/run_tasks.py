@@ -1,0 +1,136 @@
+"""Run the background tasks: several at once, in threads of one process (django-tasks-db, the default),
+or RQ's worker pool when TASKS_BACKEND=rq.
+
+django-tasks-db's own `db_worker` runs one task at a time per process. Remote steps spend their
+time waiting on Adobe, so one process claims tasks with django-tasks-db's own claim and runs up to N
+at once in a thread pool (each thread its own database connection, each task run by django-tasks-db's
+Worker.run_task): N onboardings together for the memory of one process.
+The sweep settles steps a dead task left in flight, at start and then every minute.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError, OperationalError, close_old_connections, connection
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+from connections.services import remote
+
+log = logging.getLogger(__name__)
+SWEEP_EVERY = 60.0  # seconds
+
+
+def _worker(number: int, *, interval: float, batch: bool) -> Worker:
+    return Worker(
+        queue_names=["default"],
+        interval=interval,
+        batch=batch,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        # Unique across machines and restarts: django-tasks-db records it on every task it runs.
+        worker_id=f"{os.uname().nodename}-{os.getpid()}-{number}"[-64:],
+        excluded_queue_names=[],
+    )
+
+
+def _claim_one(worker: Worker) -> DBTaskResult[Any, Any] | None:
+    """The next ready task, claimed for this worker (django-tasks-db's own claim: SKIP LOCKED, or SQLite's
+    exclusive transaction); None when there is none or the database is busy."""
+    ready = DBTaskResult.objects.ready().filter(backend_name="default", queue_name__in=["default"])
+    with exclusive_transaction(ready.db):
+        try:
+            claimed = ready.get_locked()
+            if claimed is not None:
+                claimed.claim(worker.worker_id)
+        except OperationalError as error:
+            if not is_locked_database_exception(error):
+                raise
+            return None
+    return claimed
+
+
+def _run_one(worker: Worker, claimed: DBTaskResult[Any, Any], free: threading.Semaphore) -> None:
+    try:
+        close_old_connections()
+        worker.run_task(claimed)
+    finally:
+        close_old_connections()
+        free.release()
+
+
+class Command(BaseCommand):
+    help = "Run background tasks (remote steps) from the database, N at once; Ctrl-C stops after the current ones."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--threads", type=int, default=None, help="tasks run at once (TASKS_THREADS, 8)")
+        parser.add_argument("--interval", type=float, default=0.2, help="seconds between polls when idle")
+        parser.add_argument("--batch", action="store_true", help="sweep, run every task ready, then exit")
+
+    def handle(self, *args: Any, threads: int | None, interval: float, batch: bool, **options: Any) -> None:
+        count = threads or settings.TASKS_THREADS
+        if settings.TASKS_BACKEND == "rq":
+            # RQ's own pool of worker processes; the sweep runs once here, at start.
+            remote.sweep()
+            call_command("rqworker-pool", "default", num_workers=count, job_class="django_tasks_rq.Job", burst=batch)
+            return
+        if not remote.backend_path().startswith("django_tasks_db."):
+            self.stdout.write("TASKS_BACKEND=immediate: remote steps run inside the requests; no worker needed.")
+            return
+        remote.sweep()
+        if batch:
+            # One loop in this thread until the queue is empty: deterministic, for tests and scripts.
+            _worker(0, interval=0, batch=True).run()
+            return
+        self._run(count, interval)
+
+    def _run(self, count: int, interval: float) -> None:
+        """One loop claims, a pool of `count` threads runs: idle, the database sees one poll per interval,
+        not one per thread; busy, a task is claimed only when a thread is free to run it at once."""
+        worker = _worker(0, interval=interval, batch=False)
+        free = threading.Semaphore(count)
+        stopping = threading.Event()
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            log.warning("Stopping after the tasks that are running")
+            stopping.set()
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        self.stdout.write(f"Running tasks, {count} at once (Ctrl-C stops)")
+        self._swept = time.monotonic()
+        with ThreadPoolExecutor(max_workers=count, thread_name_prefix="task") as pool:
+            while not stopping.is_set():
+                if not free.acquire(timeout=interval):
+                    continue  # every thread busy
+                claimed = self._claim_or_sweep(worker)
+                if claimed is None:
+                    free.release()
+                    stopping.wait(interval)
+                    continue
+                pool.submit(_run_one, worker, claimed, free)
+        connection.close()
+
+    def _claim_or_sweep(self, worker: Worker) -> DBTaskResult[Any, Any] | None:
+        close_old_connections()
+        try:
+            if time.monotonic() - self._swept >= SWEEP_EVERY:
+                self._swept = time.monotonic()
+                remote.sweep()
+            return _claim_one(worker)
+        except DatabaseError:  # the database restarting must not stop the worker: try again next poll
+            log.exception("Could not reach the database")
+            return None

@@ -1,0 +1,91 @@
+"""How remote work runs: claimed under the row lock in the request, then run by a background task.
+
+A request never waits on Adobe. It claims the step (the onboarding moves to the step's in-flight
+status, under `SELECT ... FOR UPDATE`), hands the call to `run_remote` through Django's Tasks
+framework (`django.tasks`), and shows progress; the task calls Adobe and settles the step.
+Every `RemoteStep` registers itself here by its `what`, so a step declared anywhere runs the same way.
+
+A task that dies (its worker killed) leaves its step in flight; `sweep` settles it once it is older
+than every call's timeouts: the object is adopted if Adobe has it, otherwise the step is failed.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from connections.models import Onboarding
+
+log = logging.getLogger(__name__)
+
+# What a task runs: (onboarding, actor) -> the onboarding afterwards.
+Operation = Callable[[Onboarding, Any], Onboarding]
+OPERATIONS: dict[str, Operation] = {}  # by name
+SETTLERS: dict[str, Operation] = {}  # by the in-flight status they settle
+
+
+def operation(name: str, perform: Operation, *, settle: tuple[str, Operation] | None = None) -> None:
+    """Make `perform` runnable by the task under `name`; `settle` (in-flight status, settler) for the sweep."""
+    if OPERATIONS.get(name, perform) is not perform:
+        raise ValueError(f"Two remote operations are named {name!r}.")
+    OPERATIONS[name] = perform
+    if settle:
+        SETTLERS[settle[0]] = settle[1]
+
+
+def backend_path() -> str:
+    """The dotted path of the configured task backend."""
+    default: Any = settings.TASKS["default"]
+    return str(default["BACKEND"])
+
+
+def _stores_in_this_database() -> bool:
+    """Whether `enqueue` writes in the caller's transaction (django-tasks-db) or runs now (immediate)."""
+    return backend_path().startswith(("django_tasks_db.", "django.tasks.backends.immediate."))
+
+
+def dispatch(name: str, *, onboarding: Onboarding, actor: Any) -> None:
+    """Hand `name` for this onboarding to a background task. Called inside the claim's transaction.
+
+    With django-tasks-db the task row commits (or rolls back) with the claim: never a claim without
+    its task, never a task for a claim that did not happen. Other backends (RQ) write elsewhere at
+    once, so they enqueue only once the claim has committed.
+    """
+    if name not in OPERATIONS:
+        raise ValueError(f"No remote operation is named {name!r}.")
+    args = (name, str(onboarding.pk), None if actor is None else str(actor.pk))
+    if _stores_in_this_database():
+        run_remote.enqueue(*args)
+    else:
+        transaction.on_commit(functools.partial(run_remote.enqueue, *args))
+
+
+@task
+def run_remote(name: str, onboarding_id: str, actor_id: str | None) -> str:
+    """The background task: run one remote operation for one onboarding; returns its new status."""
+    onboarding = Onboarding.objects.get(pk=int(onboarding_id))
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    return OPERATIONS[name](onboarding, actor).status
+
+
+def sweep(*, older_than: Any = None) -> int:
+    """Settle every step in flight longer than any call can last; how many were settled."""
+    from .transitions import stale_after  # one definition of "longer than any call can last"
+
+    cutoff = timezone.now() - (older_than if older_than is not None else stale_after())
+    stale = Onboarding.objects.filter(status__in=list(SETTLERS), step_started_at__lt=cutoff)
+    settled = 0
+    for onboarding in stale:
+        SETTLERS[onboarding.status](onboarding, None)
+        settled += 1
+    if settled:
+        log.warning("Settled %d step(s) a dead task had left in flight", settled)
+    return settled

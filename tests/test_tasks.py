@@ -1,0 +1,214 @@
+"""Remote work off the request: claimed in the request, run by a background task, settled by the task
+or, if the task died, by the sweep. The queue is the real django-tasks-db table, drained step by step."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from django.db import connections
+from django.test import override_settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from connections import services
+from connections.models import FlowServiceCall, Onboarding, StateChange
+from connections.services import remote, wizard
+
+from .conftest import account_post, source_post
+from .test_going_live import ROOT, django_env
+
+Status = Onboarding.Status
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_request_claims_and_the_task_creates(make_onboarding, emulator, task_queue, user):
+    onboarding = wizard.onboarding_create_base_connection(onboarding=make_onboarding("draft"), actor=user)
+    assert onboarding.status == Status.CREATING_BASE
+    assert emulator.stats()["connections"] == 0  # nothing was asked of Adobe in the request
+    assert DBTaskResult.objects.count() == 1
+
+    task_queue()
+    onboarding.refresh_from_db()
+    assert onboarding.status == Status.BASE_CREATED
+    assert onboarding.base_connection_id
+    assert onboarding.connection_test["accepted"] is True  # tested in the same task
+    assert FlowServiceCall.objects.filter(onboarding=onboarding, actor=user).exists()  # audited as the user
+
+
+def test_the_wizard_pages_show_progress_then_the_result(client, user, emulator, task_queue):
+    client.force_login(user)
+    response = client.post("/onboardings/new/", account_post())
+    onboarding = Onboarding.objects.get()
+    page = client.get(response["Location"])
+    assert "Creating the base connection" in page.content.decode() or onboarding.status == Status.CREATING_BASE
+    assert client.get(f"/onboardings/{onboarding.public_id}/status/").status_code == 204
+
+    task_queue()
+    status = client.get(f"/onboardings/{onboarding.public_id}/status/", headers={"HX-Request": "true"})
+    assert status.headers["HX-Replace-Url"].endswith("/source/")  # the Source step replaces the progress
+    assert "Choose what to read" in status.content.decode()
+    assert client.get(f"/onboardings/{onboarding.public_id}/status/")["Location"].endswith("/source/")
+    response = client.post(f"/onboardings/{onboarding.public_id}/source/", source_post())
+    assert client.get(f"/onboardings/{onboarding.public_id}/status/").status_code == 204
+    task_queue()
+    onboarding.refresh_from_db()
+    assert onboarding.status == Status.SOURCE_CREATED
+    assert "Done" in client.get(f"/onboardings/{onboarding.public_id}/", follow=True).content.decode()
+
+
+def test_two_concurrent_submits_enqueue_one_task(make_onboarding, emulator, task_queue):
+    """Two tabs submit the same step at the same moment: the row lock lets one claim it."""
+    onboarding = make_onboarding("draft")
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def submit() -> None:
+        try:
+            barrier.wait()
+            fresh = Onboarding.objects.get(pk=onboarding.pk)
+            wizard.onboarding_create_base_connection(onboarding=fresh, actor=None)
+        except BaseException as exc:  # a thread's exception would otherwise vanish
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert DBTaskResult.objects.count() == 1
+    assert StateChange.objects.filter(onboarding=onboarding, to_status=Status.CREATING_BASE).count() == 1
+    task_queue()
+    assert emulator.stats()["connections"] == 1
+
+
+def test_a_failed_claim_enqueues_nothing(make_onboarding, task_queue):
+    """The task row is written in the claim's transaction: no claim, no task."""
+    onboarding = make_onboarding("base")  # the base step is done: it cannot be claimed again
+    wizard.onboarding_create_base_connection(onboarding=onboarding, actor=None)
+    assert DBTaskResult.objects.count() == 0
+
+
+def _as_if_the_task_died(onboarding: Onboarding) -> None:
+    """In flight since long ago, and no task left to settle it (a killed worker)."""
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    Onboarding.objects.filter(pk=onboarding.pk).update(step_started_at=long_ago)
+    DBTaskResult.objects.all().delete()
+
+
+def test_the_sweep_adopts_what_a_dead_task_created(make_onboarding, emulator, task_queue):
+    onboarding = make_onboarding("draft")
+    wizard.onboarding_create_base_connection(onboarding=onboarding, actor=None)
+    with override_settings(TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}):
+        # Adobe got the create, but the worker died before it wrote the answer down.
+        from connections import adobe
+
+        onboarding.refresh_from_db()
+        wizard.BASE_CONNECTION.create(adobe.flow_client(onboarding=onboarding, actor=None), onboarding)
+    _as_if_the_task_died(onboarding)
+
+    assert remote.sweep() == 1
+    onboarding.refresh_from_db()
+    assert onboarding.status == Status.BASE_CREATED
+    assert emulator.stats()["connections"] == 1  # adopted, not created twice
+    assert onboarding.connection_test  # and tested, as the task would have
+
+
+def test_the_sweep_fails_a_step_adobe_never_saw(make_onboarding, emulator, task_queue):
+    onboarding = wizard.onboarding_create_base_connection(onboarding=make_onboarding("draft"), actor=None)
+    _as_if_the_task_died(onboarding)
+
+    task_queue()  # the worker sweeps when it starts
+    onboarding.refresh_from_db()
+    assert onboarding.status == Status.BASE_FAILED
+    assert onboarding.outcome_unknown is False
+    assert emulator.stats()["connections"] == 0
+
+    onboarding = services.onboarding_retry(onboarding=onboarding, actor=None)
+    assert onboarding.status == Status.CREATING_BASE
+    task_queue()
+    onboarding.refresh_from_db()
+    assert onboarding.status == Status.BASE_CREATED
+
+
+def test_the_sweep_leaves_a_running_task_alone(make_onboarding, task_queue):
+    onboarding = wizard.onboarding_create_base_connection(onboarding=make_onboarding("draft"), actor=None)
+    assert remote.sweep() == 0
+    onboarding.refresh_from_db()
+    assert onboarding.status == Status.CREATING_BASE
+
+
+def test_every_remote_step_is_runnable_and_settled_by_the_sweep():
+    """A RemoteStep declared anywhere registers itself: the task runs it, the sweep settles it."""
+    for step in (wizard.BASE_CONNECTION, wizard.SOURCE_CONNECTION):
+        assert step.what in remote.OPERATIONS
+        assert step.in_flight in remote.SETTLERS
+    assert set(remote.SETTLERS) <= set(Onboarding.IN_FLIGHT)
+
+
+def _settings_in_a_fresh_process(**env: str) -> subprocess.CompletedProcess[str]:
+    """The production settings module read by a new interpreter with this environment."""
+    code = (
+        "from onboarding import settings as s; "
+        "print(s.TASKS['default']['BACKEND'], 'django_tasks_rq' in s.INSTALLED_APPS, "
+        "getattr(s, 'RQ_QUEUES', {}).get('default', {}).get('URL'), s.DATABASES['default'].get('CONN_MAX_AGE'), "
+        "getattr(s, 'SESSION_ENGINE', 'django.contrib.sessions.backends.db'))"
+    )
+    environment = django_env(**env)
+    if "TASKS_BACKEND" not in env:
+        environment.pop("TASKS_BACKEND", None)  # the test run's own choice (immediate)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_settings_select_the_task_backend():
+    assert _settings_in_a_fresh_process().stdout.split()[:2] == ["django_tasks_db.DatabaseBackend", "False"]
+    rq = _settings_in_a_fresh_process(TASKS_BACKEND="rq", REDIS_URL="redis://127.0.0.1:6379/0").stdout.split()
+    assert rq[:3] == ["django_tasks_rq.RQBackend", "True", "redis://127.0.0.1:6379/0"]
+    assert "REDIS_URL is not set" in _settings_in_a_fresh_process(TASKS_BACKEND="rq").stderr
+    assert "TASKS_BACKEND must be one of" in _settings_in_a_fresh_process(TASKS_BACKEND="celery").stderr
+
+
+def test_production_keeps_postgresql_connections_and_sessions_in_redis():
+    out = _settings_in_a_fresh_process(
+        DATABASE_URL="postgres://u@127.0.0.1:5432/x", CACHE_URL="redis://127.0.0.1:6379/1"
+    ).stdout.split()
+    assert out[3:] == ["600", "django.contrib.sessions.backends.cached_db"]
+    assert _settings_in_a_fresh_process().stdout.split()[4] == "django.contrib.sessions.backends.db"
+
+
+def test_the_worker_process_runs_several_tasks_and_stops_on_ctrl_c(make_onboarding, emulator, task_queue):
+    """`manage.py run_tasks`, as `make serve` starts it, against this test's database and emulator."""
+    drafts = [make_onboarding("draft", name=f"Stream {n}") for n in range(3)]
+    emulator.fault("/connections", method="POST", delay=0.5, count=3)  # all three in flight together
+    for draft in drafts:
+        wizard.onboarding_create_base_connection(onboarding=draft, actor=None)
+    database = connections["default"].settings_dict
+    url = (
+        f"sqlite:///{database['NAME']}"
+        if connections["default"].vendor == "sqlite"
+        else f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    )
+    env = {**os.environ, "DATABASE_URL": url, "TASKS_BACKEND": "db", "EMULATOR_URL": emulator.url}
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "run_tasks", "--threads", "3", "--interval", "0.05"], cwd=ROOT, env=env
+    )
+    try:
+        deadline = time.monotonic() + 60  # a bound on the wait, not a measurement
+        while Onboarding.objects.filter(status=Status.BASE_CREATED).count() < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert Onboarding.objects.filter(status=Status.BASE_CREATED).count() == 3
+        assert emulator.stats()["connections"] == 3
+    finally:
+        worker.send_signal(signal.SIGINT)
+        assert worker.wait(timeout=30) == 0

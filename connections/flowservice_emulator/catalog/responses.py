@@ -25,7 +25,8 @@ def _number(request: Request, name: str, default: int, low: int, high: int) -> i
     value = request.arg(name)
     if value is None:
         return default
-    if not value.isdigit() or not low <= int(value) <= high:
+    # ASCII digits only, and few of them: int() refuses '²' and very long strings (a 500 otherwise).
+    if not (value.isascii() and value.isdigit() and len(value) <= 9) or not low <= int(value) <= high:
         raise refused.InvalidQuery(name=name, value=value, expected=f"a whole number from {low} to {high}.")
     return int(value)
 

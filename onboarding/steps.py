@@ -37,6 +37,14 @@ class Step(enum.StrEnum):
             return cls.SOURCE
         return cls.DONE
 
+    @classmethod
+    def for_onboarding(cls, onboarding: Onboarding) -> Step:
+        """The step an onboarding is on: a base connection whose test has not passed keeps it on Account,
+        unless its owner chose to go on anyway."""
+        if onboarding.account_gated:
+            return cls.ACCOUNT
+        return cls.for_status(onboarding.status)
+
     def reached_by(self, onboarding: Onboarding) -> bool:
         """A step can be opened once the step it needs is done."""
-        return self.position <= Step.for_status(onboarding.status).position
+        return self.position <= Step.for_onboarding(onboarding).position

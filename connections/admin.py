@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.contrib import admin
@@ -16,7 +16,10 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from . import csv_safety
+from .admin_safety import HostileQueryMixin
 from .admin_tools import CappedCountPaginator, DistinctValuesFilter
+from .history_chain import HistoryStatusMixin
 from .models import FlowServiceCall, Onboarding, StateChange
 
 admin.site.site_header = _("Event Hubs Onboarding: administration")
@@ -24,7 +27,7 @@ admin.site.site_title = _("Event Hubs Onboarding admin")
 admin.site.index_title = _("Onboardings and their history")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+class ReadOnlyAdmin(HostileQueryMixin, admin.ModelAdmin[Any]):
     """History is read, never written, from the admin; nobody may add, change or delete it."""
 
     show_full_result_count = False
@@ -76,9 +79,9 @@ def csv_response(filename: str, header: list[str], rows: Iterable[list[Any]]) ->
     writer = csv.writer(_Echo())
 
     def lines() -> Iterator[str]:
-        yield writer.writerow(header)
+        yield writer.writerow(csv_safety.row(header))
         for row in rows:
-            yield writer.writerow(["" if value is None else value for value in row])
+            yield writer.writerow(csv_safety.row(row))  # no cell a spreadsheet would run as a formula
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -129,6 +132,36 @@ class SandboxFilter(DistinctValuesFilter):
     title = _("AEP sandbox")
     parameter_name = "sandbox"
     field_name = "sandbox_name"
+
+
+def _iso(moment: Any) -> str:
+    return moment.isoformat() if moment else ""
+
+
+# The CSV export of onboardings: each column's header and its attribute (or how to compute it); no secret.
+ONBOARDING_COLUMNS: list[tuple[str, str | Callable[[Onboarding], Any]]] = [
+    ("reference", "reference"),
+    ("name", "name"),
+    ("owner", lambda o: o.owner.get_username()),
+    ("status", "status"),
+    ("auth type", "auth_type"),
+    ("sandbox", "sandbox_name"),
+    ("namespace", "namespace"),
+    ("SAS key name", "sas_key_name"),
+    ("tenant id", "tenant_id"),
+    ("client id", "client_id"),
+    ("credential event hub", "auth_event_hub_name"),
+    ("secret last changed", lambda o: _iso(o.secret_changed_at)),
+    ("event hub", "event_hub_name"),
+    ("data type", "data_type"),
+    ("reset", "reset"),
+    ("consumer group", "consumer_group"),
+    ("base connection id", "base_connection_id"),
+    ("base connection etag", "base_connection_etag"),
+    ("source connection id", "source_connection_id"),
+    ("created", lambda o: _iso(o.created_at)),
+    ("updated", lambda o: _iso(o.updated_at)),
+]
 
 
 @admin.register(Onboarding)
@@ -261,53 +294,9 @@ class OnboardingAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Export selected onboardings to CSV"), permissions=["view"])
     def export_onboardings(self, request: HttpRequest, queryset: QuerySet[Onboarding]) -> StreamingHttpResponse:
-        header = [
-            "reference",
-            "name",
-            "owner",
-            "status",
-            "auth type",
-            "sandbox",
-            "namespace",
-            "SAS key name",
-            "tenant id",
-            "client id",
-            "credential event hub",
-            "secret last changed",
-            "event hub",
-            "data type",
-            "reset",
-            "consumer group",
-            "base connection id",
-            "base connection etag",
-            "source connection id",
-            "created",
-            "updated",
-        ]
+        header = [name for name, _value in ONBOARDING_COLUMNS]
         rows = (
-            [
-                o.reference,
-                o.name,
-                o.owner.get_username(),
-                o.status,
-                o.auth_type,
-                o.sandbox_name,
-                o.namespace,
-                o.sas_key_name,
-                o.tenant_id,
-                o.client_id,
-                o.auth_event_hub_name,
-                o.secret_changed_at.isoformat() if o.secret_changed_at else "",
-                o.event_hub_name,
-                o.data_type,
-                o.reset,
-                o.consumer_group,
-                o.base_connection_id,
-                o.base_connection_etag,
-                o.source_connection_id,
-                o.created_at.isoformat(),
-                o.updated_at.isoformat(),
-            ]
+            [how(o) if callable(how) else getattr(o, how) for _name, how in ONBOARDING_COLUMNS]
             for o in queryset.select_related("owner").iterator(chunk_size=1000)
         )
         return csv_response("onboardings.csv", header, rows)
@@ -354,7 +343,7 @@ class ErrorCodeFilter(DistinctValuesFilter):
 
 
 @admin.register(FlowServiceCall)
-class FlowServiceCallAdmin(ReadOnlyAdmin):
+class FlowServiceCallAdmin(HistoryStatusMixin, ReadOnlyAdmin):
     list_display = (
         "created_at",
         "operation",
@@ -425,7 +414,7 @@ class FlowServiceCallAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StateChange)
-class StateChangeAdmin(ReadOnlyAdmin):
+class StateChangeAdmin(HistoryStatusMixin, ReadOnlyAdmin):
     list_display = ("created_at", "onboarding_link", "from_status", "to_status", "actor", "reason")
     list_filter = ("to_status", "created_at")
     list_select_related = ("onboarding", "actor")

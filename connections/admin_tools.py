@@ -19,6 +19,8 @@ from django.db.models import Exists
 from django.utils import timezone
 from django.utils.functional import Promise as StrPromise
 
+from . import safe_input
+
 PAGES_AHEAD = 5
 
 
@@ -43,8 +45,8 @@ class CappedCountPaginator(Paginator[Any]):
 
     @classmethod
     def for_request(cls, request: Any, queryset: Any, per_page: int, **kwargs: Any) -> CappedCountPaginator:
-        page = str(request.GET.get("p", "1"))
-        number = int(page) if page.isdigit() else 1
+        # A page that is not a page counts as the first; one past the last is the admin's own "?e=1".
+        number = min(safe_input.page_number(request.GET.get("p")) or 1, safe_input.MAX_PAGE)
         return cls(queryset, per_page, cap=(number + PAGES_AHEAD) * per_page, **kwargs)
 
 

@@ -6,7 +6,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
+from django.db import DatabaseError
 
 from . import azure_names
 from .target import flow_service_target
@@ -52,3 +53,29 @@ def check_adobe_configuration(app_configs: Any = None, **kwargs: Any) -> list[Er
     except ValueError as exc:
         errors.append(Error(f"ADOBE_SANDBOX_NAME: {exc}", id="connections.E004"))
     return errors
+
+
+@register(Tags.database)
+def check_encrypted_values_readable(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[Warning]:
+    """`manage.py check --database default` (and migrate): values left under a key no longer configured.
+
+    A warning, not an error: it must not stop migrate or start-up, only say what would be lost.
+    """
+    from .key_audit import count_under_unknown_keys
+
+    if not databases:
+        return []
+    try:
+        counts = count_under_unknown_keys()
+    except DatabaseError:  # not migrated yet: nothing stored to lose
+        return []
+    return [
+        Warning(
+            f"{count:,} stored values in {table} were encrypted with a key that is not in FIELD_ENCRYPTION_KEYS: "
+            "no configured key can read them (they show as 'unreadable (key removed)').",
+            hint="Put the old key back after the new one and run `python manage.py rotate_encryption_keys`; "
+            "`rotate_encryption_keys --check` counts them before a key is removed.",
+            id="connections.W005",
+        )
+        for table, count in counts.items()
+    ]

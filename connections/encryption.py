@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import logging
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -20,10 +21,35 @@ from django.db import models
 from .keys import key_id
 
 PREFIX = "enc:fernet:"
+log = logging.getLogger("connections.encryption")
 
 
 class DecryptionError(Exception):
     """A stored value could not be decrypted; never returned as if it were the secret."""
+
+
+UNREADABLE_KEY_REMOVED = "unreadable (key removed)"
+UNREADABLE_CORRUPTED = "unreadable (corrupted)"
+
+
+class Unreadable(str):
+    """A stored value no configured key decrypts, as the model sees it: a label, never the ciphertext.
+
+    One such value must not take a page down for everyone (the list, the admin): it reads as
+    "unreadable (key removed)", and saving the row writes the stored ciphertext back unchanged,
+    so putting the old key back still recovers it.
+    """
+
+    stored: str
+
+    def __new__(cls, stored: str, label: str) -> Unreadable:
+        value = super().__new__(cls, label)
+        value.stored = stored
+        return value
+
+
+def readable_key_ids() -> set[str]:
+    return {key_id(k) for k in _configured()}
 
 
 @functools.cache
@@ -109,6 +135,8 @@ class EncryptedTextField(models.TextField[str, str]):
         super().__init__(*args, **kwargs)
 
     def get_db_prep_save(self, value: Any, connection: Any) -> Any:
+        if isinstance(value, Unreadable):
+            return value.stored  # kept as it was: a label is never encrypted in its place
         value = super().get_db_prep_save(value, connection)
         if value in (None, ""):
             return value  # unset stays visibly unset; it reveals nothing about a secret
@@ -117,7 +145,12 @@ class EncryptedTextField(models.TextField[str, str]):
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value in (None, ""):
             return value
-        return decrypt(value)
+        try:
+            return decrypt(value)
+        except DecryptionError:
+            removed = value.startswith(PREFIX) and _split(value)[0] not in readable_key_ids()
+            log.warning("%s.%s: a stored value no configured key decrypts", self.model.__name__, self.name)
+            return Unreadable(value, UNREADABLE_KEY_REMOVED if removed else UNREADABLE_CORRUPTED)
 
     def get_lookup(self, lookup_name: str) -> Any:
         if lookup_name != "isnull":

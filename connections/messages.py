@@ -82,22 +82,20 @@ def describe(error: FlowServiceError, *, doing: str, sandbox: str = "") -> Probl
 
 
 def _explain(error: FlowServiceError, *, doing: str, sandbox: str) -> tuple[str, str, bool]:
-    code = error.code or ""
     if isinstance(error, ImsError):
         return _ims(error)
+    return _transient(error, doing=doing) or _refused(error, doing=doing, sandbox=sandbox)
+
+
+def _transient(error: FlowServiceError, *, doing: str) -> tuple[str, str, bool] | None:
+    """Failures that pass: Adobe busy, slow, unreachable or failing, or an answer not recognised. Retry is the
+    answer."""
     if isinstance(error, UnrecognisedAnswerError):
         return (
             "Answer not recognised",
             f"Adobe answered while {doing} in a way this app does not recognise, so it cannot tell whether it "
             f"worked. {error.message}. {KEPT} Press Retry to ask again.",
             True,
-        )
-    if isinstance(error, TooManyPagesError):
-        return (
-            "Too many results",
-            f"Adobe's list was longer than this app reads while {doing}. {KEPT} An administrator can look the "
-            "object up in Experience Platform.",
-            False,
         )
     if isinstance(error, RateLimitError):
         wait = f"{error.retry_after:g} seconds" if error.retry_after else "a minute"
@@ -112,6 +110,19 @@ def _explain(error: FlowServiceError, *, doing: str, sandbox: str) -> tuple[str,
             f"Adobe Experience Platform failed or is unavailable (HTTP {error.status}) while {doing}. "
             f"{KEPT} Press Retry in a minute.",
             True,
+        )
+    return None
+
+
+def _refused(error: FlowServiceError, *, doing: str, sandbox: str) -> tuple[str, str, bool]:
+    """Adobe's answer refuses the request: what to fix, and whether a retry can help."""
+    code = error.code or ""
+    if isinstance(error, TooManyPagesError):
+        return (
+            "Too many results",
+            f"Adobe's list was longer than this app reads while {doing}. {KEPT} An administrator can look the "
+            "object up in Experience Platform.",
+            False,
         )
     if code in SANDBOX_CODES:
         return (

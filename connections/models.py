@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import auth_types
+from . import auth_types, history_chain
 from .diagnoses import Diagnosis
 from .encryption import EncryptedTextField, blind_index
 from .flowservice import EventHubAuth
@@ -350,13 +350,22 @@ class HistoryQuerySet(models.QuerySet[Any]):
 
 
 class AppendOnlyModel(models.Model):
+    """A history row: written once, linked by hash to the row before it (see history_chain).
+
+    The ORM refuses changes here; the database refuses them too (triggers, migration 0004).
+    """
+
+    chain_seq = models.BigIntegerField(_("chain position"), null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField(_("previous row's hash"), max_length=64, blank=True, editable=False)
+    row_hash = models.CharField(_("row hash"), max_length=64, blank=True, editable=False)
+
     class Meta:
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError(f"{type(self).__name__} rows cannot be changed.")
-        super().save(*args, **kwargs)
+        history_chain.append([self], lambda: super(AppendOnlyModel, self).save(*args, **kwargs))
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError(f"{type(self).__name__} rows cannot be deleted.")
@@ -364,8 +373,8 @@ class AppendOnlyModel(models.Model):
 
 class FlowServiceCallManager(models.Manager.from_queryset(HistoryQuerySet)):  # type: ignore[misc]
     def bulk_record(self, calls: list[FlowServiceCall]) -> None:
-        """Write many rows at once (generated demo history); rows are still never changed."""
-        self.bulk_create(calls, batch_size=5000)
+        """Write many rows at once (generated demo history), chained like any other; never changed."""
+        history_chain.append(calls, lambda: self.bulk_create(calls, batch_size=5000))
 
     def record(
         self, *, onboarding: Onboarding | None, actor: Any, call: Any, sandbox_name: str = ""
@@ -469,8 +478,8 @@ class FlowServiceCall(AppendOnlyModel):
 
 class StateChangeManager(models.Manager.from_queryset(HistoryQuerySet)):  # type: ignore[misc]
     def bulk_record(self, changes: list[StateChange]) -> None:
-        """Write many rows at once (generated demo history)."""
-        self.bulk_create(changes, batch_size=5000)
+        """Write many rows at once (generated demo history), chained like any other."""
+        history_chain.append(changes, lambda: self.bulk_create(changes, batch_size=5000))
 
     def record(
         self, *, onboarding: Onboarding, actor: Any, from_status: str | None, to_status: str, reason: str
@@ -520,3 +529,24 @@ class StateChange(AppendOnlyModel):
     def __str__(self) -> str:
         source = self.get_from_status_display() or _("new")
         return f"{self.onboarding} : {source} → {self.get_to_status_display()}"
+
+
+class HistoryChainHead(models.Model):
+    """The newest position and hash of one history table's chain, and its last verification.
+
+    Appends lock this row (one writer at a time per table); `verify_history` compares the
+    chain's end with it, so rows removed from the end are noticed too.
+    """
+
+    table = models.CharField(max_length=100, primary_key=True)
+    seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=history_chain.GENESIS)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_ok = models.BooleanField(null=True)
+    problem = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("history chain head")
+
+    def __str__(self) -> str:
+        return f"{self.table} @ {self.seq}"

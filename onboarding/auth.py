@@ -15,29 +15,26 @@ from . import throttle
 
 
 class ThrottledLoginMixin:
-    """Refuses log-in while the user name or the address is throttled; counts each failure."""
+    """Reserves each attempt before the password is checked; refuses it while throttled (see throttle)."""
 
     request: Any
-    data: Any
+    cleaned_data: dict[str, Any]
 
     def clean(self) -> dict[str, Any]:
-        username = str(self.data.get("username", ""))
-        address = throttle.client_address(self.request)
-        seconds = throttle.blocked_for(username, address)
-        if seconds:
-            minutes = max(1, round(seconds / 60))
+        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if not username or not password:  # nothing will be checked: Django's own "required" messages
+            return super().clean()  # type: ignore[misc, no-any-return]
+        attempt = throttle.reserve(username, throttle.client_address(self.request))
+        if attempt.refused_for:
+            minutes = max(1, round(attempt.refused_for / 60))
             raise forms.ValidationError(
-                f"Too many failed log-ins for this user name or from this address. Try again in about "
-                f"{minutes} minute{'s' if minutes != 1 else ''}.",
+                f"Too many failed log-ins for {attempt.refused_because}. "
+                f"Try again in about {minutes} minute{'s' if minutes != 1 else ''}.",
                 code="throttled",
             )
-        throttle.slow_down(username, address)
-        try:
-            cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]
-        except forms.ValidationError:
-            throttle.record_failure(username, address)
-            raise
-        throttle.reset(username)
+        throttle.slow_down(attempt)
+        cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]  # a failure keeps its reservation
+        throttle.succeeded(attempt)
         return cleaned
 
 

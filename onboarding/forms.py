@@ -17,6 +17,8 @@ from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.models import Onboarding
 from connections.services import Account, Credentials, Source
 
+from . import secret_echo
+
 NON_SECRET_FIELDS = tuple(name for name in FIELDS if name not in SECRET_FIELDS)
 KEEP_STORED = _("A {what} is saved (set {when}). Leave this empty to keep it, or type a new one to replace it.")
 
@@ -207,6 +209,7 @@ class CredentialFieldsForm(forms.Form):
                 self.errors.pop(name, None)  # another tab's field: not sent by the page, not asked for
             elif not data.get(name) and name not in self.errors and not self.stored_secret(name):
                 self.add_error(name, _("This field is required."))
+        secret_echo.drop_secret_shaped(self)  # a key typed into a shown field is never echoed back
         return data
 
     def _fill_from_connection_string(self, data: dict[str, Any]) -> None:
@@ -256,7 +259,8 @@ class AccountForm(CredentialFieldsForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Optional: what this connection is for."),
     )
-    sandbox_name = forms.CharField(
+    sandbox_name = NormalisingField(
+        normalise=azure_names.sandbox_name,
         label=_("AEP sandbox"),
         max_length=100,
         help_text=_("The Experience Platform sandbox to create the connections in, in lowercase (for example prod)."),
@@ -289,12 +293,6 @@ class AccountForm(CredentialFieldsForm):
         except ValueError:
             return None
 
-    def clean_sandbox_name(self) -> str:
-        try:
-            return azure_names.sandbox_name(self.cleaned_data["sandbox_name"])
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
-
     def account(self) -> Account:
         data = self.cleaned_data
         return Account(
@@ -316,7 +314,8 @@ class AccountForm(CredentialFieldsForm):
 class SourceForm(forms.Form):
     """Step 2: which event hub to read, how, and with which consumer group."""
 
-    event_hub_name = forms.CharField(
+    event_hub_name = NormalisingField(
+        normalise=azure_names.event_hub_name,
         label=_("Event hub"),
         max_length=300,
         widget=_text(),
@@ -334,7 +333,8 @@ class SourceForm(forms.Form):
         widget=forms.RadioSelect,
         initial=Onboarding.Reset.EARLIEST,
     )
-    consumer_group = forms.CharField(
+    consumer_group = NormalisingField(
+        normalise=azure_names.consumer_group,
         label=_("Consumer group"),
         max_length=100,
         widget=_text(attrs_placeholder="e.g. aep-orders"),
@@ -373,18 +373,6 @@ class SourceForm(forms.Form):
     @property
     def reset_options(self) -> list[tuple[BoundWidget, str | Promise]]:
         return [(radio, self.RESET_HELP.get(radio.data["value"], "")) for radio in self["reset"]]
-
-    def clean_event_hub_name(self) -> str:
-        try:
-            return azure_names.event_hub_name(self.cleaned_data["event_hub_name"])
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
-
-    def clean_consumer_group(self) -> str:
-        try:
-            return azure_names.consumer_group(self.cleaned_data["consumer_group"])
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
 
     def source(self) -> Source:
         data = self.cleaned_data

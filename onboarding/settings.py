@@ -12,6 +12,7 @@ from django.utils.csp import CSP
 from connections.flowservice.types import DEFAULT_SCOPES
 from connections.keys import KeyConfigurationError, parse_keys
 from connections.target import FlowServiceMode
+from onboarding.file_modes import owner_only_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 django_stubs_ext.monkeypatch()  # QuerySet[Onboarding] and friends at run time, for the type checker
@@ -55,6 +56,13 @@ if not DEBUG:
             "ALLOWED_HOSTS is empty and DEBUG=false. List the host names the app is served under, "
             "comma-separated, e.g. ALLOWED_HOSTS=onboarding.example.com."
         )
+    if "*" in ALLOWED_HOSTS:
+        # A wildcard lets any Host header through: password-reset links and absolute URLs could name
+        # an attacker's host, and the Host header check stops protecting against DNS rebinding.
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS=* accepts any Host header and is refused with DEBUG=false. List the host names the app "
+            "is served under, e.g. ALLOWED_HOSTS=onboarding.example.com."
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -71,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "onboarding.middleware.AcceptedCharsetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -105,6 +114,9 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The file holds sessions and (encrypted) credentials: its owner's only. SQLite gives its -wal
+    # and -shm files the database file's mode, so creating it 0600 covers them too.
+    owner_only_file(str(DATABASES["default"]["NAME"]))
     # IMMEDIATE takes the write lock when a transaction starts, so two requests that both
     # check-then-claim a wizard step are serialized (SQLite has no SELECT ... FOR UPDATE).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -206,11 +218,16 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
-# Login throttling: failures per user name and per address within the window.
+# Login throttling (onboarding/throttle.py): attempts within the window per (user name, address) before a
+# lock, per address before refusal; a user name's attempts from anywhere only slow down after SLOW_AFTER.
 LOGIN_THROTTLE_LIMIT = env.int("LOGIN_THROTTLE_LIMIT", default=5)
+LOGIN_THROTTLE_ADDRESS_LIMIT = env.int("LOGIN_THROTTLE_ADDRESS_LIMIT", default=20)
 LOGIN_THROTTLE_WINDOW = env.int("LOGIN_THROTTLE_WINDOW", default=900)
 LOGIN_THROTTLE_SLOW_AFTER = env.int("LOGIN_THROTTLE_SLOW_AFTER", default=3)
 LOGIN_THROTTLE_DELAY = env.float("LOGIN_THROTTLE_DELAY", default=0.5)
+LOGIN_THROTTLE_MAX_DELAY = env.float("LOGIN_THROTTLE_MAX_DELAY", default=4.0)
+# Django's default User matches user names case-sensitively; true only for a model that does not.
+LOGIN_USERNAME_CASE_INSENSITIVE = env.bool("LOGIN_USERNAME_CASE_INSENSITIVE", default=False)
 
 LOGGING = {
     "version": 1,

@@ -38,8 +38,8 @@ class Step(enum.StrEnum):
         return cls.DONE
 
     @classmethod
-    def for_onboarding(cls, onboarding: Onboarding) -> Step:
-        """The step an onboarding is on: a base connection whose test has not passed keeps it on Account,
+    def of(cls, onboarding: Onboarding) -> Step:
+        """The step the onboarding is on now: a base connection whose test has not passed keeps it on Account,
         unless its owner chose to go on anyway."""
         if onboarding.account_gated:
             return cls.ACCOUNT
@@ -47,4 +47,4 @@ class Step(enum.StrEnum):
 
     def reached_by(self, onboarding: Onboarding) -> bool:
         """A step can be opened once the step it needs is done."""
-        return self.position <= Step.for_onboarding(onboarding).position
+        return self.position <= Step.of(onboarding).position

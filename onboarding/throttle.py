@@ -1,16 +1,31 @@
-"""Failed log-ins slow down, then are refused for a while, per user name and per address.
+"""Failed log-ins: locked per (user name, address), limited per address, slowed per user name.
 
-Counts live in Django's cache (Redis in production, so every app process sees them).
-django-axes would do this too; a cache counter is all this app needs, with no extra tables.
+Following OWASP's Authentication Cheat Sheet ("Protect against automated attacks", "Account lockout"):
+
+- The user name is counted as Django will look it up: the user model's `normalize_username` (NFKC,
+  so "ａｌｉｃｅ" is "alice") and, only if the model matches names regardless of case, case-folded.
+- Each attempt is *reserved* before the password is checked: an atomic `add`/`incr` on the
+  cache (LocMem in one process, Redis across processes). A burst of simultaneous attempts cannot
+  all pass a check made before any failure was written down. A correct password gives the
+  reservation back.
+- A user name and an address together are locked after LOGIN_THROTTLE_LIMIT attempts in the
+  window; one address is refused after LOGIN_THROTTLE_ADDRESS_LIMIT attempts on any names.
+- A user name attacked from many addresses is never locked (a third party could then keep the
+  real user out); its attempts only slow down, each waiting longer up to LOGIN_THROTTLE_MAX_DELAY.
+
+Counts live in Django's cache, so every app process sees them; no tables, no extra dependency.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.http import HttpRequest
 
@@ -19,46 +34,77 @@ def client_address(request: HttpRequest) -> str:
     """The caller's address; behind a proxy, the one the proxy saw (the last hop it appended)."""
     forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
     if settings.BEHIND_PROXY and forwarded:
-        return forwarded.split(",")[-1].strip()
+        return str(forwarded).split(",")[-1].strip()
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
-def _keys(username: str, address: str) -> list[str]:
-    name = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-    return [f"login-fail:user:{name}", f"login-fail:addr:{address}"]
+def lookup_name(username: str) -> str:
+    """The user name as the user model will look it up (so every spelling of one user counts once)."""
+    name = str(get_user_model().normalize_username(username.strip()))
+    return name.casefold() if settings.LOGIN_USERNAME_CASE_INSENSITIVE else name
 
 
-def failures(username: str, address: str) -> int:
-    return max(int(cache.get(key, 0)) for key in _keys(username, address))
+def _digest(value: str) -> str:
+    # Hashed: cache keys must be short and safe, and a user name typed as a password stays out of Redis.
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
 
 
-def blocked_for(username: str, address: str) -> int:
-    """Seconds until log-in is allowed again (0 when it is allowed now)."""
-    if failures(username, address) < settings.LOGIN_THROTTLE_LIMIT:
-        return 0
-    until = max(float(cache.get(key + ":until", 0)) for key in _keys(username, address))
+@dataclass(frozen=True)
+class Attempt:
+    """A reserved log-in attempt: which counters it took, and what it must wait or was refused."""
+
+    keys: tuple[str, ...]
+    refused_for: int = 0  # seconds until allowed again; 0 when the password may be checked
+    delay: float = 0.0  # seconds to wait before checking it (the user name's slow-down)
+    refused_because: str = ""  # what is locked, in words for the page
+
+
+def _take(key: str) -> int:
+    """Add one to a counter of the window, atomically; the counter's value after this attempt."""
+    window = settings.LOGIN_THROTTLE_WINDOW
+    if cache.add(key, 1, window):
+        cache.set(key + ":until", time.time() + window, window)
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr: this attempt opens a new window
+        cache.set(key, 1, window)
+        return 1
+
+
+def _seconds_left(key: str) -> int:
+    until = float(cache.get(key + ":until", time.time() + settings.LOGIN_THROTTLE_WINDOW))
     return max(1, math.ceil(until - time.time()))
 
 
-def slow_down(username: str, address: str) -> None:
-    """After a few failures each further attempt waits a little longer (capped)."""
-    count = failures(username, address)
-    if count >= settings.LOGIN_THROTTLE_SLOW_AFTER:
-        time.sleep(min(settings.LOGIN_THROTTLE_DELAY * 2 ** (count - settings.LOGIN_THROTTLE_SLOW_AFTER), 4.0))
+def _delay(failures_before: int) -> float:
+    beyond = failures_before - settings.LOGIN_THROTTLE_SLOW_AFTER
+    if beyond < 0:
+        return 0.0
+    return float(min(settings.LOGIN_THROTTLE_DELAY * 2**beyond, settings.LOGIN_THROTTLE_MAX_DELAY))
 
 
-def record_failure(username: str, address: str) -> None:
-    window = settings.LOGIN_THROTTLE_WINDOW
-    for key in _keys(username, address):
-        if cache.add(key, 1, window):
-            cache.set(key + ":until", time.time() + window, window)
-        else:
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, window)
+def reserve(username: str, address: str) -> Attempt:
+    """Count this attempt before the password is checked; say whether it may be checked at all."""
+    name, place = _digest(lookup_name(username)), _digest(address)
+    pair, per_address, per_user = f"login:pair:{name}:{place}", f"login:addr:{place}", f"login:user:{name}"
+    if _take(pair) > settings.LOGIN_THROTTLE_LIMIT:
+        return Attempt(keys=(pair,), refused_for=_seconds_left(pair), refused_because="this user name from here")
+    if _take(per_address) > settings.LOGIN_THROTTLE_ADDRESS_LIMIT:
+        return Attempt(keys=(pair, per_address), refused_for=_seconds_left(per_address), refused_because="this address")
+    failures_before = _take(per_user) - 1
+    return Attempt(keys=(pair, per_address, per_user), delay=_delay(failures_before))
 
 
-def reset(username: str) -> None:
-    key = _keys(username, "")[0]
-    cache.delete_many([key, key + ":until"])
+def slow_down(attempt: Attempt) -> None:
+    if attempt.delay:
+        time.sleep(attempt.delay)
+
+
+def succeeded(attempt: Attempt) -> None:
+    """The password was right: give the reservation back; the pair starts again from zero."""
+    pair, *others = attempt.keys
+    cache.delete_many([pair, pair + ":until"])
+    for key in others:
+        with contextlib.suppress(ValueError):  # the window ended meanwhile
+            cache.decr(key)

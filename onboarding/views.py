@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -17,11 +17,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, push_url, replace_url
 from django_htmx.middleware import HtmxDetails
 
-from connections import azure_names, exports, services
+from connections import azure_names, exports, safe_input, services
 from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.models import Onboarding
 from connections.services import OnboardingError, StaleConnectionError
 
+from . import secret_echo
 from .forms import AccountForm, CredentialsForm, SourceForm
 from .steps import Step
 
@@ -101,9 +102,13 @@ def _show(request: HtmxHttpRequest, onboarding: Onboarding | None, step: Step, *
     return response
 
 
+def _where_it_stands(onboarding: Onboarding) -> HttpResponse:
+    return redirect(Step.of(onboarding).url(onboarding))
+
+
 def _continue(request: HtmxHttpRequest, onboarding: Onboarding) -> HttpResponse:
     """After a POST: the step the onboarding is on now (a redirect without JS, a swap with htmx)."""
-    step = Step.for_onboarding(onboarding)
+    step = Step.of(onboarding)
     if request.htmx:
         return _show(request, onboarding, step)
     return redirect(step.url(onboarding))
@@ -111,7 +116,9 @@ def _continue(request: HtmxHttpRequest, onboarding: Onboarding) -> HttpResponse:
 
 def _switched_auth(request: HtmxHttpRequest, onboarding: Onboarding | None) -> AccountForm:
     """The form re-shown for another auth type (no-JS tab switch): what was typed, minus secrets."""
-    initial: dict[str, Any] = {name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS}
+    initial: dict[str, Any] = secret_echo.without_secrets(
+        {name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS}
+    )
     initial["auth_type"] = request.POST.get("switch_auth")
     return AccountForm(initial=initial, onboarding=onboarding)
 
@@ -175,7 +182,9 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 def onboarding_list(request: HtmxHttpRequest) -> HttpResponse:
     # No COUNT(*): the page asks for one row more than it shows to know whether there is a next page.
     onboardings = Onboarding.objects.owned_by(request.user).listed().newest_first()
-    number = max(1, int(request.GET["page"])) if request.GET.get("page", "").isdigit() else 1
+    number = safe_input.page_number(request.GET.get("page"))
+    if number is None:
+        raise Http404("There is no such page.")
     rows = list(onboardings[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
     context = {"onboardings": rows[:PAGE_SIZE], "page": number, "has_next": len(rows) > PAGE_SIZE}
     return render(request, "onboarding/list.html", context)
@@ -234,7 +243,7 @@ def parse_connection_string(request: HtmxHttpRequest) -> HttpResponse:
     """Split a pasted connection string into the fields (htmx); the key itself is never sent back."""
     public_id = request.POST.get("onboarding")
     onboarding = _owned(request, uuid.UUID(public_id)) if _is_uuid(public_id) else None
-    initial = {name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS}
+    initial = secret_echo.without_secrets({name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS})
     initial["auth_type"] = request.POST.get("auth_type") or AuthType.STANDARD
     extra: dict[str, Any] = {}
     try:
@@ -296,7 +305,7 @@ def onboarding_done(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRespo
     onboarding = _owned(request, public_id)
     if not Step.DONE.reached_by(onboarding):
         messages.info(request, "This onboarding is not finished yet; here is where it stands.")
-        return redirect(Step.for_onboarding(onboarding).url(onboarding))
+        return _where_it_stands(onboarding)
     return _show(request, onboarding, Step.DONE)
 
 
@@ -307,7 +316,7 @@ def onboarding_done(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRespo
 @require_GET
 def onboarding_detail(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     onboarding = _owned(request, public_id)
-    return redirect(Step.for_onboarding(onboarding).url(onboarding))
+    return _where_it_stands(onboarding)
 
 
 @login_required
@@ -325,7 +334,7 @@ def onboarding_status(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
     onboarding = services.onboarding_recover(onboarding=_owned(request, public_id), actor=request.user)
     if onboarding.is_in_flight:
         return HttpResponse(status=204)
-    return HttpResponseClientRedirect(Step.for_onboarding(onboarding).url(onboarding))
+    return HttpResponseClientRedirect(Step.of(onboarding).url(onboarding))
 
 
 # The onboarding's tools: test, replace the key, reload, export
@@ -340,10 +349,10 @@ def onboarding_test(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRespo
         onboarding = services.onboarding_test_connection(onboarding=onboarding, actor=request.user)
     except OnboardingError as error:
         messages.info(request, error.message)
-        return redirect(Step.for_onboarding(onboarding).url(onboarding))
+        return _where_it_stands(onboarding)
     if request.htmx:
-        return render(request, f"{WIZARD}#checks", _context(onboarding, Step.for_onboarding(onboarding)))
-    return redirect(Step.for_onboarding(onboarding).url(onboarding))
+        return render(request, f"{WIZARD}#checks", _context(onboarding, Step.of(onboarding)))
+    return _where_it_stands(onboarding)
 
 
 @sensitive_post_parameters(*SECRETS)
@@ -354,14 +363,17 @@ def onboarding_credentials(request: HtmxHttpRequest, public_id: uuid.UUID) -> Ht
     onboarding = _owned(request, public_id)
     if not onboarding.credentials_replaceable:
         messages.info(request, "The credentials can be replaced once the base connection exists.")
-        return redirect(Step.for_onboarding(onboarding).url(onboarding))
+        return _where_it_stands(onboarding)
     initial = AccountForm.initial_for(onboarding)
     form = CredentialsForm(request.POST or None, initial=initial, onboarding=onboarding)
     context: dict[str, Any] = {"onboarding": onboarding, "form": form, "problem": None}
     if request.method == "POST" and form.is_valid():
         try:
             result = services.onboarding_replace_credentials(
-                onboarding=onboarding, actor=request.user, credentials=form.credentials()
+                onboarding=onboarding,
+                actor=request.user,
+                credentials=form.credentials(),
+                resuming=request.POST.get("resume") == "unknown-outcome",  # the Retry after a lost answer
             )
         except StaleConnectionError as error:
             context["stale"] = error.message
@@ -372,7 +384,7 @@ def onboarding_credentials(request: HtmxHttpRequest, public_id: uuid.UUID) -> Ht
         else:
             if result.saved and not result.problem:
                 messages.success(request, result.message)
-                return redirect(Step.for_onboarding(onboarding).url(onboarding))
+                return _where_it_stands(onboarding)
             context.update(result=result)
     return render(request, "onboarding/credentials.html", context)
 
@@ -408,7 +420,7 @@ def onboarding_source_edit(request: HtmxHttpRequest, public_id: uuid.UUID) -> Ht
     onboarding = _owned(request, public_id)
     if not onboarding.source_changeable:
         messages.info(request, "The source settings can be changed once the source connection exists.")
-        return redirect(Step.for_onboarding(onboarding).url(onboarding))
+        return redirect(Step.of(onboarding).url(onboarding))
     form = SourceForm(request.POST or None, initial=SourceForm.initial_for(onboarding), onboarding=onboarding)
     context: dict[str, Any] = {"onboarding": onboarding, "form": form}
     if request.method == "POST" and form.is_valid():

@@ -8,7 +8,11 @@ import secrets
 import sys
 from pathlib import Path
 
-ENV_FILE = Path(__file__).resolve().parent.parent / ".env"
+ROOT = Path(__file__).resolve().parent.parent
+ENV_FILE = ROOT / ".env"
+sys.path.insert(0, str(ROOT))
+
+from onboarding.file_modes import write_owner_only  # noqa: E402 - after the path is set; stdlib only
 
 
 def main() -> int:
@@ -16,7 +20,8 @@ def main() -> int:
         print(f"{ENV_FILE.name} exists; keeping it.")
         return 0
     fernet_key = base64.urlsafe_b64encode(os.urandom(32)).decode()
-    ENV_FILE.write_text(
+    write_owner_only(  # 0600 from the first byte: it holds the keys
+        str(ENV_FILE),
         "# Written by `make run` for local development. Never commit it.\n"
         "DEBUG=true\n"
         f"SECRET_KEY={secrets.token_urlsafe(50)}\n"
@@ -27,9 +32,8 @@ def main() -> int:
         "ADOBE_CLIENT_SECRET=\n"
         "ADOBE_ORG_ID=\n"
         "ADOBE_SANDBOX_NAME=prod\n"
-        f"LOCAL_LOGIN_PASSWORD={secrets.token_urlsafe(12)}\n"
+        f"LOCAL_LOGIN_PASSWORD={secrets.token_urlsafe(12)}\n",
     )
-    ENV_FILE.chmod(0o600)
     print(f"Wrote {ENV_FILE.name} with new SECRET_KEY, FIELD_ENCRYPTION_KEYS and a local login password.")
     return 0
 

@@ -48,6 +48,7 @@ def main() -> int:
     from django.core.management import call_command
 
     from connections.target import flow_service_target
+    from onboarding.file_modes import owner_only_file
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
@@ -67,6 +68,9 @@ def main() -> int:
     processes: list[subprocess.Popen[bytes]] = []
     python = sys.executable
     if flow_service_target().is_emulator:
+        # The emulator's state holds the keys typed into the app: its owner's only, like the database.
+        os.makedirs(".emulator", mode=0o700, exist_ok=True)
+        owner_only_file(".emulator/state.sqlite3")
         emulator = subprocess.Popen(
             [
                 python,

@@ -59,15 +59,19 @@ class TestEncryptedField:
                 "UPDATE connections_onboarding SET sas_key = %s WHERE id = %s",
                 ["enc:fernet:" + encryption.primary_key_id() + ":gAAAAABnot-a-token", onboarding.pk],
             )
+        value = Onboarding.objects.get(pk=onboarding.pk).sas_key
+        assert value == "unreadable (corrupted)" and "gAAAA" not in value
         with pytest.raises(DecryptionError, match="corrupted"):
-            Onboarding.objects.get(pk=onboarding.pk)
+            encryption.decrypt(value.stored)
 
     def test_value_under_a_removed_key_names_the_problem_not_the_key(self, make_onboarding, settings):
         onboarding = make_onboarding("draft")
         old_keys = list(settings.FIELD_ENCRYPTION_KEYS)
         settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY]
+        value = Onboarding.objects.get(pk=onboarding.pk).sas_key
+        assert value == "unreadable (key removed)"
         with pytest.raises(DecryptionError) as caught:
-            Onboarding.objects.get(pk=onboarding.pk)
+            encryption.decrypt(value.stored)
         message = str(caught.value)
         assert "no longer in FIELD_ENCRYPTION_KEYS" in message
         assert NEW_KEY not in message and all(key not in message for key in old_keys)

@@ -15,6 +15,7 @@ from connections.messages import Problem
 from connections.models import Onboarding
 
 from .connection_test import onboarding_test_connection
+from .credentials_settle import resume_after_unknown, settle_lost_patch
 from .errors import OnboardingError, adobe_failed
 from .inputs import Credentials
 
@@ -63,7 +64,9 @@ def _with_credentials(onboarding: Onboarding, credentials: Credentials) -> Onboa
     return copy
 
 
-def onboarding_replace_credentials(*, onboarding: Onboarding, actor: Any, credentials: Credentials) -> Replacement:
+def onboarding_replace_credentials(
+    *, onboarding: Onboarding, actor: Any, credentials: Credentials, resuming: bool = False
+) -> Replacement:
     """PATCH the base connection's credentials (If-Match), test them, and keep them unless they broke a working one.
 
     If the previous credentials passed Adobe's test and the new ones fail it, the previous ones are put
@@ -79,11 +82,17 @@ def onboarding_replace_credentials(*, onboarding: Onboarding, actor: Any, creden
     previously_passed = onboarding.test_accepted is True
     client = adobe.flow_client(onboarding=candidate, actor=actor)
     try:
-        updated = client.update_credentials(
-            onboarding.base_connection_id, etag=onboarding.base_connection_etag, auth=candidate.client_auth()
-        )
+        if resuming:  # the Retry after an unknown outcome: read back first (credentials_settle)
+            updated = resume_after_unknown(client=client, onboarding=onboarding, candidate=candidate)
+        else:
+            updated = client.update_credentials(
+                onboarding.base_connection_id, etag=onboarding.base_connection_etag, auth=candidate.client_auth()
+            )
     except FlowServiceError as error:
-        raise adobe_failed(error, doing=REPLACING, sandbox=onboarding.sandbox_name) from error
+        try:  # a lost answer is settled by reading the connection back (issue 13)
+            updated = settle_lost_patch(error, client=client, onboarding=onboarding, candidate=candidate)
+        except FlowServiceError as unsettled:
+            raise adobe_failed(unsettled, doing=REPLACING, sandbox=onboarding.sandbox_name) from unsettled
     Onboarding.objects.filter(pk=onboarding.pk).update(base_connection_etag=updated.etag)
     candidate.base_connection_etag = updated.etag
     # One test of the new credentials; its checks are kept. None: Adobe could not test just now.

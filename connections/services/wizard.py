@@ -63,7 +63,10 @@ def onboarding_start(*, owner: Any, account: Account, creation_token: Any = None
                 reason="Account details saved",
             )
     except IntegrityError:
-        return Onboarding.objects.get(creation_token=creation_token, owner=owner)
+        existing = Onboarding.objects.filter(creation_token=creation_token, owner=owner).first()
+        if existing is None:  # another user's token (copied or forged): it only disables the double-submit guard
+            return onboarding_start(owner=owner, account=account, creation_token=None)
+        return existing
     return onboarding
 
 

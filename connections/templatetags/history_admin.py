@@ -23,50 +23,48 @@ def fast_date_hierarchy(cl: Any) -> dict[str, Any]:
         return {"show": False}
     params = {name: cl.params.get(f"{field}__{name}") for name in ("year", "month", "day")}
     year, month, day = (int(v) if v and str(v).isdigit() else None for v in params.values())
-    verbose = cl.model._meta.get_field(field).verbose_name
-
-    def link(filters: dict[str, Any]) -> str:
-        return str(cl.get_query_string(filters, [f"{field}__"]))
-
+    level = _Level(cl, field)
     if year is None:
         years = buckets_with_rows(cl.queryset, field, "year")
         if len(years) != 1:
-            return {
-                "show": True,
-                "back": None,
-                "field_name": verbose,
-                "choices": [{"link": link({f"{field}__year": y}), "title": str(y)} for y in years],
-            }
+            return level.shown(None, [{"link": level.link(year=y), "title": str(y)} for y in years])
         year = years[0]
     if month is None:
         months = buckets_with_rows(cl.queryset, field, "month", year)
-        back = {"link": link({}), "title": _("All dates")}
         choices = [
-            {
-                "link": link({f"{field}__year": year, f"{field}__month": m}),
-                "title": capfirst(formats.date_format(datetime.date(year, m, 1), "YEAR_MONTH_FORMAT")),
-            }
+            {"link": level.link(year=year, month=m), "title": _title(datetime.date(year, m, 1), "YEAR_MONTH_FORMAT")}
             for m in months
         ]
-        return {"show": True, "back": back, "choices": choices, "field_name": verbose}
+        return level.shown({"link": level.link(), "title": _("All dates")}, choices)
     if day is None:
         days = buckets_with_rows(cl.queryset, field, "day", year, month)
-        back = {"link": link({f"{field}__year": year}), "title": str(year)}
         choices = [
             {
-                "link": link({f"{field}__year": year, f"{field}__month": month, f"{field}__day": d}),
-                "title": capfirst(formats.date_format(datetime.date(year, month, d), "MONTH_DAY_FORMAT")),
+                "link": level.link(year=year, month=month, day=d),
+                "title": _title(datetime.date(year, month, d), "MONTH_DAY_FORMAT"),
             }
             for d in days
         ]
-        return {"show": True, "back": back, "choices": choices, "field_name": verbose}
+        return level.shown({"link": level.link(year=year), "title": str(year)}, choices)
     the_day = datetime.date(year, month, day)
-    return {
-        "show": True,
-        "field_name": verbose,
-        "back": {
-            "link": link({f"{field}__year": year, f"{field}__month": month}),
-            "title": capfirst(formats.date_format(the_day, "YEAR_MONTH_FORMAT")),
-        },
-        "choices": [{"title": capfirst(formats.date_format(the_day, "MONTH_DAY_FORMAT"))}],
-    }
+    back = {"link": level.link(year=year, month=month), "title": _title(the_day, "YEAR_MONTH_FORMAT")}
+    return level.shown(back, [{"title": _title(the_day, "MONTH_DAY_FORMAT")}])
+
+
+def _title(date: datetime.date, format_name: str) -> str:
+    return capfirst(formats.date_format(date, format_name))
+
+
+class _Level:
+    """Links and the context of one level of the hierarchy (years, months or days)."""
+
+    def __init__(self, cl: Any, field: str) -> None:
+        self.cl, self.field = cl, field
+        self.verbose = cl.model._meta.get_field(field).verbose_name
+
+    def link(self, **parts: int) -> str:
+        filters = {f"{self.field}__{name}": value for name, value in parts.items()}
+        return str(self.cl.get_query_string(filters, [f"{self.field}__"]))
+
+    def shown(self, back: dict[str, Any] | None, choices: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"show": True, "back": back, "choices": choices, "field_name": self.verbose}

@@ -1,6 +1,7 @@
 """Adobe Observability Insights, the one metric that watches a streaming dataflow's dataset: records ingested."""
 
 from .models import Observability
-from .urls import PREFIX, service
+from .responses import PREFIX
+from .urls import service
 
 __all__ = ["PREFIX", "Observability", "service"]

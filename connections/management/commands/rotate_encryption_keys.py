@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 
-from connections.encryption import DecryptionError, EncryptedTextField, blind_index, decrypt, needs_rotation, rotate
-
-
-def encrypted_models() -> list[tuple[type[models.Model], list[EncryptedTextField]]]:
-    found: list[tuple[type[models.Model], list[EncryptedTextField]]] = []
-    for model in apps.get_models():
-        fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
-        if fields:
-            found.append((model, fields))
-    return found
+from connections.encryption import (
+    DecryptionError,
+    EncryptedTextField,
+    blind_index,
+    decrypt,
+    needs_rotation,
+    primary_key_id,
+    rotate,
+)
+from connections.key_audit import census, encrypted_models
 
 
 class Command(BaseCommand):
@@ -28,8 +27,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Change nothing: count the values still under an older key and those no configured key can read "
+            "(exits non-zero if any cannot be read). Run it before removing a key.",
+        )
 
-    def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
+    def handle(self, *args: Any, batch_size: int, check: bool = False, **options: Any) -> None:
+        if check:
+            return self._check(batch_size)
         failures = 0
         for model, fields in encrypted_models():
             checked, rotated, failed = self._rotate_model(model, fields, batch_size)
@@ -46,6 +53,22 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS("Every value is encrypted under the first key; older keys can be removed.")
         )
+
+    def _check(self, batch_size: int) -> None:
+        unreadable = 0
+        for model, fields in encrypted_models():
+            found = census(model, fields, primary_key_id(), batch=batch_size)
+            unreadable += found.unreadable
+            self.stdout.write(
+                f"{model._meta.verbose_name_plural}: {found.checked:,} values, {found.to_rotate:,} under an older key, "
+                f"{found.unreadable:,} no configured key can read"
+            )
+        if unreadable:
+            raise CommandError(
+                f"{unreadable:,} values cannot be read with any configured key: put back the key they were "
+                "encrypted with (after the new one), then run rotate_encryption_keys. Removing keys now loses them."
+            )
+        self.stdout.write(self.style.SUCCESS("Every value is readable with the configured keys."))
 
     def _rotate_model(
         self, model: type[models.Model], fields: list[EncryptedTextField], batch_size: int

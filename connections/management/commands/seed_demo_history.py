@@ -43,6 +43,45 @@ def pick(weighted: list[tuple[Any, int]], rng: random.Random) -> Any:
     return rng.choices([value for value, _ in weighted], weights=[weight for _, weight in weighted])[0]
 
 
+def _change(onboarding: Onboarding, from_status: str | None, to_status: str, reason: str) -> StateChange:
+    return StateChange(
+        onboarding=onboarding,
+        actor=onboarding.owner,
+        from_status=from_status or "",
+        to_status=to_status,
+        reason=reason,
+        created_at=onboarding.created_at,
+    )
+
+
+def _call(onboarding: Onboarding, operation: str, moment: datetime.datetime, rng: random.Random) -> FlowServiceCall:
+    failed = rng.random() < 0.08
+    status, code = rng.choice(FAILURES) if failed else (200, "")
+    return FlowServiceCall(
+        onboarding=onboarding,
+        actor=onboarding.owner,
+        created_at=moment,
+        sandbox_name=onboarding.sandbox_name,
+        operation=operation,
+        method="GET" if operation.startswith(("get", "list", "test", "explore")) else "POST",
+        path="/connections" if "base" in operation else "/sourceConnections",
+        status_code=status,
+        outcome=_outcome(failed, status),
+        error_code=code,
+        request_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        connection_id=onboarding.base_connection_id,
+        duration_ms=rng.randrange(20, 2500),
+        request_body={"name": onboarding.name},
+        response_body={"id": onboarding.base_connection_id},
+    )
+
+
+def _outcome(failed: bool, status: int | None) -> str:
+    if not failed:
+        return Outcome.OK
+    return Outcome.TIMEOUT if status is None else Outcome.HTTP_ERROR
+
+
 class Command(BaseCommand):
     help = "Generate demo onboardings with their Flow Service calls and state changes (bulk, for volume)."
 
@@ -120,52 +159,11 @@ class Command(BaseCommand):
         operations = [op for op, _ in FlowServiceCall.Operation.choices]
         for onboarding in onboardings:
             moment = onboarding.created_at
-            changes.append(
-                StateChange(
-                    onboarding=onboarding,
-                    actor=onboarding.owner,
-                    from_status="",
-                    to_status=Status.DRAFT,
-                    reason="Account details saved",
-                    created_at=moment,
-                )
-            )
+            changes.append(_change(onboarding, None, Status.DRAFT, "Account details saved"))
             if onboarding.status != Status.DRAFT:
-                changes.append(
-                    StateChange(
-                        onboarding=onboarding,
-                        actor=onboarding.owner,
-                        from_status=Status.DRAFT,
-                        to_status=Status.CREATING_BASE,
-                        reason="Creating the base connection",
-                        created_at=moment,
-                    )
-                )
+                changes.append(_change(onboarding, Status.DRAFT, Status.CREATING_BASE, "Creating the base connection"))
             for number in range(per_onboarding):
                 moment += datetime.timedelta(milliseconds=rng.randrange(50, 4000))
-                failed = rng.random() < 0.08
-                status, code = rng.choice(FAILURES) if failed else (200, "")
-                operation = operations[number % len(operations)]
-                calls.append(
-                    FlowServiceCall(
-                        onboarding=onboarding,
-                        actor=onboarding.owner,
-                        created_at=moment,
-                        sandbox_name=onboarding.sandbox_name,
-                        operation=operation,
-                        method="GET" if operation.startswith(("get", "list", "test", "explore")) else "POST",
-                        path="/connections" if "base" in operation else "/sourceConnections",
-                        status_code=status,
-                        outcome=Outcome.OK
-                        if not failed
-                        else (Outcome.TIMEOUT if status is None else Outcome.HTTP_ERROR),
-                        error_code=code,
-                        request_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                        connection_id=onboarding.base_connection_id,
-                        duration_ms=rng.randrange(20, 2500),
-                        request_body={"name": onboarding.name},
-                        response_body={"id": onboarding.base_connection_id},
-                    )
-                )
+                calls.append(_call(onboarding, operations[number % len(operations)], moment, rng))
         FlowServiceCall.objects.bulk_record(calls)
         StateChange.objects.bulk_record(changes)

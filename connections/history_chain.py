@@ -1,0 +1,219 @@
+"""History no one can rewrite: database triggers refuse UPDATE/DELETE, and every row is hash-chained.
+
+As CloudTrail's log-file integrity validation does, each history row carries the hash of the row
+before it (`prev_hash`) and a hash of its own content and that link (`row_hash`), in the order of
+a per-table position (`chain_seq`). Changing, removing or slipping in a row breaks the chain at
+that row; `manage.py verify_history` walks it and names the first break. The newest position and
+hash are also kept in a head row per table (HistoryChainHead), so removing the *last* rows shows too.
+
+Appends are serialised per table by locking that head row: `SELECT ... FOR UPDATE` on PostgreSQL;
+on SQLite the write lock every IMMEDIATE transaction takes (settings) does the same. So two app
+processes, or a background worker, appending at once still build one unbroken chain.
+
+History rows hold no encrypted column (bodies are redacted, never encrypted), so key rotation
+never rewrites them and the hash covers every stored column as written; a test keeps it so.
+
+What this does not stop: someone who owns the database can drop the triggers and recompute every
+hash after the row they changed, head included. `verify_history` prints the newest hash; keeping
+it somewhere else (a ticket, a log shipped off the machine) is what detects even that.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, models, transaction
+
+GENESIS = "0" * 64
+HISTORY_TABLES = ("connections_flowservicecall", "connections_statechange")
+# The columns each row's hash covers, fixed: a column added to a history table later must not change
+# the hash of rows written before it (they cannot be rewritten). Add it here only with a new chain.
+HASHED_COLUMNS = {
+    "connections_flowservicecall": (
+        "chain_seq", "prev_hash", "onboarding_id", "actor_id", "created_at", "sandbox_name", "operation", "method",
+        "path", "status_code", "outcome", "error_code", "request_id", "connection_id", "duration_ms", "attempt",
+        "request_body", "response_body", "error_message",
+    ),
+    "connections_statechange": (
+        "chain_seq", "prev_hash", "onboarding_id", "actor_id", "created_at", "from_status", "to_status", "reason",
+    ),
+}  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    """A column's value as JSON, the same before the row is written and after it is read back."""
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat()
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return value
+
+
+def content_hash(row: Any) -> str:
+    """SHA-256 of the previous row's hash and this row's columns (all but its id and its own hash)."""
+    values = {column: _plain(getattr(row, column)) for column in HASHED_COLUMNS[row._meta.db_table]}
+    text = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(f"{row.prev_hash}\n{text}".encode()).hexdigest()
+
+
+def _locked_head(model: type[models.Model]) -> Any:
+    from .models import HistoryChainHead
+
+    table = model._meta.db_table
+    head = HistoryChainHead.objects.select_for_update().filter(table=table).first()
+    if head is None:  # created by the migration; only a database built another way lacks it
+        HistoryChainHead.objects.get_or_create(table=table)
+        head = HistoryChainHead.objects.select_for_update().get(table=table)
+    return head
+
+
+def _link(rows: Iterable[Any], head: Any) -> None:
+    for row in rows:
+        head.seq += 1
+        row.chain_seq, row.prev_hash = head.seq, head.last_hash
+        row.row_hash = content_hash(row)
+        head.last_hash = row.row_hash
+
+
+def append(rows: list[Any], write: Callable[[], Any]) -> None:
+    """Link `rows` after the table's newest row and write them (`write`), all under the head's lock."""
+    if not rows:
+        return
+    with transaction.atomic():
+        head = _locked_head(type(rows[0]))
+        _link(rows, head)
+        write()
+        head.save(update_fields=["seq", "last_hash"])
+
+
+# Verification
+
+
+@dataclass(frozen=True)
+class Verdict:
+    table: str
+    rows: int
+    last_hash: str
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+
+def _first_break(model: type[models.Model]) -> tuple[int, str, str]:
+    """Rows checked, the newest hash, and the first problem found ("" when none)."""
+    outside = model._default_manager.filter(chain_seq__isnull=True).order_by("pk").first()
+    if outside is not None:
+        return 0, GENESIS, f"row id {outside.pk} was inserted outside the chain (it has no chain position)"
+    expected, previous = 1, GENESIS
+    row: Any  # a FlowServiceCall or a StateChange: both carry the chain's three fields
+    for row in model._default_manager.order_by("chain_seq").iterator(chunk_size=2000):
+        where = f"row {row.chain_seq} (id {row.pk})"
+        if row.chain_seq != expected:
+            return expected - 1, previous, f"row {expected} is missing: removed (the chain jumps to {where})"
+        if row.prev_hash != previous:
+            return expected - 1, previous, f"{where} was inserted out of order: it does not link to row {expected - 1}"
+        if content_hash(row) != row.row_hash:
+            return expected - 1, previous, f"{where} was changed after it was written (its content no longer hashes)"
+        expected, previous = expected + 1, row.row_hash
+    return expected - 1, previous, ""
+
+
+def verify(model: type[models.Model]) -> Verdict:
+    """Walk one table's chain, then compare its end with the head; record the outcome on the head."""
+    from django.utils import timezone
+
+    from .models import HistoryChainHead
+
+    table = model._meta.db_table
+    rows, last_hash, problem = _first_break(model)
+    head = HistoryChainHead.objects.filter(table=table).first()
+    if not problem and head is not None and (head.seq, head.last_hash) != (rows, last_hash):
+        if head.seq > rows:
+            problem = f"the newest {head.seq - rows} row(s) after row {rows} were removed"
+        else:
+            problem = f"rows after row {head.seq} were added outside the app (the head ends at {head.seq})"
+    HistoryChainHead.objects.update_or_create(
+        table=table, defaults={"verified_at": timezone.now(), "verified_ok": not problem, "problem": problem}
+    )
+    return Verdict(table=table, rows=rows, last_hash=last_hash, problem=problem)
+
+
+def status_line(model: type[models.Model]) -> str:
+    """What the admin says about a history table: when it was last verified, and how that went."""
+    from django.utils import timezone
+
+    from .models import HistoryChainHead
+
+    head = HistoryChainHead.objects.filter(table=model._meta.db_table).first()
+    if head is None or head.verified_at is None:
+        return "History not verified yet: run `python manage.py verify_history`."
+    when = timezone.localtime(head.verified_at).strftime("%Y-%m-%d %H:%M %Z")
+    if head.verified_ok:
+        return f"History verified on {when}: every row intact and in order."
+    return f"History verification FAILED on {when}: {head.problem}."
+
+
+# Database triggers: the database itself refuses UPDATE and DELETE on history rows.
+
+_PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION connections_history_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'history rows are append-only: % on % refused', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'integrity_constraint_violation';
+END
+$$ LANGUAGE plpgsql
+"""
+
+
+def _trigger_sql(vendor: str, table: str) -> list[str]:
+    if vendor == "postgresql":
+        return [
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION connections_history_append_only()"
+        ]
+    return [
+        f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, 'history rows are append-only: {op} on {table} refused'); END"
+        for op in ("UPDATE", "DELETE")
+    ]
+
+
+def _drop_sql(vendor: str, table: str) -> list[str]:
+    if vendor == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"]
+    return [f"DROP TRIGGER IF EXISTS {table}_no_{op} " for op in ("update", "delete")]
+
+
+def create_triggers(schema_connection: Any = None) -> None:
+    conn = schema_connection or connection
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(_PG_FUNCTION)
+        for table in HISTORY_TABLES:
+            for statement in _drop_sql(conn.vendor, table) + _trigger_sql(conn.vendor, table):
+                cursor.execute(statement)
+
+
+def drop_triggers(schema_connection: Any = None) -> None:
+    conn = schema_connection or connection
+    with conn.cursor() as cursor:
+        for table in HISTORY_TABLES:
+            for statement in _drop_sql(conn.vendor, table):
+                cursor.execute(statement)
+
+
+class HistoryStatusMixin:
+    """For a history ModelAdmin: the changelist's subtitle says when the chain was last verified."""
+
+    model: type[models.Model]
+
+    def changelist_view(self, request: Any, extra_context: dict[str, Any] | None = None) -> Any:
+        context = {"subtitle": status_line(self.model), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=context)  # type: ignore[misc]

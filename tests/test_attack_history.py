@@ -1,0 +1,151 @@
+"""History no one can rewrite: the database refuses changes, and the hash chain names any it missed (issue 13)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, connections, transaction
+from django.urls import reverse
+
+from connections import history_chain
+from connections.encryption import EncryptedTextField
+from connections.models import AppendOnlyError, FlowServiceCall, Onboarding, StateChange
+
+
+def raw(sql: str, params: list[object] | None = None) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:  # a savepoint: PostgreSQL's error stays inside
+        cursor.execute(sql, params or [])
+
+
+def verify() -> str:
+    with pytest.raises(CommandError) as caught:
+        call_command("verify_history")
+    return str(caught.value)
+
+
+@pytest.fixture
+def history(make_onboarding) -> list[StateChange]:
+    make_onboarding("source")
+    return list(StateChange.objects.order_by("chain_seq"))
+
+
+@pytest.mark.django_db
+class TestTheDatabaseRefusesRewrites:
+    @pytest.mark.parametrize("table", history_chain.HISTORY_TABLES)
+    def test_raw_sql_update_is_refused(self, history, table):
+        with pytest.raises(DatabaseError, match="append-only"):
+            raw(f"UPDATE {table} SET created_at = created_at")
+
+    @pytest.mark.parametrize("table", history_chain.HISTORY_TABLES)
+    def test_raw_sql_delete_is_refused(self, history, table):
+        with pytest.raises(DatabaseError, match="append-only"):
+            raw(f"DELETE FROM {table}")
+
+    def test_raw_delete_of_the_orm_is_refused(self, history):
+        for model in (StateChange, FlowServiceCall):
+            with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+                model.objects.all()._raw_delete(connection.alias)
+        assert StateChange.objects.count() == len(history)
+
+    def test_the_orm_refuses_too(self, history):
+        with pytest.raises(AppendOnlyError):
+            StateChange.objects.all().update(reason="rewritten")
+        with pytest.raises(AppendOnlyError):
+            history[0].delete()
+
+
+@pytest.mark.django_db
+class TestTheChainNamesTheFirstBrokenRow:
+    def test_an_intact_history_verifies_and_the_admin_says_so(self, history, admin_client, capsys):
+        call_command("verify_history")
+        assert f"state changes: {len(history)} rows intact and in order" in capsys.readouterr().out
+        page = admin_client.get(reverse("admin:connections_statechange_changelist")).content.decode()
+        assert "History verified on" in page
+
+    def test_a_row_changed_with_the_triggers_dropped_is_caught(self, history, admin_client):
+        history_chain.drop_triggers()
+        victim = history[1]
+        raw("UPDATE connections_statechange SET reason = %s WHERE id = %s", ["nothing happened", victim.pk])
+        message = verify()
+        assert f"row 2 (id {victim.pk}) was changed after it was written" in message
+        page = admin_client.get(reverse("admin:connections_statechange_changelist")).content.decode()
+        assert "History verification FAILED" in page
+
+    def test_a_row_removed_from_the_middle_is_caught(self, history):
+        history_chain.drop_triggers()
+        raw("DELETE FROM connections_statechange WHERE id = %s", [history[1].pk])
+        assert "row 2 is missing: removed" in verify()
+
+    def test_the_newest_rows_removed_are_caught(self, history):
+        history_chain.drop_triggers()
+        raw("DELETE FROM connections_statechange WHERE id = %s", [history[-1].pk])
+        assert f"the newest 1 row(s) after row {len(history) - 1} were removed" in verify()
+
+    def test_a_row_slipped_in_is_caught_even_with_the_triggers_on(self, history):
+        last = history[-1]
+        raw(
+            "INSERT INTO connections_statechange (onboarding_id, created_at, from_status, to_status, reason, "
+            "chain_seq, prev_hash, row_hash) VALUES (%s, %s, '', 'draft', 'forged', %s, %s, %s)",
+            [last.onboarding_id, last.created_at, last.chain_seq + 1, "f" * 64, "e" * 64],
+        )
+        assert f"row {last.chain_seq + 1}" in verify() and "out of order" in verify()
+
+    def test_a_row_inserted_without_a_chain_position_is_caught(self, history):
+        last = history[-1]
+        raw(
+            "INSERT INTO connections_statechange (onboarding_id, created_at, from_status, to_status, reason, "
+            "prev_hash, row_hash) VALUES (%s, %s, '', 'draft', 'forged', '', '')",
+            [last.onboarding_id, last.created_at],
+        )
+        assert "was inserted outside the chain" in verify()
+
+
+@pytest.mark.django_db
+class TestKeyRotationAndHistory:
+    def test_history_holds_no_encrypted_column_so_rotation_never_rewrites_it(self):
+        for model in (FlowServiceCall, StateChange):
+            assert not [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+
+    def test_rotation_works_with_the_triggers_on_and_the_chain_still_verifies(self, history, settings, capsys):
+        settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), *settings.FIELD_ENCRYPTION_KEYS]
+        call_command("rotate_encryption_keys")
+        assert "1 rows checked, 3 values re-encrypted" in capsys.readouterr().out
+        call_command("verify_history")
+        assert Onboarding.objects.get().sas_key
+
+
+@pytest.mark.django_db(transaction=True)
+def test_appends_from_many_connections_at_once_build_one_unbroken_chain(make_onboarding, user):
+    """Each thread has its own database connection, as two app processes would."""
+    onboarding = make_onboarding("draft")
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def append(worker: int) -> None:
+        try:
+            start.wait()
+            for number in range(15):
+                StateChange.objects.record(
+                    onboarding=onboarding,
+                    actor=user,
+                    from_status="draft",
+                    to_status="draft",
+                    reason=f"{worker}/{number}",
+                )
+        except BaseException as error:  # noqa: BLE001 - reported by the test thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=append, args=(worker,)) for worker in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    seqs = list(StateChange.objects.order_by("chain_seq").values_list("chain_seq", flat=True))
+    assert seqs == list(range(1, 62))  # the draft's own change, then 4 x 15
+    call_command("verify_history")

@@ -203,8 +203,9 @@ def diagnose_refusal(adobe_message: str, *, hub_field: str = "auth_event_hub_nam
     """
     text = azure_words(adobe_message)
     lowered = text.lower()
-    for rule in _RULES[:7]:  # Entra ID's codes are unambiguous: first
-        if any(needle in lowered for needle in rule.needles):
+    codes = {f"aadsts{number}" for number in AADSTS_CODE.findall(text)}
+    for rule in _RULES[:7]:  # Entra ID's codes are unambiguous (compared whole: 90002 is not 900023): first
+        if codes & set(rule.needles):
             return _found(rule, text)
     if (code := AADSTS_CODE.search(text)) is not None:
         return Diagnosis(

@@ -122,7 +122,10 @@ class CredentialFieldsForm(forms.Form):
         label=_("Tenant ID"),
         max_length=300,
         widget=_text(),
-        help_text=_("Microsoft Entra ID › Overview › Tenant ID (a GUID), or a domain like contoso.onmicrosoft.com."),
+        help_text=_(
+            "The Directory (tenant) ID on your app registration's Overview page (Microsoft Entra ID › App "
+            "registrations › your app), or a domain like contoso.onmicrosoft.com."
+        ),
     )
     client_id = _credential(
         "client_id",
@@ -146,6 +149,8 @@ class CredentialFieldsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.onboarding = onboarding
         self.preserve(everything=False)
+        for name, text in self.selected.spec.help.items():
+            self.fields[name].help_text = text  # where Azure shows it for this tab
         for name in SECRET_FIELDS:
             if self.stored_secret(name):
                 self.fields[name].help_text = KEEP_STORED.format(

@@ -318,3 +318,20 @@ class TestAdminForHumans:
         for name in ("onboarding", "flowservicecall", "statechange"):
             page = admin_client.get(reverse(f"admin:connections_{name}_changelist")).content.decode()
             assert "{#" not in page and "#}" not in page and "{%" not in page
+
+
+class TestMakeRunIsTheProduct:
+    def test_debug_is_off_unless_asked_even_with_an_old_env_file(self):
+        from scripts.run_dev import product_environment
+
+        environ = {"DEBUG": "true"}  # what an older .env put in
+        product_environment(environ, debug=False)
+        assert environ["DEBUG"] == "false" and environ["ALLOWED_HOSTS"]
+        product_environment(environ, debug=True)
+        assert environ["DEBUG"] == "true"
+
+    def test_a_mistyped_url_gets_the_apps_404_page(self, alice):
+        response = alice.get("/onboardngs/")
+        page = response.content.decode()
+        assert response.status_code == 404 and "Page not found" in page and "Go to my onboardings" in page
+        assert "URLconf" not in page and "Traceback" not in page

@@ -66,7 +66,7 @@ class TestAccess:
 class TestAccountStep:
     def test_new_page_offers_the_four_tabs_and_the_lock_warning(self, alice):
         html = alice.get(reverse("onboarding:new")).content.decode()
-        for label in ("Standard", "SAS", "Azure Active Directory", "Scoped Azure Active Directory"):
+        for label in ("Standard", "SAS", "Microsoft Entra ID", "Microsoft Entra ID, one event hub"):
             assert f">{label}</button>" in html
         assert 'role="tablist"' in html and 'role="tabpanel"' in html
         assert "cannot be changed after the base connection exists" in html

@@ -40,7 +40,7 @@ def test_every_page_passes_axe(logged_in: Page, live_server, emulator, admin_use
     check(page, "my onboardings (empty)", report)
     start_onboarding(page, live_server)
     check(page, "account: standard", report)
-    for tab in ("SAS", "Azure Active Directory", "Scoped Azure Active Directory"):
+    for tab in ("SAS", "Microsoft Entra ID", "Microsoft Entra ID, one event hub"):
         choose_tab(page, tab)
         check(page, f"account: {tab}", report)
     choose_tab(page, "Standard")

@@ -146,7 +146,7 @@ def test_leaving_with_unsaved_input_asks_first(logged_in: Page, live_server):
     assert page.url.endswith("/onboardings/new/")
 
 
-@pytest.mark.parametrize("auth_type", ["Azure Active Directory", "Scoped Azure Active Directory"])
+@pytest.mark.parametrize("auth_type", ["Microsoft Entra ID", "Microsoft Entra ID, one event hub"])
 def test_entra_id_flows_end_to_end(logged_in: Page, live_server, emulator, auth_type):
     page = logged_in
     start_onboarding(page, live_server, f"Entra {auth_type}")

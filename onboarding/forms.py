@@ -150,7 +150,7 @@ class CredentialFieldsForm(forms.Form):
         self.onboarding = onboarding
         self.preserve(everything=False)
         for name, text in self.selected.spec.help.items():
-            self.fields[name].help_text = text  # where Azure shows it for this tab
+            self.fields[name].help_text = str(text)  # where Azure shows it for this tab
         for name in SECRET_FIELDS:
             if self.stored_secret(name):
                 self.fields[name].help_text = KEEP_STORED.format(

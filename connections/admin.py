@@ -313,13 +313,12 @@ class OnboardingAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("checks"))
     def connection_test_summary(self, onboarding: Onboarding) -> str:
-        test = onboarding.connection_test
-        if not test:
+        if not onboarding.connection_test:
             return "—"
         return format_html_join(
             "",
             "<div>{}: <strong>{}</strong> {}</div>",
-            ((c["label"], c["state"], c.get("detail", "")) for c in test.get("checks", [])),
+            ((check.label, check.state.value, check.detail) for check in onboarding.checks),
         )
 
     def change_view(

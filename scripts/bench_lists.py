@@ -11,12 +11,15 @@ Uses its own database (created here), never yours:
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [
@@ -40,6 +43,7 @@ def prepare_database(postgres: bool) -> None:
     else:
         # Its own directory each run: two checkouts benchmarking at once never share a file.
         path = Path(tempfile.mkdtemp(prefix="eh-bench-")) / "bench.sqlite3"
+        atexit.register(shutil.rmtree, path.parent, ignore_errors=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
 
 
@@ -53,6 +57,48 @@ def measure(client, url: str, runs: int) -> float:
         timings.append(time.perf_counter() - started)
         assert response.status_code == 200, url
     return statistics.median(timings)
+
+
+def measure_sizes(client: Any, admin: Any, args: argparse.Namespace) -> dict[str, list[float]]:
+    """Grow the database to each size in turn and time every page at it."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from connections.models import Onboarding
+
+    results: dict[str, list[float]] = {}
+    done = 0
+    for size in (args.small, args.large):
+        started = time.monotonic()
+        call_command(
+            "seed_demo_history", onboardings=size - done, calls_per_onboarding=args.calls, seed=size, verbosity=0
+        )
+        # My onboardings is measured for a user who owns a twentieth of them, as a real owner would.
+        Onboarding.objects.filter(owner__username="demo-owner-01").update(owner=admin)
+        done = size
+        print(
+            f"{connection.vendor}: {size:,} onboardings, {size * args.calls:,} calls "
+            f"(generated in {time.monotonic() - started:.0f} s)",
+            flush=True,
+        )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        for label, url in PAGES:
+            results.setdefault(label, []).append(measure(client, url, args.runs))
+
+    return results
+
+
+def report(results: dict[str, list[float]], args: argparse.Namespace) -> None:
+    print()
+    print(f"{'page':34} {args.small:>10,} {args.large:>10,}   ratio")
+    worst = 0.0
+    for label, (small, large) in results.items():
+        ratio = large / small
+        worst = max(worst, ratio)
+        print(f"{label:34} {small * 1000:8.1f}ms {large * 1000:8.1f}ms   {ratio:4.2f}x")
+    print(f"\nworst ratio {worst:.2f}x (goal: under 3x)")
 
 
 def main() -> int:
@@ -73,7 +119,6 @@ def main() -> int:
     django.setup()
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.db import connection
     from django.test import Client
 
     call_command("migrate", verbosity=0)
@@ -81,37 +126,8 @@ def main() -> int:
     client = Client()
     client.force_login(admin)
 
-    results: dict[str, list[float]] = {}
-    done = 0
-    for size in (args.small, args.large):
-        started = time.monotonic()
-        call_command(
-            "seed_demo_history", onboardings=size - done, calls_per_onboarding=args.calls, seed=size, verbosity=0
-        )
-        # My onboardings is measured for a user who owns a twentieth of them, as a real owner would.
-        from connections.models import Onboarding
-
-        Onboarding.objects.filter(owner__username="demo-owner-01").update(owner=admin)
-        done = size
-        print(
-            f"{connection.vendor}: {size:,} onboardings, {size * args.calls:,} calls "
-            f"(generated in {time.monotonic() - started:.0f} s)",
-            flush=True,
-        )
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
-        for label, url in PAGES:
-            results.setdefault(label, []).append(measure(client, url, args.runs))
-
-    print()
-    print(f"{'page':34} {args.small:>10,} {args.large:>10,}   ratio")
-    worst = 0.0
-    for label, (small, large) in results.items():
-        ratio = large / small
-        worst = max(worst, ratio)
-        print(f"{label:34} {small * 1000:8.1f}ms {large * 1000:8.1f}ms   {ratio:4.2f}x")
-    print(f"\nworst ratio {worst:.2f}x (goal: under 3x)")
+    results = measure_sizes(client, admin, args)
+    report(results, args)
     return 0
 
 

@@ -47,6 +47,33 @@ def main() -> int:
     parser.add_argument("--debug", action="store_true", help="Django's debug pages (make run DEBUG=true)")
     args = parser.parse_args()
     product_environment(os.environ, debug=args.debug)
+    emulated = _prepare(args)
+    wanted = [(args.port, "web server")] + ([(args.emulator_port, "emulator")] if emulated else [])
+    for port, what in wanted:
+        if not port_free(port):
+            print(
+                f"Port {port} (the {what}) is already in use. Stop what uses it, or pick another port: "
+                f"make run WEB_PORT=8001 PORT=8766"
+            )
+            return 1
+    processes = _start(args, emulated)
+    if not processes:
+        return 1
+    print()
+    print(f"  Event Hubs Onboarding is running at http://127.0.0.1:{args.port}/")
+    if emulated:
+        print(
+            f"  Flow Service emulator at http://127.0.0.1:{args.emulator_port} "
+            "(demo values are in the README). Ctrl-C stops both."
+        )
+    print()
+    _supervise(processes)
+    print("Stopped the web server and the emulator.")
+    return 0
+
+
+def _prepare(args: argparse.Namespace) -> bool:
+    """Set up Django, migrate, make sure a login exists; True when the app talks to the emulator."""
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onboarding.settings")
@@ -57,7 +84,6 @@ def main() -> int:
     from django.core.management import call_command
 
     from connections.target import flow_service_target
-    from onboarding.file_modes import owner_only_file
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
@@ -65,58 +91,40 @@ def main() -> int:
         call_command("collectstatic", interactive=False, verbosity=0)
     print("Database ready." + (" DEBUG is on." if settings.DEBUG else ""))
     call_command("ensure_local_user")
+    target = flow_service_target()
+    if target.is_adobe:
+        print(f"Adobe credentials found: talking to {target.flow_service_url} (the emulator is not started).")
+    return target.is_emulator
 
-    for port, what in ((args.port, "web server"), (args.emulator_port, "emulator")):
-        if flow_service_target().is_adobe and what == "emulator":
-            continue
-        if not port_free(port):
-            print(
-                f"Port {port} (the {what}) is already in use. Stop what uses it, or pick another port: "
-                f"make run WEB_PORT=8001 PORT=8766"
-            )
-            return 1
 
-    processes: list[subprocess.Popen[bytes]] = []
+def _start(args: argparse.Namespace, emulated: bool) -> list[subprocess.Popen[bytes]]:
+    """The emulator (when used) and the web server, each listening; none when one did not start."""
     python = sys.executable
-    if flow_service_target().is_emulator:
+    commands = []
+    if emulated:
+        from onboarding.file_modes import owner_only_file
+
         # The emulator's state holds the keys typed into the app: its owner's only, like the database.
         os.makedirs(".emulator", mode=0o700, exist_ok=True)
         owner_only_file(".emulator/state.sqlite3")
-        emulator = subprocess.Popen(
-            [
-                python,
-                "-m",
-                "connections.flowservice_emulator",
-                "--port",
-                str(args.emulator_port),
-                "--state",
-                ".emulator/state.sqlite3",
-                "--quiet",
-            ]
-        )
-        processes.append(emulator)
-        if not wait_for(args.emulator_port, emulator):
-            print("The emulator did not start.")
-            emulator.terminate()
-            return 1
-    else:
-        print(f"Adobe credentials found: talking to {settings.FLOW_SERVICE_URL} (the emulator is not started).")
-    web = subprocess.Popen([python, "manage.py", "runserver", f"127.0.0.1:{args.port}", "--noreload"])
-    processes.append(web)
-    if not wait_for(args.port, web):
-        print("The web server did not start.")
-        for process in processes:
-            process.terminate()
-        return 1
+        emulator = [python, "-m", "connections.flowservice_emulator", "--port", str(args.emulator_port)]
+        commands.append(("emulator", args.emulator_port, [*emulator, "--state", ".emulator/state.sqlite3", "--quiet"]))
+    commands.append(
+        ("web server", args.port, [python, "manage.py", "runserver", f"127.0.0.1:{args.port}", "--noreload"])
+    )
+    processes: list[subprocess.Popen[bytes]] = []
+    for what, port, command in commands:
+        processes.append(subprocess.Popen(command))
+        if not wait_for(port, processes[-1]):
+            print(f"The {what} did not start.")
+            for process in processes:
+                process.terminate()
+            return []
+    return processes
 
-    print()
-    print(f"  Event Hubs Onboarding is running at http://127.0.0.1:{args.port}/")
-    if flow_service_target().is_emulator:
-        print(
-            f"  Flow Service emulator at http://127.0.0.1:{args.emulator_port} "
-            "(demo values are in the README). Ctrl-C stops both."
-        )
-    print()
+
+def _supervise(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Wait until one process ends or Ctrl-C, then stop them all."""
 
     def stop(*_: object) -> None:
         for process in processes:
@@ -136,8 +144,6 @@ def main() -> int:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
-    print("Stopped the web server and the emulator.")
-    return 0
 
 
 if __name__ == "__main__":

@@ -69,3 +69,18 @@ class TestHistoryIsAppendOnly:
 
         with pytest.raises(ProtectedError):
             make_onboarding("draft").delete()
+
+
+@pytest.mark.django_db
+def test_every_operation_and_outcome_the_client_records_is_a_declared_choice(make_onboarding):
+    """The client names its operations and outcomes in strings; the history declares them as choices."""
+    from connections.services import onboarding_reload_base_connection, onboarding_test_connection
+
+    onboarding = make_onboarding(until="source")
+    onboarding_test_connection(onboarding=onboarding, actor=onboarding.owner)
+    onboarding_reload_base_connection(onboarding=onboarding, actor=onboarding.owner)
+    recorded = FlowServiceCall.objects.values_list("operation", "outcome")
+    operations, outcomes = {op for op, _ in recorded}, {out for _, out in recorded}
+    assert len(operations) >= 5
+    assert operations <= set(FlowServiceCall.Operation.values)
+    assert outcomes <= set(FlowServiceCall.Outcome.values)

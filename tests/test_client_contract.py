@@ -18,7 +18,7 @@ from django.core.management import CommandError, call_command
 from connections.flowservice import FlowServiceClient, ImsTokenProvider
 from connections.flowservice.contract import FORMAT, differences, dump, run_journey, shape_of
 from connections.flowservice_emulator import FLOW_PREFIX, BackgroundEmulator, make_emulator
-from connections.management.commands.flowservice_check import emulator_inputs, replay
+from connections.management.commands.flowservice_check import EMULATOR_DATAFLOW, emulator_inputs, replay
 from tests.conftest import DEMO_MANAGE_KEY, DEMO_NAMESPACE
 from tests.contract.clients import flow_client
 from tests.contract.proxy import AlteringProxy, Exchange, Reply
@@ -34,9 +34,19 @@ JOURNEY = [
     "create_source_connection",
     "list_connections",
     "list_source_connections",
+    "list_schemas",
+    "create_dataset",
+    "create_target_connection",
+    "create_mapping_set",
+    "create_flow",
+    "list_runs",
+    "delete_flow",
+    "delete_target_connection",
+    "delete_dataset",
     "delete_source_connection",
     "delete_base_connection",
 ]
+LEFT_BEHIND = ("connections", "sourceConnections", "targetConnections", "flows", "dataSets")
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +58,22 @@ def adobe_stand_in() -> Iterator[BackgroundEmulator]:
 
 
 def record(
-    url: str, credentials: str = "working", recorded: str = "Adobe", ims_url: str | None = None
+    url: str,
+    credentials: str = "working",
+    recorded: str = "Adobe",
+    ims_url: str | None = None,
+    dataflow: bool = True,
 ) -> dict[str, Any]:
     def connect(session: requests.Session) -> tuple[ImsTokenProvider, FlowServiceClient]:
         client = flow_client(flow_url=url + FLOW_PREFIX, ims_url=ims_url or url, session=session)
         return client._tokens, client
 
-    return run_journey(connect, emulator_inputs(credentials), recorded=recorded)
+    return run_journey(connect, emulator_inputs(credentials, dataflow), recorded=recorded)
+
+
+def left_behind(url: str) -> dict[str, int]:
+    stats = requests.get(f"{url}/__emulator__/stats", timeout=5).json()
+    return {kind: stats[kind] for kind in LEFT_BEHIND if stats[kind]}
 
 
 def test_shapes_keep_keys_and_types_never_values():
@@ -74,17 +93,39 @@ def test_an_emulator_standing_in_for_adobe_shows_no_difference(adobe_stand_in, e
     recording = record(adobe_stand_in.url, credentials)
     assert [step["step"] for step in recording["steps"]] == JOURNEY
     assert recording["credentials"] == credentials
-    assert requests.get(f"{adobe_stand_in.url}/__emulator__/stats", timeout=5).json()["connections"] == 0
+    assert left_behind(adobe_stand_in.url) == {}
+    statuses = {step["step"]: step["status"] for step in recording["steps"]}
+    assert statuses["create_flow"] == 201 and statuses["list_runs"] == 200
     assert differences(recording, record(emulator.url, credentials, recorded="the emulator")) == []
 
 
 def test_the_journey_deletes_what_it_created_even_when_a_step_fails(adobe_stand_in, emulator):
     emulator.fault("/sourceConnections", method="POST", status=400, code="1100-400")
     recording = record(emulator.url)
-    statuses = {step["step"]: step["status"] for step in recording["steps"]}
+    statuses = {step["step"]: step.get("status", step.get("skipped")) for step in recording["steps"]}
     assert statuses["create_source_connection"] == 400
+    assert statuses["create_flow"] == "the source connection was not created"
+    assert statuses["delete_target_connection"] == 204 and statuses["delete_dataset"] == 200
     assert statuses["delete_base_connection"] == 204 and "delete_source_connection" not in statuses
-    assert emulator.stats()["connections"] == 0
+    assert left_behind(emulator.url) == {}
+
+
+def test_a_flow_whose_answer_was_lost_is_found_by_name_and_deleted(emulator):
+    emulator.fault("/flows", method="POST", status=500, phase="after")
+    recording = record(emulator.url)
+    statuses = {step["step"]: step.get("status", step.get("skipped")) for step in recording["steps"]}
+    assert statuses["create_flow"] == 500 and statuses["list_runs"] == "the flow was not created"
+    assert statuses["delete_flow"] == 204
+    assert left_behind(emulator.url) == {}
+
+
+def test_without_a_schema_the_dataflow_steps_are_skipped_on_both_sides(emulator):
+    recording = record(emulator.url, dataflow=False)
+    skipped = {step["step"]: step["skipped"] for step in recording["steps"] if "skipped" in step}
+    assert set(skipped) == {"list_schemas", "create_dataset", "create_target_connection", "create_mapping_set",
+                            "create_flow", "list_runs"}  # fmt: skip
+    assert set(skipped.values()) == {"no schema was named for the dataflow"}
+    assert differences(recording, replay(recording, emulator.url)) == []
 
 
 def test_a_recording_holds_no_value_and_no_secret(emulator):
@@ -125,7 +166,7 @@ def test_an_unrecognised_create_answer_is_reported_and_its_object_still_deleted(
 
     with AlteringProxy(emulator.url, after=renamed) as proxy:
         recording = record(proxy.url, ims_url=emulator.url)
-    assert emulator.stats()["connections"] == 0
+    assert left_behind(emulator.url) == {}
     found = differences(recording, record(emulator.url, recorded="the emulator"))
     assert "create_base_connection: body.eTag: only in Adobe's answer" in found
     assert "test_connection: the base connection was not created with Adobe, answered with the emulator" in found
@@ -153,9 +194,21 @@ class TestCommand:
         settings.IMS_URL = adobe_stand_in.url
         settings.FLOW_SERVICE_URL = adobe_stand_in.url + FLOW_PREFIX
         output = tmp_path / "shapes.json"
-        call_command("flowservice_check", contract=True, sandbox="dev", output=str(output))
+        call_command(
+            "flowservice_check",
+            contract=True,
+            sandbox="dev",
+            output=str(output),
+            schema=EMULATOR_DATAFLOW.schema_id,
+            map=["id=_eventhubsdemo.order.orderId"],
+        )
         assert "No difference between the local emulator and the emulator" in capsys.readouterr().out
         assert [s["step"] for s in json.loads(output.read_text())["steps"]] == JOURNEY
+        assert left_behind(adobe_stand_in.url) == {}
+
+    def test_a_schema_needs_a_mapping(self):
+        with pytest.raises(CommandError, match="--map"):
+            call_command("flowservice_check", contract=True, sandbox="dev", schema="https://ns.adobe.com/x")
 
     def test_replay_prints_each_difference_and_fails(self, tmp_path, capsys):
         recording = json.loads(RECORDINGS[0].read_text())

@@ -268,7 +268,7 @@ class TestFlows:
         )
         stub.on("GET", f"{self.FLOWS}/runs", json_reply({"items": []}))
         assert client.list_flow_specs()[0]["id"] == "d69717ba-71b4-4313-b654-49f9cf126d7a"
-        assert [f["id"] for f in client.list_flows(property="sourceConnectionIds==s1")] == ["f1", "f2"]
+        assert [f["id"] for f in client.list_flows(property="sourceConnectionIds[]==s1")] == ["f1", "f2"]
         assert client.list_runs("f1") == []
         assert stub.requests()[-1].query == {"property": "flowId==f1"}
 

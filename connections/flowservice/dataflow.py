@@ -100,6 +100,12 @@ class DataflowMethods(PlatformClient):
         )
         return {key: value for key, value in _object(response).items() if isinstance(value, dict)}
 
+    def delete_dataset(self, dataset_id: str) -> None:
+        """DELETE /dataSets/{id} (Catalog answers 200 `["@/dataSets/<id>"]`); deleting twice is harmless, so a
+        lost answer may be retried."""
+        path = f"/dataSets/{quote_id(dataset_id)}"
+        self._request(Operation.DELETE_DATASET, "DELETE", path, idempotent=True, service=Service.CATALOG)
+
     # Data Prep
 
     def create_mapping_set(self, mapping_set: MappingSetInput) -> str:
@@ -168,7 +174,8 @@ class DataflowMethods(PlatformClient):
         return self._single(Operation.GET_FLOW, f"/flows/{quote_id(flow_id)}", None)
 
     def list_flows(self, *, property: str | None = None) -> list[dict[str, Any]]:
-        """GET /flows, every page, filtered by a `property` expression (e.g. `sourceConnectionIds==X`)."""
+        """GET /flows, every page, filtered by a `property` expression (e.g. `sourceConnectionIds[]==X`: an array
+        is searched with `[]`, help/dataflows/api/sort-and-filter.md)."""
         return self._list(Operation.LIST_FLOWS, "/flows", property=property, limit=None)
 
     def update_flow(
@@ -188,6 +195,11 @@ class DataflowMethods(PlatformClient):
     def delete_flow(self, flow_id: str) -> None:
         """DELETE /flows/{id}; deleting twice is harmless, so a lost answer may be retried."""
         self._request(Operation.DELETE_FLOW, "DELETE", f"/flows/{quote_id(flow_id)}", idempotent=True)
+
+    def delete_target_connection(self, target_connection_id: str) -> None:
+        """DELETE /targetConnections/{id} (204); refused (1447) while a flow uses it. May be retried, like a delete."""
+        path = f"/targetConnections/{quote_id(target_connection_id)}"
+        self._request(Operation.DELETE_TARGET, "DELETE", path, idempotent=True)
 
     def list_runs(self, flow_id: str) -> list[dict[str, Any]]:
         """GET /runs?property=flowId=={id}, every page.

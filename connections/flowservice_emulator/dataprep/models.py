@@ -101,10 +101,15 @@ def _parse(body: Any) -> tuple[str, list[Mapping]]:
 
 
 def _problem(mapping: Mapping, fields: dict[str, str]) -> str | None:
-    """A destination must be a leaf field of the schema. Adobe's documents are silent on the message."""
-    if mapping.destination not in fields:
-        return f"the destination {mapping.destination} is not a field of the target schema."
-    return None
+    """A destination must be a leaf field of the schema. Adobe's documents are silent on the messages.
+
+    A destination that is an object of the schema is a type mismatch (one value cannot convert into an
+    object; Adobe's UI guide counts "XDM data-type mismatch" among the mapper's errors), not a missing field."""
+    if mapping.destination in fields:
+        return None
+    if any(path.startswith(mapping.destination + ".") for path in fields):
+        return f"the source {mapping.source} cannot convert to {mapping.destination}, an object: map its fields."
+    return f"the destination {mapping.destination} is not a field of the target schema."
 
 
 def _new_mapping_set(caller: Caller, schema_id: str, mappings: list[Mapping]) -> Doc:

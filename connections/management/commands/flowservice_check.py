@@ -23,13 +23,14 @@ from django.core.management.base import BaseCommand, CommandError
 from connections import adobe
 from connections.flowservice import (
     EVENT_HUBS_CONNECTION_SPEC_ID,
+    FieldMapping,
     FlowServiceClient,
     FlowServiceError,
     ImsTokenProvider,
     StandardAuth,
     contract,
 )
-from connections.flowservice.contract import JourneyInputs
+from connections.flowservice.contract import DATAFLOW_STEPS, DataflowInputs, JourneyInputs
 from connections.messages import describe
 from connections.target import flow_service_target
 
@@ -39,20 +40,36 @@ EMULATOR_ORG = "C0C0C0C0C0C0C0C0C0C0C0C0@AdobeOrg"
 EMULATOR_NAMESPACE = "contoso-events"
 EMULATOR_KEY_NAME = "RootManageSharedAccessKey"
 EMULATOR_KEY = "wvwtY9kn2UMDjZTFd+pffzMly2J26AoM07uWzS+dfMY="
+# The emulator's demo order schema and a mapping of the orders hub's events onto it (schemaregistry/demo.py).
+EMULATOR_DATAFLOW = DataflowInputs(
+    schema_id="https://ns.adobe.com/eventhubsdemo/schemas/3f1c9a2e5b7d4c60a8e2f9b1d4c7a6e0",
+    mappings=(FieldMapping("id", "_eventhubsdemo.order.orderId"), FieldMapping("total", "_eventhubsdemo.order.total")),
+)
 
 
-def refused_inputs(namespace: str = EMULATOR_NAMESPACE) -> JourneyInputs:
+def refused_inputs(namespace: str = EMULATOR_NAMESPACE, dataflow: DataflowInputs | None = None) -> JourneyInputs:
     """Credentials Azure refuses: the journey then records Adobe's refusals, which are part of the contract."""
     auth = StandardAuth(namespace=namespace, sas_key_name="contract-check", sas_key=secrets.token_urlsafe(32))
-    return JourneyInputs(auth=auth, event_hub_name="contract-check", name=_journey_name())
+    return JourneyInputs(auth=auth, event_hub_name="contract-check", name=_journey_name(), dataflow=dataflow)
 
 
-def emulator_inputs(credentials: str) -> JourneyInputs:
-    """What the replay uses: the emulator's demo credentials if Adobe's test accepted the recorded ones."""
+def emulator_inputs(credentials: str, dataflow: bool = True) -> JourneyInputs:
+    """What the replay uses: the emulator's demo credentials if Adobe's test accepted the recorded ones, and its
+    demo schema for the dataflow steps if the recording made them."""
+    plan = EMULATOR_DATAFLOW if dataflow else None
     if credentials != "working":
-        return refused_inputs()
+        return refused_inputs(dataflow=plan)
     auth = StandardAuth(namespace=EMULATOR_NAMESPACE, sas_key_name=EMULATOR_KEY_NAME, sas_key=EMULATOR_KEY)
-    return JourneyInputs(auth=auth, event_hub_name="orders", name=_journey_name())
+    return JourneyInputs(auth=auth, event_hub_name="orders", name=_journey_name(), dataflow=plan)
+
+
+def made_dataflow(recording: dict[str, Any]) -> bool:
+    """Whether the recorded journey went through the dataflow steps (it needs a schema named with --schema)."""
+    names = {name for name, _, _ in DATAFLOW_STEPS}
+    return any(
+        step["step"] in names and step.get("skipped") != "no schema was named for the dataflow"
+        for step in recording.get("steps", [])
+    )
 
 
 def _journey_name() -> str:
@@ -89,7 +106,7 @@ def replay(recording: dict[str, Any], emulator_url: str) -> dict[str, Any]:
         )
         return provider, client
 
-    inputs = emulator_inputs(str(recording.get("credentials")))
+    inputs = emulator_inputs(str(recording.get("credentials")), made_dataflow(recording))
     return contract.run_journey(connect, inputs, recorded="the emulator")
 
 
@@ -108,6 +125,14 @@ class Command(BaseCommand):
         parser.add_argument("--namespace", default="", help="--contract: an Event Hubs namespace to connect to")
         parser.add_argument("--sas-key-name", default="", help=f"--contract: its SAS policy (key in ${KEY_VARIABLE})")
         parser.add_argument("--event-hub", default="", help="--contract: the event hub for the source connection")
+        parser.add_argument("--schema", default="", help="--contract: a tenant schema ($id) for the dataflow steps")
+        parser.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="SOURCE=DESTINATION",
+            help="--contract: a mapping of an event attribute onto a field of --schema (repeat for more)",
+        )
 
     def handle(self, *args: Any, sandbox: str | None, **options: Any) -> None:
         if options["replay"]:
@@ -138,16 +163,29 @@ class Command(BaseCommand):
 
     def _inputs(self, options: dict[str, Any]) -> JourneyInputs:
         key = os.environ.get(KEY_VARIABLE, "")
+        dataflow = self._dataflow(options)
         if options["namespace"] and options["sas_key_name"] and key:
             auth = StandardAuth(namespace=options["namespace"], sas_key_name=options["sas_key_name"], sas_key=key)
             return JourneyInputs(
-                auth=auth, event_hub_name=options["event_hub"] or "contract-check", name=_journey_name()
+                auth=auth,
+                event_hub_name=options["event_hub"] or "contract-check",
+                name=_journey_name(),
+                dataflow=dataflow,
             )
         self.stdout.write(
             f"No working Event Hubs credentials given (--namespace, --sas-key-name and ${KEY_VARIABLE}): the journey "
             "records Adobe's answers to credentials Azure refuses."
         )
-        return refused_inputs(options["namespace"] or f"contract-check-{secrets.token_hex(4)}")
+        return refused_inputs(options["namespace"] or f"contract-check-{secrets.token_hex(4)}", dataflow)
+
+    def _dataflow(self, options: dict[str, Any]) -> DataflowInputs | None:
+        if not options["schema"]:
+            self.stdout.write("No --schema given: the dataflow steps (dataset, mapping, flow, runs) are skipped.")
+            return None
+        pairs = [item.partition("=") for item in options["map"]]
+        if not pairs or any(not source or not destination for source, _, destination in pairs):
+            raise CommandError("--schema needs at least one --map SOURCE=DESTINATION (a field of the schema).")
+        return DataflowInputs(options["schema"], tuple(FieldMapping(s, d) for s, _, d in pairs))
 
     def _live_client(self, session: requests.Session, sandbox: str) -> tuple[ImsTokenProvider, FlowServiceClient]:
         provider = ImsTokenProvider(

@@ -162,6 +162,7 @@ ONBOARDING_COLUMNS: list[tuple[str, str | Callable[[Onboarding], Any]]] = [
     ("source connection id", "source_connection_id"),
     ("created", lambda o: _iso(o.created_at)),
     ("updated", lambda o: _iso(o.updated_at)),
+    ("dataflows", lambda o: dataflows_cell(o)),
 ]
 
 
@@ -335,7 +336,7 @@ class OnboardingAdmin(ReadOnlyAdmin):
         header = [name for name, _value in ONBOARDING_COLUMNS]
         rows = (
             [how(o) if callable(how) else getattr(o, how) for _name, how in ONBOARDING_COLUMNS]
-            for o in queryset.select_related("owner").iterator(chunk_size=1000)
+            for o in queryset.select_related("owner").prefetch_related("dataflows").iterator(chunk_size=1000)
         )
         return csv_response("onboardings.csv", header, rows)
 
@@ -363,6 +364,7 @@ def timeline(onboarding: Onboarding) -> list[dict[str, Any]]:
         {"when": call.created_at, "is_state": False, "item": call, "bodies": _bodies(call)}
         for call in onboarding.calls.select_related("actor")
     ]
+    entries += dataflow_timeline(onboarding)
     return sorted(entries, key=lambda entry: (entry["when"], entry["is_state"]))
 
 
@@ -475,3 +477,6 @@ class StateChangeAdmin(HistoryStatusMixin, ReadOnlyAdmin):
     @admin.display(description=_("onboarding"))
     def onboarding_link(self, change: StateChange) -> str:
         return link_to(change.onboarding)
+
+
+from .admin_dataflow import dataflow_timeline, dataflows_cell  # noqa: E402  (registers the dataflow admin)

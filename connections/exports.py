@@ -10,7 +10,7 @@ from django.conf import settings
 
 from .flowservice import EVENT_HUBS_CONNECTION_SPEC_ID, EVENT_HUBS_CONNECTION_SPEC_VERSION
 from .flowservice.payloads import redact, streaming_flow_body
-from .models import Onboarding
+from .models import Dataflow, Onboarding
 from .target import flow_service_target
 
 ADOBE_FLOW_SERVICE = "https://platform.adobe.io/data/foundation/flowservice"
@@ -31,14 +31,56 @@ def streaming_flow_request(onboarding: Onboarding) -> dict[str, Any]:
         target_connection_id=TARGET_PLACEHOLDER,
         mapping_id=MAPPING_PLACEHOLDER if onboarding.data_type == Onboarding.DataType.RAW else None,
     )
-    headers = {
+    return {"method": "POST", "url": f"{flow_service_base()}/flows", "headers": _headers(onboarding), "body": body}
+
+
+def _headers(onboarding: Onboarding) -> dict[str, str]:
+    return {
         "Authorization": "Bearer {ACCESS_TOKEN}",
         "x-api-key": settings.ADOBE_CLIENT_ID if flow_service_target().is_adobe else "{API_KEY}",
         "x-gw-ims-org-id": settings.ADOBE_ORG_ID if flow_service_target().is_adobe else "{ORG_ID}",
         "x-sandbox-name": onboarding.sandbox_name,
         "Content-Type": "application/json",
     }
-    return {"method": "POST", "url": f"{flow_service_base()}/flows", "headers": headers, "body": body}
+
+
+def dataflow_request(dataflow: Dataflow) -> dict[str, Any]:
+    """`POST /flows` as Finish sent it for this dataflow, every id filled in (for developers)."""
+    body = streaming_flow_body(
+        name=dataflow.remote_name(),
+        source_connection_id=dataflow.source_connection_id,
+        target_connection_id=dataflow.target_connection_id,
+        mapping_id=dataflow.mapping_set_id or None,
+    )
+    url = f"{flow_service_base()}/flows"
+    return {"method": "POST", "url": url, "headers": _headers(dataflow.onboarding), "body": body}
+
+
+def dataflow_export(dataflow: Dataflow) -> dict[str, Any]:
+    """One dataflow of an onboarding: what it reads, where it writes, how it maps, and Adobe's ids."""
+    d = dataflow
+    return {
+        "reference": f"df-{d.reference}",
+        "name": d.name,
+        "description": d.description,
+        "status": d.status,
+        "state": d.flow_state or None,
+        "source": {
+            "sourceConnectionId": d.source_connection_id,
+            "ownSourceConnection": d.own_source,
+            "eventHubName": d.event_hub_name,
+            "consumerGroup": d.consumer_group,
+            "dataType": d.data_type,
+            "reset": d.reset,
+        },
+        "dataset": {"id": d.dataset_id, "name": d.dataset_name or None, "new": d.new_dataset},
+        "schema": {"id": d.schema_id, "title": d.schema_title},
+        "profileEnabled": d.profile_enabled,
+        "mapping": {"id": d.mapping_set_id or None, "rows": d.mappings or []},
+        "targetConnectionId": d.target_connection_id,
+        "flowId": d.flow_id,
+        "createdAt": d.created_at.isoformat(),
+    }
 
 
 def as_curl(request: dict[str, Any]) -> str:
@@ -81,4 +123,5 @@ def onboarding_export(onboarding: Onboarding) -> dict[str, Any]:
         "createdAt": o.created_at.isoformat(),
         "updatedAt": o.updated_at.isoformat() if o.updated_at else None,
         "nextStep": streaming_flow_request(o) if o.source_connection_id else None,
+        "dataflows": [dataflow_export(d) for d in o.dataflows.order_by("created_at", "id")],
     }

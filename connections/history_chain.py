@@ -30,7 +30,7 @@ from typing import Any
 from django.db import connection, models, transaction
 
 GENESIS = "0" * 64
-HISTORY_TABLES = ("connections_flowservicecall", "connections_statechange")
+HISTORY_TABLES = ("connections_flowservicecall", "connections_statechange", "connections_dataflowchange")
 # The columns each row's hash covers, fixed: a column added to a history table later must not change
 # the hash of rows written before it (they cannot be rewritten). Add it here only with a new chain.
 HASHED_COLUMNS = {
@@ -41,6 +41,9 @@ HASHED_COLUMNS = {
     ),
     "connections_statechange": (
         "chain_seq", "prev_hash", "onboarding_id", "actor_id", "created_at", "from_status", "to_status", "reason",
+    ),
+    "connections_dataflowchange": (
+        "chain_seq", "prev_hash", "dataflow_id", "actor_id", "created_at", "from_status", "to_status", "step", "reason",
     ),
 }  # fmt: skip
 
@@ -196,7 +199,9 @@ def create_triggers(schema_connection: Any = None) -> None:
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
-        for table in HISTORY_TABLES:
+        existing = set(conn.introspection.table_names(cursor))
+        # A migration that runs before a later history table exists protects the tables there are.
+        for table in (t for t in HISTORY_TABLES if t in existing):
             for statement in _drop_sql(conn.vendor, table) + _trigger_sql(conn.vendor, table):
                 cursor.execute(statement)
 
@@ -204,7 +209,8 @@ def create_triggers(schema_connection: Any = None) -> None:
 def drop_triggers(schema_connection: Any = None) -> None:
     conn = schema_connection or connection
     with conn.cursor() as cursor:
-        for table in HISTORY_TABLES:
+        existing = set(conn.introspection.table_names(cursor))
+        for table in (t for t in HISTORY_TABLES if t in existing):
             for statement in _drop_sql(conn.vendor, table):
                 cursor.execute(statement)
 

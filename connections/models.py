@@ -417,6 +417,7 @@ class FlowServiceCall(AppendOnlyModel):
         EXPLORE = "explore", _("List event hubs")
         UPDATE_CREDENTIALS = "update_credentials", _("Update credentials")
         # The dataflow's calls (issue 16)
+        PREVIEW = "preview_event_hub", _("Preview event hub")
         LIST_SCHEMAS = "list_schemas", _("List schemas")
         GET_SCHEMA = "get_schema", _("Get schema")
         CREATE_DATASET = "create_dataset", _("Create dataset")
@@ -424,7 +425,9 @@ class FlowServiceCall(AppendOnlyModel):
         LIST_DATASETS = "list_datasets", _("List datasets")
         VALIDATE_MAPPING = "validate_mappings", _("Validate mapping")
         CREATE_MAPPING = "create_mapping_set", _("Create mapping set")
+        LIST_MAPPINGS = "list_mapping_sets", _("Find mapping set")
         CREATE_TARGET = "create_target_connection", _("Create target connection")
+        LIST_TARGETS = "list_target_connections", _("Find target connection")
         CREATE_FLOW = "create_flow", _("Create dataflow")
         GET_FLOW = "get_flow", _("Get dataflow")
         LIST_FLOWS = "list_flows", _("Find dataflow")
@@ -574,3 +577,7 @@ class HistoryChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table} @ {self.seq}"
+
+
+from .models_dataflow import Dataflow as Dataflow  # noqa: E402
+from .models_dataflow import DataflowChange as DataflowChange  # noqa: E402  (it builds on the models above)

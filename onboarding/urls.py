@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import views, views_dataflow
 from .auth import AdminLoginForm, ThrottledLoginView
 
 admin.site.login_form = AdminLoginForm
@@ -29,6 +29,7 @@ wizard = (
         path("<uuid:public_id>/credentials/", views.onboarding_credentials, name="credentials"),
         path("<uuid:public_id>/reload/", views.onboarding_reload, name="reload"),
         path("<uuid:public_id>/export.json", views.onboarding_export, name="export"),
+        *views_dataflow.urlpatterns,
     ],
     "onboarding",
 )

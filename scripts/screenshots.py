@@ -196,6 +196,8 @@ def drive(base: str, emulator) -> None:
         _failed_test_and_needs_attention(page, base)
         _validation_and_tools(page, base)
 
+        drive_dataflow(page, base, emulator)
+
         phone = browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=1)
         phone.context.add_cookies(page.context.cookies())
         phone.goto(base + "/onboardings/new/")
@@ -203,6 +205,42 @@ def drive(base: str, emulator) -> None:
         phone.goto(base + "/onboardings/")
         shoot(phone, "15-phone-my-onboardings")
         browser.close()
+
+
+def drive_dataflow(page, base: str, emulator) -> None:
+    """Issue 16: from the connected account to data arriving (select data, dataset, mapping, review, watching)."""
+    from playwright.sync_api import expect
+
+    page.goto(base + "/onboardings/")
+    page.get_by_role("link", name="View Orders stream (production)").click()
+    page.get_by_role("button", name="Set up the dataflow").click()
+    expect(page.get_by_role("heading", name="Select data")).to_be_visible()
+    shoot(page, "13-dataflow-select-data")
+    page.get_by_role("link", name="Next: dataset").click()
+    page.get_by_role("radio", name="A new dataset").check()
+    page.get_by_label("New dataset name").fill("Web shop orders")
+    page.get_by_role("radio", name="Order events").check()
+    shoot(page, "14-dataflow-dataset")
+    page.get_by_role("button", name="Next: mapping").click()
+    expect(page.get_by_role("heading", name="Mapping")).to_be_visible()
+    page.get_by_label("Schema field for placedAt").fill("timestamp")
+    page.get_by_label("Schema field for status").fill("_eventhubsdemo.order.state")
+    page.get_by_role("button", name="Check and continue").click()
+    expect(page.get_by_label("Schema field for status")).to_have_attribute("aria-invalid", "true")
+    shoot(page, "15-dataflow-mapping-checked")
+    page.get_by_label("Schema field for status").fill("_eventhubsdemo.order.status")
+    page.get_by_role("button", name="Check and continue").click()
+    page.get_by_label("Dataflow name").fill("Orders into AEP")
+    shoot(page, "16-dataflow-review")
+    emulator.store.freeze_clock()
+    page.get_by_role("button", name="Finish").click()
+    expect(page.get_by_role("heading", name="Data arriving")).to_be_visible()
+    emulator.store.advance_clock(45 * 60 * 1000)
+    expect(page.locator("#records-failed")).not_to_have_text("0", timeout=20_000)
+    page.get_by_text("For developers").click()
+    shoot(page, "17-dataflow-data-arriving")
+    page.get_by_role("link", name="Add another dataflow from this account").click()
+    shoot(page, "18-dataflow-existing-account")
 
 
 def main() -> int:

@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from connections import history_chain
 from connections.encryption import EncryptedTextField
-from connections.models import AppendOnlyError, FlowServiceCall, Onboarding, StateChange
+from connections.models import AppendOnlyError, DataflowChange, FlowServiceCall, Onboarding, StateChange
+from connections.services.dataflow_choices import dataflow_start
 
 
 def raw(sql: str, params: list[object] | None = None) -> None:
@@ -28,7 +29,9 @@ def verify() -> str:
 
 @pytest.fixture
 def history(make_onboarding) -> list[StateChange]:
-    make_onboarding("source")
+    onboarding = make_onboarding("source")
+    dataflow = dataflow_start(onboarding=onboarding, actor=onboarding.owner)  # a row in each history table
+    DataflowChange.objects.record(dataflow=dataflow, actor=None, from_status="draft", to_status="ready", reason="x")
     return list(StateChange.objects.order_by("chain_seq"))
 
 

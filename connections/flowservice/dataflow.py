@@ -13,7 +13,7 @@ from typing import Any
 import requests
 
 from . import payloads
-from .errors import NotFoundError, UnrecognisedAnswerError
+from .errors import FlowServiceError, NotFoundError, UnrecognisedAnswerError
 from .platform import PlatformClient, as_shown, created_from, json_body, quote_id
 from .types import (
     STREAMING_FLOW_SPEC_ID,
@@ -86,6 +86,17 @@ class DataflowMethods(PlatformClient):
             raise NotFoundError(f"Catalog has no dataset {dataset_id}.", status=response.status_code)
         return found
 
+    def find_dataset(self, name: str) -> str | None:
+        """The id of the dataset with exactly this name (GET /dataSets?name=...), if Catalog has one."""
+        params = {"name": name, "properties": "name", "limit": 100}
+        response = self._request(
+            Operation.LIST_DATASETS, "GET", "/dataSets", params=params, idempotent=True, service=Service.CATALOG
+        )
+        found = [
+            key for key, value in _object(response).items() if isinstance(value, dict) and value.get("name") == name
+        ]
+        return found[0] if found else None
+
     def list_datasets(self, *, properties: tuple[str, ...] = (), limit: int = 50) -> dict[str, dict[str, Any]]:
         """GET /dataSets: one page of datasets keyed by id (`properties` narrows each to those fields).
 
@@ -141,6 +152,30 @@ class DataflowMethods(PlatformClient):
         )
         return _object(response)
 
+    def find_mapping_set(self, name: str) -> str | None:
+        """The id of the mapping set with exactly this name (GET /mappingSets?name=...), if Data Prep has one.
+
+        Adobe documents the list and its `name=` filter; a Data Prep that refuses the list (404 or 405: the
+        emulator offers none) has no mapping set to find, and None is answered.
+        """
+        params = {"limit": 100, "start": 0, "name": name}
+        try:
+            response = self._request(
+                Operation.LIST_MAPPINGS,
+                "GET",
+                "/mappingSets",
+                params=params,
+                idempotent=True,
+                service=Service.DATA_PREP,
+            )
+        except FlowServiceError as error:
+            if error.status in (404, 405):
+                return None
+            raise
+        data = _object(response).get("data")
+        found = [m["id"] for m in data or [] if isinstance(m, dict) and m.get("name") == name and "id" in m]
+        return str(found[0]) if found else None
+
     def get_mapping_set(self, mapping_set_id: str) -> dict[str, Any]:
         path = f"/mappingSets/{quote_id(mapping_set_id)}"
         return _object(self._read(Operation.GET_MAPPING, Service.DATA_PREP, path))
@@ -156,6 +191,34 @@ class DataflowMethods(PlatformClient):
     def get_target_connection(self, target_connection_id: str) -> dict[str, Any]:
         path = f"/targetConnections/{quote_id(target_connection_id)}"
         return self._single(Operation.GET_TARGET, path, None)
+
+    def find_target_connection(self, name: str) -> dict[str, Any] | None:
+        """The target connection with exactly this name, if Flow Service has one."""
+        return _named_exactly(self._named(Operation.LIST_TARGETS, "/targetConnections", name), name)
+
+    def find_flow(self, name: str) -> dict[str, Any] | None:
+        """The dataflow with exactly this name, if Flow Service has one."""
+        return _named_exactly(self._named(Operation.LIST_FLOWS, "/flows", name), name)
+
+    def preview_event_hub(self, connection_id: str, event_hub_name: str) -> list[dict[str, Any]]:
+        """The event hub's newest events (up to 100, as Adobe's UI shows), the JSON objects among them.
+
+        Adobe's documents are silent: on an explore or preview call for Event Hubs (its UI previews up
+        to 100 rows). This asks explore for `objectType=file&object=<hub>&preview=true` and reads the
+        answer in the form Adobe documents for JSON previews of REST sources (`{format, schema, data}`).
+        """
+        response = self._request(
+            Operation.PREVIEW,
+            "GET",
+            f"/connections/{quote_id(connection_id)}/explore",
+            params={"objectType": "file", "object": event_hub_name, "preview": "true"},
+            idempotent=True,
+            connection_id=connection_id,
+        )
+        data = _object(response).get("data")
+        if not isinstance(data, list):
+            raise UnrecognisedAnswerError(f"Adobe said: {as_shown(response)}", status=response.status_code)
+        return [record for record in data if isinstance(record, dict)][:100]
 
     def list_flow_specs(self) -> list[dict[str, Any]]:
         return list(self._pages(Operation.LIST_FLOW_SPECS, "/flowSpecs", {}))
@@ -215,6 +278,11 @@ class DataflowMethods(PlatformClient):
         """One GET of another service than Flow Service (retried where safe, like every read)."""
         headers = {"Accept": accept} if accept else None
         return self._request(operation, "GET", path, headers=headers, idempotent=True, service=service)
+
+
+def _named_exactly(items: Any, name: str) -> dict[str, Any] | None:
+    """The first item whose name is exactly `name` (Flow Service's filter may match more loosely)."""
+    return next((item for item in items if isinstance(item, dict) and item.get("name") == name), None)
 
 
 def _object(response: requests.Response, *, outcome_unknown: bool = False) -> dict[str, Any]:

@@ -82,8 +82,10 @@ def dataset_body(dataset: DatasetInput) -> dict[str, Any]:
 
 
 def mapping_set_body(mapping_set: MappingSetInput) -> dict[str, Any]:
-    """POST /mappingSets body (Data Prep), in the streaming tutorial's form."""
+    """POST /mappingSets body (Data Prep), in the streaming tutorial's form (plus Data Prep's optional `name`)."""
+    named = {"name": mapping_set.name} if mapping_set.name else {}
     return {
+        **named,
         "version": 0,
         "xdmSchema": mapping_set.schema,
         "xdmVersion": "1.0",

@@ -179,6 +179,7 @@ class MappingSetInput:
 
     schema: str
     mappings: tuple[FieldMapping, ...]
+    name: str = ""  # Data Prep's optional `name`: how an unknown outcome is found again
 
 
 @dataclass(frozen=True)
@@ -265,6 +266,9 @@ class Operation(enum.StrEnum):
     DISABLE_FLOW = "disable_flow"
     DELETE_FLOW = "delete_flow"
     LIST_RUNS = "list_runs"
+    PREVIEW = "preview_event_hub"
+    LIST_TARGETS = "list_target_connections"
+    LIST_MAPPINGS = "list_mapping_sets"
 
 
 class Outcome(enum.StrEnum):

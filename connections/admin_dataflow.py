@@ -1,0 +1,95 @@
+"""The admin of dataflows (issue 16): read-only, like the rest; their changes join the onboarding's timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import Dataflow, DataflowChange, Onboarding
+
+
+def dataflows_cell(onboarding: Onboarding) -> str:
+    """The onboarding's dataflows in one CSV cell: name, event hub, status and Adobe's id."""
+    return "; ".join(
+        f"{d.name} [{d.event_hub_name} → {d.dataset_name or d.dataset_id}] {d.status} {d.flow_id}".strip()
+        for d in onboarding.dataflows.all()
+    )
+
+
+def dataflow_timeline(onboarding: Onboarding) -> list[dict[str, Any]]:
+    """The onboarding's dataflows' state changes, as timeline entries."""
+    changes = DataflowChange.objects.filter(dataflow__onboarding=onboarding).select_related("actor", "dataflow")
+    return [{"when": change.created_at, "is_state": True, "item": change} for change in changes]
+
+
+@admin.register(Dataflow)
+class DataflowAdmin(admin.ModelAdmin[Dataflow]):
+    list_display = ("name", "onboarding_link", "event_hub_name", "status", "flow_state", "flow_id", "created_at")
+    list_filter = ("status", "data_type", "created_at")
+    list_select_related = ("onboarding",)
+    search_fields = ("name", "flow_id", "dataset_id", "target_connection_id", "mapping_set_id", "onboarding__name")
+    ordering = ("-created_at", "-id")
+    fields = (
+        "name",
+        "description",
+        "onboarding_link",
+        "status",
+        "current_step",
+        "outcome_unknown",
+        "last_error",
+        "event_hub_name",
+        "consumer_group",
+        "data_type",
+        "reset",
+        "own_source",
+        "source_connection_id",
+        "dataset_choice",
+        "dataset_name",
+        "dataset_id",
+        "schema_title",
+        "schema_id",
+        "profile_enabled",
+        "mappings",
+        "target_connection_id",
+        "mapping_set_id",
+        "flow_id",
+        "flow_state",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("onboarding"))
+    def onboarding_link(self, dataflow: Dataflow) -> str:
+        url = reverse("admin:connections_onboarding_change", args=[dataflow.onboarding.pk])
+        return format_html('<a href="{}">{}</a>', url, dataflow.onboarding.name)
+
+
+@admin.register(DataflowChange)
+class DataflowChangeAdmin(admin.ModelAdmin[DataflowChange]):
+    list_display = ("created_at", "dataflow", "step", "from_status", "to_status", "actor", "reason")
+    list_filter = ("to_status", "step", "created_at")
+    list_select_related = ("dataflow", "actor")
+    ordering = ("-created_at", "-id")
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

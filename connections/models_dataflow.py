@@ -1,0 +1,185 @@
+"""A streaming dataflow of an onboarding (issue 16): what the user chose, the objects Adobe created, and its history.
+
+An onboarding (one connected account) may feed several dataflows: the first reads the onboarding's own source
+connection; another ("Existing account") reads another event hub or consumer group through a source connection
+of its own, on the same base connection, without the credentials being typed again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .encryption import blind_index
+from .models import AppendOnlyModel, HistoryQuerySet, Onboarding
+
+
+class DataflowQuerySet(models.QuerySet["Dataflow"]):
+    def owned_by(self, user: Any) -> DataflowQuerySet:
+        return self.filter(onboarding__owner=user)
+
+    def holding_consumer_group(self, *, namespace: str, event_hub_name: str, consumer_group: str) -> DataflowQuerySet:
+        """Dataflows with a source connection of their own on this event hub and consumer group (or may have)."""
+        return self.filter(
+            onboarding__namespace_fingerprint__in=blind_index(namespace),
+            event_hub_name=event_hub_name,
+            consumer_group=consumer_group,
+            own_source=True,
+        ).exclude(status=Dataflow.Status.DRAFT)
+
+
+class Dataflow(models.Model):
+    """One streaming dataflow from an event hub into a dataset, built step by step, then created in Adobe."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Being set up")
+        READY = "ready", _("Creating in Adobe")  # reviewed; the next remote step may start
+        CREATING = "creating", _("Creating in Adobe")
+        FAILED = "failed", _("Creation failed")
+        CREATED = "created", _("Created")
+
+    class Step(models.TextChoices):
+        """The objects Finish creates, in order."""
+
+        SOURCE = "source_connection", _("source connection")
+        DATASET = "dataset", _("dataset")
+        TARGET = "target_connection", _("target connection")
+        MAPPING = "mapping_set", _("mapping")
+        FLOW = "flow", _("dataflow")
+
+    class DatasetChoice(models.TextChoices):
+        EXISTING = "existing", _("An existing dataset")
+        NEW = "new", _("A new dataset")
+
+    public_id = models.UUIDField(_("reference"), default=uuid.uuid4, unique=True, editable=False)
+    onboarding = models.ForeignKey(
+        Onboarding, on_delete=models.PROTECT, related_name="dataflows", verbose_name=_("onboarding")
+    )
+    name = models.CharField(_("dataflow name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+
+    # What is read: the onboarding's own source, or (own_source) another hub or consumer group of the account.
+    own_source = models.BooleanField(_("own source connection"), default=False)
+    event_hub_name = models.CharField(_("event hub"), max_length=256)
+    consumer_group = models.CharField(_("consumer group"), max_length=50, default="$Default")
+    data_type = models.CharField(_("data type"), max_length=10, choices=Onboarding.DataType.choices)
+    reset = models.CharField(_("start position"), max_length=10, choices=Onboarding.Reset.choices)
+    sample = models.JSONField(_("sample events"), null=True, blank=True)
+    sample_origin = models.CharField(_("sample from"), max_length=20, blank=True)
+
+    # Where it goes
+    dataset_choice = models.CharField(_("dataset"), max_length=10, choices=DatasetChoice.choices, blank=True)
+    dataset_name = models.CharField(_("dataset name"), max_length=200, blank=True)
+    schema_id = models.CharField(_("schema"), max_length=300, blank=True)
+    schema_title = models.CharField(_("schema title"), max_length=200, blank=True)
+    profile_enabled = models.BooleanField(_("enabled for Profile"), default=False)
+    mappings = models.JSONField(_("mapping"), null=True, blank=True)
+
+    # What Adobe created
+    source_connection_id = models.CharField(_("source connection ID"), max_length=64, blank=True)
+    source_connection_etag = models.CharField(max_length=100, blank=True)
+    dataset_id = models.CharField(_("dataset ID"), max_length=64, blank=True)
+    target_connection_id = models.CharField(_("target connection ID"), max_length=64, blank=True)
+    target_connection_etag = models.CharField(max_length=100, blank=True)
+    mapping_set_id = models.CharField(_("mapping set ID"), max_length=64, blank=True)
+    flow_id = models.CharField(_("dataflow ID"), max_length=64, blank=True)
+    flow_etag = models.CharField(max_length=100, blank=True)
+    flow_state = models.CharField(_("dataflow state"), max_length=20, blank=True)
+
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    current_step = models.CharField(_("step"), max_length=20, choices=Step.choices, blank=True)
+    last_error = models.JSONField(_("last error"), null=True, blank=True)
+    outcome_unknown = models.BooleanField(_("outcome unknown"), default=False)
+    step_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = DataflowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dataflow")
+        verbose_name_plural = _("dataflows")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["onboarding", "-created_at"], name="dataflow_onboarding_recent"),
+            models.Index(fields=["flow_id"], name="dataflow_flow_id"),
+            models.Index(fields=["event_hub_name", "consumer_group"], name="dataflow_slot"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def reference(self) -> str:
+        return self.public_id.hex[:8]
+
+    def remote_name(self, what: str = "") -> str:
+        """The unique name of one of its objects in Adobe (commas would split Flow Service's name filter)."""
+        label = self.name.replace(",", " ")
+        return f"{label}{' ' + what if what else ''} (df-{self.reference})"
+
+    @property
+    def is_raw(self) -> bool:
+        return self.data_type == Onboarding.DataType.RAW
+
+    @property
+    def is_in_flight(self) -> bool:
+        return self.status == self.Status.CREATING
+
+    @property
+    def editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_created(self) -> bool:
+        return self.status == self.Status.CREATED
+
+    @property
+    def paused(self) -> bool:
+        return self.flow_state == "disabled"
+
+    @property
+    def new_dataset(self) -> bool:
+        return self.dataset_choice == self.DatasetChoice.NEW
+
+
+class DataflowChangeManager(models.Manager.from_queryset(HistoryQuerySet)):  # type: ignore[misc]
+    def record(self, *, dataflow: Dataflow, actor: Any, from_status: str, to_status: str, reason: str) -> Any:
+        return self.create(
+            dataflow=dataflow,
+            actor=actor if getattr(actor, "pk", None) else None,
+            from_status=from_status,
+            to_status=to_status,
+            step=dataflow.current_step,
+            reason=f"Dataflow “{dataflow.name}”: {reason}",
+        )
+
+
+class DataflowChange(AppendOnlyModel):
+    """A move of a dataflow: who, when, which step and why (append-only, like the onboarding's)."""
+
+    dataflow = models.ForeignKey(Dataflow, on_delete=models.PROTECT, related_name="changes")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
+    from_status = models.CharField(_("from"), max_length=20, choices=Dataflow.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Dataflow.Status.choices)
+    step = models.CharField(_("step"), max_length=20, choices=Dataflow.Step.choices, blank=True)
+    reason = models.TextField(_("why"))
+
+    objects = DataflowChangeManager()
+
+    class Meta:
+        verbose_name = _("dataflow change")
+        verbose_name_plural = _("dataflow changes")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["dataflow", "created_at"], name="dataflow_change_time")]
+
+    def __str__(self) -> str:
+        return f"{self.dataflow} : {self.from_status or 'new'} → {self.to_status}"

@@ -1,0 +1,291 @@
+"""The dataflow after a source connection (issue 16): choose data, dataset and mapping, then create, then watch.
+
+Finish creates up to five objects in Adobe, each declared below as a `DataflowStep` with the guarantees of the
+wizard's `RemoteStep`s: claimed under a row lock (a second submit finds the step taken), never created twice
+(a stored id is never created again; after an unknown outcome the object is looked for by its unique name and
+adopted), every call audited in the onboarding's history, and Retry repeating only the failed step with what
+is stored. `claim_next_step` and `run_step` are separate so the step can run elsewhere (a background task).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from connections import adobe
+from connections.flowservice import (
+    Created,
+    DataLakeTarget,
+    DatasetInput,
+    FieldMapping,
+    FlowServiceClient,
+    FlowServiceError,
+    MappingSetInput,
+    SourceParams,
+    StreamingFlowInput,
+)
+from connections.flowservice import DataType as ApiDataType
+from connections.flowservice import Reset as ApiReset
+from connections.models import Dataflow, DataflowChange
+
+from .errors import OnboardingError, abandoned_record, adobe_failed, failure_record
+from .transitions import stale_after
+
+Status = Dataflow.Status
+StepKey = Dataflow.Step
+
+
+@dataclass(frozen=True)
+class DataflowStep:
+    """One object Finish creates in Adobe, when it is needed, how it is found again, and where its id goes."""
+
+    key: StepKey
+    needed: Callable[[Dataflow], bool]
+    remote_name: Callable[[Dataflow], str]
+    find: Callable[[FlowServiceClient, str], Created | None]
+    create: Callable[[FlowServiceClient, Dataflow], Created]
+    id_field: str
+    etag_field: str = ""
+
+    @property
+    def what(self) -> str:
+        return str(self.key.label)
+
+
+def _found(item: dict[str, Any] | None) -> Created | None:
+    return Created(str(item["id"]), str(item.get("etag", ""))) if item else None
+
+
+def _id_only(found: str | None) -> Created | None:
+    return Created(found, "") if found else None
+
+
+def source_params(dataflow: Dataflow) -> SourceParams:
+    return SourceParams(
+        event_hub_name=dataflow.event_hub_name,
+        data_type=ApiDataType(dataflow.data_type),
+        reset=ApiReset(dataflow.reset),
+        consumer_group=dataflow.consumer_group,
+    )
+
+
+def mapping_input(dataflow: Dataflow, *, named: bool = True) -> MappingSetInput:
+    rows = tuple(FieldMapping(m["source"], m["destination"]) for m in dataflow.mappings or [])
+    return MappingSetInput(
+        schema=dataflow.schema_id, mappings=rows, name=dataflow.remote_name("mapping") if named else ""
+    )
+
+
+SOURCE = DataflowStep(
+    key=StepKey.SOURCE,
+    needed=lambda d: d.own_source,
+    remote_name=lambda d: d.remote_name("source"),
+    find=lambda client, name: _found(client.find_source_connection(name)),
+    create=lambda client, d: client.create_source_connection(
+        name=d.remote_name("source"),
+        description=d.description,
+        base_connection_id=d.onboarding.base_connection_id,
+        params=source_params(d),
+    ),
+    id_field="source_connection_id",
+    etag_field="source_connection_etag",
+)
+DATASET = DataflowStep(
+    key=StepKey.DATASET,
+    needed=lambda d: d.new_dataset,
+    remote_name=lambda d: d.dataset_name,
+    find=lambda client, name: _id_only(client.find_dataset(name)),
+    create=lambda client, d: Created(
+        client.create_dataset(
+            DatasetInput(
+                name=d.dataset_name,
+                schema_id=d.schema_id,
+                description=f"Events of the event hub {d.event_hub_name}, from Azure Event Hubs.",
+                profile_enabled=d.profile_enabled,
+                identity_enabled=d.profile_enabled,
+            )
+        ),
+        "",
+    ),
+    id_field="dataset_id",
+)
+TARGET = DataflowStep(
+    key=StepKey.TARGET,
+    needed=lambda d: True,
+    remote_name=lambda d: d.remote_name("target"),
+    find=lambda client, name: _found(client.find_target_connection(name)),
+    create=lambda client, d: client.create_target_connection(
+        DataLakeTarget(name=d.remote_name("target"), dataset_id=d.dataset_id, description=d.description)
+    ),
+    id_field="target_connection_id",
+    etag_field="target_connection_etag",
+)
+MAPPING = DataflowStep(
+    key=StepKey.MAPPING,
+    needed=lambda d: d.is_raw,
+    remote_name=lambda d: d.remote_name("mapping"),
+    find=lambda client, name: _id_only(client.find_mapping_set(name)),
+    create=lambda client, d: Created(client.create_mapping_set(mapping_input(d)), ""),
+    id_field="mapping_set_id",
+)
+FLOW = DataflowStep(
+    key=StepKey.FLOW,
+    needed=lambda d: True,
+    remote_name=lambda d: d.remote_name(),
+    find=lambda client, name: _found(client.find_flow(name)),
+    create=lambda client, d: client.create_flow(
+        StreamingFlowInput(
+            name=d.remote_name(),
+            description=d.description or "Streaming dataflow for Azure Event Hubs",
+            source_connection_id=d.source_connection_id,
+            target_connection_id=d.target_connection_id,
+            mapping_id=d.mapping_set_id or None,
+        )
+    ),
+    id_field="flow_id",
+    etag_field="flow_etag",
+)
+STEPS = (SOURCE, DATASET, TARGET, MAPPING, FLOW)
+STEP_BY_KEY = {step.key: step for step in STEPS}
+
+
+# Moves of a dataflow, each recorded
+
+
+def _lock(pk: int) -> Dataflow:
+    return Dataflow.objects.select_related("onboarding").select_for_update(of=("self",)).get(pk=pk)
+
+
+def _move(dataflow: Dataflow, to: str, *, actor: Any, reason: str) -> None:
+    previous = dataflow.status
+    dataflow.status = to
+    DataflowChange.objects.record(dataflow=dataflow, actor=actor, from_status=previous, to_status=to, reason=reason)
+
+
+def _abandoned(dataflow: Dataflow) -> bool:
+    started = dataflow.step_started_at
+    return dataflow.is_in_flight and not (started and timezone.now() - started < stale_after())
+
+
+def _recover(dataflow: Dataflow, actor: Any) -> None:
+    """Fail an in-flight step that outlived every timeout (the app restarted): its outcome is unknown."""
+    if _abandoned(dataflow):
+        _move(dataflow, Status.FAILED, actor=actor, reason="The previous attempt was abandoned; outcome unknown")
+        dataflow.outcome_unknown, dataflow.last_error, dataflow.step_started_at = True, abandoned_record(), None
+        dataflow.save()
+
+
+def next_step(dataflow: Dataflow) -> DataflowStep | None:
+    """The first needed object that Adobe has not given an id for yet."""
+    return next((s for s in STEPS if s.needed(dataflow) and not getattr(dataflow, s.id_field)), None)
+
+
+def claim_next_step(dataflow: Dataflow, *, actor: Any) -> tuple[Dataflow, DataflowStep | None]:
+    """Under a row lock: take the next step (READY or FAILED → CREATING), or None when another request has it
+    or nothing is left."""
+    with transaction.atomic():
+        locked = _lock(dataflow.pk)
+        _recover(locked, actor)
+        step = next_step(locked)
+        if locked.status not in (Status.READY, Status.FAILED) or step is None:
+            return locked, None
+        locked.current_step = step.key
+        _move(locked, Status.CREATING, actor=actor, reason=f"Creating the {step.what}")
+        locked.step_started_at = timezone.now()
+        locked.save()
+    return locked, step
+
+
+def _settle(dataflow: Dataflow, *, actor: Any, to: str, reason: str, **changes: Any) -> Dataflow:
+    with transaction.atomic():
+        locked = _lock(dataflow.pk)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        _move(locked, to, actor=actor, reason=reason)
+        locked.step_started_at = None
+        locked.save()
+    return locked
+
+
+def run_step(step: DataflowStep, *, dataflow: Dataflow, actor: Any) -> Dataflow:
+    """Create the claimed step's object (or, after an unknown outcome, find it by name and adopt it); settle."""
+    client = adobe.flow_client(onboarding=dataflow.onboarding, actor=actor)
+    resolved = not dataflow.outcome_unknown
+    try:
+        existing = None if resolved else step.find(client, step.remote_name(dataflow))
+        resolved = True
+        created = existing or step.create(client, dataflow)
+    except FlowServiceError as error:
+        unknown = error.outcome_unknown or not resolved
+        sandbox = dataflow.onboarding.sandbox_name
+        failure = failure_record(error, doing=f"creating the {step.what}", sandbox=sandbox, unknown=unknown)
+        reason = f"{failure['title']}: {error}"
+        return _settle(
+            dataflow, actor=actor, to=Status.FAILED, reason=reason, last_error=failure, outcome_unknown=unknown
+        )
+    reason = f"Adopted the {step.what} an earlier attempt created" if existing else f"Adobe created the {step.what}"
+    changes: dict[str, Any] = {step.id_field: created.id, "last_error": None, "outcome_unknown": False}
+    if step.etag_field:
+        changes[step.etag_field] = created.etag
+    if step.key == StepKey.FLOW:
+        changes["flow_state"] = "enabled"
+    dataflow = _settle(dataflow, actor=actor, to=Status.READY, reason=reason, **changes)
+    if next_step(dataflow) is None:
+        dataflow = _settle(dataflow, actor=actor, to=Status.CREATED, reason="The dataflow exists: data is flowing")
+    return dataflow
+
+
+def dataflow_create_remaining(*, dataflow: Dataflow, actor: Any) -> Dataflow:
+    """Create each object still missing, in order, stopping at the first failure (kept on the dataflow)."""
+    while True:
+        dataflow, step = claim_next_step(dataflow, actor=actor)
+        if step is None:
+            return dataflow
+        dataflow = run_step(step, dataflow=dataflow, actor=actor)
+        if dataflow.status == Status.FAILED:
+            return dataflow
+
+
+def dataflow_finish(*, dataflow: Dataflow, actor: Any) -> Dataflow:
+    """Finish: the reviewed choices are fixed (DRAFT → READY), then every object is created."""
+    with transaction.atomic():
+        locked = _lock(dataflow.pk)
+        if locked.status == Status.DRAFT:
+            _require_complete(locked)
+            _move(locked, Status.READY, actor=actor, reason="Reviewed: creating the dataflow in Adobe")
+            locked.save()
+    return dataflow_create_remaining(dataflow=locked, actor=actor)
+
+
+def dataflow_retry(*, dataflow: Dataflow, actor: Any) -> Dataflow:
+    """Repeat only the failed step (with what is stored), then the steps after it."""
+    return dataflow_create_remaining(dataflow=dataflow, actor=actor)
+
+
+def dataflow_recover(*, dataflow: Dataflow, actor: Any) -> Dataflow:
+    with transaction.atomic():
+        locked = _lock(dataflow.pk)
+        _recover(locked, actor)
+    return locked
+
+
+def _require_complete(dataflow: Dataflow) -> None:
+    if not dataflow.sample and dataflow.is_raw:
+        raise OnboardingError.refused("Choose the data first: a preview or a sample event.")
+    if not dataflow.schema_id or not (dataflow.dataset_id or dataflow.new_dataset):
+        raise OnboardingError.refused("Choose a dataset first.")
+    if dataflow.is_raw and not dataflow.mappings:
+        raise OnboardingError.refused("Map at least one field first.")
+
+
+def client_for(dataflow: Dataflow, actor: Any) -> FlowServiceClient:
+    """A client whose calls land in the history of the dataflow's onboarding."""
+    return adobe.flow_client(onboarding=dataflow.onboarding, actor=actor)
+
+
+def failed(error: FlowServiceError, *, doing: str, dataflow: Dataflow) -> OnboardingError:
+    return adobe_failed(error, doing=doing, sandbox=dataflow.onboarding.sandbox_name)

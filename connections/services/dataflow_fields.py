@@ -1,0 +1,155 @@
+"""The fields of sample events and of an XDM schema, and the mapping suggested between them (no Adobe, no Django)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+MAX_SAMPLE_EVENTS = 100
+# XDM's ExperienceEvent class requires `_id` and `timestamp` (Adobe's XDM documentation of the class); any
+# other required field comes from the resolved schema's `required` lists.
+EVENT_CLASS = "https://ns.adobe.com/xdm/context/experienceevent"
+CLASS_REQUIRED = {EVENT_CLASS: ("_id", "timestamp")}
+# Which XDM types a JSON value of each kind can fill without Data Prep refusing it.
+FITS = {
+    "string": {"string", "date-time", "date", "uri", "email"},
+    "integer": {"integer", "long", "number", "string"},
+    "number": {"number", "string"},
+    "boolean": {"boolean", "string"},
+}
+
+
+@dataclass(frozen=True)
+class SampleField:
+    """One field found in the sample events: its flattened path, JSON type and one value."""
+
+    path: str
+    type: str
+    sample: str
+
+
+@dataclass(frozen=True)
+class SchemaField:
+    """One leaf field of an XDM schema."""
+
+    path: str
+    type: str
+    required: bool = False
+    identity: bool = False
+
+
+def parse_sample(text: str) -> list[dict[str, Any]]:
+    """Events from pasted or uploaded text: one JSON object, a JSON array of them, or one object a line."""
+    text = text.strip()
+    if not text:
+        raise ValueError("Paste or upload at least one event.")
+    try:
+        parsed: Any = json.loads(text)
+    except ValueError:
+        try:
+            parsed = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except ValueError as exc:
+            raise ValueError(f"This is not JSON: {exc}.") from None
+    events = parsed if isinstance(parsed, list) else [parsed]
+    if not events or not all(isinstance(e, dict) for e in events):
+        raise ValueError("Each event must be a JSON object ({…}).")
+    return events[:MAX_SAMPLE_EVENTS]
+
+
+def json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, list):
+        return "array"
+    if value is None:
+        return "null"
+    return "string"
+
+
+def sample_fields(events: list[dict[str, Any]]) -> list[SampleField]:
+    """Every leaf field of the events, nested objects flattened to dotted paths, with the first value seen."""
+    found: dict[str, SampleField] = {}
+    for event in events:
+        for path, value in _leaves(event, ""):
+            if path not in found or found[path].type == "null":
+                found[path] = SampleField(path, json_type(value), _shown(value))
+    return list(found.values())
+
+
+def _leaves(value: dict[str, Any], prefix: str) -> list[tuple[str, Any]]:
+    leaves: list[tuple[str, Any]] = []
+    for key, item in value.items():
+        path = f"{prefix}{key}"
+        leaves += _leaves(item, path + ".") if isinstance(item, dict) else [(path, item)]
+    return leaves
+
+
+def _shown(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def schema_fields(schema: dict[str, Any]) -> list[SchemaField]:
+    """The leaf fields of a resolved schema (`properties` tree), required ones flagged."""
+    required = set(CLASS_REQUIRED.get(str(schema.get("meta:class", "")), ()))
+    identities = _identity_paths(schema)
+    leaves: list[SchemaField] = []
+
+    def walk(node: dict[str, Any], prefix: str) -> None:
+        required.update(prefix + name for name in node.get("required") or [] if isinstance(name, str))
+        for name, field in (node.get("properties") or {}).items():
+            if not isinstance(field, dict):
+                continue
+            if field.get("type") == "object" and "properties" in field:
+                walk(field, f"{prefix}{name}.")
+            else:
+                path = prefix + name
+                leaves.append(SchemaField(path, str(field.get("meta:xdmType") or field.get("type") or "string")))
+
+    walk(schema, "")
+    return [SchemaField(f.path, f.type, f.path in required, f.path in identities) for f in leaves]
+
+
+def _identity_paths(schema: dict[str, Any]) -> set[str]:
+    """Fields an identity descriptor marks, when the schema carries its descriptors.
+
+    Adobe's documents are silent: on where descriptors sit in a schema read with descriptors included
+    (`xed-full-desc+json`); a `meta:descriptors` list of `xdm:descriptorIdentity` entries is read if present.
+    """
+    descriptors = schema.get("meta:descriptors") or []
+    return {
+        str(d.get("xdm:sourceProperty", "")).strip("/").replace("/", ".")
+        for d in descriptors
+        if isinstance(d, dict) and d.get("@type") == "xdm:descriptorIdentity"
+    }
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def suggest(fields: list[SampleField], targets: list[SchemaField]) -> list[dict[str, str]]:
+    """A destination for each sample field whose last name matches a schema field's (and whose type fits)."""
+    suggestions = []
+    taken: set[str] = set()
+    for field in fields:
+        match = next(
+            (
+                t
+                for t in targets
+                if t.path not in taken
+                and _key(t.path.rsplit(".", 1)[-1]) == _key(field.path.rsplit(".", 1)[-1])
+                and t.type in FITS.get(field.type, {"string"}) | {"string"}
+            ),
+            None,
+        )
+        if match:
+            taken.add(match.path)
+        suggestions.append({"source": field.path, "destination": match.path if match else ""})
+    return suggestions

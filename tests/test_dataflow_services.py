@@ -1,0 +1,181 @@
+"""The dataflow services (issue 16) against the live emulator over HTTP: choices, Finish, faults, watching."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from connections.flowservice import DatasetInput
+from connections.models import Dataflow, DataflowChange, FlowServiceCall
+from connections.services import dataflow as df
+from connections.services import dataflow_choices as choices
+from connections.services.errors import OnboardingError
+from tests.conftest import DEMO_MANAGE_KEY
+
+Status = Dataflow.Status
+pytestmark = pytest.mark.django_db
+
+ORDERS_SCHEMA = "https://ns.adobe.com/eventhubsdemo/schemas/3f1c9a2e5b7d4c60a8e2f9b1d4c7a6e0"
+
+
+def advance(emulator, seconds: float) -> None:
+    response = requests.post(f"{emulator.url}/__emulator__/clock", json={"freeze": True, "advance": seconds}, timeout=5)
+    response.raise_for_status()
+
+
+def chosen_raw_dataflow(make_onboarding, *, dataset: str = "Orders from Event Hubs") -> Dataflow:
+    """A raw dataflow with the hub's preview, a new dataset on the order schema and the suggested mapping."""
+    onboarding = make_onboarding("source")
+    dataflow = choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner)
+    dataflow = choices.dataflow_preview(dataflow=dataflow, actor=onboarding.owner)
+    choice = choices.DatasetChoice(new_name=dataset, schema_id=ORDERS_SCHEMA, profile_enabled=False)
+    return choices.dataflow_choose_dataset(dataflow=dataflow, actor=onboarding.owner, choice=choice)
+
+
+def count(emulator, kind: str) -> int:
+    return int(emulator.stats().get(kind, 0))
+
+
+class TestChoices:
+    def test_the_preview_flattens_the_hubs_events_and_the_mapping_is_suggested(self, make_onboarding):
+        dataflow = chosen_raw_dataflow(make_onboarding)
+        assert 0 < len(dataflow.sample) <= 100
+        fields = {f.path: f.type for f in choices.fields_of(dataflow)}
+        assert fields["total"] in ("number", "string") and fields["id"] == "string"
+        suggested = {m["source"]: m["destination"] for m in dataflow.mappings}
+        assert suggested["id"] == "_id"
+        assert suggested["customerId"] == "_eventhubsdemo.order.customerId"
+        assert dataflow.schema_title == "Order events"
+
+    def test_required_fields_are_flagged(self, make_onboarding):
+        dataflow = chosen_raw_dataflow(make_onboarding)
+        fields = choices.dataflow_schema_fields(dataflow=dataflow, actor=dataflow.onboarding.owner)
+        assert {f.path for f in fields if f.required} == {"_id", "timestamp"}
+
+    def test_a_pasted_sample_is_kept_and_nonsense_is_refused_next_to_the_field(self, make_onboarding):
+        onboarding = make_onboarding("source")
+        dataflow = choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner)
+        with pytest.raises(OnboardingError) as refused:
+            choices.dataflow_use_sample(dataflow=dataflow, text="{not json")
+        assert refused.value.field == "sample"
+        dataflow = choices.dataflow_use_sample(dataflow=dataflow, text='{"a": {"b": 1}}\n{"a": {"b": 2}, "c": true}')
+        assert [(f.path, f.type) for f in choices.fields_of(dataflow)] == [("a.b", "integer"), ("c", "boolean")]
+
+    def test_data_prep_problems_come_back_per_row_before_anything_is_created(self, make_onboarding, emulator):
+        dataflow = chosen_raw_dataflow(make_onboarding)
+        rows = [{"source": "id", "destination": "_id"}, {"source": "total", "destination": "_eventhubsdemo.nope"}]
+        with pytest.raises(choices.MappingProblems) as problems:
+            choices.dataflow_save_mapping(dataflow=dataflow, actor=dataflow.onboarding.owner, rows=rows)
+        assert list(problems.value.rows) == [1]
+        assert "_eventhubsdemo.nope" in problems.value.rows[1]
+        assert count(emulator, "mappingSets") == 0 and count(emulator, "dataSets") == 0
+
+    def test_a_new_dataset_name_already_in_catalog_is_refused(self, make_onboarding, make_client):
+        make_client().create_dataset(DatasetInput(name="Taken", schema_id=ORDERS_SCHEMA))
+        with pytest.raises(OnboardingError) as refused:
+            chosen_raw_dataflow(make_onboarding, dataset="Taken")
+        assert refused.value.field == "dataset_name"
+
+
+class TestFinish:
+    def test_finish_creates_each_object_once_and_records_arrive(self, make_onboarding, emulator):
+        dataflow = chosen_raw_dataflow(make_onboarding)
+        owner = dataflow.onboarding.owner
+        dataflow = df.dataflow_finish(dataflow=dataflow, actor=owner)
+        assert dataflow.status == Status.CREATED, dataflow.last_error
+        assert dataflow.dataset_id and dataflow.target_connection_id and dataflow.mapping_set_id and dataflow.flow_id
+        flow = emulator.get(f"/flows/{dataflow.flow_id}").json()["items"][0]
+        assert flow["sourceConnectionIds"] == [dataflow.onboarding.source_connection_id]
+        assert flow["transformations"][0]["params"]["mappingId"] == dataflow.mapping_set_id
+        advance(emulator, 120)
+        activity = choices.dataflow_activity(dataflow=dataflow, actor=owner)
+        assert activity.state == "enabled" and activity.received > 0 and activity.ingested > 0
+        assert activity.received == activity.ingested + activity.failed
+        operations = set(
+            FlowServiceCall.objects.filter(onboarding=dataflow.onboarding).values_list("operation", flat=True)
+        )
+        assert {"create_dataset", "create_target_connection", "create_mapping_set", "create_flow"} <= operations
+        steps = list(
+            DataflowChange.objects.filter(dataflow=dataflow, to_status=Status.CREATING)
+            .order_by("id")
+            .values_list("step", flat=True)
+        )
+        assert steps == ["dataset", "target_connection", "mapping_set", "flow"]
+
+    def test_an_xdm_hub_into_an_existing_dataset_needs_no_mapping(self, make_onboarding, make_client, emulator):
+        dataset_id = make_client().create_dataset(DatasetInput(name="Orders (XDM)", schema_id=ORDERS_SCHEMA))
+        onboarding = make_onboarding("source")
+        source = choices.DataflowSource("clickstream", "aep-clicks", "xdm", "earliest")
+        dataflow = choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner, source=source)
+        dataflow = choices.dataflow_choose_dataset(
+            dataflow=dataflow, actor=onboarding.owner, choice=choices.DatasetChoice(existing_id=dataset_id)
+        )
+        dataflow = df.dataflow_finish(dataflow=dataflow, actor=onboarding.owner)
+        assert dataflow.status == Status.CREATED, dataflow.last_error
+        assert not dataflow.mapping_set_id and dataflow.dataset_id == dataset_id
+        assert dataflow.source_connection_id != onboarding.source_connection_id  # its own, on the same account
+        assert count(emulator, "mappingSets") == 0 and count(emulator, "dataSets") == 1
+
+    @pytest.mark.parametrize(
+        ("path", "kind"),
+        [
+            ("/data/foundation/catalog/dataSets", "dataSets"),
+            ("/targetConnections", "targetConnections"),
+            ("/data/foundation/conversion/mappingSets", "mappingSets"),
+            ("/flows", "flows"),
+        ],
+    )
+    def test_a_fault_during_each_create_is_retried_to_exactly_one_object(self, make_onboarding, emulator, path, kind):
+        dataflow = chosen_raw_dataflow(make_onboarding)
+        owner = dataflow.onboarding.owner
+        emulator.fault(path, method="POST", status=503)
+        dataflow = df.dataflow_finish(dataflow=dataflow, actor=owner)
+        assert dataflow.status == Status.FAILED and dataflow.last_error["status"] == 503
+        assert dataflow.sample and dataflow.mappings  # nothing to choose again
+        dataflow = df.dataflow_retry(dataflow=dataflow, actor=owner)
+        assert dataflow.status == Status.CREATED, dataflow.last_error
+        assert count(emulator, kind) == 1
+
+    @pytest.mark.parametrize(
+        ("path", "kind"),
+        [
+            ("/data/foundation/catalog/dataSets", "dataSets"),
+            ("/targetConnections", "targetConnections"),
+            ("/flows", "flows"),
+        ],
+    )
+    def test_an_unknown_outcome_is_adopted_by_name(self, make_onboarding, emulator, path, kind):
+        dataflow = chosen_raw_dataflow(make_onboarding)
+        owner = dataflow.onboarding.owner
+        emulator.fault(path, method="POST", drop=True, phase="after")
+        dataflow = df.dataflow_finish(dataflow=dataflow, actor=owner)
+        assert dataflow.status == Status.FAILED and dataflow.outcome_unknown
+        dataflow = df.dataflow_retry(dataflow=dataflow, actor=owner)
+        assert dataflow.status == Status.CREATED, dataflow.last_error
+        assert count(emulator, kind) == 1
+        assert DataflowChange.objects.filter(dataflow=dataflow, reason__contains="Adopted").count() == 1
+
+    def test_pause_and_resume(self, make_onboarding):
+        dataflow = df.dataflow_finish(dataflow=chosen_raw_dataflow(make_onboarding), actor=None)
+        dataflow = choices.dataflow_set_paused(dataflow=dataflow, actor=None, paused=True)
+        assert dataflow.flow_state == "disabled" and dataflow.paused
+        dataflow = choices.dataflow_set_paused(dataflow=dataflow, actor=None, paused=False)
+        assert dataflow.flow_state == "enabled"
+
+    def test_the_consumer_group_guard_covers_dataflows(self, make_onboarding):
+        onboarding = make_onboarding("source")  # reads orders with aep-orders
+        same = choices.DataflowSource("orders", "aep-orders", "raw", "earliest")
+        with pytest.raises(OnboardingError) as refused:
+            choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner, source=same)
+        assert refused.value.field == "consumer_group"
+        other = choices.DataflowSource("clickstream", "aep-clicks", "raw", "earliest")
+        first = choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner, source=other)
+        first.status = Status.CREATED
+        first.save()
+        with pytest.raises(OnboardingError):
+            choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner, source=other)
+
+    def test_no_secret_in_the_dataflows_calls(self, make_onboarding):
+        dataflow = df.dataflow_finish(dataflow=chosen_raw_dataflow(make_onboarding), actor=None)
+        calls = FlowServiceCall.objects.filter(onboarding=dataflow.onboarding)
+        assert DEMO_MANAGE_KEY not in str(list(calls.values()))

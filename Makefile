@@ -24,9 +24,9 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 .env: | $(PY)
 	$(PY) scripts/dev_env.py
 
-## run: install, write .env, migrate, start the emulator, the task worker and the web server (Ctrl-C stops all)
+## run: install, write .env, migrate, start the emulator, the task worker and the web server (Ctrl-C stops all); DEBUG is off unless `make run DEBUG=true`
 run: $(VENV)/.runtime .env
-	$(PY) scripts/run_dev.py --port $(WEB_PORT) --emulator-port $(PORT)
+	$(PY) scripts/run_dev.py --port $(WEB_PORT) --emulator-port $(PORT) $(if $(filter true 1 yes,$(DEBUG)),--debug)
 
 ## test: the whole suite (lint, types, unit, HTTP, browser) on the configured database
 test: $(VENV)/.testing node_modules/axe-core/axe.min.js

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from . import csv_safety
 from .admin_safety import HostileQueryMixin
 from .admin_tools import CappedCountPaginator, DistinctValuesFilter
+from .encryption import blind_index
 from .history_chain import HistoryStatusMixin
 from .models import FlowServiceCall, Onboarding, StateChange
 
@@ -165,23 +166,51 @@ ONBOARDING_COLUMNS: list[tuple[str, str | Callable[[Onboarding], Any]]] = [
 ]
 
 
+class AttentionFilter(admin.SimpleListFilter):
+    """Onboardings past the Account step whose last connection test did not pass, and archived ones."""
+
+    title = _("attention")
+    parameter_name = "attention"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("needs", _("Needs attention")), ("archived", _("Archived")), ("deleted", _("Deleted in Adobe"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "needs":
+            untested_gate = Q(status=Onboarding.Status.BASE_CREATED, went_on_anyway_at__isnull=True)
+            passed = Q(connection_test__accepted=True)
+            return (
+                queryset.exclude(base_connection_id="")
+                .filter(removed_from_adobe_at__isnull=True)
+                .exclude(passed)
+                .exclude(untested_gate)
+            )
+        if self.value() == "archived":
+            return queryset.filter(archived_at__isnull=False)
+        if self.value() == "deleted":
+            return queryset.filter(removed_from_adobe_at__isnull=False)
+        return queryset
+
+
 @admin.register(Onboarding)
 class OnboardingAdmin(ReadOnlyAdmin):
     list_display = (
         "name",
         "owner",
+        "namespace_and_hub",
         "auth_type",
         "sandbox_name",
         "status_badge",
-        "base_connection_id",
-        "source_connection_id",
+        "last_test",
         "created_at",
-        "updated_at",
     )
-    list_filter = ("status", "auth_type", "owner", SandboxFilter, "created_at")
+    list_filter = (AttentionFilter, "status", "auth_type", "owner", SandboxFilter, "created_at")
     list_select_related = ("owner",)
     search_fields = ("name", "base_connection_id", "source_connection_id", "owner__username")
-    search_help_text = _("Name (part of it), a base or source connection ID, the reference, or the owner's user name.")
+    search_help_text = _(
+        "Name (part of it), a namespace (exactly), a base or source connection ID, the reference, or the owner's "
+        "user name."
+    )
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
     actions = ("export_onboardings", "export_calls")
@@ -228,6 +257,8 @@ class OnboardingAdmin(ReadOnlyAdmin):
             return queryset, False
         match = Q(name__icontains=term) | Q(base_connection_id=term) | Q(source_connection_id=term)
         match |= Q(owner__username=term)
+        # The namespace is stored encrypted; its keyed hash (blind index) finds it without decrypting a row.
+        match |= Q(namespace_fingerprint__in=blind_index(term.lower()))
         try:
             match |= Q(public_id=uuid.UUID(term))
         except ValueError:
@@ -241,9 +272,17 @@ class OnboardingAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, onboarding: Onboarding) -> str:
-        return format_html(
-            '<span class="status status--{}">{}</span>', onboarding.status, onboarding.get_status_display()
-        )
+        kind = "attention" if onboarding.needs_attention else onboarding.status
+        return format_html('<span class="status status--{}">{}</span>', kind, onboarding.plain_status)
+
+    @admin.display(description=_("namespace › event hub"))
+    def namespace_and_hub(self, onboarding: Onboarding) -> str:
+        hub = onboarding.event_hub_name or onboarding.auth_event_hub_name
+        return f"{onboarding.namespace or '—'}{' › ' + hub if hub else ''}"
+
+    @admin.display(description=_("last test"), ordering="connection_tested_at")
+    def last_test(self, onboarding: Onboarding) -> str:
+        return onboarding.last_test_summary
 
     @admin.display(description=_("last error"))
     def problem(self, onboarding: Onboarding) -> str:
@@ -343,21 +382,28 @@ class ErrorCodeFilter(DistinctValuesFilter):
     empty_label = _("None")
 
 
+def call_result(call: FlowServiceCall) -> tuple[str, str]:
+    """What Adobe's answer said, read from its body where the status alone does not tell: a test answered
+    200 with `{"result": false}` is a failed test, not "OK"."""
+    status = call.status_code
+    if status is None:
+        return "base_failed", str(call.get_outcome_display())
+    if call.operation == FlowServiceCall.Operation.TEST and 200 <= status < 300:
+        result = call.response_body.get("result") if isinstance(call.response_body, dict) else None
+        if result is True:
+            return "source_created", str(_("Test passed"))
+        if result is False:
+            return "base_failed", str(_("Test failed"))
+        return "unknown", str(_("Answer not recognised"))
+    if 200 <= status < 300:
+        return "source_created", f"{_('OK')} ({status})"
+    return "base_failed", f"{_('Refused') if status < 500 else _('Failed')} ({call.error_code or status})"
+
+
 @admin.register(FlowServiceCall)
 class FlowServiceCallAdmin(HistoryStatusMixin, ReadOnlyAdmin):
-    list_display = (
-        "created_at",
-        "operation",
-        "method",
-        "path",
-        "status_code",
-        "error_code",
-        "request_id",
-        "duration_ms",
-        "onboarding_link",
-        "actor",
-        "bodies",
-    )
+    # Four columns fit 1280 px beside the admin's menu and filters; the rest is on each call's page.
+    list_display = ("created_at", "operation", "result", "onboarding_link")
     list_filter = ("operation", StatusCodeFilter, ErrorCodeFilter, "outcome", "created_at")
     list_select_related = ("onboarding", "actor")
     search_fields = ("request_id", "connection_id")
@@ -400,6 +446,11 @@ class FlowServiceCallAdmin(HistoryStatusMixin, ReadOnlyAdmin):
     @admin.display(description=_("bodies (redacted)"))
     def bodies(self, call: FlowServiceCall) -> str:
         return _bodies(call)
+
+    @admin.display(description=_("result"))
+    def result(self, call: FlowServiceCall) -> str:
+        kind, text = call_result(call)
+        return format_html('<span class="status status--{}">{}</span>', kind, text)
 
     @admin.display(description=_("request body (redacted)"))
     def request_pretty(self, call: FlowServiceCall) -> str:

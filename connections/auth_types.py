@@ -14,7 +14,7 @@ class if Adobe's payload is new), then `makemigrations` (the choices change) and
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import models
 from django.utils.functional import Promise
@@ -65,11 +65,13 @@ SECRET_FIELDS = frozenset(name for name, field in FIELDS.items() if field.secret
 class AuthTypeSpec:
     """What one auth type needs and how the app shows it."""
 
-    fields: tuple[str, ...]  # in the order the form asks for them
+    fields: tuple[str, ...]  # in the order the form asks for them: namespace, event hub, then the credentials
     client_auth: ClientAuth
     when: str | Promise  # the tab's help: when to pick this type
     # Why Adobe's list of the namespace's event hubs may come back empty (types that can list them).
     empty_listing: str | Promise = ""
+    # Where Azure shows each field for this type (a hub policy is not a namespace policy): the form's help.
+    help: Mapping[str, str | Promise] = field(default_factory=dict)
 
     @property
     def secret(self) -> CredentialField:
@@ -81,8 +83,9 @@ class AuthType(models.TextChoices):
 
     STANDARD = "standard", _("Standard")
     SAS = "sas", _("SAS")
-    AAD = "aad", _("Azure Active Directory")
-    SCOPED_AAD = "scoped_aad", _("Scoped Azure Active Directory")
+    # Adobe's spec names say "Azure Active Directory" (its old name); the app says Microsoft Entra ID throughout.
+    AAD = "aad", _("Microsoft Entra ID")
+    SCOPED_AAD = "scoped_aad", _("Microsoft Entra ID, one event hub")
 
     @property
     def spec(self) -> AuthTypeSpec:
@@ -150,27 +153,53 @@ SPECS: dict[AuthType, AuthTypeSpec] = {
             "The event hub list is empty: the shared access policy needs Manage rights to list the namespace's "
             "event hubs. Type the event hub name."
         ),
+        help={
+            "sas_key_name": _(
+                "The name of a shared access policy on the whole namespace, e.g. RootManageSharedAccessKey (your "
+                "namespace › Settings › Shared access policies). With Manage rights the app can list your event hubs."
+            ),
+            "sas_key": _(
+                "That namespace policy's Primary key: 44 characters ending in = (same page). Stored encrypted, "
+                "never shown again."
+            ),
+        },
     ),
     AuthType.SAS: AuthTypeSpec(
-        fields=("namespace", "sas_key_name", "sas_key", "auth_event_hub_name"),
+        fields=("namespace", "auth_event_hub_name", "sas_key_name", "sas_key"),
         client_auth=SasAuth,
-        when=_("Pick this when your shared access policy belongs to one event hub: the connection is limited to it."),
+        when=_(
+            "Pick this when your shared access policy belongs to one event hub (a connection string with "
+            "EntityPath=): the connection is limited to that event hub."
+        ),
+        help={
+            "auth_event_hub_name": _("The event hub the policy belongs to (your namespace › Entities › Event Hubs)."),
+            "sas_key_name": _(
+                "The name of the shared access policy on that event hub (your event hub › Settings › Shared access "
+                "policies). A hub policy is not a namespace policy: namespace policies are on the Standard tab."
+            ),
+            "sas_key": _("That event hub policy's Primary key (same page). Stored encrypted, never shown again."),
+        },
     ),
     AuthType.AAD: AuthTypeSpec(
-        fields=("tenant_id", "client_id", "client_secret_value", "namespace"),
+        fields=("namespace", "tenant_id", "client_id", "client_secret_value"),
         client_auth=AadAuth,
         when=_(
             "Pick this when your organisation uses a Microsoft Entra ID app with a role on the namespace instead of "
             "keys."
         ),
         empty_listing=_(
-            "The event hub list is empty: the Entra ID app needs the Azure Event Hubs Data Owner role on the "
+            "The event hub list is empty: the Microsoft Entra ID app needs the Azure Event Hubs Data Owner role on the "
             "namespace to list its hubs. Type the event hub name."
         ),
     ),
     AuthType.SCOPED_AAD: AuthTypeSpec(
-        fields=("tenant_id", "client_id", "client_secret_value", "namespace", "auth_event_hub_name"),
+        fields=("namespace", "auth_event_hub_name", "tenant_id", "client_id", "client_secret_value"),
         client_auth=ScopedAadAuth,
         when=_("Pick this when the Microsoft Entra ID app only has a role on one event hub."),
+        help={
+            "auth_event_hub_name": _(
+                "The event hub the app has its Azure role on (your namespace › Entities › Event Hubs)."
+            ),
+        },
     ),
 }

@@ -18,6 +18,8 @@ from .flowservice import (
     RateLimitError,
     ServerError,
     TimeoutError,
+    TooManyPagesError,
+    UnrecognisedAnswerError,
     ValidationError,
 )
 from .target import flow_service_target
@@ -29,6 +31,7 @@ PERMISSION = (
     "add its Developer Console project to an Experience Platform product profile that may manage sources "
     "(Sources › Manage Sources)."
 )
+SANDBOX_CODES = frozenset({"2100-404", "2101-404", "2103-404"})
 INPUT_CODES = {"1100-400", "1304-400", "1312-400", "1327-400", "1405-400", "1413-400", "1415-400", "1455-400"}
 
 
@@ -45,6 +48,7 @@ class Problem:
     retryable: bool = True
     outcome_unknown: bool = False
     at: str = ""
+    field: str | None = None  # the form field the user corrects, when the refusal names one
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -57,6 +61,7 @@ def _where() -> str:
 def describe(error: FlowServiceError, *, doing: str, sandbox: str = "") -> Problem:
     """Turn an error met while `doing` (e.g. "creating the base connection") into a Problem."""
     title, message, retryable = _explain(error, doing=doing, sandbox=sandbox)
+    field = "sandbox_name" if (error.code or "") in SANDBOX_CODES else None
     if error.outcome_unknown:
         message += (
             f" Adobe may have finished {doing} before the answer was lost. Retry first looks for it and uses it "
@@ -72,6 +77,7 @@ def describe(error: FlowServiceError, *, doing: str, sandbox: str = "") -> Probl
         retryable=retryable,
         outcome_unknown=error.outcome_unknown,
         at=timezone.now().isoformat(),
+        field=field,
     )
 
 
@@ -82,7 +88,15 @@ def _explain(error: FlowServiceError, *, doing: str, sandbox: str) -> tuple[str,
 
 
 def _transient(error: FlowServiceError, *, doing: str) -> tuple[str, str, bool] | None:
-    """Failures that pass: Adobe busy, slow, unreachable or failing. Retry is the answer."""
+    """Failures that pass: Adobe busy, slow, unreachable or failing, or an answer not recognised. Retry is the
+    answer."""
+    if isinstance(error, UnrecognisedAnswerError):
+        return (
+            "Answer not recognised",
+            f"Adobe answered while {doing} in a way this app does not recognise, so it cannot tell whether it "
+            f"worked. {error.message}. {KEPT} Press Retry to ask again.",
+            True,
+        )
     if isinstance(error, RateLimitError):
         wait = f"{error.retry_after:g} seconds" if error.retry_after else "a minute"
         return ("Adobe is busy", f"Adobe is limiting requests right now. Wait {wait}, then press Retry. {KEPT}", True)
@@ -103,11 +117,18 @@ def _transient(error: FlowServiceError, *, doing: str) -> tuple[str, str, bool] 
 def _refused(error: FlowServiceError, *, doing: str, sandbox: str) -> tuple[str, str, bool]:
     """Adobe's answer refuses the request: what to fix, and whether a retry can help."""
     code = error.code or ""
-    if code in ("2100-404", "2101-404", "2103-404"):
+    if isinstance(error, TooManyPagesError):
+        return (
+            "Too many results",
+            f"Adobe's list was longer than this app reads while {doing}. {KEPT} An administrator can look the "
+            "object up in Experience Platform.",
+            False,
+        )
+    if code in SANDBOX_CODES:
         return (
             "Sandbox not found",
-            f"The AEP sandbox '{sandbox}' does not exist in your Adobe organization. Sandbox names are lowercase "
-            "(for example prod). Correct the sandbox on the Account step.",
+            f"The AEP sandbox '{sandbox}' does not exist in your Adobe organization. Correct the AEP sandbox "
+            "(sandbox names are lowercase, for example prod) and connect again.",
             False,
         )
     if isinstance(error, AuthenticationError):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import auth_types, history_chain
+from .diagnoses import Diagnosis
 from .encryption import EncryptedTextField, blind_index
 from .flowservice import EventHubAuth
 
@@ -24,6 +25,7 @@ class CheckState(models.TextChoices):
     PASSED = "passed", _("passed")
     FAILED = "failed", _("failed")
     SKIPPED = "skipped", _("not checked")
+    UNVERIFIED = "unverified", _("not verified")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,10 @@ class OnboardingQuerySet(models.QuerySet["Onboarding"]):
 
     def owned_by(self, user: Any) -> OnboardingQuerySet:
         return self.filter(owner=user)
+
+    def listed(self) -> OnboardingQuerySet:
+        """Not archived: archived onboardings are hidden from the lists and kept in the audit."""
+        return self.filter(archived_at__isnull=True)
 
     def newest_first(self) -> OnboardingQuerySet:
         return self.order_by("-created_at", "-id")
@@ -130,7 +136,7 @@ class Onboarding(models.Model):
     event_hub_name = models.CharField(_("event hub"), max_length=256, blank=True)
     data_type = models.CharField(_("data type"), max_length=10, choices=DataType.choices, default=DataType.RAW)
     reset = models.CharField(_("start position"), max_length=10, choices=Reset.choices, default=Reset.EARLIEST)
-    consumer_group = models.CharField(_("consumer group"), max_length=50, default="$Default")
+    consumer_group = models.CharField(_("consumer group"), max_length=50, blank=True)
 
     base_connection_id = models.CharField(_("base connection ID"), max_length=64, blank=True)
     base_connection_etag = models.CharField(_("base connection etag"), max_length=100, blank=True)
@@ -148,6 +154,14 @@ class Onboarding(models.Model):
     connection_test = models.JSONField(_("last connection test"), null=True, blank=True)
     connection_tested_at = models.DateTimeField(_("tested at"), null=True, blank=True)
     event_hubs = models.JSONField(_("event hubs found"), null=True, blank=True)
+    went_on_anyway_at = models.DateTimeField(
+        _("went on despite the test"),
+        null=True,
+        blank=True,
+        help_text=_("The owner chose to go on although the connection test did not pass."),
+    )
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    removed_from_adobe_at = models.DateTimeField(_("deleted in Adobe"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -239,9 +253,57 @@ class Onboarding(models.Model):
         return [Check(c["key"], c["label"], CheckState(c["state"]), c.get("detail", "")) for c in stored]
 
     @property
+    def test_accepted(self) -> bool | None:
+        """The last test's verdict: True passed, False failed, None not decided (or never run)."""
+        accepted = (self.connection_test or {}).get("accepted")
+        return accepted if isinstance(accepted, bool) else None
+
+    @property
+    def diagnosis(self) -> Diagnosis | None:
+        """Why the last test did not pass (or a note about a passed one), if the app could tell."""
+        return Diagnosis.from_json((self.connection_test or {}).get("diagnosis"))
+
+    @property
+    def account_gated(self) -> bool:
+        """The base connection exists but its test has not passed, and the owner has not chosen to go on:
+        the Account step is not finished."""
+        return self.status == self.Status.BASE_CREATED and self.test_accepted is not True and not self.went_on_anyway_at
+
+    @property
+    def needs_attention(self) -> bool:
+        """Past the Account step with a connection whose last test did not pass."""
+        if self.removed_from_adobe_at or not self.base_connection_id or self.account_gated:
+            return False
+        return self.test_accepted is not True
+
+    @property
+    def plain_status(self) -> str:
+        """The status as the lists say it to a person."""
+        if self.removed_from_adobe_at:
+            return str(_("Deleted in Adobe"))
+        if self.archived_at:
+            return str(_("Archived"))
+        if self.needs_attention:
+            return str(_("Needs attention"))
+        if self.account_gated:
+            return str(_("Connection test failed") if self.test_accepted is False else _("Connection not tested"))
+        return str(PLAIN_STATUS[self.Status(self.status)])
+
+    @property
+    def last_test_summary(self) -> str:
+        if self.test_accepted is None:
+            return str(_("Not tested") if not self.connection_test else _("Not decided"))
+        return str(_("Passed") if self.test_accepted else _("Failed"))
+
+    @property
     def credentials_replaceable(self) -> bool:
         """The base connection exists and no step is running: its credentials may be replaced."""
-        return bool(self.base_connection_id) and not self.is_in_flight
+        return bool(self.base_connection_id) and not self.is_in_flight and not self.removed_from_adobe_at
+
+    @property
+    def source_changeable(self) -> bool:
+        """The source connection exists in Adobe and no step is running: its settings may be changed."""
+        return bool(self.source_connection_id) and not self.is_in_flight and not self.removed_from_adobe_at
 
     def consumer_group_holder(self, *, event_hub_name: str, consumer_group: str) -> Onboarding | None:
         """Another active onboarding reading this event hub with this consumer group, if any."""
@@ -264,6 +326,17 @@ class Onboarding(models.Model):
 
     def can_move_to(self, status: str) -> bool:
         return status in self.ALLOWED_TRANSITIONS[self.status]
+
+
+PLAIN_STATUS = {
+    Onboarding.Status.DRAFT: _("Enter the account"),
+    Onboarding.Status.CREATING_BASE: _("Connecting…"),
+    Onboarding.Status.BASE_FAILED: _("Account not connected"),
+    Onboarding.Status.BASE_CREATED: _("Choose the event hub"),
+    Onboarding.Status.CREATING_SOURCE: _("Connecting the event hub…"),
+    Onboarding.Status.SOURCE_FAILED: _("Event hub not connected"),
+    Onboarding.Status.SOURCE_CREATED: _("Connected"),
+}
 
 
 class HistoryQuerySet(models.QuerySet[Any]):
@@ -374,6 +447,7 @@ class FlowServiceCall(AppendOnlyModel):
         DISABLE_FLOW = "disable_flow", _("Pause dataflow")
         LIST_RUNS = "list_runs", _("Read dataflow runs")
         # The client's other calls (issue 15): every flowservice.Operation has its label here
+        UPDATE_SOURCE = "update_source_connection", _("Update source connection")
         DELETE_BASE = "delete_base_connection", _("Delete base connection")
         DELETE_SOURCE = "delete_source_connection", _("Delete source connection")
         GET_MAPPING = "get_mapping_set", _("Get mapping set")

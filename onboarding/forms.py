@@ -57,7 +57,9 @@ def _password(autocomplete: str = "new-password") -> forms.PasswordInput:
     return forms.PasswordInput(render_value=False, attrs={"autocomplete": autocomplete, "spellcheck": "false"})
 
 
-def _text(**attrs: str) -> forms.TextInput:
+def _text(attrs_placeholder: str = "", **attrs: str) -> forms.TextInput:
+    if attrs_placeholder:
+        attrs["placeholder"] = attrs_placeholder
     return forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none", **attrs})
 
 
@@ -120,7 +122,10 @@ class CredentialFieldsForm(forms.Form):
         label=_("Tenant ID"),
         max_length=300,
         widget=_text(),
-        help_text=_("Microsoft Entra ID › Overview › Tenant ID (a GUID), or a domain like contoso.onmicrosoft.com."),
+        help_text=_(
+            "The Directory (tenant) ID on your app registration's Overview page (Microsoft Entra ID › App "
+            "registrations › your app), or a domain like contoso.onmicrosoft.com."
+        ),
     )
     client_id = _credential(
         "client_id",
@@ -144,6 +149,8 @@ class CredentialFieldsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.onboarding = onboarding
         self.preserve(everything=False)
+        for name, text in self.selected.spec.help.items():
+            self.fields[name].help_text = str(text)  # where Azure shows it for this tab
         for name in SECRET_FIELDS:
             if self.stored_secret(name):
                 self.fields[name].help_text = KEEP_STORED.format(
@@ -267,6 +274,23 @@ class AccountForm(CredentialFieldsForm):
 
     field_order = ["name", "description", "sandbox_name", "auth_type", "creation_token", "connection_string"]
 
+    @property
+    def reference(self) -> str:
+        """The reference Adobe's names will carry: the onboarding's, or the one its creation token will give."""
+        if self.onboarding is not None:
+            return self.onboarding.reference
+        token = (self.data.get("creation_token") if self.is_bound else None) or self.initial.get("creation_token")
+        try:
+            return uuid.UUID(str(token)).hex[:8]
+        except ValueError:
+            return "…"
+
+    @property
+    def aep_account_name(self) -> str:
+        """The account name Experience Platform will show (as `Onboarding.base_connection_name` builds it)."""
+        name = (self.data.get("name") if self.is_bound else None) or self.initial.get("name") or "Your name"
+        return f"{str(name).strip().replace(',', ' ')} (eh-{self.reference})"
+
     def clean_creation_token(self) -> uuid.UUID | None:
         """The token that makes a double submit land on one onboarding; a broken one only disables that."""
         try:
@@ -318,11 +342,11 @@ class SourceForm(forms.Form):
         normalise=azure_names.consumer_group,
         label=_("Consumer group"),
         max_length=100,
-        initial="$Default",
-        widget=_text(),
+        widget=_text(attrs_placeholder="e.g. aep-orders"),
         help_text=_(
-            "A consumer group feeds one flow at a time. $Default works if nothing else reads with it; a dedicated "
-            "group for AEP is safer (event hub › Consumer groups in the Azure portal)."
+            "A consumer group feeds one flow at a time: create one for Experience Platform (your event hub › "
+            "Consumer groups in the Azure portal) and type its name. $Default works only if nothing else reads "
+            "with it."
         ),
     )
 

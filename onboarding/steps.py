@@ -39,9 +39,12 @@ class Step(enum.StrEnum):
 
     @classmethod
     def of(cls, onboarding: Onboarding) -> Step:
-        """The step the onboarding is on now."""
+        """The step the onboarding is on now: a base connection whose test has not passed keeps it on Account,
+        unless its owner chose to go on anyway."""
+        if onboarding.account_gated:
+            return cls.ACCOUNT
         return cls.for_status(onboarding.status)
 
     def reached_by(self, onboarding: Onboarding) -> bool:
         """A step can be opened once the step it needs is done."""
-        return self.position <= Step.for_status(onboarding.status).position
+        return self.position <= Step.of(onboarding).position

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -27,6 +28,8 @@ from .steps import Step
 
 WIZARD = "onboarding/wizard.html"
 PAGE_SIZE = 20
+# The encrypted credential columns My onboardings never shows (it shows the namespace): left unread.
+LIST_HIDDEN_SECRETS = tuple(name for name in FIELDS if name != "namespace")
 SECRETS = (*SECRET_FIELDS, "connection_string")
 NON_SECRET_ACCOUNT_FIELDS = (
     "name",
@@ -60,9 +63,35 @@ def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[st
     }
 
 
+def _field_error(form: forms.Form, field: str | None, message: str) -> None:
+    """Put a message on a field of a form that was not submitted (the stored refusal of the last attempt)."""
+    if not field or field not in form.fields:
+        return
+    if not form.is_bound:
+        form.cleaned_data = {}  # an unbound form takes an error for display only
+    form.add_error(field, message)
+
+
+def _account_form(onboarding: Onboarding | None) -> forms.Form | None:
+    """The Account step's form: the whole account while no base connection exists, the credentials (the
+    correction that PATCHes the kept base connection) while its test has not passed, none afterwards."""
+    if onboarding is not None and onboarding.account_gated:
+        form: forms.Form = CredentialsForm(initial=AccountForm.initial_for(onboarding), onboarding=onboarding)
+        diagnosis = onboarding.diagnosis
+        if diagnosis:
+            _field_error(form, diagnosis.field, f"{diagnosis.sentence} {diagnosis.action}")
+        return form
+    if onboarding is None or onboarding.account_editable:
+        form = AccountForm(initial=AccountForm.initial_for(onboarding), onboarding=onboarding)
+        refusal = (onboarding.last_error or {}) if onboarding and onboarding.base_failed else {}
+        _field_error(form, refusal.get("field"), refusal.get("message", ""))
+        return form
+    return None
+
+
 def _show(request: HtmxHttpRequest, onboarding: Onboarding | None, step: Step, **extra: Any) -> HttpResponse:
-    if step == Step.ACCOUNT and "form" not in extra and (onboarding is None or onboarding.account_editable):
-        extra["form"] = AccountForm(initial=AccountForm.initial_for(onboarding), onboarding=onboarding)
+    if step == Step.ACCOUNT and "form" not in extra:
+        extra["form"] = _account_form(onboarding)
     if step == Step.SOURCE and "form" not in extra and onboarding and onboarding.source_editable:
         extra["form"] = SourceForm(initial=SourceForm.initial_for(onboarding), onboarding=onboarding)
     template = f"{WIZARD}#wizard" if request.htmx else WIZARD
@@ -95,6 +124,26 @@ def _switched_auth(request: HtmxHttpRequest, onboarding: Onboarding | None) -> A
     )
     initial["auth_type"] = request.POST.get("switch_auth")
     return AccountForm(initial=initial, onboarding=onboarding)
+
+
+def _correct_account(request: HtmxHttpRequest, onboarding: Onboarding) -> HttpResponse:
+    """The Account step's POST while the kept base connection's test has not passed: PATCH the corrected
+    credentials and test again (the same details, submitted again, are simply tested again)."""
+    form = CredentialsForm(request.POST, initial=AccountForm.initial_for(onboarding), onboarding=onboarding)
+    if not form.is_valid():
+        return _show(request, onboarding, Step.ACCOUNT, form=form)
+    try:
+        result = services.onboarding_replace_credentials(
+            onboarding=onboarding, actor=request.user, credentials=form.credentials()
+        )
+        if not result.saved:
+            services.onboarding_test_connection(onboarding=onboarding, actor=request.user)
+    except StaleConnectionError as error:
+        return _show(request, onboarding, Step.ACCOUNT, form=form, stale=error.message)
+    except OnboardingError as error:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return _show(request, onboarding, Step.ACCOUNT, form=form)
+    return _continue(request, Onboarding.objects.get(pk=onboarding.pk))
 
 
 def _connect_account(request: HtmxHttpRequest, onboarding: Onboarding | None) -> HttpResponse:
@@ -135,10 +184,9 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def onboarding_list(request: HtmxHttpRequest) -> HttpResponse:
     # No COUNT(*): the page asks for one row more than it shows to know whether there is a next page.
-    # Only the columns shown (the encrypted credentials are never decrypted for a list), and each row's
-    # URL built from one reversal instead of two {% url %} per row.
-    shown = ("public_id", "name", "status", "auth_type", "sandbox_name", "created_at")
-    onboardings = Onboarding.objects.owned_by(request.user).newest_first().only(*shown)
+    # The credentials are never decrypted for a list (only the namespace it shows), and each row's URL is
+    # built from one reversal instead of two {% url %} per row.
+    onboardings = Onboarding.objects.owned_by(request.user).listed().newest_first().defer(*LIST_HIDDEN_SECRETS)
     number = safe_input.page_number(request.GET.get("page"))
     if number is None:
         raise Http404("There is no such page.")
@@ -167,9 +215,19 @@ def onboarding_new(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def onboarding_account(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     onboarding = _owned(request, public_id)
+    if request.method == "POST" and onboarding.account_gated:
+        return _correct_account(request, onboarding)
     if request.method == "GET" or not onboarding.account_editable:
         return _show(request, onboarding, Step.ACCOUNT)
     return _connect_account(request, onboarding)
+
+
+@login_required
+@require_POST
+def onboarding_go_on(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The explicit secondary choice: go on to Source although the test did not pass (needs attention)."""
+    onboarding = services.onboarding_go_on_anyway(onboarding=_owned(request, public_id), actor=request.user)
+    return _continue(request, onboarding)
 
 
 @login_required
@@ -203,6 +261,8 @@ def parse_connection_string(request: HtmxHttpRequest) -> HttpResponse:
         error = ""
         initial.update(namespace=parsed.namespace, sas_key_name=parsed.sas_key_name)
         if parsed.event_hub_name:
+            if initial["auth_type"] != AuthType.SAS:
+                extra["switched_to_sas"] = parsed.event_hub_name
             initial.update(auth_event_hub_name=parsed.event_hub_name, auth_type=AuthType.SAS)
         extra["connection_string_ok"] = True
     form = AccountForm(initial=initial, onboarding=onboarding)
@@ -309,7 +369,7 @@ def onboarding_test(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRespo
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding_credentials(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Replace the credentials of the base connection (e.g. a new SAS key after a rotation in Azure)."""
+    """Edit the credentials of the base connection (a rotated key, or a namespace typo)."""
     onboarding = _owned(request, public_id)
     if not onboarding.credentials_replaceable:
         messages.info(request, "The credentials can be replaced once the base connection exists.")
@@ -361,6 +421,61 @@ def onboarding_export(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
     response = JsonResponse(exports.onboarding_export(onboarding), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="onboarding-eh-{onboarding.reference}.json"'
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def onboarding_source_edit(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Change the source connection's settings in Adobe (PATCH with If-Match)."""
+    onboarding = _owned(request, public_id)
+    if not onboarding.source_changeable:
+        messages.info(request, "The source settings can be changed once the source connection exists.")
+        return redirect(Step.of(onboarding).url(onboarding))
+    form = SourceForm(request.POST or None, initial=SourceForm.initial_for(onboarding), onboarding=onboarding)
+    context: dict[str, Any] = {"onboarding": onboarding, "form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.onboarding_update_source(onboarding=onboarding, actor=request.user, source=form.source())
+        except StaleConnectionError as error:
+            context["problem"] = error.problem
+        except OnboardingError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, "The source settings are saved in Adobe.")
+            return redirect(Step.DONE.url(onboarding))
+    return render(request, "onboarding/source_edit.html", context)
+
+
+@login_required
+@require_POST
+def onboarding_archive(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Hide the onboarding from My onboardings (kept in the audit; nothing changes in Adobe)."""
+    try:
+        onboarding = services.onboarding_archive(onboarding=_owned(request, public_id), actor=request.user)
+    except OnboardingError as error:
+        messages.error(request, error.message)
+        return redirect("onboarding:detail", public_id=public_id)
+    messages.success(request, f"Archived {onboarding.name}. Nothing was deleted in Adobe.")
+    return redirect("onboarding:list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def onboarding_delete(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Delete the onboarding's connections in Adobe, after a confirmation page."""
+    onboarding = _owned(request, public_id)
+    context: dict[str, Any] = {"onboarding": onboarding, "problem": None}
+    if request.method == "POST" and request.POST.get("confirm") == onboarding.reference:
+        try:
+            services.onboarding_delete_in_adobe(onboarding=onboarding, actor=request.user)
+        except OnboardingError as error:
+            context["problem"] = error.problem
+        else:
+            messages.success(request, f"Deleted the connections of {onboarding.name} in Adobe.")
+            return redirect("onboarding:list")
+    elif request.method == "POST":
+        context["unconfirmed"] = True
+    return render(request, "onboarding/delete.html", context, status=200)
 
 
 def csrf_failure(request: HtmxHttpRequest, reason: str = "") -> HttpResponse:

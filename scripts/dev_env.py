@@ -23,7 +23,8 @@ def main() -> int:
     write_owner_only(  # 0600 from the first byte: it holds the keys
         str(ENV_FILE),
         "# Written by `make run` for local development. Never commit it.\n"
-        "DEBUG=true\n"
+        "# `make run` turns DEBUG off (the app's own error pages); `make run DEBUG=true` turns it on.\n"
+        "DEBUG=false\n"
         f"SECRET_KEY={secrets.token_urlsafe(50)}\n"
         f"FIELD_ENCRYPTION_KEYS={fernet_key}\n"
         "ALLOWED_HOSTS=127.0.0.1,localhost\n"

@@ -33,11 +33,20 @@ def wait_for(port: int, process: subprocess.Popen[bytes], seconds: float = 20) -
     return False
 
 
+def product_environment(environ: dict[str, str] | os._Environ[str], *, debug: bool) -> None:
+    """`make run` is the product: DEBUG is off (the app's own 404 and 500 pages) unless asked for with
+    `make run DEBUG=true`. The environment wins over .env, so an older .env with DEBUG=true does not turn it on."""
+    environ["DEBUG"] = "true" if debug else "false"
+    environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--emulator-port", type=int, default=8765)
+    parser.add_argument("--debug", action="store_true", help="Django's debug pages (make run DEBUG=true)")
     args = parser.parse_args()
+    product_environment(os.environ, debug=args.debug)
     emulated = _prepare(args)
     wanted = [(args.port, "web server")] + ([(args.emulator_port, "emulator")] if emulated else [])
     for port, what in wanted:
@@ -71,13 +80,16 @@ def _prepare(args: argparse.Namespace) -> bool:
     os.environ.setdefault("EMULATOR_URL", f"http://127.0.0.1:{args.emulator_port}")
 
     import django
+    from django.conf import settings
     from django.core.management import call_command
 
     from connections.target import flow_service_target
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
-    print("Database ready.")
+    if not settings.DEBUG:  # without DEBUG, the static files are served (by WhiteNoise) from STATIC_ROOT
+        call_command("collectstatic", interactive=False, verbosity=0)
+    print("Database ready." + (" DEBUG is on." if settings.DEBUG else ""))
     call_command("ensure_local_user")
     target = flow_service_target()
     if target.is_adobe:

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 KEY = "wvwtY9kn2UMDjZTFd+pffzMly2J26AoM07uWzS+dfMY="
+OTHER_POLICY_KEY = "PDQ6qJnQshtfcS0VWLKy07Pau0mBjzBbFYyvrA365dc="  # the listen-only policy's: wrong for Root…
 CONNECTION_STRING = (
     "Endpoint=sb://contoso-events.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;"
     f"SharedAccessKey={KEY}"
@@ -111,6 +112,28 @@ def _happy_path(page: Any, base: str) -> None:
     shoot(page, "04-done")
 
 
+def _failed_test_and_needs_attention(page: Any, base: str) -> None:
+    """A wrong key: the test fails and the user stays on Account; then going on anyway (issue 12)."""
+    from playwright.sync_api import expect
+
+    page.goto(base + "/onboardings/new/")
+    page.get_by_label("Name (required)", exact=True).fill("Payments")
+    page.get_by_label("Event Hubs namespace").fill("contoso-events")
+    page.get_by_label("SAS key name").fill("RootManageSharedAccessKey")
+    page.get_by_label("SAS key", exact=True).fill(OTHER_POLICY_KEY)
+    page.get_by_role("button", name="Connect to Adobe").click()
+    expect(page.get_by_role("heading", name="The connection test did not pass")).to_be_visible()
+    page.get_by_text("Details", exact=True).click()
+    shoot(page, "13-failed-test")
+    page.get_by_role("button", name="Go on anyway").click()
+    expect(page.get_by_role("heading", name="Choose what to read")).to_be_visible()
+    page.get_by_label("Event hub (required)", exact=True).fill("orders")
+    page.get_by_label("Consumer group (required)").fill("analytics")
+    page.get_by_role("button", name="Create source connection").click()
+    expect(page.get_by_role("heading", name="Created in Adobe, but the connection test did not pass")).to_be_visible()
+    shoot(page, "14-needs-attention-done")
+
+
 def _validation_and_tools(page: Any, base: str) -> None:
     """A form with mistakes, the list, the key replacement and the admin."""
     from playwright.sync_api import expect
@@ -126,17 +149,19 @@ def _validation_and_tools(page: Any, base: str) -> None:
     page.goto(base + "/onboardings/")
     shoot(page, "07-my-onboardings")
     page.get_by_role("link", name="View Orders stream (production)").click()
-    page.get_by_role("link", name="Replace key").click()
+    page.get_by_role("link", name="Edit credentials").click()
     page.get_by_text("Replace", exact=True).click()
-    shoot(page, "08-replace-key")
+    shoot(page, "08-edit-credentials")
 
     page.goto(base + "/admin/connections/onboarding/")
     shoot(page, "09-admin-onboardings")
     page.get_by_role("link", name="Orders stream (production)").click()
     page.locator("details.bodies summary").nth(1).click()
     shoot(page, "10-admin-timeline")
+    page.set_viewport_size({"width": 1280, "height": 820})  # the calls list must fit 1280 px (issue 12)
     page.goto(base + "/admin/connections/flowservicecall/")
     shoot(page, "11-admin-calls")
+    page.set_viewport_size({"width": 1100, "height": 820})
 
 
 def drive(base: str, emulator) -> None:
@@ -168,6 +193,7 @@ def drive(base: str, emulator) -> None:
         expect(page.get_by_role("alert")).to_be_visible()
         shoot(page, "05-adobe-error-and-retry")
 
+        _failed_test_and_needs_attention(page, base)
         _validation_and_tools(page, base)
 
         drive_dataflow(page, base, emulator)
@@ -176,6 +202,8 @@ def drive(base: str, emulator) -> None:
         phone.context.add_cookies(page.context.cookies())
         phone.goto(base + "/onboardings/new/")
         shoot(phone, "12-phone-account")
+        phone.goto(base + "/onboardings/")
+        shoot(phone, "15-phone-my-onboardings")
         browser.close()
 
 

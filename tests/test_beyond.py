@@ -49,22 +49,26 @@ class TestConnectionTest:
         assert html.lstrip().startswith('<div id="checks-region">') and "Credentials accepted" in html
         assert FlowServiceCall.objects.filter(onboarding=onboarding, operation="test_connection").count() == 2
 
-    def test_a_wrong_key_fails_with_azures_message(self, alice):
+    def test_a_wrong_key_fails_with_a_diagnosis_and_azures_words_kept(self, alice):
         onboarding = create(alice, sas_key=DEMO_LISTEN_KEY)  # the right shape, the wrong policy key
         state, detail = checks(onboarding)["credentials"]
-        assert state == "failed" and "InvalidSignature" in detail
+        assert state == "failed" and "did not accept the SAS key" in detail
         assert checks(onboarding)["namespace"][0] == "passed"
+        diagnosis = onboarding.diagnosis
+        assert diagnosis is not None and diagnosis.field == "sas_key"
+        assert "InvalidSignature" in diagnosis.details and "TrackingId" not in diagnosis.details
 
     def test_an_unknown_namespace_fails_the_namespace_check(self, alice):
         onboarding = create(alice, namespace="fabrikam-events")
-        assert checks(onboarding)["credentials"][0] == "failed"
+        assert checks(onboarding)["credentials"][0] == "skipped"  # not reached
         state, detail = checks(onboarding)["namespace"]
-        assert state == "failed" and "No such host" in detail
+        assert state == "failed" and "no Event Hubs namespace with this name" in detail
 
-    def test_the_result_is_shown_as_named_checks(self, alice):
+    def test_the_result_is_shown_as_named_checks_with_details(self, alice):
         onboarding = create(alice, sas_key=DEMO_LISTEN_KEY)
-        html = alice.get(reverse("onboarding:source", args=[onboarding.public_id])).content.decode()
-        assert "check--failed" in html and "Credentials accepted" in html and "InvalidSignature" in html
+        html = alice.get(reverse("onboarding:account", args=[onboarding.public_id])).content.decode()
+        assert "check--failed" in html and "Credentials accepted" in html
+        assert "<summary>Details</summary>" in html and "InvalidSignature" in html
 
 
 class TestHubList:

@@ -96,7 +96,9 @@ def test_invalid_datasets_are_refused_and_nothing_is_created(emulator, body):
     assert emulator.stats()["dataSets"] == 0
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=x", "start=-1", "limit=%C2%B2", "start=" + "9" * 5000])
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=101", "limit=x", "start=-1", "limit=%C2%B2", "start=" + "9" * 5000]
+)
 def test_out_of_range_paging_is_refused(emulator, query):
     assert call(emulator, "GET", f"/dataSets?{query}").status_code == 400
 

@@ -172,6 +172,17 @@ class FlowServiceClient(DataflowMethods):
     def find_source_connection(self, name: str) -> dict[str, Any] | None:
         return _first_named(self._named(Operation.LIST_SOURCE, "/sourceConnections", name), name)
 
+    def update_source_connection(self, source_connection_id: str, *, etag: str, params: SourceParams) -> Created:
+        """PATCH /sourceConnections/{id} replacing its params, guarded by If-Match."""
+        response = self._patch_with_if_match(
+            Operation.UPDATE_SOURCE,
+            "sourceConnections",
+            source_connection_id,
+            etag=etag,
+            body=payloads.source_patch_body(params),
+        )
+        return created_from(response)
+
     def delete_source_connection(self, source_connection_id: str) -> None:
         self._request(
             Operation.DELETE_SOURCE, "DELETE", f"/sourceConnections/{quote_id(source_connection_id)}", idempotent=True

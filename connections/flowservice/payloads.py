@@ -55,6 +55,14 @@ def credentials_patch_body(auth: EventHubAuth) -> list[dict[str, Any]]:
     return [{"op": "replace", "path": "/auth/params", "value": auth.params()}]
 
 
+def source_patch_body(params: SourceParams) -> list[dict[str, Any]]:
+    """PATCH /sourceConnections/{id} body replacing the source params (a JSON Patch array, as for credentials).
+
+    Adobe's documents are silent: on which source params an update may change; all of them are sent.
+    """
+    return [{"op": "replace", "path": "/params", "value": params.params()}]
+
+
 def dataset_body(dataset: DatasetInput) -> dict[str, Any]:
     """POST /dataSets body (Catalog): the schema reference, and the Profile and Identity tags when enabled."""
     body: dict[str, Any] = {

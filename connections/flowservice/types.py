@@ -232,6 +232,7 @@ class Operation(enum.StrEnum):
     UPDATE_CREDENTIALS = "update_credentials"
     DELETE_BASE = "delete_base_connection"
     DELETE_SOURCE = "delete_source_connection"
+    UPDATE_SOURCE = "update_source_connection"
     # The streaming dataflow's calls (Schema Registry, Catalog, Data Prep, Flow Service)
     LIST_SCHEMAS = "list_schemas"
     GET_SCHEMA = "get_schema"

@@ -7,6 +7,7 @@ calls from this model, loaded from a JSON file (demo_azure.json unless `--azure 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,25 @@ class Access:
     namespace: str
     hubs: tuple[str, ...]  # the hubs these credentials can read
     can_list: bool  # Manage rights (SAS) or a data-owner role (Entra ID)
+
+
+def _tracked(message: str) -> str:
+    """Azure's messaging errors end with a tracking tail (a fixed one here: the emulator is deterministic)."""
+    tail = "TrackingId:00000000-0000-0000-0000-000000000000_G0, SystemTracker:gateway, Timestamp:2026-01-01T00:00:00"
+    return f"{message} {tail}"
+
+
+def _unknown_tenant(tenant: str) -> str:
+    """AADSTS900023 for a tenant that is neither a GUID nor a domain, AADSTS90002 for an unknown one."""
+    if not re.fullmatch(r"[0-9a-fA-F-]{36}|[A-Za-z0-9.-]+\.[A-Za-z]{2,}", tenant):
+        return (
+            f"AADSTS900023: Specified tenant identifier '{tenant}' is neither a valid DNS name, nor a valid "
+            "external domain."
+        )
+    return (
+        f"AADSTS90002: Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are "
+        "signing into the correct cloud."
+    )
 
 
 def _host(namespace: str) -> str:
@@ -57,11 +77,7 @@ class SimulatedAzure:
         """The namespace's event hubs, when the credentials may list them."""
         access = self.access(auth, params, same_secret)
         if not access.can_list:
-            raise AzureError(
-                "Unauthorized: listing the event hubs of "
-                f"'{_host(access.namespace)}' requires Manage rights (SAS) or the Azure Event Hubs "
-                "Data Owner role (Entra ID)."
-            )
+            raise AzureError(_tracked("Unauthorized: Manage,EntityRead claims required for this operation."))
         return sorted(self.namespaces[access.namespace]["eventHubs"])
 
     def access(self, auth: str, params: dict[str, Any], same_secret: SecretCheck) -> Access:
@@ -78,7 +94,7 @@ class SimulatedAzure:
     def _hub(self, namespace: str, hub: str) -> dict[str, Any]:
         hubs = self.namespaces[namespace]["eventHubs"]
         if hub not in hubs:
-            raise AzureError(f"The messaging entity 'sb://{_host(namespace)}/{hub}' could not be found.")
+            raise AzureError(_tracked(f"The messaging entity 'sb://{_host(namespace)}/{hub}' could not be found."))
         return dict(hubs[hub])
 
     def _sas_access(self, namespace: str, params: dict[str, Any], same_secret: SecretCheck) -> Access:
@@ -95,21 +111,24 @@ class SimulatedAzure:
             scope_hubs = (hub_name,) if hub_name else tuple(sorted(ns["eventHubs"]))
             can_list = policy is not None and "Manage" in policy["rights"]
         if policy is None or not same_secret(key, policy["key"]):
-            raise AzureError("Unauthorized: InvalidSignature: The token has an invalid signature.")
+            raise AzureError(_tracked("Unauthorized: InvalidSignature: The token has an invalid signature."))
         if not ({"Listen", "Manage"} & set(policy["rights"])):
-            raise AzureError("Unauthorized: the policy has no Listen claim.")
+            raise AzureError(_tracked("Unauthorized access. 'Listen' claim(s) are required to perform this operation."))
         return Access(namespace, scope_hubs, can_list and not hub_name)
 
     def _aad_access(self, namespace: str, params: dict[str, Any], same_secret: SecretCheck, *, scoped: bool) -> Access:
         tenant, client = str(params.get("tenantId", "")), str(params.get("clientId", ""))
         tenant_apps = [a for a in self.applications if tenant in (a["tenantId"], a.get("tenantDomain"))]
         if not tenant_apps:
-            raise AzureError(f"AADSTS90002: Tenant '{tenant}' not found.")
+            raise AzureError(_unknown_tenant(tenant))
         app = next((a for a in tenant_apps if a["clientId"] == client), None)
         if app is None:
             raise AzureError(f"AADSTS700016: Application with identifier '{client}' was not found in the directory.")
         if not same_secret(str(params.get("clientSecretValue", "")), app["clientSecret"]):
-            raise AzureError("AADSTS7000215: Invalid client secret provided.")
+            raise AzureError(
+                "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the "
+                f"client secret value, not the client secret ID, for a secret added to app '{client}'."
+            )
         hub_name = params.get("eventHubName") or None
         if hub_name:
             self._hub(namespace, hub_name)

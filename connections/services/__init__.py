@@ -6,7 +6,8 @@ OnboardingError carrying the Problem to show; a failed wizard step is kept on th
 (its status and `last_error`), so it survives a reload and Retry repeats only that step.
 
 Modules: inputs (what services take), errors (how they fail), transitions (status moves),
-credentials (setting and replacing them), wizard (the steps), connection_test (named checks).
+credentials (setting and replacing them), wizard (the steps), connection_test (named checks and their
+diagnosis), lifecycle (going on anyway, editing the source, archiving, deleting in Adobe).
 """
 
 from __future__ import annotations
@@ -15,6 +16,12 @@ from .connection_test import onboarding_test_connection
 from .credentials import Replacement, onboarding_reload_base_connection, onboarding_replace_credentials
 from .errors import OnboardingError, StaleConnectionError
 from .inputs import Account, Credentials, Source
+from .lifecycle import (
+    onboarding_archive,
+    onboarding_delete_in_adobe,
+    onboarding_go_on_anyway,
+    onboarding_update_source,
+)
 from .wizard import (
     onboarding_busy,
     onboarding_connect_account,
@@ -30,12 +37,16 @@ __all__ = [
     "Replacement",
     "Source",
     "StaleConnectionError",
+    "onboarding_archive",
     "onboarding_busy",
     "onboarding_connect_account",
+    "onboarding_delete_in_adobe",
+    "onboarding_go_on_anyway",
     "onboarding_recover",
     "onboarding_reload_base_connection",
     "onboarding_replace_credentials",
     "onboarding_retry",
     "onboarding_submit_source",
     "onboarding_test_connection",
+    "onboarding_update_source",
 ]

@@ -1,4 +1,8 @@
-"""Adobe's connection test, shown as named checks, and the event hubs Adobe can list."""
+"""Adobe's connection test, shown as named checks with a diagnosis, and the event hubs Adobe can list.
+
+The verdict comes from the answers' structure only: the test's documented `result`, explore's status and
+Flow Service error code. Azure's words (relayed in explore's 1308-400) only choose the diagnosis sentence.
+"""
 
 from __future__ import annotations
 
@@ -9,29 +13,76 @@ from django.db import transaction
 from django.utils import timezone
 
 from connections import adobe
-from connections.flowservice import FlowServiceClient, FlowServiceError
-from connections.messages import describe
+from connections.diagnoses import (
+    AZURE_RELAY_CODE,
+    Diagnosis,
+    azure_words,
+    could_not_test,
+    diagnose_listing,
+    diagnose_refusal,
+    no_reason,
+    unrecognised,
+)
+from connections.flowservice import ConnectionTest, FlowServiceClient, FlowServiceError, HubListing, Verdict
+from connections.messages import Problem, describe
 from connections.models import Check, CheckState, Onboarding
 
 from .errors import OnboardingError
 from .transitions import lock_row
 
-NOT_FOUND_HINTS = ("No such host", "could not be found")
-PASSED, FAILED, SKIPPED = CheckState.PASSED, CheckState.FAILED, CheckState.SKIPPED
+PASSED, FAILED, SKIPPED, UNVERIFIED = CheckState.PASSED, CheckState.FAILED, CheckState.SKIPPED, CheckState.UNVERIFIED
+# Diagnoses that can only come from Azure once the namespace answered.
+NAMESPACE_ANSWERED = frozenset({"sas_signature", "sas_token_expired", "listen_missing", "event_hub_unknown"})
+CONSUMER_GROUP_LABEL = "Consumer group not used by another onboarding here"
 
 
 @dataclass(frozen=True)
 class Answers:
-    """What Adobe said: the test's verdict (None: no verdict), and the event hubs it listed."""
+    """What Adobe said: its test (or why there is none), and its list of event hubs (if asked)."""
 
-    accepted: bool | None
-    test_problem: str = ""
-    hubs: list[str] | None = None
-    explore_error: str = ""
+    test: ConnectionTest | None
+    test_problem: Problem | None = None
+    listing: HubListing | None = None
 
     @property
-    def missing_namespace(self) -> bool:
-        return any(hint in self.explore_error for hint in NOT_FOUND_HINTS)
+    def accepted(self) -> bool | None:
+        return self.test.accepted if self.test else None
+
+    @property
+    def hubs(self) -> list[str] | None:
+        if self.listing and self.listing.verdict is Verdict.PASSED:
+            return sorted(self.listing.hubs)
+        return None
+
+    @property
+    def listing_refusal(self) -> str:
+        """Azure's words when explore was refused with Adobe's relay code; "" otherwise."""
+        listing = self.listing
+        if listing and listing.verdict is Verdict.FAILED and listing.code == AZURE_RELAY_CODE:
+            return azure_words(listing.adobe_said)
+        return ""
+
+
+def diagnose(onboarding: Onboarding, answers: Answers) -> Diagnosis | None:
+    """Why the test did not pass (None when it passed and nothing needs saying)."""
+    if answers.test is None:
+        problem = answers.test_problem
+        return could_not_test(problem.message if problem else "Adobe did not test.", transient=_transient(problem))
+    if answers.test.verdict is Verdict.UNKNOWN:
+        return unrecognised(f"Adobe said: {answers.test.adobe_said}")
+    listing = answers.listing
+    if answers.test.verdict is Verdict.PASSED:
+        return diagnose_listing(listing.adobe_said) if answers.listing_refusal and listing else None
+    if listing is None or listing.verdict is Verdict.PASSED:
+        return no_reason()
+    if listing.verdict is Verdict.FAILED and listing.code == AZURE_RELAY_CODE:
+        hub_field = "auth_event_hub_name" if onboarding.is_scoped else "event_hub_name"
+        return diagnose_refusal(listing.adobe_said, hub_field=hub_field)
+    return unrecognised(f"Adobe said: {listing.code or ''} {listing.adobe_said}".replace("  ", " "))
+
+
+def _transient(problem: Problem | None) -> bool:
+    return problem is None or problem.retryable
 
 
 def _listing_note(onboarding: Onboarding, answers: Answers) -> str:
@@ -39,60 +90,66 @@ def _listing_note(onboarding: Onboarding, answers: Answers) -> str:
         return ""
     if onboarding.is_scoped:
         return f"Your credentials are scoped to the event hub {onboarding.auth_event_hub_name}."
-    azure_said = f" (Azure said: {answers.explore_error})" if answers.explore_error else ""
-    return f"{onboarding.auth.spec.empty_listing}{azure_said}"
+    return str(onboarding.auth.spec.empty_listing)
 
 
-def _credentials_check(answers: Answers) -> Check:
+def _credentials_check(answers: Answers, diagnosis: Diagnosis | None) -> Check:
     label = "Credentials accepted"
     if answers.accepted:
         return Check("credentials", label, PASSED)
     if answers.accepted is None:
-        return Check("credentials", label, SKIPPED, answers.test_problem)
-    detail = answers.explore_error if not answers.missing_namespace else ""
-    return Check("credentials", label, FAILED, detail or "Adobe could not open the event hub with these credentials.")
+        return Check("credentials", label, SKIPPED, diagnosis.sentence if diagnosis else "")
+    if diagnosis and diagnosis.key == "namespace_unknown":
+        return Check("credentials", label, SKIPPED, "Not reached: the namespace did not answer.")
+    return Check("credentials", label, FAILED, diagnosis.sentence if diagnosis else "")
 
 
-def _namespace_check(onboarding: Onboarding, answers: Answers) -> Check:
-    label = "Namespace reachable"
-    if answers.accepted or answers.hubs is not None or (answers.explore_error and not answers.missing_namespace):
-        return Check("namespace", label, PASSED, f"{onboarding.namespace}.servicebus.windows.net")
-    if answers.missing_namespace:
-        return Check("namespace", label, FAILED, answers.explore_error)
-    return Check("namespace", label, SKIPPED, "Adobe's test does not say which part failed.")
+def _namespace_check(onboarding: Onboarding, answers: Answers, diagnosis: Diagnosis | None) -> Check:
+    label, host = "Namespace reachable", f"{onboarding.namespace}.servicebus.windows.net"
+    if diagnosis and diagnosis.key == "namespace_unknown":
+        return Check("namespace", label, FAILED, diagnosis.sentence)
+    if answers.accepted or answers.hubs is not None or (diagnosis and diagnosis.key in NAMESPACE_ANSWERED):
+        return Check("namespace", label, PASSED, host)
+    return Check("namespace", label, UNVERIFIED, "Adobe's answer does not say whether the namespace exists.")
 
 
-def _event_hub_check(onboarding: Onboarding, answers: Answers) -> Check:
-    label, hubs = "Event hub visible", answers.hubs
+def _event_hub_check(onboarding: Onboarding, answers: Answers, diagnosis: Diagnosis | None) -> Check:
+    label, hubs = "Event hub found", answers.hubs
     target = onboarding.event_hub_name or onboarding.auth_event_hub_name
+    if diagnosis and diagnosis.key == "event_hub_unknown":
+        return Check("event_hub", label, FAILED, f"{target}: {diagnosis.sentence}")
     if hubs is not None and target:
         if target in hubs:
             return Check("event_hub", label, PASSED, target)
-        missing = f"{target} is not among the namespace's event hubs: {', '.join(hubs)}."
-        return Check("event_hub", label, FAILED, missing)
+        return Check(
+            "event_hub", label, FAILED, f"{target} is not among the namespace's event hubs: {', '.join(hubs)}."
+        )
     if hubs is not None:
         return Check("event_hub", label, PASSED, f"{len(hubs)} found: {', '.join(hubs)}")
-    if onboarding.is_scoped and answers.accepted is not None:
-        return Check("event_hub", label, PASSED if answers.accepted else FAILED, target)
-    return Check("event_hub", label, SKIPPED, _listing_note(onboarding, Answers(accepted=None)))
+    if onboarding.is_scoped and answers.accepted:
+        return Check("event_hub", label, PASSED, target)  # scoped credentials are tested on that hub
+    if target:
+        return Check("event_hub", label, UNVERIFIED, f"{target}: Adobe could not list the event hubs to confirm it.")
+    return Check("event_hub", label, SKIPPED, "Chosen on the Source step.")
 
 
 def _consumer_group_check(o: Onboarding) -> Check:
-    """A database check: does another active onboarding read this hub with this consumer group?"""
-    label = "Consumer group free"
+    """A database check only: is another active onboarding here reading this hub with this consumer group?"""
     if not (o.event_hub_name and o.consumer_group):
-        return Check("consumer_group", label, SKIPPED, "Chosen on the Source step.")
+        return Check("consumer_group", CONSUMER_GROUP_LABEL, SKIPPED, "Chosen on the Source step.")
     holder = o.consumer_group_holder(event_hub_name=o.event_hub_name, consumer_group=o.consumer_group)
     if holder:
-        return Check("consumer_group", label, FAILED, f"{o.consumer_group} already feeds another onboarding.")
-    return Check("consumer_group", label, PASSED, o.consumer_group)
+        detail = f"{o.consumer_group} already feeds another onboarding here."
+        return Check("consumer_group", CONSUMER_GROUP_LABEL, FAILED, detail)
+    detail = f"{o.consumer_group} (whether it exists in Azure is only seen when the dataflow runs)"
+    return Check("consumer_group", CONSUMER_GROUP_LABEL, PASSED, detail)
 
 
-def _checks(onboarding: Onboarding, answers: Answers) -> list[Check]:
+def _checks(onboarding: Onboarding, answers: Answers, diagnosis: Diagnosis | None) -> list[Check]:
     return [
-        _credentials_check(answers),
-        _namespace_check(onboarding, answers),
-        _event_hub_check(onboarding, answers),
+        _credentials_check(answers, diagnosis),
+        _namespace_check(onboarding, answers, diagnosis),
+        _event_hub_check(onboarding, answers, diagnosis),
         _consumer_group_check(onboarding),
     ]
 
@@ -109,20 +166,32 @@ def refresh_consumer_group_check(onboarding: Onboarding) -> Onboarding:
 
 
 def _ask_adobe(client: FlowServiceClient, onboarding: Onboarding) -> Answers:
-    """Adobe's test of the base connection, then its list of event hubs where the auth type allows one."""
+    """Adobe's test of the base connection; then its list of event hubs, where the auth type allows one or
+    where the test failed (explore's refusal carries Azure's reason, which the test never does)."""
+    connection_id = onboarding.base_connection_id
     try:
-        accepted = client.test_connection(onboarding.base_connection_id)
+        test = client.check_connection(connection_id)
     except FlowServiceError as error:
-        problem = describe(error, doing="testing the connection", sandbox=onboarding.sandbox_name)
-        return Answers(accepted=None, test_problem=problem.message)
-    if not onboarding.auth.lists_event_hubs:
-        return Answers(accepted=accepted)
+        return Answers(
+            test=None, test_problem=describe(error, doing="testing the connection", sandbox=onboarding.sandbox_name)
+        )
+    if test.verdict is not Verdict.FAILED and not onboarding.auth.lists_event_hubs:
+        return Answers(test=test)
     try:
-        hubs = sorted(str(entry.get("name")) for entry in client.explore(onboarding.base_connection_id))
-    except FlowServiceError as error:
-        explore_error = error.message.removeprefix("The request could not be processed. Error message: ")
-        return Answers(accepted=accepted, explore_error=explore_error)
-    return Answers(accepted=accepted, hubs=hubs)
+        listing = client.list_event_hubs(connection_id)
+    except FlowServiceError:
+        listing = None  # Adobe could not list just now: the test's verdict stands, without a reason
+    return Answers(test=test, listing=listing)
+
+
+def test_record(onboarding: Onboarding, answers: Answers) -> dict[str, Any]:
+    """What `Onboarding.connection_test` keeps: the verdict, the checks, the diagnosis."""
+    diagnosis = diagnose(onboarding, answers)
+    return {
+        "accepted": answers.accepted,
+        "checks": [c.as_json() for c in _checks(onboarding, answers, diagnosis)],
+        "diagnosis": diagnosis.as_json() if diagnosis else None,
+    }
 
 
 def onboarding_test_connection(*, onboarding: Onboarding, actor: Any) -> Onboarding:
@@ -130,12 +199,12 @@ def onboarding_test_connection(*, onboarding: Onboarding, actor: Any) -> Onboard
     if not onboarding.base_connection_id:
         raise OnboardingError.refused("There is no base connection to test yet.")
     answers = _ask_adobe(adobe.flow_client(onboarding=onboarding, actor=actor), onboarding)
-    checks = _checks(onboarding, answers)
+    record = test_record(onboarding, answers)
     with transaction.atomic():
         locked = lock_row(onboarding.pk)
-        locked.connection_test = {"checks": [c.as_json() for c in checks], "accepted": answers.accepted}
+        locked.connection_test = record
         locked.connection_tested_at = timezone.now()
-        if answers.hubs is not None or answers.accepted is not None:
+        if answers.hubs is not None or answers.accepted:
             locked.event_hubs = {"hubs": answers.hubs, "note": _listing_note(locked, answers)}
         locked.save(update_fields=["connection_test", "connection_tested_at", "event_hubs", "updated_at"])
     return locked

@@ -67,16 +67,19 @@ def _with_credentials(onboarding: Onboarding, credentials: Credentials) -> Onboa
 def onboarding_replace_credentials(
     *, onboarding: Onboarding, actor: Any, credentials: Credentials, resuming: bool = False
 ) -> Replacement:
-    """PATCH the base connection's credentials (If-Match), test them, and keep them only if they work.
+    """PATCH the base connection's credentials (If-Match), test them, and keep them unless they broke a working one.
 
-    If Adobe's test refuses the new credentials, the previous ones are put back, so a typo does
-    not break a running flow. A stale etag raises StaleConnectionError: reload, then try again.
+    If the previous credentials passed Adobe's test and the new ones fail it, the previous ones are put
+    back (and the page says so), so a typo does not break a running flow. If the previous ones did not pass
+    either (a correction on the Account step), the new ones are kept: a correction is never reverted.
+    A stale etag raises StaleConnectionError: reload, then try again.
     """
     if not onboarding.credentials_replaceable:
         raise OnboardingError.refused("There is no base connection to update yet.")
     candidate = _with_credentials(onboarding, credentials)
     if all(getattr(candidate, name) == getattr(onboarding, name) for name in FIELDS):
         return Replacement(saved=False, message="Nothing changed: these are the credentials Adobe already has.")
+    previously_passed = onboarding.test_accepted is True
     client = adobe.flow_client(onboarding=candidate, actor=actor)
     try:
         if resuming:  # the Retry after an unknown outcome: read back first (credentials_settle)
@@ -94,9 +97,11 @@ def onboarding_replace_credentials(
     candidate.base_connection_etag = updated.etag
     # One test of the new credentials; its checks are kept. None: Adobe could not test just now.
     accepted = (onboarding_test_connection(onboarding=candidate, actor=actor).connection_test or {}).get("accepted")
-    if accepted is False:
+    if accepted is False and previously_passed:
         return _restore(onboarding, candidate, client, updated.etag, actor)
     _store_credentials(candidate)
+    if accepted is False:
+        return Replacement(saved=True, message="The new credentials are saved in Adobe, but its test did not pass.")
     note = "" if accepted else " Adobe could not test them just now; use Test connection later."
     return Replacement(saved=True, message=f"The new credentials are saved in Adobe (etag {updated.etag}).{note}")
 
@@ -151,4 +156,4 @@ def onboarding_reload_base_connection(*, onboarding: Onboarding, actor: Any) -> 
     ]
     Onboarding.objects.filter(pk=onboarding.pk).update(base_connection_etag=item["etag"])
     changed = f" Changed in Adobe: {'; '.join(differences)}." if differences else ""
-    return f"Reloaded the base connection from Adobe.{changed} You can replace the key now."
+    return f"Reloaded the base connection from Adobe.{changed} You can edit the credentials now."

@@ -27,6 +27,13 @@ def move(onboarding: Onboarding, to: str, *, actor: Any, reason: str) -> None:
     StateChange.objects.record(onboarding=onboarding, actor=actor, from_status=previous, to_status=to, reason=reason)
 
 
+def record_event(onboarding: Onboarding, *, actor: Any, reason: str) -> None:
+    """An audited action that does not move the status (going on anyway, archiving, deleting in Adobe)."""
+    StateChange.objects.record(
+        onboarding=onboarding, actor=actor, from_status=onboarding.status, to_status=onboarding.status, reason=reason
+    )
+
+
 def lock_row(pk: int) -> Onboarding:
     return Onboarding.objects.select_for_update().get(pk=pk)
 

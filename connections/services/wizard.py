@@ -6,6 +6,7 @@ first looks for the object by its unique name and adopts it.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,14 @@ from .inputs import Account, Source
 from .transitions import Status, claim_step, lock_row, recovered, settle_step, stale_after
 
 
+def _public_id(creation_token: Any) -> uuid.UUID:
+    """The creation token becomes the reference, so the AEP account name shown before creation is the one
+    Adobe gets; a token that is somehow taken already gets a fresh id instead."""
+    if isinstance(creation_token, uuid.UUID) and not Onboarding.objects.filter(public_id=creation_token).exists():
+        return creation_token
+    return uuid.uuid4()
+
+
 def onboarding_start(*, owner: Any, account: Account, creation_token: Any = None) -> Onboarding:
     """Create the onboarding (a draft) from the first valid Account submit.
 
@@ -38,6 +47,7 @@ def onboarding_start(*, owner: Any, account: Account, creation_token: Any = None
             return existing
     onboarding = Onboarding(
         owner=owner,
+        public_id=_public_id(creation_token),
         name=account.name,
         description=account.description,
         sandbox_name=account.sandbox_name,
@@ -246,24 +256,34 @@ def onboarding_create_base_connection(*, onboarding: Onboarding, actor: Any) -> 
     return create_remote(BASE_CONNECTION, onboarding=onboarding, actor=actor)
 
 
+def source_refusal(onboarding: Onboarding, source: Source) -> OnboardingError | None:
+    """Why these source settings cannot be used (a scoped hub mismatch, a consumer group another flow holds)."""
+    if onboarding.is_scoped and source.event_hub_name != onboarding.auth_event_hub_name:
+        return OnboardingError.refused(
+            f"Your credentials only open the event hub {onboarding.auth_event_hub_name}; the source must read it.",
+            field="event_hub_name",
+        )
+    if onboarding.consumer_group_holder(event_hub_name=source.event_hub_name, consumer_group=source.consumer_group):
+        return OnboardingError.refused(
+            f"The consumer group {source.consumer_group} already feeds another onboarding of this event hub, "
+            "and a consumer group serves one flow at a time. Choose another consumer group (create one in "
+            "the Azure portal under the event hub's Consumer groups).",
+            field="consumer_group",
+        )
+    return None
+
+
 def onboarding_save_source(*, onboarding: Onboarding, actor: Any, source: Source) -> Onboarding:
     """Store the source parameters, refusing a consumer group another flow already uses."""
     with transaction.atomic():
         locked = lock_row(onboarding.pk)
+        if locked.account_gated:
+            raise OnboardingError.refused("The connection test has not passed: fix the account first.")
         if not locked.source_editable:
             raise OnboardingError.refused("The source parameters can no longer be changed.")
-        if locked.is_scoped and source.event_hub_name != locked.auth_event_hub_name:
-            raise OnboardingError.refused(
-                f"Your credentials only open the event hub {locked.auth_event_hub_name}; the source must read it.",
-                field="event_hub_name",
-            )
-        if locked.consumer_group_holder(event_hub_name=source.event_hub_name, consumer_group=source.consumer_group):
-            raise OnboardingError.refused(
-                f"The consumer group {source.consumer_group} already feeds another onboarding of this event hub, "
-                "and a consumer group serves one flow at a time. Choose another consumer group (create one in "
-                "the Azure portal under the event hub's Consumer groups).",
-                field="consumer_group",
-            )
+        refusal = source_refusal(locked, source)
+        if refusal is not None:
+            raise refusal
         locked.event_hub_name = source.event_hub_name
         locked.data_type, locked.reset, locked.consumer_group = source.data_type, source.reset, source.consumer_group
         locked.save()
@@ -303,7 +323,11 @@ def onboarding_connect_account(
     *, actor: Any, account: Account, onboarding: Onboarding | None = None, creation_token: Any = None
 ) -> Onboarding:
     """The Account step: save the account (a new onboarding, or the draft's changes), create the base
-    connection in Adobe, then test it. A failure of Adobe's is kept on the onboarding (its status says so)."""
+    connection in Adobe, then test it. A failure of Adobe's is kept on the onboarding (its status says so).
+
+    The test gates the step (`Onboarding.account_gated`): a base connection whose test did not pass keeps
+    the onboarding on Account. That base connection is kept, not deleted: the corrected credentials PATCH
+    it (`onboarding_replace_credentials`), so a retry never creates a second one."""
     if onboarding is None:
         onboarding = onboarding_start(owner=actor, account=account, creation_token=creation_token)
     else:

@@ -53,7 +53,7 @@ def test_tabs_swap_only_the_fields_and_keep_what_was_typed(logged_in: Page, live
     page.get_by_label("SAS key", exact=True).fill(DEMO_MANAGE_KEY)
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
-    choose_tab(page, "Azure Active Directory")
+    choose_tab(page, "Microsoft Entra ID")
     expect(page.get_by_label("Tenant ID")).to_be_visible()
     choose_tab(page, "Standard")
     expect(page.get_by_label("SAS key", exact=True)).to_have_value(DEMO_MANAGE_KEY)

@@ -1,0 +1,115 @@
+"""After the base connection exists: going on despite a failed test, editing the source settings,
+archiving, and deleting the onboarding's objects in Adobe. Each is audited in the state history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from connections import adobe
+from connections.flowservice import FlowServiceError, NotFoundError
+from connections.models import Onboarding
+
+from .connection_test import refresh_consumer_group_check
+from .errors import OnboardingError, adobe_failed
+from .inputs import Source
+from .transitions import lock_row, record_event
+from .wizard import source_params_for, source_refusal
+
+Status = Onboarding.Status
+
+
+def onboarding_go_on_anyway(*, onboarding: Onboarding, actor: Any) -> Onboarding:
+    """The owner's explicit choice to go on although the test did not pass: the onboarding needs attention."""
+    with transaction.atomic():
+        locked = lock_row(onboarding.pk)
+        if not locked.account_gated:
+            return locked
+        locked.went_on_anyway_at = timezone.now()
+        diagnosis = locked.diagnosis
+        why = f" ({diagnosis.sentence})" if diagnosis else ""
+        record_event(locked, actor=actor, reason=f"Went on although the connection test did not pass{why}")
+        locked.save(update_fields=["went_on_anyway_at", "updated_at"])
+    return locked
+
+
+def onboarding_update_source(*, onboarding: Onboarding, actor: Any, source: Source) -> Onboarding:
+    """PATCH the source connection's settings in Adobe (If-Match), then keep them; a 412 raises
+    StaleConnectionError (the source connection changed elsewhere)."""
+    if not onboarding.source_connection_id or onboarding.removed_from_adobe_at or onboarding.is_in_flight:
+        raise OnboardingError.refused("There is no source connection to change.")
+    refusal = source_refusal(onboarding, source)
+    if refusal is not None:
+        raise refusal
+    candidate = Onboarding.objects.get(pk=onboarding.pk)
+    candidate.event_hub_name, candidate.data_type = source.event_hub_name, source.data_type
+    candidate.reset, candidate.consumer_group = source.reset, source.consumer_group
+    client = adobe.flow_client(onboarding=onboarding, actor=actor)
+    try:
+        updated = client.update_source_connection(
+            onboarding.source_connection_id, etag=onboarding.source_connection_etag, params=source_params_for(candidate)
+        )
+    except FlowServiceError as error:
+        raise adobe_failed(error, doing="changing the source settings", sandbox=onboarding.sandbox_name) from error
+    with transaction.atomic():
+        locked = lock_row(onboarding.pk)
+        locked.event_hub_name, locked.data_type = source.event_hub_name, source.data_type
+        locked.reset, locked.consumer_group = source.reset, source.consumer_group
+        locked.source_connection_etag = updated.etag
+        record_event(locked, actor=actor, reason=f"Source settings changed in Adobe (etag {updated.etag})")
+        locked.save()
+    return refresh_consumer_group_check(locked)
+
+
+def onboarding_archive(*, onboarding: Onboarding, actor: Any) -> Onboarding:
+    """Hide the onboarding from the lists; it stays in the audit (history and admin)."""
+    with transaction.atomic():
+        locked = lock_row(onboarding.pk)
+        if locked.is_in_flight:
+            raise OnboardingError.refused("Wait until the current step has finished, then archive.")
+        if not locked.archived_at:
+            locked.archived_at = timezone.now()
+            record_event(locked, actor=actor, reason="Archived (hidden from the lists; nothing deleted in Adobe)")
+            locked.save(update_fields=["archived_at", "updated_at"])
+    return locked
+
+
+def onboarding_delete_in_adobe(*, onboarding: Onboarding, actor: Any) -> Onboarding:
+    """DELETE the source connection, then the base connection, in Adobe; then archive the onboarding.
+
+    An object Adobe no longer has (404) counts as deleted. A refusal (e.g. a dataflow still uses the
+    source connection) stops here and is raised, leaving what was not deleted as it was.
+    """
+    if onboarding.is_in_flight:
+        raise OnboardingError.refused("Wait until the current step has finished, then delete.")
+    client = adobe.flow_client(onboarding=onboarding, actor=actor)
+    doing = "deleting the connections in Adobe"
+    for object_id, delete in (
+        (onboarding.source_connection_id, client.delete_source_connection),
+        (onboarding.base_connection_id, client.delete_base_connection),
+    ):
+        if not object_id:
+            continue
+        try:
+            delete(object_id)
+        except NotFoundError:
+            pass  # already gone
+        except FlowServiceError as error:
+            raise adobe_failed(error, doing=doing, sandbox=onboarding.sandbox_name) from error
+    with transaction.atomic():
+        locked = lock_row(onboarding.pk)
+        now = timezone.now()
+        locked.removed_from_adobe_at, locked.archived_at = now, locked.archived_at or now
+        deleted = ", ".join(
+            f"{what} {i}"
+            for what, i in (
+                ("source connection", locked.source_connection_id),
+                ("base connection", locked.base_connection_id),
+            )
+            if i
+        )
+        record_event(locked, actor=actor, reason=f"Deleted in Adobe: {deleted or 'nothing was created'}")
+        locked.save(update_fields=["removed_from_adobe_at", "archived_at", "updated_at"])
+    return locked

@@ -131,6 +131,30 @@ def _refused(error: FlowServiceError, *, doing: str, sandbox: str) -> tuple[str,
             "(sandbox names are lowercase, for example prod) and connect again.",
             False,
         )
+    access = _access_refused(error, code)
+    if access:
+        return access
+    if isinstance(error, ConflictError):
+        return (
+            "Changed elsewhere",
+            "This connection was changed in Adobe since the app last read it, so the change was refused. Reload "
+            "it from Adobe, then try again.",
+            False,
+        )
+    if isinstance(error, NotFoundError):
+        return (
+            "Not found in Adobe",
+            f"Adobe could not find what the app asked for while {doing}: it may have "
+            "been deleted in Experience Platform.",
+            False,
+        )
+    if isinstance(error, ValidationError) or code in INPUT_CODES:
+        return ("Adobe refused the details", f"Adobe refused the details while {doing}: {error.message}", False)
+    return ("Adobe failed", f"Adobe answered with an error while {doing}: {error.message}", True)
+
+
+def _access_refused(error: FlowServiceError, code: str) -> tuple[str, str, bool] | None:
+    """Adobe refused the app's own access (token, API key, organization, permission): an admin's fix."""
     if isinstance(error, AuthenticationError):
         if code in ("2000-401", "1008-401"):
             return ("Not allowed in this organization", f"{PERMISSION} (ADOBE_ORG_ID may be wrong.)", False)
@@ -151,23 +175,7 @@ def _refused(error: FlowServiceError, *, doing: str, sandbox: str) -> tuple[str,
                 False,
             )
         return ("Missing permission", f"{PERMISSION} {ADMIN_FIX}", False)
-    if isinstance(error, ConflictError):
-        return (
-            "Changed elsewhere",
-            "This connection was changed in Adobe since the app last read it, so the change was refused. Reload "
-            "it from Adobe, then try again.",
-            False,
-        )
-    if isinstance(error, NotFoundError):
-        return (
-            "Not found in Adobe",
-            f"Adobe could not find what the app asked for while {doing}: it may have "
-            "been deleted in Experience Platform.",
-            False,
-        )
-    if isinstance(error, ValidationError) or code in INPUT_CODES:
-        return ("Adobe refused the details", f"Adobe refused the details while {doing}: {error.message}", False)
-    return ("Adobe failed", f"Adobe answered with an error while {doing}: {error.message}", True)
+    return None
 
 
 def _ims(error: FlowServiceError) -> tuple[str, str, bool]:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import csv_safety
 from .admin_safety import HostileQueryMixin
-from .admin_tools import CappedCountPaginator, DistinctValuesFilter
+from .admin_tools import CappedCountPaginator, DistinctValuesFilter, NoWritesMixin
 from .encryption import blind_index
 from .history_chain import HistoryStatusMixin
 from .models import FlowServiceCall, Onboarding, StateChange
@@ -28,7 +28,7 @@ admin.site.site_title = _("Event Hubs Onboarding admin")
 admin.site.index_title = _("Onboardings and their history")
 
 
-class ReadOnlyAdmin(HostileQueryMixin, admin.ModelAdmin[Any]):
+class ReadOnlyAdmin(NoWritesMixin, HostileQueryMixin, admin.ModelAdmin[Any]):
     """History is read, never written, from the admin; nobody may add, change or delete it."""
 
     show_full_result_count = False
@@ -47,14 +47,17 @@ class ReadOnlyAdmin(HostileQueryMixin, admin.ModelAdmin[Any]):
             request, queryset, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page
         )
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        term = search_term.strip()
+        if not term or not self.get_search_fields(request):
+            return queryset, False
+        return queryset.filter(self.search_match(term)), False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def search_match(self, term: str) -> Q:
+        """The rows a (stripped, non-empty) search term finds; each page says which of its fields it looks in."""
+        raise NotImplementedError
 
 
 def _pretty(data: Any) -> str:
@@ -249,12 +252,7 @@ class OnboardingAdmin(ReadOnlyAdmin):
     )
     readonly_fields = ("reference", "status_badge", "problem", "credentials", "connection_test_summary")
 
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
-    ) -> tuple[QuerySet[Any], bool]:
-        term = search_term.strip()
-        if not term:
-            return queryset, False
+    def search_match(self, term: str) -> Q:
         match = Q(name__icontains=term) | Q(base_connection_id=term) | Q(source_connection_id=term)
         match |= Q(owner__username=term)
         # The namespace is stored encrypted; its keyed hash (blind index) finds it without decrypting a row.
@@ -264,7 +262,7 @@ class OnboardingAdmin(ReadOnlyAdmin):
         except ValueError:
             if len(term) == 8:
                 match |= Q(public_id__startswith=term)  # the short reference shown in remote names
-        return queryset.filter(match), False
+        return match
 
     @admin.display(description=_("reference"))
     def reference(self, onboarding: Onboarding) -> str:
@@ -431,13 +429,8 @@ class FlowServiceCallAdmin(HistoryStatusMixin, ReadOnlyAdmin):
     )
     readonly_fields = ("onboarding_link", "bodies", "request_pretty", "response_pretty")
 
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
-    ) -> tuple[QuerySet[Any], bool]:
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        return queryset.filter(Q(request_id=term) | Q(connection_id=term)), False
+    def search_match(self, term: str) -> Q:
+        return Q(request_id=term) | Q(connection_id=term)
 
     @admin.display(description=_("onboarding"))
     def onboarding_link(self, call: FlowServiceCall) -> str:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .admin_tools import NoWritesMixin
 from .models import Dataflow, DataflowChange, Onboarding
 
 
@@ -27,7 +28,7 @@ def dataflow_timeline(onboarding: Onboarding) -> list[dict[str, Any]]:
 
 
 @admin.register(Dataflow)
-class DataflowAdmin(admin.ModelAdmin[Dataflow]):
+class DataflowAdmin(NoWritesMixin, admin.ModelAdmin[Dataflow]):
     list_display = ("name", "onboarding_link", "event_hub_name", "status", "flow_state", "flow_id", "created_at")
     list_filter = ("status", "data_type", "created_at")
     list_select_related = ("onboarding",)
@@ -63,15 +64,6 @@ class DataflowAdmin(admin.ModelAdmin[Dataflow]):
     )
     readonly_fields = fields
 
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
     @admin.display(description=_("onboarding"))
     def onboarding_link(self, dataflow: Dataflow) -> str:
         url = reverse("admin:connections_onboarding_change", args=[dataflow.onboarding.pk])
@@ -79,17 +71,8 @@ class DataflowAdmin(admin.ModelAdmin[Dataflow]):
 
 
 @admin.register(DataflowChange)
-class DataflowChangeAdmin(admin.ModelAdmin[DataflowChange]):
+class DataflowChangeAdmin(NoWritesMixin, admin.ModelAdmin[DataflowChange]):
     list_display = ("created_at", "dataflow", "step", "from_status", "to_status", "actor", "reason")
     list_filter = ("to_status", "step", "created_at")
     list_select_related = ("dataflow", "actor")
     ordering = ("-created_at", "-id")
-
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False

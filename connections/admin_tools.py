@@ -24,6 +24,19 @@ from . import safe_input
 PAGES_AHEAD = 5
 
 
+class NoWritesMixin:
+    """Admin pages that are read, never written: nobody may add, change or delete a row from them."""
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
 class CappedCountPaginator(Paginator[Any]):
     """Counts at most `cap` + 1 rows, so a page costs the same on a thousand rows or a million.
 

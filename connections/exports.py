@@ -56,14 +56,21 @@ def dataflow_request(dataflow: Dataflow) -> dict[str, Any]:
     return {"method": "POST", "url": url, "headers": _headers(dataflow.onboarding), "body": body}
 
 
+def _identity(prefix: str, item: Onboarding | Dataflow) -> dict[str, Any]:
+    """What an export starts with, for an onboarding (eh-…) or a dataflow (df-…): which one, and how it stands."""
+    return {
+        "reference": f"{prefix}-{item.reference}",
+        "name": item.name,
+        "description": item.description,
+        "status": item.status,
+    }
+
+
 def dataflow_export(dataflow: Dataflow) -> dict[str, Any]:
     """One dataflow of an onboarding: what it reads, where it writes, how it maps, and Adobe's ids."""
     d = dataflow
     return {
-        "reference": f"df-{d.reference}",
-        "name": d.name,
-        "description": d.description,
-        "status": d.status,
+        **_identity("df", d),
         "state": d.flow_state or None,
         "source": {
             "sourceConnectionId": d.source_connection_id,
@@ -95,10 +102,7 @@ def onboarding_export(onboarding: Onboarding) -> dict[str, Any]:
     auth = onboarding.client_auth()
     o = onboarding
     return {
-        "reference": f"eh-{o.reference}",
-        "name": o.name,
-        "description": o.description,
-        "status": o.status,
+        **_identity("eh", o),
         "sandbox": o.sandbox_name,
         "authentication": {
             "type": o.auth_type,

@@ -6,8 +6,10 @@ Thin like the wizard's views: parse a form, call one service, pick a template (h
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -109,6 +111,25 @@ def _guard(request: HtmxHttpRequest, dataflow: Dataflow, page: Page) -> HttpResp
     return redirect(furthest.url(dataflow))
 
 
+ChoiceView = Callable[[HtmxHttpRequest, Dataflow], HttpResponse]
+
+
+def _choice_page(page: Page) -> Callable[[ChoiceView], Callable[..., HttpResponse]]:
+    """A page of choices: signed in, GET or POST, on the user's own dataflow, once (and while) its choices open it."""
+
+    def decorate(view: ChoiceView) -> Callable[..., HttpResponse]:
+        @login_required
+        @require_http_methods(["GET", "POST"])
+        @functools.wraps(view)
+        def page_view(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: uuid.UUID) -> HttpResponse:
+            dataflow = _owned(request, public_id, dataflow_id)
+            return _guard(request, dataflow, page) or view(request, dataflow)
+
+        return page_view
+
+    return decorate
+
+
 # Starting one
 
 
@@ -173,12 +194,8 @@ def _raw(dataflow: Dataflow) -> str:
 # Dataset
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def dataflow_dataset(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: uuid.UUID) -> HttpResponse:
-    dataflow = _owned(request, public_id, dataflow_id)
-    if blocked := _guard(request, dataflow, Page.DATASET):
-        return blocked
+@_choice_page(Page.DATASET)
+def dataflow_dataset(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpResponse:
     try:
         catalogue = choices.dataflow_catalogue(dataflow=dataflow, actor=request.user)
     except OnboardingError as error:
@@ -230,12 +247,8 @@ def _posted_rows(request: HtmxHttpRequest) -> list[dict[str, str]]:
     return rows
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def dataflow_mapping(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: uuid.UUID) -> HttpResponse:
-    dataflow = _owned(request, public_id, dataflow_id)
-    if blocked := _guard(request, dataflow, Page.MAPPING):
-        return blocked
+@_choice_page(Page.MAPPING)
+def dataflow_mapping(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpResponse:
     rows, row_errors, problem = list(dataflow.mappings or []), {}, None
     if request.method == "POST" and dataflow.is_raw:
         rows = _posted_rows(request)
@@ -293,12 +306,8 @@ def _mapping_context(
 # Review and Finish
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def dataflow_review(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: uuid.UUID) -> HttpResponse:
-    dataflow = _owned(request, public_id, dataflow_id)
-    if blocked := _guard(request, dataflow, Page.REVIEW):
-        return blocked
+@_choice_page(Page.REVIEW)
+def dataflow_review(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpResponse:
     form = DetailForm(request.POST or None, initial={"name": dataflow.name, "description": dataflow.description})
     if request.method == "POST" and form.is_valid():
         try:

@@ -46,6 +46,18 @@ Shape = Any  # "string" | "integer" | ... | {"object": {key: Shape}} | {"array":
 
 def shape_of(value: Any) -> Shape:
     """The JSON type of `value`, recursively: objects keep their keys, arrays merge their items' shapes."""
+    if isinstance(value, list):
+        merged: Shape = None
+        for item in value:
+            merged = merge(merged, shape_of(item))
+        return {"array": merged if merged is not None else "empty"}
+    if isinstance(value, dict):
+        return {"object": {str(k): shape_of(v) for k, v in sorted(value.items())}}
+    return scalar_type(value)
+
+
+def scalar_type(value: Any) -> str:
+    """The JSON type of a value that is neither an object nor an array (anything else reads as a string)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -54,14 +66,7 @@ def shape_of(value: Any) -> Shape:
         return "integer"
     if isinstance(value, float):
         return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        merged: Shape = None
-        for item in value:
-            merged = merge(merged, shape_of(item))
-        return {"array": merged if merged is not None else "empty"}
-    return {"object": {str(k): shape_of(v) for k, v in sorted(value.items())}}
+    return "string"
 
 
 def merge(a: Shape, b: Shape) -> Shape:

@@ -25,15 +25,13 @@ from connections.flowservice import (
     FlowServiceClient,
     FlowServiceError,
     MappingSetInput,
-    SourceParams,
     StreamingFlowInput,
 )
-from connections.flowservice import DataType as ApiDataType
-from connections.flowservice import Reset as ApiReset
 from connections.models import Dataflow, DataflowChange
 
 from .errors import OnboardingError, abandoned_record, adobe_failed, failure_record
 from .transitions import stale_after
+from .wizard import source_params_for
 
 Status = Dataflow.Status
 StepKey = Dataflow.Step
@@ -64,15 +62,6 @@ def _id_only(found: str | None) -> Created | None:
     return Created(found, "") if found else None
 
 
-def source_params(dataflow: Dataflow) -> SourceParams:
-    return SourceParams(
-        event_hub_name=dataflow.event_hub_name,
-        data_type=ApiDataType(dataflow.data_type),
-        reset=ApiReset(dataflow.reset),
-        consumer_group=dataflow.consumer_group,
-    )
-
-
 def mapping_input(dataflow: Dataflow, *, named: bool = True) -> MappingSetInput:
     rows = tuple(FieldMapping(m["source"], m["destination"]) for m in dataflow.mappings or [])
     return MappingSetInput(
@@ -89,7 +78,7 @@ SOURCE = DataflowStep(
         name=d.remote_name("source"),
         description=d.description,
         base_connection_id=d.onboarding.base_connection_id,
-        params=source_params(d),
+        params=source_params_for(d),
     ),
     id_field="source_connection_id",
     etag_field="source_connection_etag",

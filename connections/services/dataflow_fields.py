@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from connections.flowservice.contract import scalar_type
+
 MAX_SAMPLE_EVENTS = 100
 # XDM's ExperienceEvent class requires `_id` and `timestamp` (Adobe's XDM documentation of the class); any
 # other required field comes from the resolved schema's `required` lists.
@@ -59,17 +61,8 @@ def parse_sample(text: str) -> list[dict[str, Any]]:
 
 
 def json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    if value is None:
-        return "null"
-    return "string"
+    """A sample leaf's type as the mapping page shows it: an array is just "array", whatever it holds."""
+    return "array" if isinstance(value, list) else scalar_type(value)
 
 
 def sample_fields(events: list[dict[str, Any]]) -> list[SampleField]:

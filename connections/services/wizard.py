@@ -18,7 +18,7 @@ from connections import adobe
 from connections.flowservice import Created, FlowServiceClient, FlowServiceError, SourceParams
 from connections.flowservice import DataType as ApiDataType
 from connections.flowservice import Reset as ApiReset
-from connections.models import Onboarding, StateChange
+from connections.models import Dataflow, Onboarding, StateChange
 
 from . import remote
 from .connection_test import onboarding_test_connection, refresh_consumer_group_check
@@ -124,12 +124,13 @@ class RemoteStep:
         )
 
 
-def source_params_for(onboarding: Onboarding) -> SourceParams:
+def source_params_for(reader: Onboarding | Dataflow) -> SourceParams:
+    """What Adobe's source connection reads, from an onboarding's source or a dataflow's own one."""
     return SourceParams(
-        event_hub_name=onboarding.event_hub_name,
-        data_type=ApiDataType(onboarding.data_type),
-        reset=ApiReset(onboarding.reset),
-        consumer_group=onboarding.consumer_group,
+        event_hub_name=reader.event_hub_name,
+        data_type=ApiDataType(reader.data_type),
+        reset=ApiReset(reader.reset),
+        consumer_group=reader.consumer_group,
     )
 
 

@@ -34,7 +34,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_app(workdir: Path, emulator_url: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_app(workdir: Path, emulator_url: str) -> tuple[list[subprocess.Popen[bytes]], str]:
     import base64
 
     env = {
@@ -55,28 +55,25 @@ def start_app(workdir: Path, emulator_url: str) -> tuple[subprocess.Popen[bytes]
     }
     for command in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"], ["createsuperuser", "--noinput"]):
         subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
+    return _serve(env)
+
+
+def _serve(env: dict[str, str]) -> tuple[list[subprocess.Popen[bytes]], str]:
+    """gunicorn and the task worker (remote steps run as background tasks), once the app listens."""
     port = free_port()
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen(
-        [
-            str(gunicorn),
-            "onboarding.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    command = [str(gunicorn), "onboarding.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    processes = [
+        subprocess.Popen([*command, "--log-level", "warning"], cwd=ROOT, env=env),
+        subprocess.Popen([sys.executable, "manage.py", "run_tasks"], cwd=ROOT, env=env),
+    ]
     for _ in range(100):
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return process, f"http://127.0.0.1:{port}"
+                return processes, f"http://127.0.0.1:{port}"
         time.sleep(0.1)
-    process.terminate()
+    for process in processes:
+        process.terminate()
     raise SystemExit("the app did not start")
 
 
@@ -124,14 +121,14 @@ def _failed_test_and_needs_attention(page: Any, base: str) -> None:
     page.get_by_role("button", name="Connect to Adobe").click()
     expect(page.get_by_role("heading", name="The connection test did not pass")).to_be_visible()
     page.get_by_text("Details", exact=True).click()
-    shoot(page, "13-failed-test")
+    shoot(page, "19-failed-test")
     page.get_by_role("button", name="Go on anyway").click()
     expect(page.get_by_role("heading", name="Choose what to read")).to_be_visible()
     page.get_by_label("Event hub (required)", exact=True).fill("orders")
     page.get_by_label("Consumer group (required)").fill("analytics")
     page.get_by_role("button", name="Create source connection").click()
     expect(page.get_by_role("heading", name="Created in Adobe, but the connection test did not pass")).to_be_visible()
-    shoot(page, "14-needs-attention-done")
+    shoot(page, "20-needs-attention-done")
 
 
 def _validation_and_tools(page: Any, base: str) -> None:
@@ -203,7 +200,7 @@ def drive(base: str, emulator) -> None:
         phone.goto(base + "/onboardings/new/")
         shoot(phone, "12-phone-account")
         phone.goto(base + "/onboardings/")
-        shoot(phone, "15-phone-my-onboardings")
+        shoot(phone, "21-phone-my-onboardings")
         browser.close()
 
 
@@ -250,13 +247,14 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     server = BackgroundEmulator(make_emulator()).start()
     with tempfile.TemporaryDirectory() as workdir:
-        app, base = start_app(Path(workdir), server.url)
+        processes, base = start_app(Path(workdir), server.url)
         try:
             print(f"Screenshots of {base} (emulator {server.url}):")
             drive(base, server.emulator)
         finally:
-            app.terminate()
-            app.wait(timeout=10)
+            for process in processes:
+                process.terminate()
+                process.wait(timeout=10)
             server.stop()
     return 0
 

@@ -36,6 +36,13 @@ def _non_secret(params: dict[str, Any], secret_names: Any) -> dict[str, Any]:
     return {name: value for name, value in params.items() if name not in secret_names}
 
 
+def _holds_what_was_typed(item: dict[str, Any], candidate: Onboarding) -> bool:
+    """Adobe's copy carries the non-secret parameters just sent (its secrets are never read back)."""
+    auth = candidate.client_auth()
+    remote = (item.get("auth") or {}).get("params") or {}
+    return _non_secret(remote, auth.SECRET_PARAMS) == _non_secret(auth.params(), auth.SECRET_PARAMS)
+
+
 def settle_lost_patch(
     error: FlowServiceError, *, client: FlowServiceClient, onboarding: Onboarding, candidate: Onboarding
 ) -> Created:
@@ -55,10 +62,7 @@ def settle_lost_patch(
             raise _stale(
                 "The connection changed in Adobe while the new credentials were being sent. Reload it, then try again."
             ) from stale
-    auth = candidate.client_auth()
-    sent = _non_secret(auth.params(), auth.SECRET_PARAMS)
-    remote = _non_secret((item.get("auth") or {}).get("params") or {}, auth.SECRET_PARAMS)
-    if remote != sent:
+    if not _holds_what_was_typed(item, candidate):
         raise _stale(
             "The connection was changed in Adobe by someone else while the new credentials were being sent. "
             "Reload it from Adobe, then replace the key again."
@@ -75,11 +79,8 @@ def resume_after_unknown(*, client: FlowServiceClient, onboarding: Onboarding, c
     """
     item = client.get_base_connection(onboarding.base_connection_id)
     etag = str(item["etag"])
-    if etag != onboarding.base_connection_etag:
-        auth = candidate.client_auth()
-        remote = _non_secret((item.get("auth") or {}).get("params") or {}, auth.SECRET_PARAMS)
-        if remote != _non_secret(auth.params(), auth.SECRET_PARAMS):
-            raise _stale(
-                "The connection was changed in Adobe by someone else. Reload it from Adobe, then replace the key again."
-            )
+    if etag != onboarding.base_connection_etag and not _holds_what_was_typed(item, candidate):
+        raise _stale(
+            "The connection was changed in Adobe by someone else. Reload it from Adobe, then replace the key again."
+        )
     return client.update_credentials(onboarding.base_connection_id, etag=etag, auth=candidate.client_auth())

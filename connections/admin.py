@@ -11,14 +11,13 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import csv_safety
 from .admin_safety import HostileQueryMixin
-from .admin_tools import CappedCountPaginator, DistinctValuesFilter, NoWritesMixin
+from .admin_tools import CappedCountPaginator, DistinctValuesFilter, NoWritesMixin, link_to
 from .encryption import blind_index
 from .history_chain import HistoryStatusMixin
 from .models import FlowServiceCall, Onboarding, StateChange
@@ -342,14 +341,6 @@ class OnboardingAdmin(ReadOnlyAdmin):
     def export_calls(self, request: HttpRequest, queryset: QuerySet[Onboarding]) -> StreamingHttpResponse:
         calls = FlowServiceCall.objects.filter(onboarding__in=queryset.values("pk"))
         return csv_response("flow-service-calls.csv", CALL_HEADER, call_rows(calls))
-
-
-def link_to(onboarding: Onboarding | None) -> str:
-    """A link to an onboarding's admin page, for the history lists."""
-    if onboarding is None:
-        return "—"
-    url = reverse("admin:connections_onboarding_change", args=[onboarding.pk])
-    return format_html('<a href="{}">{}</a>', url, onboarding.name)
 
 
 def timeline(onboarding: Onboarding) -> list[dict[str, Any]]:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .admin_tools import NoWritesMixin
+from .admin_tools import NoWritesMixin, link_to
 from .models import Dataflow, DataflowChange, Onboarding
 
 
@@ -66,8 +64,7 @@ class DataflowAdmin(NoWritesMixin, admin.ModelAdmin[Dataflow]):
 
     @admin.display(description=_("onboarding"))
     def onboarding_link(self, dataflow: Dataflow) -> str:
-        url = reverse("admin:connections_onboarding_change", args=[dataflow.onboarding.pk])
-        return format_html('<a href="{}">{}</a>', url, dataflow.onboarding.name)
+        return link_to(dataflow.onboarding)
 
 
 @admin.register(DataflowChange)

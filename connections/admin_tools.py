@@ -16,10 +16,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db import connection, models
 from django.db.models import Exists
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise as StrPromise
+from django.utils.html import format_html
 
 from . import safe_input
+from .models import Onboarding
 
 PAGES_AHEAD = 5
 
@@ -150,3 +153,11 @@ def buckets_with_rows(
     anchor = ContentType.objects.get_for_model(queryset.model)
     row = ContentType.objects.filter(pk=anchor.pk).annotate(**probes).values(*probes).get()
     return [number for number, _, _ in buckets if row[f"b{number}"]]
+
+
+def link_to(onboarding: Onboarding | None) -> str:
+    """A link to an onboarding's admin page (None: a dash), for the history and dataflow lists."""
+    if onboarding is None:
+        return "—"
+    url = reverse("admin:connections_onboarding_change", args=[onboarding.pk])
+    return format_html('<a href="{}">{}</a>', url, onboarding.name)

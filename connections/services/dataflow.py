@@ -202,7 +202,7 @@ def _settle(dataflow: Dataflow, *, actor: Any, to: str, reason: str, **changes: 
 
 def run_step(step: DataflowStep, *, dataflow: Dataflow, actor: Any) -> Dataflow:
     """Create the claimed step's object (or, after an unknown outcome, find it by name and adopt it); settle."""
-    client = adobe.flow_client(onboarding=dataflow.onboarding, actor=actor)
+    client = client_for(dataflow, actor)
     resolved = not dataflow.outcome_unknown
     try:
         existing = None if resolved else step.find(client, step.remote_name(dataflow))

@@ -8,21 +8,21 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url, replace_url, reswap, retarget
-from django_htmx.middleware import HtmxDetails
 
 from connections import azure_names, exports, safe_input, services
 from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.models import Onboarding
 from connections.services import OnboardingError, StaleConnectionError
 
-from . import secret_echo
+from . import secret_echo, views_actions
+from .access import HtmxHttpRequest, owned_onboarding
 from .forms import AccountForm, CredentialsForm, SourceForm
 from .steps import Step
 
@@ -38,17 +38,6 @@ NON_SECRET_ACCOUNT_FIELDS = (
     *(name for name in FIELDS if name not in SECRET_FIELDS),
     "creation_token",
 )
-
-
-class HtmxHttpRequest(HttpRequest):
-    """A request through django-htmx's middleware (it sets `htmx`)."""
-
-    htmx: HtmxDetails
-
-
-def _owned(request: HtmxHttpRequest, public_id: uuid.UUID) -> Onboarding:
-    """The onboarding, if it belongs to the user; 404 otherwise (never 403: ids are not confirmed)."""
-    return get_object_or_404(Onboarding.objects.owned_by(request.user), public_id=public_id)
 
 
 def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[str, Any]:
@@ -214,7 +203,7 @@ def onboarding_new(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding_account(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    onboarding = _owned(request, public_id)
+    onboarding = owned_onboarding(request, public_id)
     if request.method == "POST" and onboarding.account_gated:
         return _correct_account(request, onboarding)
     if request.method == "GET" or not onboarding.account_editable:
@@ -226,7 +215,7 @@ def onboarding_account(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRe
 @require_POST
 def onboarding_go_on(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The explicit secondary choice: go on to Source although the test did not pass (needs attention)."""
-    onboarding = services.onboarding_go_on_anyway(onboarding=_owned(request, public_id), actor=request.user)
+    onboarding = services.onboarding_go_on_anyway(onboarding=owned_onboarding(request, public_id), actor=request.user)
     return _continue(request, onboarding)
 
 
@@ -235,7 +224,7 @@ def onboarding_go_on(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResp
 def auth_fields(request: HtmxHttpRequest) -> HttpResponse:
     """The credential fields of another auth tab (htmx); the browser keeps what was typed."""
     public_id = request.GET.get("onboarding")
-    onboarding = _owned(request, uuid.UUID(public_id)) if _is_uuid(public_id) else None
+    onboarding = owned_onboarding(request, uuid.UUID(public_id)) if _is_uuid(public_id) else None
     auth_type = request.GET.get("switch_auth") or AuthType.STANDARD
     form = AccountForm(initial={**AccountForm.initial_for(onboarding), "auth_type": auth_type}, onboarding=onboarding)
     form.preserve(everything=True)
@@ -249,7 +238,7 @@ def auth_fields(request: HtmxHttpRequest) -> HttpResponse:
 def parse_connection_string(request: HtmxHttpRequest) -> HttpResponse:
     """Split a pasted connection string into the fields (htmx); the key itself is never sent back."""
     public_id = request.POST.get("onboarding")
-    onboarding = _owned(request, uuid.UUID(public_id)) if _is_uuid(public_id) else None
+    onboarding = owned_onboarding(request, uuid.UUID(public_id)) if _is_uuid(public_id) else None
     initial = secret_echo.without_secrets({name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS})
     initial["auth_type"] = request.POST.get("auth_type") or AuthType.STANDARD
     extra: dict[str, Any] = {}
@@ -286,7 +275,7 @@ def _is_uuid(value: str | None) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding_source(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    onboarding = _owned(request, public_id)
+    onboarding = owned_onboarding(request, public_id)
     if not Step.SOURCE.reached_by(onboarding):
         messages.info(request, "Connect the account first: the source step needs the base connection.")
         return redirect(Step.ACCOUNT.url(onboarding))
@@ -309,7 +298,7 @@ def onboarding_source(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
 @login_required
 @require_GET
 def onboarding_done(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    onboarding = _owned(request, public_id)
+    onboarding = owned_onboarding(request, public_id)
     if not Step.DONE.reached_by(onboarding):
         messages.info(request, "This onboarding is not finished yet; here is where it stands.")
         return _where_it_stands(onboarding)
@@ -322,7 +311,7 @@ def onboarding_done(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRespo
 @login_required
 @require_GET
 def onboarding_detail(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    onboarding = _owned(request, public_id)
+    onboarding = owned_onboarding(request, public_id)
     return _where_it_stands(onboarding)
 
 
@@ -330,7 +319,7 @@ def onboarding_detail(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
 @require_POST
 def onboarding_retry(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Repeat only the failed step, with what is stored."""
-    onboarding = services.onboarding_retry(onboarding=_owned(request, public_id), actor=request.user)
+    onboarding = services.onboarding_retry(onboarding=owned_onboarding(request, public_id), actor=request.user)
     return _continue(request, onboarding)
 
 
@@ -339,7 +328,7 @@ def onboarding_retry(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResp
 def onboarding_status(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Polled while a background task works for the onboarding: nothing to swap until it is done, then the
     step it stands on replaces the wizard (its URL pushed, focus on the new heading), as after a submit."""
-    onboarding = services.onboarding_recover(onboarding=_owned(request, public_id), actor=request.user)
+    onboarding = services.onboarding_recover(onboarding=owned_onboarding(request, public_id), actor=request.user)
     if services.onboarding_busy(onboarding):
         return HttpResponse(status=204)
     if not request.htmx:
@@ -353,16 +342,17 @@ def onboarding_status(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
 @login_required
 @require_POST
 def onboarding_test(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Test the base connection now; show the named checks."""
-    onboarding = _owned(request, public_id)
+    """Test the base connection (a background task): its progress, then the named checks."""
+    onboarding = owned_onboarding(request, public_id)
     try:
-        onboarding = services.onboarding_test_connection(onboarding=onboarding, actor=request.user)
+        action = services.onboarding_start_test(onboarding=onboarding, actor=request.user)
     except OnboardingError as error:
         messages.info(request, error.message)
         return _where_it_stands(onboarding)
-    if request.htmx:
+    if request.htmx and not action.pending and not action.failed:
+        onboarding = Onboarding.objects.get(pk=onboarding.pk)  # the checks just kept
         return render(request, f"{WIZARD}#checks", _context(onboarding, Step.of(onboarding)))
-    return _where_it_stands(onboarding)
+    return views_actions.follow(request, action)
 
 
 @sensitive_post_parameters(*SECRETS)
@@ -370,7 +360,7 @@ def onboarding_test(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 def onboarding_credentials(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Edit the credentials of the base connection (a rotated key, or a namespace typo)."""
-    onboarding = _owned(request, public_id)
+    onboarding = owned_onboarding(request, public_id)
     if not onboarding.credentials_replaceable:
         messages.info(request, "The credentials can be replaced once the base connection exists.")
         return _where_it_stands(onboarding)
@@ -403,7 +393,7 @@ def onboarding_credentials(request: HtmxHttpRequest, public_id: uuid.UUID) -> Ht
 @require_POST
 def onboarding_reload(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Take Adobe's current version of the base connection after a 412 (changed elsewhere)."""
-    onboarding = _owned(request, public_id)
+    onboarding = owned_onboarding(request, public_id)
     try:
         reloaded = services.onboarding_reload_base_connection(onboarding=onboarding, actor=request.user)
     except OnboardingError as error:
@@ -417,7 +407,7 @@ def onboarding_reload(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
 @require_GET
 def onboarding_export(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The onboarding as JSON, secrets masked."""
-    onboarding = _owned(request, public_id)
+    onboarding = owned_onboarding(request, public_id)
     response = JsonResponse(exports.onboarding_export(onboarding), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="onboarding-eh-{onboarding.reference}.json"'
     return response
@@ -427,7 +417,7 @@ def onboarding_export(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
 @require_http_methods(["GET", "POST"])
 def onboarding_source_edit(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Change the source connection's settings in Adobe (PATCH with If-Match)."""
-    onboarding = _owned(request, public_id)
+    onboarding = owned_onboarding(request, public_id)
     if not onboarding.source_changeable:
         messages.info(request, "The source settings can be changed once the source connection exists.")
         return redirect(Step.of(onboarding).url(onboarding))
@@ -451,7 +441,7 @@ def onboarding_source_edit(request: HtmxHttpRequest, public_id: uuid.UUID) -> Ht
 def onboarding_archive(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Hide the onboarding from My onboardings (kept in the audit; nothing changes in Adobe)."""
     try:
-        onboarding = services.onboarding_archive(onboarding=_owned(request, public_id), actor=request.user)
+        onboarding = services.onboarding_archive(onboarding=owned_onboarding(request, public_id), actor=request.user)
     except OnboardingError as error:
         messages.error(request, error.message)
         return redirect("onboarding:detail", public_id=public_id)
@@ -463,7 +453,7 @@ def onboarding_archive(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRe
 @require_http_methods(["GET", "POST"])
 def onboarding_delete(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Delete the onboarding's connections in Adobe, after a confirmation page."""
-    onboarding = _owned(request, public_id)
+    onboarding = owned_onboarding(request, public_id)
     context: dict[str, Any] = {"onboarding": onboarding, "problem": None}
     if request.method == "POST" and request.POST.get("confirm") == onboarding.reference:
         try:

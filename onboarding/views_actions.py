@@ -76,7 +76,8 @@ def follow(request: HtmxHttpRequest, action: RemoteAction) -> HttpResponse:
 def onboarding_action(request: HtmxHttpRequest, public_id: uuid.UUID, action_id: uuid.UUID) -> HttpResponse:
     """Polled while the task runs (htmx: nothing to swap until then), then on to where the result shows."""
     onboarding = owned_onboarding(request, public_id)
-    action = actions.recovered(get_object_or_404(RemoteAction.objects.of(onboarding), public_id=action_id))
+    mine = RemoteAction.objects.filter(onboarding=onboarding)  # its own, and those of its dataflows
+    action = actions.recovered(get_object_or_404(mine, public_id=action_id))
     if not action.pending:
         return _settled(request, action)
     if request.htmx:

@@ -1,6 +1,9 @@
 """The dataflow's pages (issue 16): select data, dataset, mapping, review and finish, then watching data arrive.
 
 Thin like the wizard's views: parse a form, call one service, pick a template (htmx gets a partial).
+No view waits on Adobe: Finish and Retry claim the next create and a task does the rest (the watch page polls
+`dataflow_status`); every read and check a page needs is a remote action (views_actions.follow), its answer
+reused while fresh, and a page whose answer is still coming shows its progress.
 """
 
 from __future__ import annotations
@@ -22,13 +25,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from connections import exports
-from connections.models import Dataflow, Onboarding
+from connections.models import Dataflow, Onboarding, RemoteAction
 from connections.services import dataflow as finish
 from connections.services import dataflow_choices as choices
+from connections.services.dataflow_choices import Ask
 from connections.services.errors import OnboardingError
 
+from . import views_actions
 from .access import HtmxHttpRequest
 from .forms_dataflow import DatasetForm, DetailForm, ExistingAccountForm, SampleForm
+from .views_actions import shows_result
 
 PAGE = "onboarding/dataflow/page.html"
 # Adobe's documents are silent: on a URL for one dataflow in Experience Platform's UI (only the navigation
@@ -168,23 +174,34 @@ def dataflow_data(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: u
     dataflow = _owned(request, public_id, dataflow_id)
     if not dataflow.editable:
         return redirect(Page.WATCH.url(dataflow))
-    problem, form = None, SampleForm()
-    wants_preview = request.method == "GET" and not dataflow.sample or request.POST.get("action") == "preview"
-    try:
-        if wants_preview:
-            dataflow = choices.dataflow_preview(dataflow=dataflow, actor=request.user)
-        elif request.method == "POST":
-            form = SampleForm(request.POST, request.FILES)
-            if form.is_valid():
+    form = SampleForm()
+    if request.POST.get("action") == "preview":
+        read = choices.dataflow_read(choices.PREVIEW, dataflow=dataflow, actor=request.user, ask=Ask.AGAIN)
+        return views_actions.follow(request, read.action) if read.action else redirect(Page.DATA.url(dataflow))
+    if request.method == "POST":
+        form = SampleForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
                 dataflow = choices.dataflow_use_sample(dataflow=dataflow, text=form.cleaned_data["sample"])
+            except OnboardingError as error:
+                form.add_error("sample" if error.field else None, error.message)
+            else:
                 return _go(request, dataflow, Page.DATASET)
-    except OnboardingError as error:
-        if error.field and form.is_bound:
-            form.add_error("sample", error.message)
-        else:
-            problem = error.problem
+    read = choices.dataflow_preview_read(dataflow=dataflow, actor=request.user)
+    if read.action and not read.pending and not dataflow.sample:
+        dataflow.refresh_from_db()  # the preview just kept (the task ran at once)
     fields = choices.fields_of(dataflow)
-    return _show(request, dataflow, Page.DATA, fields=fields, problem=problem, form=form, raw=_raw(dataflow))
+    context = {"fields": fields, "problem": read.problem, "form": form, "raw": _raw(dataflow)}
+    return _show(request, dataflow, Page.DATA, waiting=read if read.pending else None, **context)
+
+
+@shows_result(choices.PREVIEW, flash_problem=False)
+def _after_preview(onboarding: Onboarding, action: RemoteAction) -> str:
+    return Page.DATA.url(_of(action))
+
+
+def _of(action: RemoteAction) -> Dataflow:
+    return Dataflow.objects.select_related("onboarding").get(pk=action.dataflow_id or 0)
 
 
 def _raw(dataflow: Dataflow) -> str:
@@ -196,10 +213,13 @@ def _raw(dataflow: Dataflow) -> str:
 
 @_choice_page(Page.DATASET)
 def dataflow_dataset(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpResponse:
-    try:
-        catalogue = choices.dataflow_catalogue(dataflow=dataflow, actor=request.user)
-    except OnboardingError as error:
-        return _show(request, dataflow, Page.DATASET, problem=error.problem)
+    searching = bool(request.htmx) and request.GET.get("q") is not None
+    ask = Ask.NEVER if searching else Ask.AGAIN if request.GET.get("again") else Ask.IF_STALE
+    read = choices.dataflow_read(choices.CATALOGUE, dataflow=dataflow, actor=request.user, ask=ask)
+    catalogue = choices.catalogue_of(read)
+    if catalogue is None:
+        waiting = read if read.pending else None
+        return _show(request, dataflow, Page.DATASET, waiting=waiting, problem=None if waiting else read.problem)
     query = request.GET.get("q", "").strip().lower()
     datasets = [d for d in catalogue.datasets if query in f"{d['name']} {d['schema']}".lower()]
     schemas = [s for s in catalogue.schemas if query in s["title"].lower()]
@@ -207,18 +227,31 @@ def dataflow_dataset(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpRespon
         form = DatasetForm(request.POST, datasets=catalogue.datasets, schemas=catalogue.schemas)
         if form.is_valid():
             try:
-                dataflow = choices.dataflow_choose_dataset(
-                    dataflow=dataflow, actor=request.user, choice=form.dataset_choice()
+                action = choices.dataflow_start_choosing(
+                    dataflow=dataflow, actor=request.user, choice=form.dataset_choice(), held=catalogue
                 )
             except OnboardingError as error:
                 form.add_error(error.field or None, error.message)
             else:
-                return _go(request, dataflow, Page.MAPPING if dataflow.is_raw else Page.REVIEW)
+                return views_actions.follow(request, action)
     else:
         form = DatasetForm(initial=_dataset_initial(dataflow), datasets=datasets, schemas=schemas)
-    if request.htmx and request.GET.get("q") is not None:
+    if searching:
         return render(request, f"{PAGE}#dataset-lists", {"form": form, "datasets": datasets, "dataflow": dataflow})
     return _show(request, dataflow, Page.DATASET, form=form, datasets=datasets, query=query)
+
+
+@shows_result(choices.CATALOGUE, flash_problem=False)
+def _after_catalogue(onboarding: Onboarding, action: RemoteAction) -> str:
+    return Page.DATASET.url(_of(action))
+
+
+@shows_result(choices.CHOOSE_DATASET)
+def _after_choosing(onboarding: Onboarding, action: RemoteAction) -> str:
+    dataflow = _of(action)
+    if action.failed:
+        return Page.DATASET.url(dataflow)
+    return (Page.MAPPING if dataflow.is_raw else Page.REVIEW).url(dataflow)
 
 
 def _dataset_initial(dataflow: Dataflow) -> dict[str, Any]:
@@ -250,8 +283,11 @@ def _posted_rows(request: HtmxHttpRequest) -> list[dict[str, str]]:
 @_choice_page(Page.MAPPING)
 def dataflow_mapping(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpResponse:
     rows, row_errors, problem = list(dataflow.mappings or []), {}, None
+    check = choices.mapping_check(dataflow, _uuid(request.GET.get("checked")))
+    if check is not None:
+        rows, row_errors, problem = check.rows, check.row_errors, check.problem
     if request.method == "POST" and dataflow.is_raw:
-        rows = _posted_rows(request)
+        rows, row_errors, problem = _posted_rows(request), {}, None
         action = request.POST.get("action", "save")
         removed = action.removeprefix("remove-")
         if action.startswith("remove-") and removed.isdigit() and int(removed) < len(rows):
@@ -260,16 +296,33 @@ def dataflow_mapping(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpRespon
             rows.append({"source": "", "destination": ""})
         else:
             try:
-                dataflow = choices.dataflow_save_mapping(dataflow=dataflow, actor=request.user, rows=rows)
-            except choices.MappingProblems as error:
-                row_errors, problem = error.rows, error.problem
-                rows = [r for r in rows if r["source"] and r["destination"]]
+                check_action = choices.dataflow_start_mapping_check(dataflow=dataflow, actor=request.user, rows=rows)
             except OnboardingError as error:
                 problem = error.problem
             else:
-                return _go(request, dataflow, Page.REVIEW)
+                return views_actions.follow(request, check_action)
     context = _mapping_context(request, dataflow, rows, row_errors)
     return _show(request, dataflow, Page.MAPPING, problem=problem, **context)
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value or "")
+    except ValueError:
+        return None
+
+
+@shows_result(choices.MAPPING, flash_problem=False)
+def _after_mapping_check(onboarding: Onboarding, action: RemoteAction) -> str:
+    dataflow = _of(action)
+    if action.failed or (action.result or {}).get("problem"):
+        return f"{Page.MAPPING.url(dataflow)}?checked={action.public_id}"
+    return Page.REVIEW.url(dataflow)
+
+
+@shows_result(choices.SCHEMA, flash_problem=False)
+def _after_schema_fields(onboarding: Onboarding, action: RemoteAction) -> str:
+    return Page.MAPPING.url(_of(action))
 
 
 def _mapping_context(
@@ -277,10 +330,8 @@ def _mapping_context(
 ) -> dict[str, Any]:
     if not dataflow.is_raw:
         return {}
-    try:
-        targets = choices.dataflow_schema_fields(dataflow=dataflow, actor=request.user)
-    except OnboardingError:
-        targets = []
+    read = choices.dataflow_read(choices.SCHEMA, dataflow=dataflow, actor=request.user)
+    targets = choices.schema_fields_of(read)
     types = {f.path: f.type for f in choices.fields_of(dataflow)}
     by_path = {t.path: t for t in targets}
     mapped = {r["destination"] for r in rows}
@@ -297,6 +348,7 @@ def _mapping_context(
     return {
         "rows": shown,
         "targets": targets,
+        "waiting": read if read.pending and not targets else None,
         "source_fields": list(types),
         "required_unmapped": [t for t in targets if t.required and t.path not in mapped],
         "identities": [t for t in targets if t.identity],
@@ -325,7 +377,7 @@ def dataflow_review(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpRespons
 @login_required
 @require_POST
 def dataflow_retry(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: uuid.UUID) -> HttpResponse:
-    """Repeat only the failed step, with what is stored."""
+    """Repeat only the failed step, with what is stored (a background task; the watch page shows progress)."""
     dataflow = finish.dataflow_retry(dataflow=_owned(request, public_id, dataflow_id), actor=request.user)
     return _go(request, dataflow, Page.WATCH)
 
@@ -339,38 +391,66 @@ def dataflow_watch(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: 
     dataflow = finish.dataflow_recover(dataflow=_owned(request, public_id, dataflow_id), actor=request.user)
     if blocked := _guard(request, dataflow, Page.WATCH):
         return blocked
-    extra: dict[str, Any] = {"platform_url": PLATFORM_SOURCES_URL}
+    extra: dict[str, Any] = {"platform_url": PLATFORM_SOURCES_URL, "busy": finish.dataflow_busy(dataflow)}
     if dataflow.is_created:
         extra["flow_request"] = exports.as_curl(exports.dataflow_request(dataflow))
+        extra.update(_activity(request, dataflow))
     return _show(request, dataflow, Page.WATCH, **extra)
 
 
 @login_required
 @require_GET
+def dataflow_status(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: uuid.UUID) -> HttpResponse:
+    """Polled while a task creates the dataflow's objects: nothing to swap until it has stopped, then the watch
+    page (created, or failed with Retry). A task that died is settled here once it outlived every timeout."""
+    dataflow = finish.dataflow_recover(dataflow=_owned(request, public_id, dataflow_id), actor=request.user)
+    if finish.dataflow_busy(dataflow):
+        return HttpResponse(status=204)
+    return _go(request, dataflow, Page.WATCH)
+
+
+def _activity(request: HtmxHttpRequest, dataflow: Dataflow) -> dict[str, Any]:
+    """The activity region: Adobe's latest answer (asked at most every 30 s), or why it could not be had."""
+    ask = Ask.AGAIN if request.GET.get("again") else Ask.IF_STALE
+    read = choices.dataflow_read(choices.ACTIVITY, dataflow=dataflow, actor=request.user, ask=ask)
+    return {
+        "activity": choices.activity_of(read, dataflow),
+        "activity_problem": read.problem,
+        "asking": read.pending,
+    }
+
+
+@login_required
+@require_GET
 def dataflow_activity(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: uuid.UUID) -> HttpResponse:
-    """Polled while the page is open: the dataflow's state and records as Adobe reports them now."""
+    """Polled while the page is open: the dataflow's state and records, as Adobe last reported them."""
     dataflow = _owned(request, public_id, dataflow_id)
-    context: dict[str, Any] = {"dataflow": dataflow}
-    try:
-        context["activity"] = choices.dataflow_activity(dataflow=dataflow, actor=request.user)
-    except OnboardingError as error:
-        context["activity_problem"] = error.problem
+    if not dataflow.is_created:
+        return HttpResponse(status=204)
+    context: dict[str, Any] = {"dataflow": dataflow, "onboarding": dataflow.onboarding, **_activity(request, dataflow)}
     return render(request, f"{PAGE}#activity", context)
+
+
+@shows_result(choices.ACTIVITY, flash_problem=False)
+@shows_result(choices.PAUSE)
+@shows_result(choices.RESUME)
+def _after_pausing(onboarding: Onboarding, action: RemoteAction) -> str:
+    return Page.WATCH.url(_of(action))
 
 
 @login_required
 @require_POST
 def dataflow_state(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: uuid.UUID) -> HttpResponse:
-    """Pause or resume the dataflow."""
+    """Pause or resume the dataflow (a background task; progress, then the watch page)."""
     dataflow = _owned(request, public_id, dataflow_id)
-    paused = request.POST.get("pause") == "1"
     try:
-        choices.dataflow_set_paused(dataflow=dataflow, actor=request.user, paused=paused)
+        action = choices.dataflow_start_pausing(
+            dataflow=dataflow, actor=request.user, paused=request.POST.get("pause") == "1"
+        )
     except OnboardingError as error:
         messages.error(request, error.message)
-    else:
-        messages.success(request, "The dataflow is paused." if paused else "The dataflow is running again.")
-    return redirect(Page.WATCH.url(dataflow))
+        return redirect(Page.WATCH.url(dataflow))
+    return views_actions.follow(request, action)
 
 
 def _dataflow_path(suffix: str, view: Any, name: str) -> Any:
@@ -385,6 +465,7 @@ urlpatterns = [
     _dataflow_path("mapping/", dataflow_mapping, "dataflow_mapping"),
     _dataflow_path("review/", dataflow_review, "dataflow_review"),
     _dataflow_path("retry/", dataflow_retry, "dataflow_retry"),
+    _dataflow_path("status/", dataflow_status, "dataflow_status"),
     _dataflow_path("activity/", dataflow_activity, "dataflow_activity"),
     _dataflow_path("state/", dataflow_state, "dataflow_state"),
 ]

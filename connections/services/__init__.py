@@ -8,12 +8,13 @@ OnboardingError carrying the Problem to show; a failed wizard step is kept on th
 Modules: inputs (what services take), errors (how they fail), transitions (status moves),
 credentials (setting and replacing them), wizard (the steps), connection_test (named checks and their
 diagnosis), lifecycle (going on anyway, editing the source, archiving, deleting in Adobe), actions (what a user
-asks of Adobe outside the wizard's creates, run by a background task while the page shows progress).
+asks of Adobe outside the wizard's creates, run by a background task while the page shows progress), dataflow
+and dataflow_choices (issue 16's creates and reads; imported here so a worker knows their tasks).
 """
 
 from __future__ import annotations
 
-from . import actions
+from . import actions, dataflow, dataflow_choices
 from .connection_test import onboarding_start_test, onboarding_test_connection
 from .credentials import Replacement, onboarding_reload_base_connection, onboarding_replace_credentials
 from .errors import OnboardingError, StaleConnectionError
@@ -35,6 +36,8 @@ from .wizard import (
 __all__ = [
     "Account",
     "actions",
+    "dataflow",
+    "dataflow_choices",
     "Credentials",
     "OnboardingError",
     "Replacement",

@@ -4,7 +4,13 @@ Finish creates up to five objects in Adobe, each declared below as a `DataflowSt
 wizard's `RemoteStep`s: claimed under a row lock (a second submit finds the step taken), never created twice
 (a stored id is never created again; after an unknown outcome the object is looked for by its unique name and
 adopted), every call audited in the onboarding's history, and Retry repeating only the failed step with what
-is stored. `claim_next_step` and `run_step` are separate so the step can run elsewhere (a background task).
+is stored.
+
+No request waits on Adobe: Finish and Retry claim the next step in the request (under the row lock, in the
+transaction that enqueues the task, as the wizard's steps are claimed: services/remote.py) and a background
+task creates that object and then, one after the other, claims and creates the rest. A task that dies leaves
+its step CREATING; the sweep (and the watch page) fail it as an unknown outcome once it outlived every
+timeout, and Retry looks for the object by its name first.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from connections.flowservice import (
 )
 from connections.models import Dataflow, DataflowChange
 
+from . import remote
 from .errors import OnboardingError, abandoned_record, adobe_failed, failure_record
 from .transitions import stale_after
 from .wizard import source_params_for
@@ -228,8 +235,8 @@ def run_step(step: DataflowStep, *, dataflow: Dataflow, actor: Any) -> Dataflow:
     return dataflow
 
 
-def dataflow_create_remaining(*, dataflow: Dataflow, actor: Any) -> Dataflow:
-    """Create each object still missing, in order, stopping at the first failure (kept on the dataflow)."""
+def _create_each(dataflow: Dataflow, *, actor: Any) -> Dataflow:
+    """Claim and create each object still missing, in order, stopping at the first failure (kept on the dataflow)."""
     while True:
         dataflow, step = claim_next_step(dataflow, actor=actor)
         if step is None:
@@ -239,27 +246,69 @@ def dataflow_create_remaining(*, dataflow: Dataflow, actor: Any) -> Dataflow:
             return dataflow
 
 
+def _create_in_task(dataflow: Dataflow, actor: Any) -> Dataflow:
+    """The background task: create the step the request claimed, then claim and create the ones after it."""
+    claimed = Dataflow.objects.select_related("onboarding").get(pk=dataflow.pk)
+    if claimed.status != Status.CREATING:
+        return claimed  # settled already (the sweep, after this task was taken for dead)
+    claimed = run_step(STEP_BY_KEY[StepKey(claimed.current_step)], dataflow=claimed, actor=actor)
+    return claimed if claimed.status == Status.FAILED else _create_each(claimed, actor=actor)
+
+
+def _settle_abandoned(dataflow: Dataflow, actor: Any) -> Dataflow:
+    return dataflow_recover(dataflow=dataflow, actor=None)
+
+
+CREATE = "dataflow objects"
+remote.operation(CREATE, _create_in_task, settle=(Status.CREATING, _settle_abandoned), subject=Dataflow)
+
+
+def dataflow_create_remaining(*, dataflow: Dataflow, actor: Any) -> Dataflow:
+    """Claim the next missing object in this request and hand the creates to a background task.
+
+    Returns the dataflow as it stands now: creating (the page polls), or already settled when the task ran at
+    once (the immediate backend) or when another request has the step or nothing is left."""
+    with transaction.atomic():
+        claimed, step = claim_next_step(dataflow, actor=actor)
+        if step is not None:
+            remote.dispatch(CREATE, subject=claimed, actor=actor)
+    return Dataflow.objects.select_related("onboarding").get(pk=dataflow.pk)
+
+
 def dataflow_finish(*, dataflow: Dataflow, actor: Any) -> Dataflow:
-    """Finish: the reviewed choices are fixed (DRAFT → READY), then every object is created."""
+    """Finish: the reviewed choices are fixed (DRAFT → READY) and the first object is claimed, in one
+    transaction; a background task creates every object."""
     with transaction.atomic():
         locked = _lock(dataflow.pk)
         if locked.status == Status.DRAFT:
             _require_complete(locked)
             _move(locked, Status.READY, actor=actor, reason="Reviewed: creating the dataflow in Adobe")
             locked.save()
-    return dataflow_create_remaining(dataflow=locked, actor=actor)
+        return dataflow_create_remaining(dataflow=locked, actor=actor)
 
 
 def dataflow_retry(*, dataflow: Dataflow, actor: Any) -> Dataflow:
-    """Repeat only the failed step (with what is stored), then the steps after it."""
+    """Repeat only the failed step (with what is stored), then the steps after it, in a background task."""
     return dataflow_create_remaining(dataflow=dataflow, actor=actor)
 
 
 def dataflow_recover(*, dataflow: Dataflow, actor: Any) -> Dataflow:
+    """Fail a step whose task died (in flight longer than any call can last); the dataflow as it stands."""
+    if not _abandoned(dataflow):
+        return dataflow
     with transaction.atomic():
         locked = _lock(dataflow.pk)
         _recover(locked, actor)
     return locked
+
+
+def dataflow_busy(dataflow: Dataflow) -> bool:
+    """A task is creating the dataflow's objects: a step in flight, or READY between two steps (bounded, so a
+    task that died between steps cannot keep a page waiting: Retry goes on from there)."""
+    if dataflow.is_in_flight:
+        return not _abandoned(dataflow)
+    between_steps = dataflow.status == Status.READY
+    return between_steps and timezone.now() - dataflow.updated_at < stale_after()
 
 
 def _require_complete(dataflow: Dataflow) -> None:

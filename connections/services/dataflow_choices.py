@@ -2,22 +2,116 @@
 
 Each function reads or checks with Adobe for the page and stores the choice on the dataflow; nothing here
 creates anything in Adobe (that is Finish, in dataflow.py).
+
+No page waits on Adobe: each call a page needs is a remote action (services/actions.py) registered next to its
+function below, run by a background task while the page shows progress. A read's answer is kept in the
+action's `result` and reused while it is fresh (`FRESH_FOR`, the app's choice: Adobe sets no freshness), so
+opening or polling a page asks the database, not Adobe (`dataflow_read`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime
+import enum
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
-from connections.flowservice import FlowAction, FlowServiceError
+from connections.flowservice import FlowAction, FlowServiceClient, FlowServiceError
 from connections.messages import Problem
-from connections.models import Dataflow, Onboarding
+from connections.models import Dataflow, Onboarding, RemoteAction
 
+from . import actions
 from .dataflow import client_for, failed, mapping_input
 from .dataflow_fields import SampleField, SchemaField, parse_sample, sample_fields, schema_fields, suggest
 from .errors import OnboardingError
+
+State = RemoteAction.State
+
+
+# The reads a page waits on, as remote actions whose answers are reused while fresh
+
+PREVIEW = "dataflow preview"
+CATALOGUE = "dataflow catalogue"
+CHOOSE_DATASET = "dataflow dataset"
+SCHEMA = "dataflow schema fields"
+MAPPING = "dataflow mapping"
+ACTIVITY = "dataflow activity"
+PAUSE = "dataflow pause"
+RESUME = "dataflow resume"
+# How long an answer is reused before a page asks Adobe again: the app's choices, not Adobe's (it sets none).
+# A failed read is shown, not asked again, as long (Retry asks at once). The preview itself is kept on the
+# dataflow as its sample; a schema changes rarely; the activity is what a user watches (Adobe counts records in
+# runs of minutes), so 30 s, however often the page polls the database.
+FRESH_FOR = {
+    PREVIEW: datetime.timedelta(seconds=60),
+    CATALOGUE: datetime.timedelta(seconds=60),
+    SCHEMA: datetime.timedelta(minutes=10),
+    ACTIVITY: datetime.timedelta(seconds=30),
+}
+# Choosing a dataset reads its schema: that answer serves the mapping page too.
+ANSWERED_BY = {SCHEMA: (SCHEMA, CHOOSE_DATASET)}
+
+
+class Ask(enum.Enum):
+    IF_STALE = "if stale"  # a page opened: ask Adobe unless a fresh answer (or a read under way) is there
+    AGAIN = "again"  # the user asked (Retry, Preview again, Ask Adobe now)
+    NEVER = "never"  # only what is held (search as you type, a form's POST)
+
+
+@dataclass(frozen=True)
+class Read:
+    """A page's read: the fresh (or running, or just started) action, and the newest answer held, maybe older."""
+
+    action: RemoteAction | None
+    held: dict[str, Any] | None
+    held_at: datetime.datetime | None = None
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.action and self.action.pending)
+
+    @property
+    def problem(self) -> Problem | None:
+        return actions.problem_of(self.action) if self.action else None
+
+    @property
+    def doing(self) -> str:
+        return actions.doing(self.action) if self.action else ""
+
+
+def _about(kind: str, dataflow: Dataflow) -> str:
+    """What an answer is about: the fields of one schema, the activity of one flow; the others of the dataflow."""
+    return {SCHEMA: dataflow.schema_id, ACTIVITY: dataflow.flow_id}.get(kind, "")
+
+
+def dataflow_read(kind: str, *, dataflow: Dataflow, actor: Any, ask: Ask = Ask.IF_STALE) -> Read:
+    """What the page shows for `kind`: a fresh answer is reused; otherwise a background task asks Adobe."""
+    about, answered_by = _about(kind, dataflow), ANSWERED_BY.get(kind, (kind,))
+    mine = RemoteAction.objects.of(dataflow.onboarding, dataflow).order_by("-created_at", "-pk")
+    answers = mine.filter(kind__in=answered_by, state=State.DONE, result__about=about)
+    fresh = mine.filter(kind=kind).first()  # running, or failed lately: shown as it is, not asked again
+    if fresh is None or not (fresh.pending or (fresh.failed and _fresh(kind, fresh, dataflow))):
+        fresh = answers.first()
+        fresh = fresh if fresh is not None and _fresh(kind, fresh, dataflow) else None
+    if ask is Ask.AGAIN or (ask is Ask.IF_STALE and fresh is None):
+        fresh = actions.start(kind, onboarding=dataflow.onboarding, dataflow=dataflow, actor=actor)
+    held = answers.first()
+    return Read(fresh, held.result, held.finished_at) if held else Read(fresh, None)
+
+
+def _fresh(kind: str, answer: RemoteAction, dataflow: Dataflow) -> bool:
+    """Answered within FRESH_FOR; for the activity, also since the dataflow last changed (paused, resumed)."""
+    since = timezone.now() - FRESH_FOR[kind]
+    if kind == ACTIVITY:
+        since = max(since, dataflow.updated_at)
+    return answer.finished_at is not None and answer.finished_at >= since
+
+
+def _dataflow(run: actions.ActionRun) -> Dataflow:
+    return Dataflow.objects.select_related("onboarding").get(pk=run.action.dataflow_id or 0)
 
 
 @dataclass(frozen=True)
@@ -101,6 +195,21 @@ def dataflow_preview(*, dataflow: Dataflow, actor: Any) -> Dataflow:
     return _store_sample(dataflow, events, origin="preview")
 
 
+@actions.handles(PREVIEW, doing="Previewing the event hub")
+def _preview_in_background(run: actions.ActionRun) -> dict[str, Any]:
+    dataflow_preview(dataflow=_dataflow(run), actor=run.actor)
+    return {"about": ""}  # the events are kept on the dataflow as its sample
+
+
+def dataflow_preview_read(*, dataflow: Dataflow, actor: Any) -> Read:
+    """The Select data page's preview: asked while the dataflow has no sample; once it has one, only a preview
+    asked since (Preview again) is shown, running or failed."""
+    if not dataflow.sample:
+        return dataflow_read(PREVIEW, dataflow=dataflow, actor=actor)
+    read = dataflow_read(PREVIEW, dataflow=dataflow, actor=actor, ask=Ask.NEVER)
+    return read if read.action and read.action.created_at >= dataflow.updated_at else Read(None, None)
+
+
 def dataflow_use_sample(*, dataflow: Dataflow, text: str) -> Dataflow:
     """Keep pasted or uploaded events as the sample (when Adobe cannot preview the hub)."""
     try:
@@ -134,6 +243,7 @@ class Catalogue:
 
 
 def dataflow_catalogue(*, dataflow: Dataflow, actor: Any) -> Catalogue:
+    """The sandbox's datasets and schemas, as Catalog and the Schema Registry list them now."""
     client = client_for(dataflow, actor)
     try:
         schemas = [{"id": str(s["$id"]), "title": str(s.get("title", s["$id"]))} for s in client.list_tenant_schemas()]
@@ -149,6 +259,16 @@ def dataflow_catalogue(*, dataflow: Dataflow, actor: Any) -> Catalogue:
     return Catalogue(sorted(datasets, key=lambda d: d["name"].lower()), sorted(schemas, key=lambda s: s["title"]))
 
 
+@actions.handles(CATALOGUE, doing="Listing the datasets and schemas")
+def _catalogue_in_background(run: actions.ActionRun) -> dict[str, Any]:
+    return {"about": "", **asdict(dataflow_catalogue(dataflow=_dataflow(run), actor=run.actor))}
+
+
+def catalogue_of(read: Read) -> Catalogue | None:
+    """The catalogue held for the page (searching filters it here, without asking Adobe again)."""
+    return Catalogue(read.held["datasets"], read.held["schemas"]) if read.held else None
+
+
 @dataclass(frozen=True)
 class DatasetChoice:
     existing_id: str = ""
@@ -159,22 +279,36 @@ class DatasetChoice:
 
 def dataflow_choose_dataset(*, dataflow: Dataflow, actor: Any, choice: DatasetChoice) -> Dataflow:
     """An existing dataset (its schema read from Catalog) or a new one on an existing schema (not yet created)."""
-    client = client_for(dataflow, actor)
+    return _choose(dataflow, actor, choice)[0]
+
+
+def _schema_of(client: FlowServiceClient, choice: DatasetChoice) -> tuple[str, dict[str, Any]]:
+    """The chosen dataset's schema (its id and the resolved schema)."""
+    if choice.existing_id:
+        dataset = client.get_dataset(choice.existing_id)
+        schema_id = str((dataset.get("schemaRef") or {}).get("id", ""))
+    elif client.find_dataset(choice.new_name):
+        raise _name_taken(choice.new_name)
+    else:
+        schema_id = choice.schema_id
+    return schema_id, client.get_schema(schema_id)
+
+
+def _name_taken(name: str) -> OnboardingError:
+    return OnboardingError.refused(
+        f"A dataset named {name} exists already: choose it under “An existing dataset”, or give the new one "
+        "another name.",
+        field="dataset_name",
+    )
+
+
+def _choose(dataflow: Dataflow, actor: Any, choice: DatasetChoice) -> tuple[Dataflow, list[SchemaField]]:
+    """The choice kept on the dataflow (the mapping suggested anew for another schema), and the schema's fields."""
     try:
-        if choice.existing_id:
-            dataset = client.get_dataset(choice.existing_id)
-            schema_id = str((dataset.get("schemaRef") or {}).get("id", ""))
-        else:
-            if client.find_dataset(choice.new_name):
-                raise OnboardingError.refused(
-                    f"A dataset named {choice.new_name} exists already: choose it under “An existing dataset”, "
-                    "or give the new one another name.",
-                    field="dataset_name",
-                )
-            schema_id = choice.schema_id
-        schema = client.get_schema(schema_id)
+        schema_id, schema = _schema_of(client_for(dataflow, actor), choice)
     except FlowServiceError as error:
         raise failed(error, doing="reading the dataset's schema", dataflow=dataflow) from None
+    targets = schema_fields(schema)
     with transaction.atomic():
         locked = _editable(dataflow)
         locked.dataset_choice = Dataflow.DatasetChoice.EXISTING if choice.existing_id else Dataflow.DatasetChoice.NEW
@@ -182,11 +316,28 @@ def dataflow_choose_dataset(*, dataflow: Dataflow, actor: Any, choice: DatasetCh
         locked.dataset_name = "" if choice.existing_id else choice.new_name
         locked.profile_enabled = choice.profile_enabled and not choice.existing_id
         if locked.schema_id != schema_id or not locked.mappings:
-            targets = schema_fields(schema)
             locked.mappings = [m for m in suggest(fields_of(locked), targets) if m["destination"]]
         locked.schema_id, locked.schema_title = schema_id, str(schema.get("title", schema_id))
         locked.save()
-    return locked
+    return locked, targets
+
+
+@actions.handles(CHOOSE_DATASET, doing="Reading the dataset's schema")
+def _choose_in_background(run: actions.ActionRun) -> dict[str, Any]:
+    dataflow, targets = _choose(_dataflow(run), run.actor, DatasetChoice(**run.payload))
+    return {"about": dataflow.schema_id, "fields": [asdict(t) for t in targets]}
+
+
+def dataflow_start_choosing(*, dataflow: Dataflow, actor: Any, choice: DatasetChoice, held: Catalogue) -> RemoteAction:
+    """The Dataset step's Next: a name the catalogue already holds is refused here, next to its field; the
+    dataset's schema is read by a background task."""
+    if choice.new_name and any(d["name"] == choice.new_name for d in held.datasets):
+        raise _name_taken(choice.new_name)
+    if not dataflow.editable:
+        raise OnboardingError.refused("This dataflow is already being created; its choices can no longer change.")
+    return actions.start(
+        CHOOSE_DATASET, onboarding=dataflow.onboarding, dataflow=dataflow, actor=actor, payload=asdict(choice)
+    )
 
 
 def dataflow_schema_fields(*, dataflow: Dataflow, actor: Any) -> list[SchemaField]:
@@ -194,6 +345,17 @@ def dataflow_schema_fields(*, dataflow: Dataflow, actor: Any) -> list[SchemaFiel
         return schema_fields(client_for(dataflow, actor).get_schema(dataflow.schema_id))
     except FlowServiceError as error:
         raise failed(error, doing="reading the schema", dataflow=dataflow) from None
+
+
+@actions.handles(SCHEMA, doing="Reading the schema's fields")
+def _schema_fields_in_background(run: actions.ActionRun) -> dict[str, Any]:
+    dataflow = _dataflow(run)
+    fields = dataflow_schema_fields(dataflow=dataflow, actor=run.actor)
+    return {"about": dataflow.schema_id, "fields": [asdict(f) for f in fields]}
+
+
+def schema_fields_of(read: Read) -> list[SchemaField]:
+    return [SchemaField(**f) for f in read.held["fields"]] if read.held else []
 
 
 # Mapping
@@ -227,6 +389,55 @@ def dataflow_save_mapping(*, dataflow: Dataflow, actor: Any, rows: list[dict[str
         locked.mappings = rows
         locked.save(update_fields=["mappings", "updated_at"])
     return locked
+
+
+def _usable(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [r for r in rows if r["source"] and r["destination"]]
+
+
+@actions.handles(MAPPING, doing="Checking the mapping with Data Prep")
+def _check_mapping_in_background(run: actions.ActionRun) -> dict[str, Any]:
+    """The check's outcome, kept with the rows sent, so the page can show each refusal on its row."""
+    rows = run.payload["rows"]
+    try:
+        dataflow_save_mapping(dataflow=_dataflow(run), actor=run.actor, rows=rows)
+    except MappingProblems as error:
+        errors = {str(index): said for index, said in error.rows.items()}
+        return {"rows": _usable(rows), "row_errors": errors, "problem": error.problem.as_json()}
+    except OnboardingError as error:
+        return {"rows": rows, "row_errors": {}, "problem": error.problem.as_json()}
+    return {"rows": _usable(rows), "row_errors": {}, "problem": None}
+
+
+def dataflow_start_mapping_check(*, dataflow: Dataflow, actor: Any, rows: list[dict[str, str]]) -> RemoteAction:
+    """Check and continue: an empty mapping is refused here; Data Prep is asked by a background task."""
+    if not _usable(rows):
+        raise OnboardingError.refused("Map at least one field of your events to a field of the schema.")
+    return actions.start(
+        MAPPING, onboarding=dataflow.onboarding, dataflow=dataflow, actor=actor, payload={"rows": rows}
+    )
+
+
+@dataclass(frozen=True)
+class MappingCheck:
+    """What a mapping check said: the rows sent, a refusal per row (by index) and the problem, if any."""
+
+    rows: list[dict[str, str]]
+    row_errors: dict[int, str]
+    problem: Problem | None
+
+
+def mapping_check(dataflow: Dataflow, public_id: Any) -> MappingCheck | None:
+    """The outcome of one of this dataflow's mapping checks (None if there is no such check, or it runs still)."""
+    action = RemoteAction.objects.of(dataflow.onboarding, dataflow).filter(kind=MAPPING, public_id=public_id).first()
+    if action is None or action.pending:
+        return None
+    if action.failed:
+        return MappingCheck(list(dataflow.mappings or []), {}, actions.problem_of(action))
+    result = action.result or {}
+    problem = Problem(**result["problem"]) if result.get("problem") else None
+    errors = {int(index): said for index, said in (result.get("row_errors") or {}).items()}
+    return MappingCheck(result.get("rows", []), errors, problem)
 
 
 def _row_problems(answer: dict[str, Any], count: int) -> dict[int, str]:
@@ -296,6 +507,21 @@ def dataflow_activity(*, dataflow: Dataflow, actor: Any) -> Activity:
     )
 
 
+def activity_of(read: Read, dataflow: Dataflow) -> dict[str, Any] | None:
+    """The activity to show: Adobe's latest answer, its state overtaken by a pause or resume made since."""
+    if not read.held:
+        return None
+    if dataflow.flow_state and (read.held_at is None or read.held_at < dataflow.updated_at):
+        return {**read.held, "state": dataflow.flow_state}
+    return read.held
+
+
+@actions.handles(ACTIVITY, doing="Reading the dataflow's activity")
+def _activity_in_background(run: actions.ActionRun) -> dict[str, Any]:
+    dataflow = _dataflow(run)
+    return {"about": dataflow.flow_id, **asdict(dataflow_activity(dataflow=dataflow, actor=run.actor))}
+
+
 def dataflow_set_paused(*, dataflow: Dataflow, actor: Any, paused: bool) -> Dataflow:
     """Pause (disable) or resume (enable) the dataflow in Adobe; the stored state follows Adobe's."""
     if not dataflow.is_created:
@@ -313,3 +539,21 @@ def dataflow_set_paused(*, dataflow: Dataflow, actor: Any, paused: bool) -> Data
         locked.flow_state = state
         locked.save(update_fields=["flow_state", "updated_at"])
     return Dataflow.objects.select_related("onboarding").get(pk=dataflow.pk)
+
+
+@actions.handles(PAUSE, doing="Pausing the dataflow")
+def _pause_in_background(run: actions.ActionRun) -> dict[str, Any]:
+    return {"state": dataflow_set_paused(dataflow=_dataflow(run), actor=run.actor, paused=True).flow_state}
+
+
+@actions.handles(RESUME, doing="Resuming the dataflow")
+def _resume_in_background(run: actions.ActionRun) -> dict[str, Any]:
+    return {"state": dataflow_set_paused(dataflow=_dataflow(run), actor=run.actor, paused=False).flow_state}
+
+
+def dataflow_start_pausing(*, dataflow: Dataflow, actor: Any, paused: bool) -> RemoteAction:
+    """Pause or Resume: a background task asks Adobe; the page shows progress, then the dataflow's state."""
+    if not dataflow.is_created:
+        raise OnboardingError.refused("The dataflow does not exist in Adobe yet.")
+    kind = PAUSE if paused else RESUME
+    return actions.start(kind, onboarding=dataflow.onboarding, dataflow=dataflow, actor=actor)

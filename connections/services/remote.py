@@ -3,7 +3,8 @@
 A request never waits on Adobe. It claims the step (the onboarding moves to the step's in-flight
 status, under `SELECT ... FOR UPDATE`), hands the call to `run_remote` through Django's Tasks
 framework (`django.tasks`), and shows progress; the task calls Adobe and settles the step.
-Every `RemoteStep` registers itself here by its `what`, so a step declared anywhere runs the same way.
+Every `RemoteStep` registers itself here by its `what`, so a step declared anywhere runs the same way;
+the dataflow's creates (services/dataflow.py) register here too, on a `Dataflow` instead of an onboarding.
 
 A task that dies (its worker killed) leaves its step in flight; `sweep` settles it once it is older
 than every call's timeouts: the object is adopted if Adobe has it, otherwise the step is failed.
@@ -18,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
 from django.tasks import task
 from django.utils import timezone
 
@@ -26,19 +27,26 @@ from connections.models import Onboarding
 
 log = logging.getLogger(__name__)
 
-# What a task runs: (onboarding, actor) -> the onboarding afterwards.
-Operation = Callable[[Onboarding, Any], Onboarding]
-OPERATIONS: dict[str, Operation] = {}  # by name
-SETTLERS: dict[str, Operation] = {}  # by the in-flight status they settle
+# What a task runs: (subject, actor) -> the subject afterwards. The subject is the row whose status says the
+# step is in flight (an Onboarding, or a Dataflow); it has `status` and `step_started_at`.
+Operation = Callable[[Any, Any], Any]
+OPERATIONS: dict[str, tuple[type[models.Model], Operation]] = {}  # by name: (the subject's model, what runs)
+SETTLERS: dict[tuple[type[models.Model], str], Operation] = {}  # by (model, the in-flight status they settle)
 
 
-def operation(name: str, perform: Operation, *, settle: tuple[str, Operation] | None = None) -> None:
+def operation(
+    name: str,
+    perform: Operation,
+    *,
+    settle: tuple[str, Operation] | None = None,
+    subject: type[models.Model] = Onboarding,
+) -> None:
     """Make `perform` runnable by the task under `name`; `settle` (in-flight status, settler) for the sweep."""
-    if OPERATIONS.get(name, perform) is not perform:
+    if OPERATIONS.get(name, (subject, perform))[1] is not perform:
         raise ValueError(f"Two remote operations are named {name!r}.")
-    OPERATIONS[name] = perform
+    OPERATIONS[name] = (subject, perform)
     if settle:
-        SETTLERS[settle[0]] = settle[1]
+        SETTLERS[(subject, settle[0])] = settle[1]
 
 
 def backend_path() -> str:
@@ -52,7 +60,7 @@ def _stores_in_this_database() -> bool:
     return backend_path().startswith(("django_tasks_db.", "django.tasks.backends.immediate."))
 
 
-def dispatch(name: str, *, onboarding: Onboarding, actor: Any) -> None:
+def dispatch(name: str, *, subject: models.Model, actor: Any) -> None:
     """Hand `name` for this onboarding to a background task. Called inside the claim's transaction.
 
     With django-tasks-db the task row commits (or rolls back) with the claim: never a claim without
@@ -61,7 +69,7 @@ def dispatch(name: str, *, onboarding: Onboarding, actor: Any) -> None:
     """
     if name not in OPERATIONS:
         raise ValueError(f"No remote operation is named {name!r}.")
-    enqueue_with_claim(run_remote, name, str(onboarding.pk), None if actor is None else str(actor.pk))
+    enqueue_with_claim(run_remote, name, str(subject.pk), None if actor is None else str(actor.pk))
 
 
 def enqueue_with_claim(background: Any, *args: str | None) -> None:
@@ -73,11 +81,12 @@ def enqueue_with_claim(background: Any, *args: str | None) -> None:
 
 
 @task
-def run_remote(name: str, onboarding_id: str, actor_id: str | None) -> str:
-    """The background task: run one remote operation for one onboarding; returns its new status."""
-    onboarding = Onboarding.objects.get(pk=int(onboarding_id))
+def run_remote(name: str, subject_id: str, actor_id: str | None) -> str:
+    """The background task: run one remote operation for one onboarding (or dataflow); returns its new status."""
+    model, perform = OPERATIONS[name]
+    subject = model._default_manager.get(pk=int(subject_id))
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
-    return OPERATIONS[name](onboarding, actor).status
+    return str(perform(subject, actor).status)
 
 
 def sweep(*, older_than: Any = None) -> int:
@@ -85,11 +94,11 @@ def sweep(*, older_than: Any = None) -> int:
     from .transitions import stale_after  # one definition of "longer than any call can last"
 
     cutoff = timezone.now() - (older_than if older_than is not None else stale_after())
-    stale = Onboarding.objects.filter(status__in=list(SETTLERS), step_started_at__lt=cutoff)
     settled = 0
-    for onboarding in stale:
-        SETTLERS[onboarding.status](onboarding, None)
-        settled += 1
+    for (model, status), settle in SETTLERS.items():
+        for subject in model._default_manager.filter(status=status, step_started_at__lt=cutoff):
+            settle(subject, None)
+            settled += 1
     if settled:
         log.warning("Settled %d step(s) a dead task had left in flight", settled)
     from .actions import sweep_actions  # actions enqueue through this module

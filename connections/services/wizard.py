@@ -180,7 +180,7 @@ def create_remote(step: RemoteStep, *, onboarding: Onboarding, actor: Any) -> On
         ready=set(step.ready),
         to=step.in_flight,
         reason=f"Creating the {step.what}",
-        then=lambda claimed: remote.dispatch(step.what, onboarding=claimed, actor=actor),
+        then=lambda claimed: remote.dispatch(step.what, subject=claimed, actor=actor),
     )
     return Onboarding.objects.get(pk=onboarding.pk)
 

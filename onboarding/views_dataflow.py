@@ -270,7 +270,8 @@ def _dataset_initial(dataflow: Dataflow) -> dict[str, Any]:
 
 def _posted_rows(request: HtmxHttpRequest) -> list[dict[str, str]]:
     rows = []
-    for index in range(min(int(request.POST.get("rows", 0) or 0), MAX_MAPPING_ROWS)):
+    count = request.POST.get("rows", "")
+    for index in range(min(int(count) if count.isdigit() else 0, MAX_MAPPING_ROWS)):
         rows.append(
             {
                 "source": request.POST.get(f"source-{index}", "").strip(),

@@ -402,11 +402,11 @@ def dataflow_watch(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: 
 @login_required
 @require_GET
 def dataflow_status(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: uuid.UUID) -> HttpResponse:
-    """Polled while a task creates the dataflow's objects: nothing to swap until it has stopped, then the watch
-    page (created, or failed with Retry). A task that died is settled here once it outlived every timeout."""
+    """Polled while a task creates the dataflow's objects: the step under way until it has stopped, then the
+    watch page (created, or failed with Retry). A task that died is settled here once it outlived every timeout."""
     dataflow = finish.dataflow_recover(dataflow=_owned(request, public_id, dataflow_id), actor=request.user)
-    if finish.dataflow_busy(dataflow):
-        return HttpResponse(status=204)
+    if finish.dataflow_busy(dataflow) and request.htmx:
+        return render(request, f"{PAGE}#creating", {"dataflow": dataflow, "onboarding": dataflow.onboarding})
     return _go(request, dataflow, Page.WATCH)
 
 

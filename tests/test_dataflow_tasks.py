@@ -64,7 +64,8 @@ class TestFinish:
         page = alice.get(response["Location"]).content.decode()
         assert "Creating the dataset in Adobe" in page and "moves on by itself" in page
         assert '<meta http-equiv="refresh"' in page  # without JavaScript the page refreshes itself
-        assert alice.get(url("dataflow_status", dataflow), headers=HTMX).status_code == 204
+        polled = alice.get(url("dataflow_status", dataflow), headers=HTMX).content.decode()
+        assert 'role="status"' in polled and "Creating the dataset in Adobe" in polled
 
         task_queue()
         moved = alice.get(url("dataflow_status", dataflow), headers=HTMX)

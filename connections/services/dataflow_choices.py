@@ -67,7 +67,7 @@ class Read:
 
     action: RemoteAction | None
     held: dict[str, Any] | None
-    held_at: datetime.datetime | None = None
+    held_asked_at: datetime.datetime | None = None
 
     @property
     def pending(self) -> bool:
@@ -99,15 +99,14 @@ def dataflow_read(kind: str, *, dataflow: Dataflow, actor: Any, ask: Ask = Ask.I
     if ask is Ask.AGAIN or (ask is Ask.IF_STALE and fresh is None):
         fresh = actions.start(kind, onboarding=dataflow.onboarding, dataflow=dataflow, actor=actor)
     held = answers.first()
-    return Read(fresh, held.result, held.finished_at) if held else Read(fresh, None)
+    return Read(fresh, held.result, held.created_at) if held else Read(fresh, None)
 
 
 def _fresh(kind: str, answer: RemoteAction, dataflow: Dataflow) -> bool:
-    """Answered within FRESH_FOR; for the activity, also since the dataflow last changed (paused, resumed)."""
-    since = timezone.now() - FRESH_FOR[kind]
-    if kind == ACTIVITY:
-        since = max(since, dataflow.updated_at)
-    return answer.finished_at is not None and answer.finished_at >= since
+    """Answered within FRESH_FOR; for the activity, also asked since the dataflow last changed (paused, resumed)."""
+    if kind == ACTIVITY and answer.created_at < dataflow.updated_at:
+        return False
+    return answer.finished_at is not None and answer.finished_at >= timezone.now() - FRESH_FOR[kind]
 
 
 def _dataflow(run: actions.ActionRun) -> Dataflow:
@@ -511,7 +510,7 @@ def activity_of(read: Read, dataflow: Dataflow) -> dict[str, Any] | None:
     """The activity to show: Adobe's latest answer, its state overtaken by a pause or resume made since."""
     if not read.held:
         return None
-    if dataflow.flow_state and (read.held_at is None or read.held_at < dataflow.updated_at):
+    if dataflow.flow_state and (read.held_asked_at is None or read.held_asked_at < dataflow.updated_at):
         return {**read.held, "state": dataflow.flow_state}
     return read.held
 

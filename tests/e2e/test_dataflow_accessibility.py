@@ -80,9 +80,11 @@ def test_a_dataflow_with_the_keyboard_alone(logged_in: Page, live_server, emulat
     tab_to(page, "form[action$='dataflows/new/'] button")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Select data")).to_be_visible()
+    expect(page.get_by_role("table", name="Fields found in the events")).to_be_visible()  # once Adobe answered
     tab_to(page, "a.primary[href$='/dataset/']")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Dataset")).to_be_visible()
+    expect(page.get_by_role("radio", name="Order events")).to_be_visible()  # once Adobe listed them
     tab_to(page, "input[name=choice][value=new]")
     page.keyboard.press("Space")
     tab_to(page, "#id_dataset_name")

@@ -35,6 +35,8 @@ def records_arrive(page: Page, emulator) -> None:
     expect(page.get_by_role("heading", name="Data arriving")).to_be_visible()
     expect(page.locator("#flow-state")).to_have_text("Running")
     advance_clock(emulator, 600)
+    # The page asks Adobe at most every 30 s by itself; the user asks now.
+    page.get_by_role("button", name="Ask Adobe now").click()
     expect(page.locator("#records-ingested")).not_to_have_text("0", timeout=20_000)
     assert int(page.locator("#records-received").inner_text()) > 0
 
@@ -181,3 +183,29 @@ def test_a_pasted_sample_when_adobe_cannot_preview(logged_in: Page, live_server,
     page.get_by_role("link", name="Select data").click()
     expect(page.get_by_role("table", name="Fields found in the events")).to_contain_text("buyer.email")
     assert Dataflow.objects.get().sample_origin == "pasted"
+
+
+def test_finish_shows_progress_while_a_slow_adobe_creates_and_moves_on_by_itself(
+    logged_in: Page, live_server, emulator
+):
+    """Adobe is slow: every page answers at once and says what it waits for; the background tasks read and
+    create, and each page moves on without a click, Finish to the created dataflow."""
+    page = logged_in
+    connected(page, live_server, "Slow Adobe")
+    emulator.fault("/connections/*/explore", method="GET", delay=1.5, count=1)
+    page.get_by_role("button", name="Set up the dataflow").click()
+    expect(page.get_by_role("status").filter(has_text="Previewing the event hub in Adobe")).to_be_visible()
+    expect(page.get_by_role("table", name="Fields found in the events")).to_contain_text("customerId")
+    page.get_by_role("link", name="Next: dataset").click()
+    page.get_by_role("radio", name="A new dataset").check()
+    page.get_by_label("New dataset name").fill("Slow orders")
+    page.get_by_role("radio", name="Order events").check()
+    page.get_by_role("button", name="Next: mapping").click()
+    page.get_by_role("button", name="Check and continue").click()
+    emulator.fault("/flows", method="POST", delay=1.5, count=1)
+    page.get_by_role("button", name="Finish").click()
+    expect(page.get_by_role("status").filter(has_text="Creating the dataflow in Adobe")).to_be_visible()
+    expect(page.get_by_role("button", name="Finish")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Data arriving")).to_be_visible()
+    expect(page.locator("#flow-state")).to_have_text("Running")
+    assert emulator.stats()["flows"] == 1 and emulator.stats()["dataSets"] == 1

@@ -136,3 +136,4 @@ def test_another_users_action_is_not_found(client, other_user, make_onboarding, 
     action = actions.start("test", onboarding=onboarding, actor=onboarding.owner)
     client.force_login(other_user)
     assert client.get(f"/onboardings/{onboarding.public_id}/actions/{action.public_id}/").status_code == 404
+

@@ -27,9 +27,6 @@ from .inputs import Credentials
 REPLACING = "replacing the credentials"
 # The actions that change (or re-read) the onboarding's objects in Adobe run one at a time: a delete never
 # races a PATCH, a reload never takes an etag a PATCH is about to replace.
-CHANGES_IN_ADOBE = ("credentials", "reload", "source", "delete")
-
-
 def apply_credentials(onboarding: Onboarding, credentials: Credentials) -> None:
     """Set the fields the auth type uses; clear the others so no stray secret is kept."""
     auth = credentials.auth_type
@@ -197,7 +194,7 @@ def onboarding_start_replacement(
         "correction": correction,
     }
     return actions.start(
-        "credentials", onboarding=onboarding, actor=actor, payload=payload, apart_from=CHANGES_IN_ADOBE
+        "credentials", onboarding=onboarding, actor=actor, payload=payload, apart_from=actions.CHANGES_IN_ADOBE
     )
 
 
@@ -221,7 +218,7 @@ def onboarding_start_reload(*, onboarding: Onboarding, actor: Any) -> RemoteActi
     """Reload the base connection from Adobe after a 412, in a background task."""
     if not onboarding.credentials_replaceable:
         raise OnboardingError.refused("There is no base connection to reload.")
-    return actions.start("reload", onboarding=onboarding, actor=actor, apart_from=CHANGES_IN_ADOBE)
+    return actions.start("reload", onboarding=onboarding, actor=actor, apart_from=actions.CHANGES_IN_ADOBE)
 
 
 @actions.handles("reload", doing="Reading the base connection")

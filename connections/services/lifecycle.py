@@ -18,7 +18,6 @@ from connections.models import Onboarding, RemoteAction
 
 from . import actions
 from .connection_test import refresh_consumer_group_check
-from .credentials import CHANGES_IN_ADOBE
 from .errors import OnboardingError, adobe_failed
 from .inputs import Source
 from .transitions import lock_row, record_event
@@ -53,7 +52,7 @@ def onboarding_start_source_update(*, onboarding: Onboarding, actor: Any, source
     """Change the source settings in a background task; what the rules refuse is refused here, at once."""
     _refuse_source_change(onboarding, source)
     return actions.start(
-        "source", onboarding=onboarding, actor=actor, payload=asdict(source), apart_from=CHANGES_IN_ADOBE
+        "source", onboarding=onboarding, actor=actor, payload=asdict(source), apart_from=actions.CHANGES_IN_ADOBE
     )
 
 
@@ -105,7 +104,7 @@ def onboarding_start_delete(*, onboarding: Onboarding, actor: Any) -> RemoteActi
     """Delete the onboarding's connections in Adobe in a background task."""
     if onboarding.is_in_flight:
         raise OnboardingError.refused("Wait until the current step has finished, then delete.")
-    return actions.start("delete", onboarding=onboarding, actor=actor, apart_from=CHANGES_IN_ADOBE)
+    return actions.start("delete", onboarding=onboarding, actor=actor, apart_from=actions.CHANGES_IN_ADOBE)
 
 
 @actions.handles("delete", doing="Deleting the connections")

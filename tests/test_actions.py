@@ -136,3 +136,16 @@ def test_another_users_action_is_not_found(client, other_user, make_onboarding, 
     action = actions.start("test", onboarding=onboarding, actor=onboarding.owner)
     client.force_login(other_user)
     assert client.get(f"/onboardings/{onboarding.public_id}/actions/{action.public_id}/").status_code == 404
+
+
+
+def test_no_test_while_the_credentials_are_being_changed(client, user, make_onboarding, task_queue):
+    from connections import services
+
+    onboarding = make_onboarding("source")
+    credentials = services.Credentials(onboarding.auth_type, {"namespace": onboarding.namespace, "sas_key_name": "x"})
+    services.onboarding_start_replacement(onboarding=onboarding, actor=user, credentials=credentials)
+    client.force_login(user)
+    page = client.post(f"/onboardings/{onboarding.public_id}/test/", follow=True).content.decode()
+    assert "Saving and testing the new credentials is still under way" in page
+    assert not RemoteAction.objects.filter(kind="test").exists()

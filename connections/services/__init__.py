@@ -16,13 +16,21 @@ from __future__ import annotations
 
 from . import actions, dataflow, dataflow_choices
 from .connection_test import onboarding_start_test, onboarding_test_connection
-from .credentials import Replacement, onboarding_reload_base_connection, onboarding_replace_credentials
+from .credentials import (
+    Replacement,
+    onboarding_reload_base_connection,
+    onboarding_replace_credentials,
+    onboarding_start_reload,
+    onboarding_start_replacement,
+)
 from .errors import OnboardingError, StaleConnectionError
 from .inputs import Account, Credentials, Source
 from .lifecycle import (
     onboarding_archive,
     onboarding_delete_in_adobe,
     onboarding_go_on_anyway,
+    onboarding_start_delete,
+    onboarding_start_source_update,
     onboarding_update_source,
 )
 from .wizard import (
@@ -52,6 +60,10 @@ __all__ = [
     "onboarding_reload_base_connection",
     "onboarding_replace_credentials",
     "onboarding_retry",
+    "onboarding_start_delete",
+    "onboarding_start_reload",
+    "onboarding_start_replacement",
+    "onboarding_start_source_update",
     "onboarding_start_test",
     "onboarding_submit_source",
     "onboarding_test_connection",

@@ -2,22 +2,25 @@
 
 A view calls `start(kind, ...)`: under the onboarding's row lock it records a `RemoteAction` and
 enqueues `run_action` (with django-tasks-db, in the same transaction: never an action without its task).
-A second press while one of the same kind is pending joins it, so nothing is asked twice. The task runs
+A second press while one of the same kind is pending joins it, so nothing is asked twice; asking something
+else of that kind meanwhile (other typed credentials) is refused, as is any kind the caller names in
+`apart_from` (no delete while a PATCH runs). The task runs
 the kind's handler, which talks to Adobe through the same services as before, and stores what the page
 shows (`result`); it wipes the payload (typed credentials) either way. A task that dies leaves its action
 pending; the sweep fails it once it is older than any call can last.
 
 Handlers register with `@handles(kind, doing=...)`; `doing` is what the progress page says meanwhile.
 A handler returns a JSON-able dict; an OnboardingError it raises becomes a failed action whose result
-carries the Problem (and the field it concerns).
+carries the Problem (and the field it concerns). What it puts in `run.keep` (what the user typed that is not
+secret, for the page to show again) is kept in the result however it ends.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -47,6 +50,9 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {}
+# The actions that change the onboarding's objects in Adobe (or the app's copy of them): one at a time, and
+# no test meanwhile (its checks would describe a connection about to change).
+CHANGES_IN_ADOBE = ("credentials", "reload", "source", "delete")
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ class ActionRun:
     onboarding: Onboarding
     actor: Any
     payload: dict[str, Any]
+    keep: dict[str, Any] = field(default_factory=dict)  # kept in `result` whether the handler returns or raises
 
 
 def handles(name: str, *, doing: str) -> Callable[[Handler], Handler]:
@@ -72,16 +79,31 @@ def handles(name: str, *, doing: str) -> Callable[[Handler], Handler]:
 
 
 def start(
-    kind: str, *, onboarding: Onboarding, actor: Any, dataflow: Any = None, payload: dict[str, Any] | None = None
+    kind: str,
+    *,
+    onboarding: Onboarding,
+    actor: Any,
+    dataflow: Any = None,
+    payload: dict[str, Any] | None = None,
+    apart_from: Collection[str] = (),
 ) -> RemoteAction:
-    """Record the action and hand it to a task; the pending one of the same kind if there is one."""
+    """Record the action and hand it to a task; the pending one of the same kind if it asks the same.
+
+    Refused (OnboardingError) while one of the same kind asks something else, or one of `apart_from` is pending.
+    """
     if kind not in KINDS:
         raise ValueError(f"No remote action is named {kind!r}.")
     with transaction.atomic():
         lock_row(onboarding.pk)  # one writer at a time: the pending check and the insert are one step
-        pending = RemoteAction.objects.of(onboarding, dataflow).pending().filter(kind=kind).first()
-        if pending is not None:
-            return pending
+        pending = RemoteAction.objects.of(onboarding, dataflow).pending()
+        same = pending.filter(kind=kind).first()
+        if same is not None and _payload(same) == (payload or {}):
+            return same
+        busy = same or pending.filter(kind__in=apart_from).first()
+        if busy is not None:
+            raise OnboardingError.refused(
+                f"{doing(busy)} is still under way for this onboarding. Wait until it has finished, then try again."
+            )
         action = RemoteAction.objects.create(
             onboarding=onboarding,
             dataflow=dataflow,
@@ -91,6 +113,10 @@ def start(
         )
         enqueue_with_claim(run_action, str(action.pk))
     return RemoteAction.objects.get(pk=action.pk)  # settled already with the immediate backend
+
+
+def _payload(action: RemoteAction) -> dict[str, Any]:
+    return dict(json.loads(action.payload)) if action.payload else {}
 
 
 def latest(kind: str, *, onboarding: Onboarding, dataflow: Any = None) -> RemoteAction | None:
@@ -134,7 +160,7 @@ def run_action(action_id: str) -> str:
         return str(RemoteAction.objects.values_list("state", flat=True).get(pk=pk))
     action = RemoteAction.objects.select_related("onboarding").get(pk=pk)
     actor = get_user_model().objects.filter(pk=action.actor_id).first() if action.actor_id else None
-    run = ActionRun(action, action.onboarding, actor, json.loads(action.payload) if action.payload else {})
+    run = ActionRun(action, action.onboarding, actor, _payload(action))
     try:
         state, result = State.DONE, KINDS[action.kind].handler(run)
     except OnboardingError as error:
@@ -142,7 +168,7 @@ def run_action(action_id: str) -> str:
     except Exception:
         log.exception("Remote action %s (%s) failed unexpectedly", action.public_id, action.kind)
         state, result = State.FAILED, _failure(_unexpected())
-    _finish(pk, state=state, result=result)
+    _finish(pk, state=state, result={**run.keep, **result})
     return str(state)
 
 

@@ -221,4 +221,4 @@ def onboarding_start_test(*, onboarding: Onboarding, actor: Any) -> RemoteAction
     """The Test connection button: a background task asks Adobe; the page shows progress, then the checks."""
     if not onboarding.base_connection_id:
         raise OnboardingError.refused("There is no base connection to test yet.")
-    return actions.start("test", onboarding=onboarding, actor=actor)
+    return actions.start("test", onboarding=onboarding, actor=actor, apart_from=actions.CHANGES_IN_ADOBE)

@@ -284,7 +284,7 @@ def _posted_rows(request: HtmxHttpRequest) -> list[dict[str, str]]:
 @_choice_page(Page.MAPPING)
 def dataflow_mapping(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpResponse:
     rows, row_errors, problem = list(dataflow.mappings or []), {}, None
-    check = choices.mapping_check(dataflow, _uuid(request.GET.get("checked")))
+    check = choices.mapping_check(dataflow, _uuid(request.GET.get("action")))
     if check is not None:
         rows, row_errors, problem = check.rows, check.row_errors, check.problem
     if request.method == "POST" and dataflow.is_raw:
@@ -316,9 +316,7 @@ def _uuid(value: str | None) -> uuid.UUID | None:
 @shows_result(choices.MAPPING, flash_problem=False)
 def _after_mapping_check(onboarding: Onboarding, action: RemoteAction) -> str:
     dataflow = _of(action)
-    if action.failed or (action.result or {}).get("problem"):
-        return f"{Page.MAPPING.url(dataflow)}?checked={action.public_id}"
-    return Page.REVIEW.url(dataflow)
+    return f"{Page.MAPPING.url(dataflow)}?action={action.public_id}" if action.failed else Page.REVIEW.url(dataflow)
 
 
 @shows_result(choices.SCHEMA, flash_problem=False)

@@ -253,7 +253,7 @@ class TestReads:
         task_queue()
         shown = alice.get(response["Location"], follow=True)
         page = html.unescape(shown.content.decode())
-        assert shown.redirect_chain[-1][0].startswith(url("dataflow_mapping", dataflow, "?checked="))
+        assert shown.redirect_chain[-1][0].startswith(url("dataflow_mapping", dataflow, "?action="))
         assert 'aria-describedby="row-error-1"' in page and "_eventhubsdemo.order.totl" in page
         assert 'value="_eventhubsdemo.order.totl"' in page  # what was typed is kept
         rows["destination-1"] = "_eventhubsdemo.order.total"
@@ -263,7 +263,7 @@ class TestReads:
 
     def test_junk_in_the_address_is_ignored_not_a_500(self, make_onboarding, alice):
         dataflow = chosen_raw_dataflow(make_onboarding)
-        assert alice.get(url("dataflow_mapping", dataflow, "?checked=nope")).status_code == 200
+        assert alice.get(url("dataflow_mapping", dataflow, "?action=nope")).status_code == 200
         assert alice.post(url("dataflow_mapping", dataflow), {"rows": "x", "action": "save"}).status_code == 200
 
 
@@ -310,6 +310,7 @@ class TestWatching:
         task_queue()
         page = alice.get(response["Location"], follow=True).content.decode()
         assert 'id="flow-state">Paused<' in page and "Resume the dataflow" in page
+        assert "The dataflow is paused." in page
         dataflow.refresh_from_db()
         assert dataflow.flow_state == "disabled"
         assert FlowServiceCall.objects.filter(operation=Call.DISABLE_FLOW, actor__isnull=False).count() == 1

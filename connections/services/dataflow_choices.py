@@ -396,16 +396,14 @@ def _usable(rows: list[dict[str, str]]) -> list[dict[str, str]]:
 
 @actions.handles(MAPPING, doing="Checking the mapping with Data Prep")
 def _check_mapping_in_background(run: actions.ActionRun) -> dict[str, Any]:
-    """The check's outcome, kept with the rows sent, so the page can show each refusal on its row."""
-    rows = run.payload["rows"]
+    """The rows sent are kept with a refusal, and Data Prep's word on each refused row, for the page to show."""
+    run.keep["rows"] = _usable(run.payload["rows"])
     try:
-        dataflow_save_mapping(dataflow=_dataflow(run), actor=run.actor, rows=rows)
+        dataflow_save_mapping(dataflow=_dataflow(run), actor=run.actor, rows=run.payload["rows"])
     except MappingProblems as error:
-        errors = {str(index): said for index, said in error.rows.items()}
-        return {"rows": _usable(rows), "row_errors": errors, "problem": error.problem.as_json()}
-    except OnboardingError as error:
-        return {"rows": rows, "row_errors": {}, "problem": error.problem.as_json()}
-    return {"rows": _usable(rows), "row_errors": {}, "problem": None}
+        run.keep["row_errors"] = {str(index): said for index, said in error.rows.items()}
+        raise
+    return {}
 
 
 def dataflow_start_mapping_check(*, dataflow: Dataflow, actor: Any, rows: list[dict[str, str]]) -> RemoteAction:
@@ -427,16 +425,13 @@ class MappingCheck:
 
 
 def mapping_check(dataflow: Dataflow, public_id: Any) -> MappingCheck | None:
-    """The outcome of one of this dataflow's mapping checks (None if there is no such check, or it runs still)."""
+    """What a refused check of this dataflow's mapping said (None if there is no such refusal)."""
     action = RemoteAction.objects.of(dataflow.onboarding, dataflow).filter(kind=MAPPING, public_id=public_id).first()
-    if action is None or action.pending:
+    if action is None or not action.failed:
         return None
-    if action.failed:
-        return MappingCheck(list(dataflow.mappings or []), {}, actions.problem_of(action))
     result = action.result or {}
-    problem = Problem(**result["problem"]) if result.get("problem") else None
     errors = {int(index): said for index, said in (result.get("row_errors") or {}).items()}
-    return MappingCheck(result.get("rows", []), errors, problem)
+    return MappingCheck(result.get("rows") or list(dataflow.mappings or []), errors, actions.problem_of(action))
 
 
 def _row_problems(answer: dict[str, Any], count: int) -> dict[int, str]:
@@ -542,12 +537,14 @@ def dataflow_set_paused(*, dataflow: Dataflow, actor: Any, paused: bool) -> Data
 
 @actions.handles(PAUSE, doing="Pausing the dataflow")
 def _pause_in_background(run: actions.ActionRun) -> dict[str, Any]:
-    return {"state": dataflow_set_paused(dataflow=_dataflow(run), actor=run.actor, paused=True).flow_state}
+    dataflow_set_paused(dataflow=_dataflow(run), actor=run.actor, paused=True)
+    return {"notice": "The dataflow is paused."}
 
 
 @actions.handles(RESUME, doing="Resuming the dataflow")
 def _resume_in_background(run: actions.ActionRun) -> dict[str, Any]:
-    return {"state": dataflow_set_paused(dataflow=_dataflow(run), actor=run.actor, paused=False).flow_state}
+    dataflow_set_paused(dataflow=_dataflow(run), actor=run.actor, paused=False)
+    return {"notice": "The dataflow is running again."}
 
 
 def dataflow_start_pausing(*, dataflow: Dataflow, actor: Any, paused: bool) -> RemoteAction:

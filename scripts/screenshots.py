@@ -211,7 +211,7 @@ def drive_dataflow(page, base: str, emulator) -> None:
     page.goto(base + "/onboardings/")
     page.get_by_role("link", name="View Orders stream (production)").click()
     page.get_by_role("button", name="Set up the dataflow").click()
-    expect(page.get_by_role("heading", name="Select data")).to_be_visible()
+    expect(page.get_by_role("table", name="Fields found in the events")).to_be_visible()  # the preview's task
     shoot(page, "13-dataflow-select-data")
     page.get_by_role("link", name="Next: dataset").click()
     page.get_by_role("radio", name="A new dataset").check()
@@ -233,6 +233,7 @@ def drive_dataflow(page, base: str, emulator) -> None:
     page.get_by_role("button", name="Finish").click()
     expect(page.get_by_role("heading", name="Data arriving")).to_be_visible()
     emulator.store.advance_clock(45 * 60 * 1000)
+    page.get_by_role("button", name="Ask Adobe now").click()  # the page itself asks every 30 s
     expect(page.locator("#records-failed")).not_to_have_text("0", timeout=20_000)
     page.get_by_text("For developers").click()
     shoot(page, "17-dataflow-data-arriving")

@@ -45,6 +45,7 @@ def dataflow_pages(page: Page, live_server: Any, emulator: Any, onboarding: Any,
     page.get_by_text("For developers").click()
     visit("data arriving")
     page.get_by_role("link", name="Add another dataflow from this account").click()
+    expect(page.get_by_role("heading", name="Another dataflow from")).to_be_visible()  # measured once it is there
     visit("another dataflow")
 
 

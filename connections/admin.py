@@ -482,4 +482,5 @@ class StateChangeAdmin(HistoryStatusMixin, HistoryAdmin):
         return link_to(change.onboarding)
 
 
+from .admin_actions import RemoteActionAdmin as RemoteActionAdmin  # noqa: E402  (registers the actions admin)
 from .admin_dataflow import dataflow_timeline, dataflows_cell  # noqa: E402  (registers the dataflow admin)

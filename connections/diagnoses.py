@@ -12,6 +12,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .log_filters import mask
+
 AZURE_RELAY_CODE = "1308-400"
 RELAY_PREFIX = "The request could not be processed. Error message: "
 # Azure appends "TrackingId:…, SystemTracker:…, Timestamp:…" to its messages: noise for a person.
@@ -31,6 +33,10 @@ class Diagnosis:
     details: str = ""  # Azure's (or Adobe's) own words, shown behind "Details"
     recognised: bool = True
     rights: bool = False  # the credentials work; only a right or a role is missing
+
+    def __post_init__(self) -> None:
+        # Azure's words pass through Adobe unchecked: a token or key quoted in them is never shown or kept.
+        object.__setattr__(self, "details", mask(self.details))
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -25,12 +25,19 @@ def flow_service_base() -> str:
 
 def streaming_flow_request(onboarding: Onboarding) -> dict[str, Any]:
     """`POST /flows` for the streaming dataflow, the source connection filled in, the target left to fill."""
-    body = streaming_flow_body(
-        name=f"{onboarding.name} dataflow",
-        source_connection_id=onboarding.source_connection_id,
-        target_connection_id=TARGET_PLACEHOLDER,
-        mapping_id=MAPPING_PLACEHOLDER if onboarding.data_type == Onboarding.DataType.RAW else None,
-    )
+    mapping_id = MAPPING_PLACEHOLDER if onboarding.data_type == Onboarding.DataType.RAW else None
+    name = f"{onboarding.name} dataflow"
+    return _post_flows(onboarding, name, onboarding.source_connection_id, TARGET_PLACEHOLDER, mapping_id)
+
+
+def dataflow_request(dataflow: Dataflow) -> dict[str, Any]:
+    """`POST /flows` as Finish sent it for this dataflow, every id filled in (for developers)."""
+    ids = (dataflow.source_connection_id, dataflow.target_connection_id, dataflow.mapping_set_id or None)
+    return _post_flows(dataflow.onboarding, dataflow.remote_name(), *ids)
+
+
+def _post_flows(onboarding: Onboarding, name: str, source: str, target: str, mapping: str | None) -> dict[str, Any]:
+    body = streaming_flow_body(name=name, source_connection_id=source, target_connection_id=target, mapping_id=mapping)
     return {"method": "POST", "url": f"{flow_service_base()}/flows", "headers": _headers(onboarding), "body": body}
 
 
@@ -42,18 +49,6 @@ def _headers(onboarding: Onboarding) -> dict[str, str]:
         "x-sandbox-name": onboarding.sandbox_name,
         "Content-Type": "application/json",
     }
-
-
-def dataflow_request(dataflow: Dataflow) -> dict[str, Any]:
-    """`POST /flows` as Finish sent it for this dataflow, every id filled in (for developers)."""
-    body = streaming_flow_body(
-        name=dataflow.remote_name(),
-        source_connection_id=dataflow.source_connection_id,
-        target_connection_id=dataflow.target_connection_id,
-        mapping_id=dataflow.mapping_set_id or None,
-    )
-    url = f"{flow_service_base()}/flows"
-    return {"method": "POST", "url": url, "headers": _headers(dataflow.onboarding), "body": body}
 
 
 def _identity(prefix: str, item: Onboarding | Dataflow) -> dict[str, Any]:

@@ -19,6 +19,7 @@ _PATTERNS = [
         r"\s*[:=]\s*[\"']?)[^\"'&,;\s}]+"
     ),
     re.compile(r"(?i)(Bearer\s+)[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"(?i)((?<![A-Za-z0-9])sig\s*=\s*)[^\"'&,;\s}]+"),  # a SAS token's signature
     # The shape of an Event Hubs SAS key (32 bytes in base64), wherever it appears.
     re.compile(r"()(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])"),
 ]

@@ -567,5 +567,6 @@ class HistoryChainHead(models.Model):
         return f"{self.table} @ {self.seq}"
 
 
+from .models_actions import RemoteAction as RemoteAction  # noqa: E402
 from .models_dataflow import Dataflow as Dataflow  # noqa: E402
 from .models_dataflow import DataflowChange as DataflowChange  # noqa: E402  (it builds on the models above)

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views, views_dataflow
+from . import views, views_actions, views_dataflow
 from .auth import AdminLoginForm, ThrottledLoginView
 
 admin.site.login_form = AdminLoginForm
@@ -26,6 +26,7 @@ wizard = (
         path("<uuid:public_id>/retry/", views.onboarding_retry, name="retry"),
         path("<uuid:public_id>/status/", views.onboarding_status, name="status"),
         path("<uuid:public_id>/test/", views.onboarding_test, name="test"),
+        path("<uuid:public_id>/actions/<uuid:action_id>/", views_actions.onboarding_action, name="action"),
         path("<uuid:public_id>/credentials/", views.onboarding_credentials, name="credentials"),
         path("<uuid:public_id>/reload/", views.onboarding_reload, name="reload"),
         path("<uuid:public_id>/export.json", views.onboarding_export, name="export"),

@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url, replace_url, reswap, retarget
-from django_htmx.middleware import HtmxDetails
 
 from connections import azure_names, exports, safe_input, services
 from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
-from connections.models import Onboarding
-from connections.services import OnboardingError, StaleConnectionError
+from connections.messages import Problem
+from connections.models import Onboarding, RemoteAction
+from connections.services import OnboardingError, Replacement, actions
 
-from . import listing, secret_echo
+from . import listing, secret_echo, views_actions
+from .access import HtmxHttpRequest, owned_onboarding
 from .forms import AccountForm, CredentialsForm, SourceForm
 from .steps import Step
 
 WIZARD = "onboarding/wizard.html"
+CREDENTIALS = "onboarding/credentials.html"
 PAGE_SIZE = 20
 SECRETS = (*SECRET_FIELDS, "connection_string")
 NON_SECRET_ACCOUNT_FIELDS = (
@@ -36,17 +39,6 @@ NON_SECRET_ACCOUNT_FIELDS = (
     *(name for name in FIELDS if name not in SECRET_FIELDS),
     "creation_token",
 )
-
-
-class HtmxHttpRequest(HttpRequest):
-    """A request through django-htmx's middleware (it sets `htmx`)."""
-
-    htmx: HtmxDetails
-
-
-def _owned(request: HtmxHttpRequest, public_id: uuid.UUID) -> Onboarding:
-    """The onboarding, if it belongs to the user; 404 otherwise (never 403: ids are not confirmed)."""
-    return get_object_or_404(Onboarding.objects.owned_by(request.user), public_id=public_id)
 
 
 def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[str, Any]:
@@ -68,6 +60,24 @@ def _field_error(form: forms.Form, field: str | None, message: str) -> None:
     if not form.is_bound:
         form.cleaned_data = {}  # an unbound form takes an error for display only
     form.add_error(field, message)
+
+
+def _problem_of(error: OnboardingError) -> Problem:
+    """The error's Problem, naming the form field the refusal concerns."""
+    return dataclasses.replace(error.problem, field=error.field or error.problem.field)
+
+
+def _refusal_at(form: forms.Form, problem: Problem) -> None:
+    """A refusal shown in a form: next to its field if the form has one, above the fields otherwise."""
+    if not form.is_bound:
+        form.cleaned_data = {}  # an unbound form takes an error for display only
+    form.add_error(problem.field if problem.field in form.fields else None, problem.message)
+
+
+def _typed_again(initial: dict[str, Any], action: RemoteAction | None) -> dict[str, Any]:
+    """The form's values, with what was typed for `action` (kept in its result) over them; never a secret."""
+    typed = (action.result or {}).get("typed") if action else None
+    return {**initial, **secret_echo.without_secrets(typed or {})}
 
 
 def _account_form(onboarding: Onboarding | None) -> forms.Form | None:
@@ -125,23 +135,31 @@ def _switched_auth(request: HtmxHttpRequest, onboarding: Onboarding | None) -> A
 
 
 def _correct_account(request: HtmxHttpRequest, onboarding: Onboarding) -> HttpResponse:
-    """The Account step's POST while the kept base connection's test has not passed: PATCH the corrected
-    credentials and test again (the same details, submitted again, are simply tested again)."""
+    """The Account step's POST while the kept base connection's test has not passed: a background task
+    PATCHes the corrected credentials and tests again (the same details, submitted again, are tested again)."""
     form = CredentialsForm(request.POST, initial=AccountForm.initial_for(onboarding), onboarding=onboarding)
     if not form.is_valid():
         return _show(request, onboarding, Step.ACCOUNT, form=form)
     try:
-        result = services.onboarding_replace_credentials(
-            onboarding=onboarding, actor=request.user, credentials=form.credentials()
+        action = services.onboarding_start_replacement(
+            onboarding=onboarding, actor=request.user, credentials=form.credentials(), correction=True
         )
-        if not result.saved:
-            services.onboarding_test_connection(onboarding=onboarding, actor=request.user)
-    except StaleConnectionError as error:
-        return _show(request, onboarding, Step.ACCOUNT, form=form, stale=error.message)
     except OnboardingError as error:
-        form.add_error(error.field if error.field in form.fields else None, error.message)
+        _refusal_at(form, _problem_of(error))
         return _show(request, onboarding, Step.ACCOUNT, form=form)
-    return _continue(request, Onboarding.objects.get(pk=onboarding.pk))
+    response = views_actions.follow(request, action)
+    return retarget(response, "#correction") if request.htmx and action.pending else response
+
+
+def _correction_shown(onboarding: Onboarding, action: RemoteAction) -> dict[str, Any]:
+    """The Account step after a correction failed: what was typed, and why (next to its field, or a reload)."""
+    form = CredentialsForm(initial=_typed_again(AccountForm.initial_for(onboarding), action), onboarding=onboarding)
+    problem = actions.problem_of(action)
+    if problem is not None and (action.result or {}).get("stale"):
+        return {"form": form, "stale": problem.message}
+    if problem is not None:
+        _refusal_at(form, problem)
+    return {"form": form}
 
 
 def _connect_account(request: HtmxHttpRequest, onboarding: Onboarding | None) -> HttpResponse:
@@ -211,10 +229,16 @@ def onboarding_new(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding_account(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    onboarding = _owned(request, public_id)
+    onboarding = owned_onboarding(request, public_id)
     if request.method == "POST" and onboarding.account_gated:
         return _correct_account(request, onboarding)
-    if request.method == "GET" or not onboarding.account_editable:
+    if request.method == "GET":
+        action = views_actions.asked_result(request, onboarding, "credentials")
+        if action is not None and action.pending:
+            return redirect(views_actions.action_url(action))
+        shown = _correction_shown(onboarding, action) if action and onboarding.account_gated else {}
+        return _show(request, onboarding, Step.ACCOUNT, **shown)
+    if not onboarding.account_editable:
         return _show(request, onboarding, Step.ACCOUNT)
     return _connect_account(request, onboarding)
 
@@ -223,7 +247,7 @@ def onboarding_account(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRe
 @require_POST
 def onboarding_go_on(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The explicit secondary choice: go on to Source although the test did not pass (needs attention)."""
-    onboarding = services.onboarding_go_on_anyway(onboarding=_owned(request, public_id), actor=request.user)
+    onboarding = services.onboarding_go_on_anyway(onboarding=owned_onboarding(request, public_id), actor=request.user)
     return _continue(request, onboarding)
 
 
@@ -232,7 +256,7 @@ def onboarding_go_on(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResp
 def auth_fields(request: HtmxHttpRequest) -> HttpResponse:
     """The credential fields of another auth tab (htmx); the browser keeps what was typed."""
     public_id = request.GET.get("onboarding")
-    onboarding = _owned(request, uuid.UUID(public_id)) if _is_uuid(public_id) else None
+    onboarding = owned_onboarding(request, uuid.UUID(public_id)) if _is_uuid(public_id) else None
     auth_type = request.GET.get("switch_auth") or AuthType.STANDARD
     form = AccountForm(initial={**AccountForm.initial_for(onboarding), "auth_type": auth_type}, onboarding=onboarding)
     form.preserve(everything=True)
@@ -246,7 +270,7 @@ def auth_fields(request: HtmxHttpRequest) -> HttpResponse:
 def parse_connection_string(request: HtmxHttpRequest) -> HttpResponse:
     """Split a pasted connection string into the fields (htmx); the key itself is never sent back."""
     public_id = request.POST.get("onboarding")
-    onboarding = _owned(request, uuid.UUID(public_id)) if _is_uuid(public_id) else None
+    onboarding = owned_onboarding(request, uuid.UUID(public_id)) if _is_uuid(public_id) else None
     initial = secret_echo.without_secrets({name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS})
     initial["auth_type"] = request.POST.get("auth_type") or AuthType.STANDARD
     extra: dict[str, Any] = {}
@@ -283,7 +307,7 @@ def _is_uuid(value: str | None) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding_source(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    onboarding = _owned(request, public_id)
+    onboarding = owned_onboarding(request, public_id)
     if not Step.SOURCE.reached_by(onboarding):
         messages.info(request, "Connect the account first: the source step needs the base connection.")
         return redirect(Step.ACCOUNT.url(onboarding))
@@ -306,7 +330,7 @@ def onboarding_source(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
 @login_required
 @require_GET
 def onboarding_done(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    onboarding = _owned(request, public_id)
+    onboarding = owned_onboarding(request, public_id)
     if not Step.DONE.reached_by(onboarding):
         messages.info(request, "This onboarding is not finished yet; here is where it stands.")
         return _where_it_stands(onboarding)
@@ -319,7 +343,7 @@ def onboarding_done(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRespo
 @login_required
 @require_GET
 def onboarding_detail(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    onboarding = _owned(request, public_id)
+    onboarding = owned_onboarding(request, public_id)
     return _where_it_stands(onboarding)
 
 
@@ -327,7 +351,7 @@ def onboarding_detail(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
 @require_POST
 def onboarding_retry(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Repeat only the failed step, with what is stored."""
-    onboarding = services.onboarding_retry(onboarding=_owned(request, public_id), actor=request.user)
+    onboarding = services.onboarding_retry(onboarding=owned_onboarding(request, public_id), actor=request.user)
     return _continue(request, onboarding)
 
 
@@ -336,7 +360,7 @@ def onboarding_retry(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResp
 def onboarding_status(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Polled while a background task works for the onboarding: nothing to swap until it is done, then the
     step it stands on replaces the wizard (its URL pushed, focus on the new heading), as after a submit."""
-    onboarding = services.onboarding_recover(onboarding=_owned(request, public_id), actor=request.user)
+    onboarding = services.onboarding_recover(onboarding=owned_onboarding(request, public_id), actor=request.user)
     if services.onboarding_busy(onboarding):
         return HttpResponse(status=204)
     if not request.htmx:
@@ -350,71 +374,92 @@ def onboarding_status(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
 @login_required
 @require_POST
 def onboarding_test(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Test the base connection now; show the named checks."""
-    onboarding = _owned(request, public_id)
+    """Test the base connection (a background task): its progress, then the named checks."""
+    onboarding = owned_onboarding(request, public_id)
     try:
-        onboarding = services.onboarding_test_connection(onboarding=onboarding, actor=request.user)
+        action = services.onboarding_start_test(onboarding=onboarding, actor=request.user)
     except OnboardingError as error:
         messages.info(request, error.message)
         return _where_it_stands(onboarding)
-    if request.htmx:
+    if request.htmx and not action.pending and not action.failed:
+        onboarding = Onboarding.objects.get(pk=onboarding.pk)  # the checks just kept
         return render(request, f"{WIZARD}#checks", _context(onboarding, Step.of(onboarding)))
-    return _where_it_stands(onboarding)
+    return views_actions.follow(request, action)
 
 
 @sensitive_post_parameters(*SECRETS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding_credentials(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Edit the credentials of the base connection (a rotated key, or a namespace typo)."""
-    onboarding = _owned(request, public_id)
+    """Edit the credentials of the base connection (a rotated key, or a namespace typo): a background task
+    PATCHes and tests them; this page then shows what happened (`?action=`), with what was typed."""
+    onboarding = owned_onboarding(request, public_id)
     if not onboarding.credentials_replaceable:
         messages.info(request, "The credentials can be replaced once the base connection exists.")
         return _where_it_stands(onboarding)
-    initial = AccountForm.initial_for(onboarding)
-    form = CredentialsForm(request.POST or None, initial=initial, onboarding=onboarding)
+    if request.method == "POST":
+        return _replace_credentials(request, onboarding)
+    action = views_actions.asked_result(request, onboarding, "credentials")
+    if action is not None and action.pending:
+        return redirect(views_actions.action_url(action))
+    form = CredentialsForm(initial=_typed_again(AccountForm.initial_for(onboarding), action), onboarding=onboarding)
     context: dict[str, Any] = {"onboarding": onboarding, "form": form, "problem": None}
-    if request.method == "POST" and form.is_valid():
+    if action is not None:
+        context.update(_replacement_shown(form, action))
+    return render(request, CREDENTIALS, context)
+
+
+def _replace_credentials(request: HtmxHttpRequest, onboarding: Onboarding) -> HttpResponse:
+    form = CredentialsForm(request.POST, initial=AccountForm.initial_for(onboarding), onboarding=onboarding)
+    context: dict[str, Any] = {"onboarding": onboarding, "form": form, "problem": None}
+    if form.is_valid():
         try:
-            result = services.onboarding_replace_credentials(
+            action = services.onboarding_start_replacement(
                 onboarding=onboarding,
                 actor=request.user,
                 credentials=form.credentials(),
                 resuming=request.POST.get("resume") == "unknown-outcome",  # the Retry after a lost answer
             )
-        except StaleConnectionError as error:
-            context["stale"] = error.message
         except OnboardingError as error:
-            if error.field:
-                form.add_error(error.field if error.field in form.fields else form.secret_name, error.message)
-            context["problem"] = None if error.field else error.problem
+            context["problem"] = error.problem
         else:
-            if result.saved and not result.problem:
-                messages.success(request, result.message)
-                return _where_it_stands(onboarding)
-            context.update(result=result)
-    return render(request, "onboarding/credentials.html", context)
+            return views_actions.follow(request, action)
+    return render(request, CREDENTIALS, context)
+
+
+def _replacement_shown(form: forms.Form, action: RemoteAction) -> dict[str, Any]:
+    """What the credentials page says of a finished replacement: its outcome, the Reload offer after a 412,
+    the refusal next to its field, or the problem (with Retry when Adobe's answer was lost)."""
+    problem = actions.problem_of(action)
+    if problem is None:
+        result = (action.result or {}) if not action.failed else {}
+        return {"result": Replacement.from_json(result)} if result and not result.get("notice") else {}
+    if (action.result or {}).get("stale"):
+        return {"stale": problem.message}
+    if problem.field in form.fields:
+        _refusal_at(form, problem)
+        return {}
+    return {"problem": problem}
 
 
 @login_required
 @require_POST
 def onboarding_reload(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Take Adobe's current version of the base connection after a 412 (changed elsewhere)."""
-    onboarding = _owned(request, public_id)
+    """Take Adobe's current version of the base connection after a 412 (changed elsewhere), in a background task."""
+    onboarding = owned_onboarding(request, public_id)
     try:
-        reloaded = services.onboarding_reload_base_connection(onboarding=onboarding, actor=request.user)
+        action = services.onboarding_start_reload(onboarding=onboarding, actor=request.user)
     except OnboardingError as error:
         messages.error(request, error.message)
-    else:
-        messages.info(request, reloaded)
-    return redirect("onboarding:credentials", public_id=onboarding.public_id)
+        return redirect("onboarding:credentials", public_id=onboarding.public_id)
+    return views_actions.follow(request, action)
 
 
 @login_required
 @require_GET
 def onboarding_export(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The onboarding as JSON, secrets masked."""
-    onboarding = _owned(request, public_id)
+    onboarding = owned_onboarding(request, public_id)
     response = JsonResponse(exports.onboarding_export(onboarding), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="onboarding-eh-{onboarding.reference}.json"'
     return response
@@ -423,23 +468,49 @@ def onboarding_export(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding_source_edit(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Change the source connection's settings in Adobe (PATCH with If-Match)."""
-    onboarding = _owned(request, public_id)
+    """Change the source connection's settings in Adobe (PATCH with If-Match, a background task); this page
+    then shows a refusal (`?action=`) with what was typed."""
+    onboarding = owned_onboarding(request, public_id)
     if not onboarding.source_changeable:
         messages.info(request, "The source settings can be changed once the source connection exists.")
         return redirect(Step.of(onboarding).url(onboarding))
-    form = SourceForm(request.POST or None, initial=SourceForm.initial_for(onboarding), onboarding=onboarding)
-    context: dict[str, Any] = {"onboarding": onboarding, "form": form}
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.onboarding_update_source(onboarding=onboarding, actor=request.user, source=form.source())
-        except StaleConnectionError as error:
-            context["problem"] = error.problem
-        except OnboardingError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
-            messages.success(request, "The source settings are saved in Adobe.")
-            return redirect(Step.DONE.url(onboarding))
+    if request.method == "POST":
+        return _update_source(request, onboarding)
+    asked = views_actions.asked_result(request, onboarding, "source")
+    if asked is not None and asked.pending:
+        return redirect(views_actions.action_url(asked))
+    form = SourceForm(initial=_typed_again(SourceForm.initial_for(onboarding), asked), onboarding=onboarding)
+    if asked is None or not asked.failed:
+        return _source_edit_page(request, onboarding, form)
+    return _source_edit_page(
+        request, onboarding, form, actions.problem_of(asked), stale=(asked.result or {}).get("stale")
+    )
+
+
+def _update_source(request: HtmxHttpRequest, onboarding: Onboarding) -> HttpResponse:
+    form = SourceForm(request.POST, initial=SourceForm.initial_for(onboarding), onboarding=onboarding)
+    if not form.is_valid():
+        return _source_edit_page(request, onboarding, form)
+    try:
+        action = services.onboarding_start_source_update(
+            onboarding=onboarding, actor=request.user, source=form.source()
+        )
+    except OnboardingError as error:
+        return _source_edit_page(request, onboarding, form, _problem_of(error))
+    return views_actions.follow(request, action)
+
+
+def _source_edit_page(
+    request: HtmxHttpRequest,
+    onboarding: Onboarding,
+    form: SourceForm,
+    problem: Problem | None = None,
+    stale: Any = False,
+) -> HttpResponse:
+    """A 412 is said above the form (the source connection changed elsewhere); a refusal next to its field."""
+    context: dict[str, Any] = {"onboarding": onboarding, "form": form, "problem": problem if stale else None}
+    if problem is not None and not stale:
+        _refusal_at(form, problem)
     return render(request, "onboarding/source_edit.html", context)
 
 
@@ -448,7 +519,7 @@ def onboarding_source_edit(request: HtmxHttpRequest, public_id: uuid.UUID) -> Ht
 def onboarding_archive(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Hide the onboarding from My onboardings (kept in the audit; nothing changes in Adobe)."""
     try:
-        onboarding = services.onboarding_archive(onboarding=_owned(request, public_id), actor=request.user)
+        onboarding = services.onboarding_archive(onboarding=owned_onboarding(request, public_id), actor=request.user)
     except OnboardingError as error:
         messages.error(request, error.message)
         return redirect("onboarding:detail", public_id=public_id)
@@ -459,20 +530,25 @@ def onboarding_archive(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRe
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding_delete(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Delete the onboarding's connections in Adobe, after a confirmation page."""
-    onboarding = _owned(request, public_id)
-    context: dict[str, Any] = {"onboarding": onboarding, "problem": None}
-    if request.method == "POST" and request.POST.get("confirm") == onboarding.reference:
-        try:
-            services.onboarding_delete_in_adobe(onboarding=onboarding, actor=request.user)
-        except OnboardingError as error:
-            context["problem"] = error.problem
-        else:
-            messages.success(request, f"Deleted the connections of {onboarding.name} in Adobe.")
-            return redirect("onboarding:list")
-    elif request.method == "POST":
-        context["unconfirmed"] = True
-    return render(request, "onboarding/delete.html", context, status=200)
+    """Delete the onboarding's connections in Adobe (a background task), after a confirmation page; this page
+    shows why it did not happen (`?action=`)."""
+    onboarding = owned_onboarding(request, public_id)
+    if request.method == "GET":
+        asked = views_actions.asked_result(request, onboarding, "delete")
+        if asked is not None and asked.pending:
+            return redirect(views_actions.action_url(asked))
+        return _delete_page(request, onboarding, problem=actions.problem_of(asked) if asked else None)
+    if request.POST.get("confirm") != onboarding.reference:
+        return _delete_page(request, onboarding, unconfirmed=True)
+    try:
+        action = services.onboarding_start_delete(onboarding=onboarding, actor=request.user)
+    except OnboardingError as error:
+        return _delete_page(request, onboarding, problem=error.problem)
+    return views_actions.follow(request, action)
+
+
+def _delete_page(request: HtmxHttpRequest, onboarding: Onboarding, **context: Any) -> HttpResponse:
+    return render(request, "onboarding/delete.html", {"onboarding": onboarding, "problem": None, **context})
 
 
 def csrf_failure(request: HtmxHttpRequest, reason: str = "") -> HttpResponse:

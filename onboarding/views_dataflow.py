@@ -27,8 +27,8 @@ from connections.services import dataflow as finish
 from connections.services import dataflow_choices as choices
 from connections.services.errors import OnboardingError
 
+from .access import HtmxHttpRequest
 from .forms_dataflow import DatasetForm, DetailForm, ExistingAccountForm, SampleForm
-from .views import HtmxHttpRequest
 
 PAGE = "onboarding/dataflow/page.html"
 # Adobe's documents are silent: on a URL for one dataflow in Experience Platform's UI (only the navigation

@@ -50,8 +50,9 @@ class TestLostPatchAnswer:
         path = f"/connections/{onboarding.base_connection_id}"
         emulator.fault(path, method="PATCH", drop=True, phase="after")
         emulator.fault(path, method="GET", status=503, count=20)
-        html = alice.post(url(onboarding), NEW_KEY).content.decode()
+        html = alice.post(url(onboarding), NEW_KEY, follow=True).content.decode()  # the task ran; its result
         assert ">Retry</button>" in html and 'name="resume" value="unknown-outcome"' in html
+        assert f'value="{DEMO_LISTEN_KEY_NAME}"' in html and DEMO_LISTEN_KEY not in html  # typed, never the key
         onboarding.refresh_from_db()
         assert onboarding.sas_key == DEMO_MANAGE_KEY  # nothing adopted on a guess
         emulator.server.emulator.faults.clear()

@@ -145,3 +145,20 @@ def test_a_recognisable_secret_is_found_nowhere(django_user_model, emulator, cap
     for secret in CANARIES:
         found = [where for where, text in places.items() if secret in text]
         assert found == [], f"{secret[:12]}… found in {found}"
+
+
+def test_a_credential_quoted_in_azures_words_is_never_shown_or_kept():
+    """Azure's refusal reaches the app through Adobe's relay unchecked; its Details must not carry a key."""
+    from connections.diagnoses import Diagnosis, diagnose_refusal
+
+    key = "Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg="
+    relayed = (
+        "The request could not be processed. Error message: Unauthorized. Token: SharedAccessSignature "
+        "sr=sb%3a%2f%2fcontoso.servicebus.windows.net&sig=AbCdEf%2BgHiJ%3d&se=1700000000&skn=Root, "
+        f"SharedAccessKey={key}; TrackingId:1234"
+    )
+    diagnosis = diagnose_refusal(relayed)
+    assert "AbCdEf" not in diagnosis.details and key not in diagnosis.details
+    assert "Unauthorized" in diagnosis.details and "skn=Root" in diagnosis.details  # the rest is still there
+    stored = Diagnosis.from_json({**diagnosis.as_json(), "details": f"sig=AbCdEf {key}"})
+    assert stored is not None and "AbCdEf" not in stored.details and key not in stored.details

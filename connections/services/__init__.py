@@ -7,19 +7,29 @@ OnboardingError carrying the Problem to show; a failed wizard step is kept on th
 
 Modules: inputs (what services take), errors (how they fail), transitions (status moves),
 credentials (setting and replacing them), wizard (the steps), connection_test (named checks and their
-diagnosis), lifecycle (going on anyway, editing the source, archiving, deleting in Adobe).
+diagnosis), lifecycle (going on anyway, editing the source, archiving, deleting in Adobe), actions (what a user
+asks of Adobe outside the wizard's creates, run by a background task while the page shows progress).
 """
 
 from __future__ import annotations
 
-from .connection_test import onboarding_test_connection
-from .credentials import Replacement, onboarding_reload_base_connection, onboarding_replace_credentials
+from . import actions
+from .connection_test import onboarding_start_test, onboarding_test_connection
+from .credentials import (
+    Replacement,
+    onboarding_reload_base_connection,
+    onboarding_replace_credentials,
+    onboarding_start_reload,
+    onboarding_start_replacement,
+)
 from .errors import OnboardingError, StaleConnectionError
 from .inputs import Account, Credentials, Source
 from .lifecycle import (
     onboarding_archive,
     onboarding_delete_in_adobe,
     onboarding_go_on_anyway,
+    onboarding_start_delete,
+    onboarding_start_source_update,
     onboarding_update_source,
 )
 from .wizard import (
@@ -32,6 +42,7 @@ from .wizard import (
 
 __all__ = [
     "Account",
+    "actions",
     "Credentials",
     "OnboardingError",
     "Replacement",
@@ -46,6 +57,11 @@ __all__ = [
     "onboarding_reload_base_connection",
     "onboarding_replace_credentials",
     "onboarding_retry",
+    "onboarding_start_delete",
+    "onboarding_start_reload",
+    "onboarding_start_replacement",
+    "onboarding_start_source_update",
+    "onboarding_start_test",
     "onboarding_submit_source",
     "onboarding_test_connection",
     "onboarding_update_source",

@@ -25,8 +25,9 @@ from connections.diagnoses import (
 )
 from connections.flowservice import ConnectionTest, FlowServiceClient, FlowServiceError, HubListing, Verdict
 from connections.messages import Problem, describe
-from connections.models import Check, CheckState, Onboarding
+from connections.models import Check, CheckState, Onboarding, RemoteAction
 
+from . import actions
 from .errors import OnboardingError
 from .transitions import lock_row
 
@@ -208,3 +209,16 @@ def onboarding_test_connection(*, onboarding: Onboarding, actor: Any) -> Onboard
             locked.event_hubs = {"hubs": answers.hubs, "note": _listing_note(locked, answers)}
         locked.save(update_fields=["connection_test", "connection_tested_at", "event_hubs", "updated_at"])
     return locked
+
+
+@actions.handles("test", doing="Testing the connection")
+def _test_in_background(run: actions.ActionRun) -> dict[str, Any]:
+    onboarding_test_connection(onboarding=run.onboarding, actor=run.actor)
+    return {}
+
+
+def onboarding_start_test(*, onboarding: Onboarding, actor: Any) -> RemoteAction:
+    """The Test connection button: a background task asks Adobe; the page shows progress, then the checks."""
+    if not onboarding.base_connection_id:
+        raise OnboardingError.refused("There is no base connection to test yet.")
+    return actions.start("test", onboarding=onboarding, actor=actor, apart_from=actions.CHANGES_IN_ADOBE)

@@ -1,4 +1,8 @@
-"""Credentials: setting them on an onboarding, replacing them in Adobe, reloading after a 412."""
+"""Credentials: setting them on an onboarding, replacing them in Adobe, reloading after a 412.
+
+Replacing and reloading run as background tasks (remote actions, connections/services/actions.py): the
+request records what was typed (encrypted, wiped once the task has run) and the page shows progress, then
+the result with the non-secret values typed filled in again."""
 
 from __future__ import annotations
 
@@ -8,20 +12,21 @@ from typing import Any
 from django.utils import timezone
 
 from connections import adobe
-from connections.auth_types import FIELDS, SECRET_FIELDS
+from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.encryption import blind_index
 from connections.flowservice import FlowServiceClient, FlowServiceError
 from connections.messages import Problem
-from connections.models import Onboarding
+from connections.models import Onboarding, RemoteAction
 
+from . import actions
 from .connection_test import onboarding_test_connection
 from .credentials_settle import resume_after_unknown, settle_lost_patch
 from .errors import OnboardingError, adobe_failed
 from .inputs import Credentials
 
 REPLACING = "replacing the credentials"
-
-
+# The actions that change (or re-read) the onboarding's objects in Adobe run one at a time: a delete never
+# races a PATCH, a reload never takes an etag a PATCH is about to replace.
 def apply_credentials(onboarding: Onboarding, credentials: Credentials) -> None:
     """Set the fields the auth type uses; clear the others so no stray secret is kept."""
     auth = credentials.auth_type
@@ -50,6 +55,22 @@ class Replacement:
     saved: bool
     message: str
     problem: Problem | None = None  # saved, with a warning: what failed afterwards
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "saved": self.saved,
+            "message": self.message,
+            "problem": self.problem.as_json() if self.problem else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Replacement:
+        problem = data.get("problem")
+        return cls(
+            saved=bool(data.get("saved")),
+            message=str(data.get("message", "")),
+            problem=Problem(**problem) if problem else None,
+        )
 
 
 def _with_credentials(onboarding: Onboarding, credentials: Credentials) -> Onboarding:
@@ -157,3 +178,49 @@ def onboarding_reload_base_connection(*, onboarding: Onboarding, actor: Any) -> 
     Onboarding.objects.filter(pk=onboarding.pk).update(base_connection_etag=item["etag"])
     changed = f" Changed in Adobe: {'; '.join(differences)}." if differences else ""
     return f"Reloaded the base connection from Adobe.{changed} You can edit the credentials now."
+
+
+def onboarding_start_replacement(
+    *, onboarding: Onboarding, actor: Any, credentials: Credentials, resuming: bool = False, correction: bool = False
+) -> RemoteAction:
+    """Replace the credentials in a background task (`correction`: the Account step's, tested again even when
+    nothing changed). The typed values travel in the action's encrypted payload, never in the task's arguments."""
+    if not onboarding.credentials_replaceable:
+        raise OnboardingError.refused("There is no base connection to update yet.")
+    payload = {
+        "auth_type": str(credentials.auth_type),
+        "values": dict(credentials.values),
+        "resuming": resuming,
+        "correction": correction,
+    }
+    return actions.start(
+        "credentials", onboarding=onboarding, actor=actor, payload=payload, apart_from=actions.CHANGES_IN_ADOBE
+    )
+
+
+@actions.handles("credentials", doing="Saving and testing the new credentials")
+def _replace_in_background(run: actions.ActionRun) -> dict[str, Any]:
+    credentials = Credentials(AuthType(run.payload["auth_type"]), run.payload["values"])
+    typed = {name: credentials.value(name) for name in credentials.auth_type.field_names if name not in SECRET_FIELDS}
+    run.keep.update(typed=typed, correction=run.payload["correction"])  # shown again, whatever happens
+    replacement = onboarding_replace_credentials(
+        onboarding=run.onboarding, actor=run.actor, credentials=credentials, resuming=run.payload["resuming"]
+    )
+    if run.payload["correction"]:
+        if not replacement.saved:  # the same details again: the owner asked for another test
+            onboarding_test_connection(onboarding=run.onboarding, actor=run.actor)
+        return replacement.as_json()
+    done = replacement.saved and not replacement.problem
+    return {**replacement.as_json(), "notice": replacement.message if done else ""}
+
+
+def onboarding_start_reload(*, onboarding: Onboarding, actor: Any) -> RemoteAction:
+    """Reload the base connection from Adobe after a 412, in a background task."""
+    if not onboarding.credentials_replaceable:
+        raise OnboardingError.refused("There is no base connection to reload.")
+    return actions.start("reload", onboarding=onboarding, actor=actor, apart_from=actions.CHANGES_IN_ADOBE)
+
+
+@actions.handles("reload", doing="Reading the base connection")
+def _reload_in_background(run: actions.ActionRun) -> dict[str, Any]:
+    return {"notice": onboarding_reload_base_connection(onboarding=run.onboarding, actor=run.actor)}

@@ -1,8 +1,12 @@
 """After the base connection exists: going on despite a failed test, editing the source settings,
-archiving, and deleting the onboarding's objects in Adobe. Each is audited in the state history."""
+archiving, and deleting the onboarding's objects in Adobe. Each is audited in the state history.
+
+Editing the source settings and deleting call Adobe, so they run as background tasks (remote actions,
+connections/services/actions.py) while the page shows progress; going on and archiving do not."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.db import transaction
@@ -10,8 +14,9 @@ from django.utils import timezone
 
 from connections import adobe
 from connections.flowservice import FlowServiceError, NotFoundError
-from connections.models import Onboarding
+from connections.models import Onboarding, RemoteAction
 
+from . import actions
 from .connection_test import refresh_consumer_group_check
 from .errors import OnboardingError, adobe_failed
 from .inputs import Source
@@ -35,14 +40,33 @@ def onboarding_go_on_anyway(*, onboarding: Onboarding, actor: Any) -> Onboarding
     return locked
 
 
-def onboarding_update_source(*, onboarding: Onboarding, actor: Any, source: Source) -> Onboarding:
-    """PATCH the source connection's settings in Adobe (If-Match), then keep them; a 412 raises
-    StaleConnectionError (the source connection changed elsewhere)."""
+def _refuse_source_change(onboarding: Onboarding, source: Source) -> None:
     if not onboarding.source_connection_id or onboarding.removed_from_adobe_at or onboarding.is_in_flight:
         raise OnboardingError.refused("There is no source connection to change.")
     refusal = source_refusal(onboarding, source)
     if refusal is not None:
         raise refusal
+
+
+def onboarding_start_source_update(*, onboarding: Onboarding, actor: Any, source: Source) -> RemoteAction:
+    """Change the source settings in a background task; what the rules refuse is refused here, at once."""
+    _refuse_source_change(onboarding, source)
+    return actions.start(
+        "source", onboarding=onboarding, actor=actor, payload=asdict(source), apart_from=actions.CHANGES_IN_ADOBE
+    )
+
+
+@actions.handles("source", doing="Saving the source settings")
+def _update_source_in_background(run: actions.ActionRun) -> dict[str, Any]:
+    run.keep["typed"] = run.payload  # nothing secret: the event hub, how to read it, the consumer group
+    onboarding_update_source(onboarding=run.onboarding, actor=run.actor, source=Source(**run.payload))
+    return {"notice": "The source settings are saved in Adobe."}
+
+
+def onboarding_update_source(*, onboarding: Onboarding, actor: Any, source: Source) -> Onboarding:
+    """PATCH the source connection's settings in Adobe (If-Match), then keep them; a 412 raises
+    StaleConnectionError (the source connection changed elsewhere)."""
+    _refuse_source_change(onboarding, source)
     candidate = Onboarding.objects.get(pk=onboarding.pk)
     candidate.event_hub_name, candidate.data_type = source.event_hub_name, source.data_type
     candidate.reset, candidate.consumer_group = source.reset, source.consumer_group
@@ -74,6 +98,19 @@ def onboarding_archive(*, onboarding: Onboarding, actor: Any) -> Onboarding:
             record_event(locked, actor=actor, reason="Archived (hidden from the lists; nothing deleted in Adobe)")
             locked.save(update_fields=["archived_at", "updated_at"])
     return locked
+
+
+def onboarding_start_delete(*, onboarding: Onboarding, actor: Any) -> RemoteAction:
+    """Delete the onboarding's connections in Adobe in a background task."""
+    if onboarding.is_in_flight:
+        raise OnboardingError.refused("Wait until the current step has finished, then delete.")
+    return actions.start("delete", onboarding=onboarding, actor=actor, apart_from=actions.CHANGES_IN_ADOBE)
+
+
+@actions.handles("delete", doing="Deleting the connections")
+def _delete_in_background(run: actions.ActionRun) -> dict[str, Any]:
+    onboarding = onboarding_delete_in_adobe(onboarding=run.onboarding, actor=run.actor)
+    return {"notice": f"Deleted the connections of {onboarding.name} in Adobe."}
 
 
 def onboarding_delete_in_adobe(*, onboarding: Onboarding, actor: Any) -> Onboarding:

@@ -61,11 +61,15 @@ def dispatch(name: str, *, onboarding: Onboarding, actor: Any) -> None:
     """
     if name not in OPERATIONS:
         raise ValueError(f"No remote operation is named {name!r}.")
-    args = (name, str(onboarding.pk), None if actor is None else str(actor.pk))
+    enqueue_with_claim(run_remote, name, str(onboarding.pk), None if actor is None else str(actor.pk))
+
+
+def enqueue_with_claim(background: Any, *args: str | None) -> None:
+    """Enqueue `background(*args)` so that it exists exactly when the caller's transaction commits."""
     if _stores_in_this_database():
-        run_remote.enqueue(*args)
+        background.enqueue(*args)
     else:
-        transaction.on_commit(functools.partial(run_remote.enqueue, *args))
+        transaction.on_commit(functools.partial(background.enqueue, *args))
 
 
 @task
@@ -88,4 +92,6 @@ def sweep(*, older_than: Any = None) -> int:
         settled += 1
     if settled:
         log.warning("Settled %d step(s) a dead task had left in flight", settled)
-    return settled
+    from .actions import sweep_actions  # actions enqueue through this module
+
+    return settled + sweep_actions(older_than=older_than)

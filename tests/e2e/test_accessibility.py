@@ -66,7 +66,7 @@ def test_every_page_passes_axe(logged_in: Page, live_server, emulator, admin_use
     check(page, "my onboardings", report)
     page.goto(live_server.url + "/onboardings/00000000-0000-0000-0000-000000000000/done/")
     check(page, "404 page", report)
-    monkeypatch.setattr(services, "onboarding_test_connection", lambda **kwargs: 1 / 0)
+    monkeypatch.setattr(services, "onboarding_start_test", lambda **kwargs: 1 / 0)
     page.goto(live_server.url + f"/onboardings/{onboarding.public_id}/done/")
     page.get_by_role("button", name="Test connection").click()  # a failing htmx request: the page says so
     expect(page.locator("#client-error")).to_be_visible()

@@ -1,0 +1,132 @@
+"""What a user sees of a remote action (connections/services/actions.py): its progress, then its result.
+
+A view that starts an action answers with `follow(...)`: the progress (a page that polls, or a fragment
+for htmx) while the task runs, or where the result shows once it has. Each kind names that place with
+`@shows_result(kind)`. Without JavaScript the progress page says to refresh; a refresh shows where it stands.
+A finished action's `result["notice"]` is said there as a success message; a page that shows a result
+itself (a form with what was typed, the error next to its field) is sent `?action=<reference>`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseClientRedirect
+
+from connections.models import Onboarding, RemoteAction
+from connections.services import actions
+
+from .access import HtmxHttpRequest, owned_onboarding
+from .steps import Step
+
+Destination = Callable[[Onboarding, RemoteAction], str]
+DESTINATIONS: dict[str, tuple[Destination, bool]] = {}
+
+
+def shows_result(kind: str, *, flash_problem: bool = True) -> Callable[[Destination], Destination]:
+    """Register where the result of `kind` shows; `flash_problem`: a failure is said in a message there."""
+
+    def register(destination: Destination) -> Destination:
+        DESTINATIONS[kind] = (destination, flash_problem)
+        return destination
+
+    return register
+
+
+@shows_result("test")
+def _where_the_checks_show(onboarding: Onboarding, action: RemoteAction) -> str:
+    return Step.of(onboarding).url(onboarding)
+
+
+@shows_result("credentials", flash_problem=False)
+def _where_the_replacement_shows(onboarding: Onboarding, action: RemoteAction) -> str:
+    """A correction on the Account step: the step it moved to, or the step with the refusal; a replacement:
+    where the onboarding stands once saved, or the credentials page with what happened."""
+    result = action.result or {}
+    if result.get("correction"):
+        return result_url(action, "onboarding:account") if action.failed else Step.of(onboarding).url(onboarding)
+    return Step.of(onboarding).url(onboarding) if result.get("notice") else result_url(action, "onboarding:credentials")
+
+
+@shows_result("reload")
+def _where_the_reload_shows(onboarding: Onboarding, action: RemoteAction) -> str:
+    return reverse("onboarding:credentials", args=[onboarding.public_id])
+
+
+@shows_result("source", flash_problem=False)
+def _where_the_source_settings_show(onboarding: Onboarding, action: RemoteAction) -> str:
+    return result_url(action, "onboarding:source_edit") if action.failed else Step.DONE.url(onboarding)
+
+
+@shows_result("delete", flash_problem=False)
+def _where_the_deletion_shows(onboarding: Onboarding, action: RemoteAction) -> str:
+    return result_url(action, "onboarding:delete") if action.failed else reverse("onboarding:list")
+
+
+def result_url(action: RemoteAction, view_name: str) -> str:
+    """The page `view_name` showing the result of `action` (the form filled in again, the error at its field)."""
+    return f"{reverse(view_name, args=[action.onboarding.public_id])}?action={action.public_id}"
+
+
+def asked_result(request: HtmxHttpRequest, onboarding: Onboarding, kind: str) -> RemoteAction | None:
+    """The action of `kind` a page was sent to show (`?action=`); None without one, 404 if not this onboarding's."""
+    value = request.GET.get("action")
+    if not value:
+        return None
+    try:
+        public_id = uuid.UUID(value)
+    except ValueError:
+        raise Http404("There is no such result.") from None
+    found = get_object_or_404(RemoteAction.objects.of(onboarding).filter(kind=kind), public_id=public_id)
+    return actions.recovered(found)
+
+
+def action_url(action: RemoteAction) -> str:
+    return reverse("onboarding:action", args=[action.onboarding.public_id, action.public_id])
+
+
+def _progress(request: HtmxHttpRequest, action: RemoteAction, template: str) -> HttpResponse:
+    context: dict[str, Any] = {"action": action, "onboarding": action.onboarding, "doing": actions.doing(action)}
+    return render(request, template, context)
+
+
+def _settled(request: HtmxHttpRequest, action: RemoteAction) -> HttpResponse:
+    destination, flash_problem = DESTINATIONS[action.kind]
+    problem = actions.problem_of(action)
+    if problem and flash_problem:
+        messages.error(request, problem.message)
+    notice = (action.result or {}).get("notice") if not action.failed else ""
+    if notice:
+        messages.success(request, notice)
+    url = destination(Onboarding.objects.get(pk=action.onboarding_id), action)
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def follow(request: HtmxHttpRequest, action: RemoteAction) -> HttpResponse:
+    """After a POST that started `action`: its progress while it runs, or where its result shows."""
+    if action.pending:
+        if request.htmx:
+            return _progress(request, action, "onboarding/_action_progress.html")
+        return redirect(action_url(action))
+    return _settled(request, action)
+
+
+@login_required
+@require_GET
+def onboarding_action(request: HtmxHttpRequest, public_id: uuid.UUID, action_id: uuid.UUID) -> HttpResponse:
+    """Polled while the task runs (htmx: nothing to swap until then), then on to where the result shows."""
+    onboarding = owned_onboarding(request, public_id)
+    action = actions.recovered(get_object_or_404(RemoteAction.objects.of(onboarding), public_id=action_id))
+    if not action.pending:
+        return _settled(request, action)
+    if request.htmx:
+        return HttpResponse(status=204)
+    return _progress(request, action, "onboarding/action.html")

@@ -1,0 +1,151 @@
+"""Remote actions (test, PATCH, delete, dataflow reads…): asked in the request, run by a background task.
+
+The queue is the real django-tasks-db table, drained by the worker's batch mode when the test says so;
+the pages are asked as a browser (and htmx) would ask them."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from connections.models import FlowServiceCall, RemoteAction
+from connections.services import actions
+
+Call = FlowServiceCall.Operation
+State = RemoteAction.State
+pytestmark = pytest.mark.django_db(transaction=True)
+HTMX = {"HX-Request": "true"}
+
+
+@actions.handles("tests: remember the payload", doing="Remembering")
+def _remember(run: actions.ActionRun) -> dict[str, object]:
+    return {"seen": sorted(run.payload)}
+
+
+@actions.handles("tests: break", doing="Breaking")
+def _break(run: actions.ActionRun) -> dict[str, object]:
+    raise RuntimeError("a bug in a handler")
+
+
+def _tests_asked(onboarding) -> int:
+    return FlowServiceCall.objects.filter(onboarding=onboarding, operation=Call.TEST).count()
+
+
+def test_test_connection_runs_in_a_task_while_the_page_shows_progress(client, user, make_onboarding, task_queue):
+    onboarding = make_onboarding("source")
+    asked_before = _tests_asked(onboarding)
+    client.force_login(user)
+
+    response = client.post(f"/onboardings/{onboarding.public_id}/test/")
+    action = RemoteAction.objects.get(onboarding=onboarding)
+    assert response["Location"] == f"/onboardings/{onboarding.public_id}/actions/{action.public_id}/"
+    assert _tests_asked(onboarding) == asked_before  # the request did not wait on Adobe
+    page = client.get(response["Location"]).content.decode()
+    assert "Testing the connection" in page and "refresh this page" in page
+    assert client.get(response["Location"], headers=HTMX).status_code == 204  # nothing to swap yet
+
+    task_queue()
+    done = client.get(response["Location"], headers=HTMX)
+    assert done["HX-Redirect"] == f"/onboardings/{onboarding.public_id}/done/"
+    assert _tests_asked(onboarding) == asked_before + 1
+    assert client.get(response["Location"])["Location"].endswith("/done/")  # without JS: a redirect
+
+
+def test_the_htmx_button_swaps_in_the_progress_then_the_page_moves_on(client, user, make_onboarding, task_queue):
+    onboarding = make_onboarding("source")
+    client.force_login(user)
+    response = client.post(f"/onboardings/{onboarding.public_id}/test/", headers=HTMX)
+    body = response.content.decode()
+    assert 'role="status"' in body and "Testing the connection in Adobe" in body
+    assert "hx-trigger=\"every 1s\"" in body
+
+
+def test_a_second_press_while_one_runs_joins_it(client, user, make_onboarding, task_queue):
+    onboarding = make_onboarding("source")
+    asked_before = _tests_asked(onboarding)
+    client.force_login(user)
+    first = client.post(f"/onboardings/{onboarding.public_id}/test/")
+    second = client.post(f"/onboardings/{onboarding.public_id}/test/")
+    assert first["Location"] == second["Location"]
+    task_queue()
+    assert RemoteAction.objects.filter(onboarding=onboarding).count() == 1
+    assert _tests_asked(onboarding) == asked_before + 1
+    client.post(f"/onboardings/{onboarding.public_id}/test/")  # once it has finished, a new press asks again
+    assert RemoteAction.objects.filter(onboarding=onboarding).count() == 2
+
+
+def test_the_payload_is_encrypted_and_wiped_once_the_task_has_run(make_onboarding, user, task_queue):
+    onboarding = make_onboarding("base")
+    action = actions.start(
+        "tests: remember the payload", onboarding=onboarding, actor=user, payload={"sas_key": "tOpSeCrEt-key"}
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT payload FROM connections_remoteaction WHERE id = %s", [action.pk])
+        stored = cursor.fetchone()[0]
+    assert "tOpSeCrEt" not in stored and stored.startswith("enc:")
+    task_queue()
+    action.refresh_from_db()
+    assert action.state == State.DONE and action.result == {"seen": ["sas_key"]}
+    assert action.payload == ""
+
+
+def test_a_task_delivered_twice_runs_the_action_once(make_onboarding, user, task_queue):
+    onboarding = make_onboarding("source")
+    asked_before = _tests_asked(onboarding)
+    action = actions.start("test", onboarding=onboarding, actor=user)
+    actions.run_action.call(str(action.pk))
+    assert actions.run_action.call(str(action.pk)) == State.DONE
+    assert _tests_asked(onboarding) == asked_before + 1
+
+
+def test_a_bug_in_a_handler_fails_the_action_with_a_sentence_not_a_500(client, user, make_onboarding):
+    onboarding = make_onboarding("source")
+    client.force_login(user)
+    action = actions.start("tests: break", onboarding=onboarding, actor=user)
+    assert action.state == State.FAILED
+    assert actions.problem_of(action).title == "Something went wrong here"
+
+
+def test_an_action_whose_task_died_is_failed_and_the_page_stops_waiting(client, user, make_onboarding, task_queue):
+    onboarding = make_onboarding("source")
+    client.force_login(user)
+    response = client.post(f"/onboardings/{onboarding.public_id}/test/")
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    RemoteAction.objects.update(state=State.RUNNING, started_at=long_ago, created_at=long_ago)
+
+    page = client.get(response["Location"], follow=True).content.decode()
+    assert "stopped without an answer from Adobe" in page  # said on the page it moved on to
+    assert RemoteAction.objects.get().state == State.FAILED
+    task_queue()  # the dead task's delivery, if it ever comes, does nothing
+    assert RemoteAction.objects.get().state == State.FAILED
+
+
+def test_the_sweep_fails_what_dead_tasks_left(make_onboarding, user, task_queue):
+    onboarding = make_onboarding("source")
+    actions.start("test", onboarding=onboarding, actor=user)
+    assert actions.sweep_actions() == 0  # young: still waiting for its worker
+    assert actions.sweep_actions(older_than=datetime.timedelta(seconds=-1)) == 1
+    assert RemoteAction.objects.get().failed
+
+
+def test_another_users_action_is_not_found(client, other_user, make_onboarding, task_queue):
+    onboarding = make_onboarding("source")
+    action = actions.start("test", onboarding=onboarding, actor=onboarding.owner)
+    client.force_login(other_user)
+    assert client.get(f"/onboardings/{onboarding.public_id}/actions/{action.public_id}/").status_code == 404
+
+
+
+def test_no_test_while_the_credentials_are_being_changed(client, user, make_onboarding, task_queue):
+    from connections import services
+
+    onboarding = make_onboarding("source")
+    credentials = services.Credentials(onboarding.auth_type, {"namespace": onboarding.namespace, "sas_key_name": "x"})
+    services.onboarding_start_replacement(onboarding=onboarding, actor=user, credentials=credentials)
+    client.force_login(user)
+    page = client.post(f"/onboardings/{onboarding.public_id}/test/", follow=True).content.decode()
+    assert "Saving and testing the new credentials is still under way" in page
+    assert not RemoteAction.objects.filter(kind="test").exists()

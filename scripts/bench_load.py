@@ -339,9 +339,34 @@ def main() -> int:
         print(database_line())
         results = run(stack, args)
         report(stack, results)
+        if args.postgres:
+            against_sqlite(stack, args.clients)
     finally:
         stack.stop()
     return 0
+
+
+def against_sqlite(stack: Stack, clients: int, rounds: int = 8) -> None:
+    """The bare page on this PostgreSQL stack and on a SQLite one started beside it, hammered in turns."""
+    sqlite = Stack(postgres=False)
+    try:
+        sqlite.start()
+        create = "from django.contrib.auth import get_user_model as m; m().objects.create_user('bench-9', password=%r)"
+        subprocess.run([sys.executable, "manage.py", "shell", "-c", create % PASSWORD], cwd=ROOT, env=sqlite.env,
+                       check=True)
+        stacks = {"PostgreSQL": stack, "SQLite": sqlite}
+        sessions = {name: [login(each, "bench-9") for _ in range(clients)] for name, each in stacks.items()}
+        floors: dict[str, list[float]] = {name: [] for name in stacks}
+        for _ in range(rounds):
+            for name, each in stacks.items():
+                floors[name].append(p95(hammer(sessions[name], each.web + "/bench-floor/", 10)))
+    finally:
+        sqlite.stop()
+    medians = {name: statistics.median(values) for name, values in floors.items()}
+    print(f"\nThe bare page on PostgreSQL (default settings) and SQLite, served at once, {rounds} rounds in turns")
+    for name, median in medians.items():
+        print(f"  {name:10} p95 {median * 1000:5.0f} ms   rounds: {', '.join(f'{v * 1000:.0f}' for v in floors[name])}")
+    print(f"  PostgreSQL / SQLite    {medians['PostgreSQL'] / medians['SQLite']:5.2f}x   (target <= 1x)")
 
 
 def run(stack: Stack, args: argparse.Namespace) -> dict[str, object]:

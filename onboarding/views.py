@@ -44,6 +44,8 @@ NON_SECRET_ACCOUNT_FIELDS = (
 def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[str, Any]:
     if onboarding is not None and step == Step.DONE:
         extra.setdefault("flow_request", exports.as_curl(exports.streaming_flow_request(onboarding)))
+    if onboarding is not None and step in (Step.SOURCE, Step.DONE):  # the pages that show the tools
+        extra.setdefault("recent_actions", views_actions.recent(onboarding))
     return {
         "onboarding": onboarding,
         "step": step,

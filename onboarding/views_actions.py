@@ -89,6 +89,25 @@ def asked_result(request: HtmxHttpRequest, onboarding: Onboarding, kind: str) ->
     return actions.recovered(found)
 
 
+RECENT = 3  # the requests to Adobe a page lists, newest first
+
+
+def recent(onboarding: Onboarding) -> list[dict[str, Any]]:
+    """What the onboarding's page says of its latest requests to Adobe: a user who closed the tab comes back
+    to each one's outcome (and to the progress of one still running)."""
+    listed = RemoteAction.objects.of(onboarding).order_by("-created_at", "-pk")[:RECENT]
+    return [{"action": action, "doing": actions.doing(action), "said": said(action)} for action in listed]
+
+
+def said(action: RemoteAction) -> str:
+    """One line of what came of a finished action ("" while it runs, or when it has nothing to say)."""
+    problem = actions.problem_of(action)
+    if problem is not None:
+        return problem.message
+    result = action.result or {}
+    return str(result.get("notice") or result.get("message") or "")
+
+
 def action_url(action: RemoteAction) -> str:
     return reverse("onboarding:action", args=[action.onboarding.public_id, action.public_id])
 

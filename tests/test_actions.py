@@ -44,7 +44,7 @@ def test_test_connection_runs_in_a_task_while_the_page_shows_progress(client, us
     assert response["Location"] == f"/onboardings/{onboarding.public_id}/actions/{action.public_id}/"
     assert _tests_asked(onboarding) == asked_before  # the request did not wait on Adobe
     page = client.get(response["Location"]).content.decode()
-    assert "Testing the connection" in page and "refresh this page" in page
+    assert "Testing the connection" in page and "refreshes itself" in page
     assert client.get(response["Location"], headers=HTMX).status_code == 204  # nothing to swap yet
 
     task_queue()
@@ -149,3 +149,21 @@ def test_no_test_while_the_credentials_are_being_changed(client, user, make_onbo
     page = client.post(f"/onboardings/{onboarding.public_id}/test/", follow=True).content.decode()
     assert "Saving and testing the new credentials is still under way" in page
     assert not RemoteAction.objects.filter(kind="test").exists()
+
+
+def test_coming_back_the_page_shows_the_request_still_running_then_what_came_of_it(
+    client, user, make_onboarding, task_queue
+):
+    """The tab was closed while Adobe was asked; the onboarding's page says how it stands, then how it ended."""
+    onboarding = make_onboarding("source")
+    client.force_login(user)
+    client.post(f"/onboardings/{onboarding.public_id}/test/")
+    done = f"/onboardings/{onboarding.public_id}/done/"
+    page = client.get(done).content.decode()
+    assert "Recent requests to Adobe" in page and "Testing the connection in Adobe…" in page
+
+    task_queue()
+    page = client.get(done).content.decode()
+    assert "Testing the connection</strong>: done" in page and "Testing the connection in Adobe…" not in page
+    RemoteAction.objects.update(state=State.FAILED, result={"problem": {"title": "x", "message": "Adobe said no."}})
+    assert "Testing the connection</strong>: failed. Adobe said no." in client.get(done).content.decode()

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import csv_safety
 from .admin_safety import HostileQueryMixin
-from .admin_tools import CappedCountPaginator, DistinctValuesFilter, NoWritesMixin, link_to
+from .admin_tools import CappedCountPaginator, DistinctValuesFilter, NoWritesMixin, ShownChangeList, link_to
 from .auth_types import FIELDS
 from .encryption import blind_index
 from .history_chain import HistoryStatusMixin
@@ -37,7 +37,11 @@ class ReadOnlyAdmin(NoWritesMixin, HostileQueryMixin, admin.ModelAdmin[Any]):
 
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    list_per_page = 50
+    # A page of 25 rows: each row costs about a quarter of a millisecond to render, the page around it 12.
+    list_per_page = 25
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ShownChangeList]:
+        return ShownChangeList
 
     def get_paginator(
         self,
@@ -221,6 +225,8 @@ class OnboardingAdmin(ReadOnlyAdmin):
     )
     list_filter = (AttentionFilter, "status", "auth_type", "owner", SandboxFilter, "created_at")
     list_select_related = ("owner",)
+    # The list shows the namespace and the credentials' event hub; the other credentials stay encrypted.
+    list_deferred = tuple(name for name in FIELDS if name not in ("namespace", "auth_event_hub_name"))
     search_fields = ("name", "base_connection_id", "source_connection_id", "owner__username")
     search_help_text = _(
         "Name (part of it), a namespace (exactly), a base or source connection ID, the reference, or the owner's "

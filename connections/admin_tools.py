@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import quote
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db import connection, models
@@ -22,9 +23,11 @@ from django.utils.functional import Promise as StrPromise
 from django.utils.html import format_html
 
 from . import safe_input
+from .admin_safety import SafeChangeList
 from .models import Onboarding
 
 PAGES_AHEAD = 5
+PK_SLOT = "0pkslot0"  # reversed once in place of a row's key, then replaced by each row's
 
 
 class NoWritesMixin:
@@ -64,6 +67,25 @@ class CappedCountPaginator(Paginator[Any]):
         # A page that is not a page counts as the first; one past the last is the admin's own "?e=1".
         number = min(safe_input.page_number(request.GET.get("p")) or 1, safe_input.MAX_PAGE)
         return cls(queryset, per_page, cap=(number + PAGES_AHEAD) * per_page, **kwargs)
+
+
+class ShownChangeList(SafeChangeList):
+    """Django's changelist, cheaper per row: the rows' link is reversed once per page, not once a row, and
+    the columns the model admin names in `list_deferred` (shown nowhere in the list) are left unread."""
+
+    def get_results(self, request: Any) -> None:
+        deferred = getattr(self.model_admin, "list_deferred", ())
+        if deferred:
+            self.queryset = self.queryset.defer(*deferred)
+        super().get_results(request)
+
+    def url_for_result(self, result: models.Model) -> str:
+        return self._change_url.replace(PK_SLOT, str(quote(getattr(result, self.pk_attname))))
+
+    @cached_property
+    def _change_url(self) -> str:
+        name = f"admin:{self.opts.app_label}_{self.opts.model_name}_change"
+        return reverse(name, args=(PK_SLOT,), current_app=self.model_admin.admin_site.name)
 
 
 def distinct_values(model: type[models.Model], field_name: str, limit: int = 100) -> list[Any]:

@@ -280,3 +280,6 @@ LOGGING = {
     },
 }
 DEFAULT_EXCEPTION_REPORTER_FILTER = "connections.log_filters.SecretsExceptionReporterFilter"
+
+# Widgets written in Python where Django would render three or four templates each (onboarding/form_renderer.py).
+FORM_RENDERER = "onboarding.form_renderer.FastWidgetRenderer"

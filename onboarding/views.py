@@ -23,7 +23,7 @@ from connections.messages import Problem
 from connections.models import Onboarding, RemoteAction
 from connections.services import OnboardingError, Replacement, actions
 
-from . import secret_echo, views_actions
+from . import listing, secret_echo, views_actions
 from .access import HtmxHttpRequest, owned_onboarding
 from .forms import AccountForm, CredentialsForm, SourceForm
 from .steps import Step
@@ -31,8 +31,6 @@ from .steps import Step
 WIZARD = "onboarding/wizard.html"
 CREDENTIALS = "onboarding/credentials.html"
 PAGE_SIZE = 20
-# The encrypted credential columns My onboardings never shows (it shows the namespace): left unread.
-LIST_HIDDEN_SECRETS = tuple(name for name in FIELDS if name != "namespace")
 SECRETS = (*SECRET_FIELDS, "connection_string")
 NON_SECRET_ACCOUNT_FIELDS = (
     "name",
@@ -204,15 +202,14 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def onboarding_list(request: HtmxHttpRequest) -> HttpResponse:
     # No COUNT(*): the page asks for one row more than it shows to know whether there is a next page.
-    # The credentials are never decrypted for a list (only the namespace it shows), and each row's URL is
-    # built from one reversal instead of two {% url %} per row.
-    onboardings = Onboarding.objects.owned_by(request.user).listed().newest_first().defer(*LIST_HIDDEN_SECRETS)
+    # The credentials are never decrypted for a list (only the namespace it shows); each row's cells are
+    # worked out once in Python (onboarding/listing.py), its URL from one reversal for the whole page.
+    onboardings = Onboarding.objects.owned_by(request.user).listed().newest_first().only(*listing.COLUMNS)
     number = safe_input.page_number(request.GET.get("page"))
     if number is None:
         raise Http404("There is no such page.")
     rows = list(onboardings[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
-    prefix = reverse("onboarding:list")
-    listed = [(onboarding, f"{prefix}{onboarding.public_id}/") for onboarding in rows[:PAGE_SIZE]]
+    listed = listing.rows(rows[:PAGE_SIZE], prefix=reverse("onboarding:list"))
     context = {"rows": listed, "page": number, "has_next": len(rows) > PAGE_SIZE}
     return render(request, "onboarding/list.html", context)
 

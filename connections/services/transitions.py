@@ -44,10 +44,15 @@ def stale_after() -> datetime.timedelta:
     return datetime.timedelta(seconds=seconds + settings.FLOW_SERVICE_RETRY_BUDGET + 30)
 
 
+def abandoned(onboarding: Onboarding) -> bool:
+    """In flight longer than every timeout (the app restarted): read without a lock, decided under one."""
+    started = onboarding.step_started_at
+    return onboarding.is_in_flight and not (started and timezone.now() - started < stale_after())
+
+
 def recover_if_abandoned(onboarding: Onboarding, actor: Any) -> bool:
     """Fail an in-flight step that outlived every timeout; True when it did."""
-    started = onboarding.step_started_at
-    if not onboarding.is_in_flight or (started and timezone.now() - started < stale_after()):
+    if not abandoned(onboarding):
         return False
     failed = Status.BASE_FAILED if onboarding.is_creating_base else Status.SOURCE_FAILED
     move(onboarding, failed, actor=actor, reason="The previous attempt was abandoned; its outcome is unknown")

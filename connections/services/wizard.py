@@ -25,7 +25,7 @@ from .connection_test import onboarding_test_connection, refresh_consumer_group_
 from .credentials import apply_credentials
 from .errors import OnboardingError, abandoned_record, failure_record
 from .inputs import Account, Source
-from .transitions import Status, claim_step, lock_row, recovered, settle_step, stale_after
+from .transitions import Status, abandoned, claim_step, lock_row, recovered, settle_step, stale_after
 
 
 def _public_id(creation_token: Any) -> uuid.UUID:
@@ -306,8 +306,11 @@ def onboarding_busy(onboarding: Onboarding) -> bool:
 
 
 def onboarding_recover(*, onboarding: Onboarding, actor: Any) -> Onboarding:
-    """Settle a step that has been in flight longer than any call can last (the app restarted)."""
-    return recovered(onboarding, actor) if onboarding.is_in_flight else onboarding
+    """Settle a step that has been in flight longer than any call can last (the app restarted).
+
+    Polled every second by each page in progress: only a step that looks abandoned takes the row lock (on
+    SQLite, the database's write lock), and it is decided again under the lock."""
+    return recovered(onboarding, actor) if abandoned(onboarding) else onboarding
 
 
 def onboarding_retry(*, onboarding: Onboarding, actor: Any) -> Onboarding:

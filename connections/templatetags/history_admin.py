@@ -6,10 +6,12 @@ import datetime
 from typing import Any
 
 from django import template
+from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.utils import formats
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from connections import admin_rows
 from connections.admin_tools import buckets_with_rows
 
 register = template.Library()
@@ -68,3 +70,16 @@ class _Level:
 
     def shown(self, back: dict[str, Any] | None, choices: list[dict[str, Any]]) -> dict[str, Any]:
         return {"show": True, "back": back, "choices": choices, "field_name": self.verbose}
+
+
+@register.tag(name="shown_result_list")
+def shown_result_list(parser: Any, token: Any) -> InclusionAdminNode:
+    """Django's `result_list`, its rows written by connections/admin_rows.py."""
+    return InclusionAdminNode(
+        "shown_result_list",
+        parser,
+        token,
+        func=admin_rows.result_list,
+        template_name="change_list_results.html",
+        takes_context=False,
+    )

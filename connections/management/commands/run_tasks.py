@@ -51,6 +51,10 @@ def _claim_one(worker: Worker) -> DBTaskResult[Any, Any] | None:
     """The next ready task, claimed for this worker (django-tasks-db's own claim: SKIP LOCKED, or SQLite's
     exclusive transaction); None when there is none or the database is busy."""
     ready = DBTaskResult.objects.ready().filter(backend_name="default", queue_name__in=["default"])
+    if not ready.exists():
+        # A plain read first: on SQLite the claim's exclusive transaction takes the database's write lock,
+        # which an idle poll (every `interval`) must not hold against the web requests.
+        return None
     with exclusive_transaction(ready.db):
         try:
             claimed = ready.get_locked()
@@ -77,7 +81,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--threads", type=int, default=None, help="tasks run at once (TASKS_THREADS, 8)")
-        parser.add_argument("--interval", type=float, default=0.2, help="seconds between polls when idle")
+        # Short: a task waits at most this long to start; an idle poll is one read (no lock).
+        parser.add_argument("--interval", type=float, default=0.05, help="seconds between polls when idle")
         parser.add_argument("--batch", action="store_true", help="sweep, run every task ready, then exit")
 
     def handle(self, *args: Any, threads: int | None, interval: float, batch: bool, **options: Any) -> None:
@@ -98,7 +103,7 @@ class Command(BaseCommand):
         self._run(count, interval)
 
     def _run(self, count: int, interval: float) -> None:
-        """One loop claims, a pool of `count` threads runs: idle, the database sees one poll per interval,
+        """One loop claims, a pool of `count` threads runs: idle, the database sees one read per interval,
         not one per thread; busy, a task is claimed only when a thread is free to run it at once."""
         worker = _worker(0, interval=interval, batch=False)
         free = threading.Semaphore(count)

@@ -25,6 +25,11 @@ def _remember(run: actions.ActionRun) -> dict[str, object]:
     return {"seen": sorted(run.payload)}
 
 
+@actions.handles("tests: a read", doing="Reading", read=True)
+def _read(run: actions.ActionRun) -> dict[str, object]:
+    return {}
+
+
 @actions.handles("tests: break", doing="Breaking")
 def _break(run: actions.ActionRun) -> dict[str, object]:
     raise RuntimeError("a bug in a handler")
@@ -167,3 +172,23 @@ def test_coming_back_the_page_shows_the_request_still_running_then_what_came_of_
     assert "Testing the connection</strong>: done" in page and "Testing the connection in Adobe…" not in page
     RemoteAction.objects.update(state=State.FAILED, result={"problem": {"title": "x", "message": "Adobe said no."}})
     assert "Testing the connection</strong>: failed. Adobe said no." in client.get(done).content.decode()
+
+
+def test_old_finished_reads_are_pruned_and_everything_else_kept(make_onboarding, user, task_queue):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    onboarding = make_onboarding("source")
+    old_read = actions.start("tests: a read", onboarding=onboarding, actor=user)
+    test = actions.start("test", onboarding=onboarding, actor=user)
+    task_queue()
+    young_read = actions.start("tests: a read", onboarding=onboarding, actor=user)
+    task_queue()
+    long_ago = timezone.now() - datetime.timedelta(days=8)
+    RemoteAction.objects.filter(pk__in=[old_read.pk, test.pk]).update(finished_at=long_ago)
+    out = StringIO()
+    call_command("prune_remote_actions", "--min-age-days", "7", stdout=out)
+    assert "Deleted 1 " in out.getvalue()
+    assert set(RemoteAction.objects.values_list("pk", flat=True)) == {test.pk, young_read.pk}
+    assert FlowServiceCall.objects.filter(onboarding=onboarding, operation=Call.TEST).exists()  # history stays

@@ -17,6 +17,7 @@ secret, for the page to show again) is kept in the result however it ends.
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 from collections.abc import Callable, Collection
@@ -47,6 +48,7 @@ class Kind:
     name: str
     doing: str  # "Testing the connection": what the progress page says while it runs
     handler: Handler
+    read: bool = False  # changes nothing in Adobe nor here: its finished actions may be pruned
 
 
 KINDS: dict[str, Kind] = {}
@@ -66,13 +68,13 @@ class ActionRun:
     keep: dict[str, Any] = field(default_factory=dict)  # kept in `result` whether the handler returns or raises
 
 
-def handles(name: str, *, doing: str) -> Callable[[Handler], Handler]:
-    """Register a handler for the action kind `name`."""
+def handles(name: str, *, doing: str, read: bool = False) -> Callable[[Handler], Handler]:
+    """Register a handler for the action kind `name` (`read`: it only asks, so old ones may be pruned)."""
 
     def register(handler: Handler) -> Handler:
         if name in KINDS and KINDS[name].handler is not handler:
             raise ValueError(f"Two remote actions are named {name!r}.")
-        KINDS[name] = Kind(name, doing, handler)
+        KINDS[name] = Kind(name, doing, handler, read)
         return handler
 
     return register
@@ -202,3 +204,11 @@ def sweep_actions(*, older_than: Any = None, pk: int | None = None) -> int:
     if settled:
         log.warning("Failed %d remote action(s) a dead task had left pending", settled)
     return settled
+
+
+def prune_reads(*, older_than: datetime.timedelta) -> int:
+    """Delete the finished reads older than `older_than` (their calls stay in the history); how many."""
+    reads = [kind.name for kind in KINDS.values() if kind.read]
+    old = RemoteAction.objects.exclude(state__in=RemoteAction.PENDING).filter(kind__in=reads)
+    deleted, _ = old.filter(finished_at__lt=timezone.now() - older_than).delete()
+    return deleted

@@ -194,7 +194,7 @@ def dataflow_preview(*, dataflow: Dataflow, actor: Any) -> Dataflow:
     return _store_sample(dataflow, events, origin="preview")
 
 
-@actions.handles(PREVIEW, doing="Previewing the event hub")
+@actions.handles(PREVIEW, doing="Previewing the event hub", read=True)
 def _preview_in_background(run: actions.ActionRun) -> dict[str, Any]:
     dataflow_preview(dataflow=_dataflow(run), actor=run.actor)
     return {"about": ""}  # the events are kept on the dataflow as its sample
@@ -258,7 +258,7 @@ def dataflow_catalogue(*, dataflow: Dataflow, actor: Any) -> Catalogue:
     return Catalogue(sorted(datasets, key=lambda d: d["name"].lower()), sorted(schemas, key=lambda s: s["title"]))
 
 
-@actions.handles(CATALOGUE, doing="Listing the datasets and schemas")
+@actions.handles(CATALOGUE, doing="Listing the datasets and schemas", read=True)
 def _catalogue_in_background(run: actions.ActionRun) -> dict[str, Any]:
     return {"about": "", **asdict(dataflow_catalogue(dataflow=_dataflow(run), actor=run.actor))}
 
@@ -346,7 +346,7 @@ def dataflow_schema_fields(*, dataflow: Dataflow, actor: Any) -> list[SchemaFiel
         raise failed(error, doing="reading the schema", dataflow=dataflow) from None
 
 
-@actions.handles(SCHEMA, doing="Reading the schema's fields")
+@actions.handles(SCHEMA, doing="Reading the schema's fields", read=True)
 def _schema_fields_in_background(run: actions.ActionRun) -> dict[str, Any]:
     dataflow = _dataflow(run)
     fields = dataflow_schema_fields(dataflow=dataflow, actor=run.actor)
@@ -510,7 +510,7 @@ def activity_of(read: Read, dataflow: Dataflow) -> dict[str, Any] | None:
     return read.held
 
 
-@actions.handles(ACTIVITY, doing="Reading the dataflow's activity")
+@actions.handles(ACTIVITY, doing="Reading the dataflow's activity", read=True)
 def _activity_in_background(run: actions.ActionRun) -> dict[str, Any]:
     dataflow = _dataflow(run)
     return {"about": dataflow.flow_id, **asdict(dataflow_activity(dataflow=dataflow, actor=run.actor))}

@@ -24,7 +24,6 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.tasks import task
@@ -34,7 +33,7 @@ from connections.messages import Problem
 from connections.models import Onboarding, RemoteAction
 
 from .errors import OnboardingError, StaleConnectionError, abandoned_record
-from .remote import enqueue_with_claim
+from .remote import actor_of, enqueue_with_claim
 from .transitions import lock_row, stale_after
 
 log = logging.getLogger(__name__)
@@ -64,7 +63,7 @@ class ActionRun:
     action: RemoteAction
     onboarding: Onboarding
     actor: Any
-    payload: dict[str, Any]
+    payload: dict[str, Any] = field(repr=False)  # typed credentials: never in a repr, a log or a traceback
     keep: dict[str, Any] = field(default_factory=dict)  # kept in `result` whether the handler returns or raises
 
 
@@ -161,8 +160,7 @@ def run_action(action_id: str) -> str:
     if not _claim(pk):
         return str(RemoteAction.objects.values_list("state", flat=True).get(pk=pk))
     action = RemoteAction.objects.select_related("onboarding").get(pk=pk)
-    actor = get_user_model().objects.filter(pk=action.actor_id).first() if action.actor_id else None
-    run = ActionRun(action, action.onboarding, actor, _payload(action))
+    run = ActionRun(action, action.onboarding, actor_of(action.actor_id), _payload(action))
     try:
         state, result = State.DONE, KINDS[action.kind].handler(run)
     except OnboardingError as error:

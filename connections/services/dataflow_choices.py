@@ -91,14 +91,12 @@ def dataflow_read(kind: str, *, dataflow: Dataflow, actor: Any, ask: Ask = Ask.I
     """What the page shows for `kind`: a fresh answer is reused; otherwise a background task asks Adobe."""
     about, answered_by = _about(kind, dataflow), ANSWERED_BY.get(kind, (kind,))
     mine = RemoteAction.objects.of(dataflow.onboarding, dataflow).order_by("-created_at", "-pk")
-    answers = mine.filter(kind__in=answered_by, state=State.DONE, result__about=about)
+    held = mine.filter(kind__in=answered_by, state=State.DONE, result__about=about).first()
     fresh = mine.filter(kind=kind).first()  # running, or failed lately: shown as it is, not asked again
     if fresh is None or not (fresh.pending or (fresh.failed and _fresh(kind, fresh, dataflow))):
-        fresh = answers.first()
-        fresh = fresh if fresh is not None and _fresh(kind, fresh, dataflow) else None
+        fresh = held if held is not None and _fresh(kind, held, dataflow) else None
     if ask is Ask.AGAIN or (ask is Ask.IF_STALE and fresh is None):
         fresh = actions.start(kind, onboarding=dataflow.onboarding, dataflow=dataflow, actor=actor)
-    held = answers.first()
     return Read(fresh, held.result, held.created_at) if held else Read(fresh, None)
 
 

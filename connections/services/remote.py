@@ -61,7 +61,7 @@ def _stores_in_this_database() -> bool:
 
 
 def dispatch(name: str, *, subject: models.Model, actor: Any) -> None:
-    """Hand `name` for this onboarding to a background task. Called inside the claim's transaction.
+    """Hand `name` for this subject (onboarding or dataflow) to a background task, inside the claim's transaction.
 
     With django-tasks-db the task row commits (or rolls back) with the claim: never a claim without
     its task, never a task for a claim that did not happen. Other backends (RQ) write elsewhere at
@@ -85,8 +85,12 @@ def run_remote(name: str, subject_id: str, actor_id: str | None) -> str:
     """The background task: run one remote operation for one onboarding (or dataflow); returns its new status."""
     model, perform = OPERATIONS[name]
     subject = model._default_manager.get(pk=int(subject_id))
-    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
-    return str(perform(subject, actor).status)
+    return str(perform(subject, actor_of(actor_id)).status)
+
+
+def actor_of(actor_id: Any) -> Any:
+    """The user a task acts for (None: the app itself, or a user since removed)."""
+    return get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
 
 
 def sweep(*, older_than: Any = None) -> int:

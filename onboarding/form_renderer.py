@@ -1,10 +1,13 @@
-"""The form renderer: the common widgets written in Python, every other template as Django renders it.
+"""The form renderer: the common widgets and the app's field group written in Python, every other template as
+Django renders it.
 
 Django renders each widget through three or four small templates (the widget's, input.html, attrs.html,
 an option's); on the Account step that was over half the page's time, and the admin renders a checkbox
 per row the same way. The functions here write exactly the markup of Django's own widget templates
 (tests/test_form_renderer.py compares them, widget by widget); a template a project overrides, or a
-widget not listed, still goes through the templates.
+widget not listed, still goes through the templates. The app's field group (label, help, error and widget:
+templates/onboarding/_field.html, what `{{ form.name.as_field_group }}` renders) is written here too, and
+compared with that template the same way.
 """
 
 from __future__ import annotations
@@ -12,15 +15,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.forms.boundfield import BoundField
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import conditional_escape
+
+from .markup import escaped
 
 Widget = Mapping[str, Any]
+FIELD_GROUP = "onboarding/_field.html"
 
 
 def _text(value: Any) -> str:
     """`{{ value|stringformat:'s' }}`, escaped unless already safe."""
-    return str(conditional_escape(value if hasattr(value, "__html__") else f"{value}"))
+    return escaped(value if hasattr(value, "__html__") else f"{value}")
 
 
 def attrs(widget: Widget) -> str:
@@ -29,16 +35,14 @@ def attrs(widget: Widget) -> str:
     for name, value in widget["attrs"].items():
         if value is False:
             continue
-        parts.append(
-            f" {conditional_escape(name)}" if value is True else f' {conditional_escape(name)}="{_text(value)}"'
-        )
+        parts.append(f" {escaped(name)}" if value is True else f' {escaped(name)}="{_text(value)}"')
     return "".join(parts)
 
 
 def input_tag(widget: Widget) -> str:
     """django/forms/widgets/input.html (text, password, hidden, checkbox and the other inputs)"""
     value = "" if widget["value"] is None else f' value="{_text(widget["value"])}"'
-    kind, name = conditional_escape(widget["type"]), conditional_escape(widget["name"])
+    kind, name = escaped(widget["type"]), escaped(widget["name"])
     return f'<input type="{kind}" name="{name}"{value}{attrs(widget)}>'
 
 
@@ -47,28 +51,28 @@ def input_option(widget: Widget) -> str:
     if not widget["wrap_label"]:
         return input_tag(widget)
     label_id = widget["attrs"].get("id")
-    opening = f'<label for="{conditional_escape(label_id)}">' if label_id else "<label>"
+    opening = f'<label for="{escaped(label_id)}">' if label_id else "<label>"
     # input.html ends with a newline, which the include keeps.
-    return f"{opening}{input_tag(widget)}\n {conditional_escape(widget['label'])}</label>"
+    return f"{opening}{input_tag(widget)}\n {escaped(widget['label'])}</label>"
 
 
 def textarea(widget: Widget) -> str:
     """django/forms/widgets/textarea.html"""
-    value = conditional_escape(widget["value"]) if widget["value"] else ""
-    return f'<textarea name="{conditional_escape(widget["name"])}"{attrs(widget)}>\n{value}</textarea>'
+    value = escaped(widget["value"]) if widget["value"] else ""
+    return f'<textarea name="{escaped(widget["name"])}"{attrs(widget)}>\n{value}</textarea>'
 
 
 def select_option(widget: Widget) -> str:
     """django/forms/widgets/select_option.html"""
-    return f'<option value="{_text(widget["value"])}"{attrs(widget)}>{conditional_escape(widget["label"])}</option>'
+    return f'<option value="{_text(widget["value"])}"{attrs(widget)}>{escaped(widget["label"])}</option>'
 
 
 def select(widget: Widget) -> str:
     """django/forms/widgets/select.html, its options written here when they use Django's own template."""
-    parts = [f'<select name="{conditional_escape(widget["name"])}"{attrs(widget)}>']
+    parts = [f'<select name="{escaped(widget["name"])}"{attrs(widget)}>']
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
-            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            parts.append(f'\n  <optgroup label="{escaped(group_name)}">')
         for option in group_choices:
             parts.append(f"\n  {_option(option)}")
         if group_name:
@@ -81,6 +85,33 @@ def _option(option: Widget) -> str:
     if option["template_name"] != "django/forms/widgets/select_option.html":
         raise _NotWritten
     return select_option(option) + "\n"  # the included template's last newline
+
+
+INPUT_OPTIONS = ("django/forms/widgets/radio_option.html", "django/forms/widgets/checkbox_option.html")
+
+
+def multiple_input(widget: Widget) -> str:
+    """django/forms/widgets/multiple_input.html (radio.html and checkbox_select.html include it)"""
+    attrs = widget["attrs"]
+    parts = ["<div"]
+    if attrs.get("id"):
+        parts.append(f' id="{escaped(attrs["id"])}"')
+    if attrs.get("class"):
+        parts.append(f' class="{escaped(attrs["class"])}"')
+    parts.append(">")
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f"\n  <div><label>{escaped(group_name)}</label>")
+        for option in options:
+            if option["template_name"] not in INPUT_OPTIONS:
+                raise _NotWritten
+            # input.html's last newline when no label wraps the input, then input_option.html's and the option's.
+            unwrapped = "" if option["wrap_label"] else "\n"
+            parts.append(f"<div>\n    {input_option(option)}{unwrapped}\n\n</div>")
+        if group_name:
+            parts.append("\n  </div>")
+    parts.append("\n</div>")
+    return "".join(parts)
 
 
 class _NotWritten(Exception):
@@ -96,13 +127,45 @@ PYTHON_TEMPLATES: dict[str, Callable[[Widget], str]] = {
     "django/forms/widgets/textarea.html": textarea,
     "django/forms/widgets/select_option.html": select_option,
     "django/forms/widgets/select.html": select,
+    "django/forms/widgets/radio.html": multiple_input,
+    "django/forms/widgets/checkbox_select.html": multiple_input,
 }
 
 
+def field_group(field: BoundField) -> str:
+    """templates/onboarding/_field.html: one form field's label, help, error and widget, stripped as a renderer
+    strips what it renders."""
+    auto_id, errors, described = escaped(field.auto_id), field.errors, field.aria_describedby
+    parts = [
+        f'<div class="field{" field--invalid" if errors else ""}" id="{auto_id}_field" '
+        f'data-describedby="{escaped(described)}">\n  '
+    ]
+    if field.use_fieldset:
+        described_by = f' aria-describedby="{escaped(described)}"' if described else ""
+        parts.append(f"<fieldset{described_by}>\n  <legend>{escaped(field.label)}</legend>\n  ")
+    else:
+        required = ' <span class="required">(required)</span>' if field.field.required else ""
+        label = escaped(field.label)
+        parts.append(f'<label for="{escaped(field.id_for_label)}">{label}{required}</label>')
+    parts.append("\n  ")
+    if field.help_text:
+        parts.append(f'<p class="help" id="{auto_id}_helptext">{escaped(field.help_text)}</p>')
+    parts.append("\n  ")
+    if errors:
+        said = " ".join(str(escaped(error)) for error in errors)
+        parts.append(f'<p class="error" id="{auto_id}_error"><span class="visually-hidden">Error: </span>{said}</p>')
+    parts.append(f"\n  {field}\n  {'</fieldset>' if field.use_fieldset else ''}\n</div>")
+    return "".join(parts)
+
+
 class FastWidgetRenderer(DjangoTemplates):
-    """Django's default renderer, with the widgets above written in Python."""
+    """Django's default renderer, with the widgets above and the app's field group written in Python."""
+
+    field_template_name = FIELD_GROUP
 
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        if template_name == FIELD_GROUP and isinstance(context.get("field"), BoundField):
+            return field_group(context["field"])
         write = PYTHON_TEMPLATES.get(template_name)
         if write is not None and "widget" in context:
             try:

@@ -20,6 +20,7 @@ from connections.services import Account, Credentials, Source
 from . import secret_echo
 
 NON_SECRET_FIELDS = tuple(name for name in FIELDS if name not in SECRET_FIELDS)
+AUTH_TYPES = frozenset(AuthType.values)  # `AuthType.values` builds its list again on every call
 KEEP_STORED = _("A {what} is saved (set {when}). Leave this empty to keep it, or type a new one to replace it.")
 
 
@@ -170,7 +171,7 @@ class CredentialFieldsForm(forms.Form):
     def selected_auth_type(self) -> str:
         value = self.data.get("auth_type") if self.is_bound else None
         value = value or self.initial.get("auth_type") or AuthType.STANDARD
-        return value if value in AuthType.values else AuthType.STANDARD
+        return value if value in AUTH_TYPES else AuthType.STANDARD
 
     @property
     def offers_connection_string(self) -> bool:

@@ -26,6 +26,7 @@ from connections.services import OnboardingError, Replacement, actions
 from . import listing, secret_echo, views_actions
 from .access import HtmxHttpRequest, owned_onboarding
 from .forms import AccountForm, CredentialsForm, SourceForm
+from .links import OnboardingUrls
 from .steps import Step
 
 WIZARD = "onboarding/wizard.html"
@@ -48,6 +49,7 @@ def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[st
         extra.setdefault("recent_actions", views_actions.recent(onboarding))
     return {
         "onboarding": onboarding,
+        "urls": OnboardingUrls(onboarding) if onboarding is not None else None,
         "step": step,
         "steps": list(Step),
         "auth_types": list(AuthType),

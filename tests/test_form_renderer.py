@@ -1,19 +1,23 @@
-"""The form renderer writes the common widgets in Python: the markup must be exactly Django's own."""
+"""The form renderer writes the common widgets and the app's field group in Python: the markup must be exactly
+what the templates write."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from connections.auth_types import AuthType
 from connections.models import Onboarding
-from onboarding.form_renderer import PYTHON_TEMPLATES, FastWidgetRenderer
-from onboarding.forms import AccountForm, SourceForm
-from onboarding.forms_dataflow import DetailForm
+from onboarding.auth import LoginForm
+from onboarding.form_renderer import FIELD_GROUP, PYTHON_TEMPLATES, FastWidgetRenderer
+from onboarding.forms import AccountForm, CredentialsForm, SourceForm
+from onboarding.forms_dataflow import DatasetForm, DetailForm, SampleForm
 
 HOSTILE = "\"><script>alert(1)</script> & 'x'"
 
@@ -30,7 +34,16 @@ class EveryWidget(forms.Form):
     pick = forms.ChoiceField(choices=[("a", "Ay"), ("b", HOSTILE), (3, mark_safe("<b>safe</b>"))])
     grouped = forms.ChoiceField(choices=[("First", [("1", "one"), ("2", "two")]), ("3", "three")])
     radio = forms.ChoiceField(choices=[("r", "Ar"), ("s", HOSTILE)], widget=forms.RadioSelect)
+    radio_classed = forms.ChoiceField(
+        choices=[(HOSTILE, [("1", "one"), ("2", HOSTILE)]), ("3", "three")],
+        widget=forms.RadioSelect(attrs={"class": HOSTILE}),
+        help_text=HOSTILE,
+    )
     many = forms.MultipleChoiceField(choices=[("m", "Em"), ("n", "En")], widget=forms.SelectMultiple)
+    boxes = forms.MultipleChoiceField(
+        choices=[("m", HOSTILE), ("Group", [("n", "En"), ("o", "Oh")])], widget=forms.CheckboxSelectMultiple
+    )
+    unlabelled = forms.CharField(label=mark_safe("<em>safe</em> label"), help_text=mark_safe("<b>help</b>"))
 
 
 def _forms() -> list[forms.Form]:
@@ -45,7 +58,10 @@ def _forms() -> list[forms.Form]:
         "pick": "b",
         "grouped": "2",
         "radio": "s",
+        "radio_classed": "2",
         "many": ["m", "n"],
+        "boxes": ["m", "o"],
+        "unlabelled": "",
     }
     built: list[forms.Form] = [EveryWidget(), EveryWidget(values), EveryWidget(initial=values)]
     for auth_type in AuthType:
@@ -59,6 +75,13 @@ def _forms() -> list[forms.Form]:
         built.append(SourceForm(initial=SourceForm.initial_for(onboarding), onboarding=onboarding))
         built.append(SourceForm({"event_hub_name": HOSTILE, "reset": "nope"}, onboarding=onboarding))
     built.append(DetailForm(initial={"description": HOSTILE}))
+    built.append(DetailForm({"name": "", "description": HOSTILE}))
+    lists = {"datasets": [{"id": "d1", "name": HOSTILE}], "schemas": [{"id": "s1", "title": "Orders"}]}
+    built += [DatasetForm(**lists), DatasetForm({"choice": "new"}, **lists), SampleForm(), SampleForm({"sample": HOSTILE})]
+    built += [LoginForm(), LoginForm(data={})]
+    stored = Onboarding(auth_type=AuthType.AAD, client_secret_value="s", tenant_id=HOSTILE)
+    built.append(CredentialsForm(initial=AccountForm.initial_for(stored), onboarding=stored))
+    built.append(CredentialsForm({"tenant_id": HOSTILE}, onboarding=stored))
     return built
 
 
@@ -88,6 +111,34 @@ def test_the_admin_row_checkbox_is_django_s_own() -> None:
 
 
 def test_a_template_it_does_not_write_goes_through_the_templates() -> None:
-    assert "django/forms/widgets/radio.html" not in PYTHON_TEMPLATES
-    widget = forms.RadioSelect(choices=[("a", "A")])
-    assert widget.render("r", "a", renderer=FastWidgetRenderer()) == widget.render("r", "a", renderer=DjangoTemplates())
+    assert "django/forms/widgets/splitdatetime.html" not in PYTHON_TEMPLATES
+    widget = forms.SplitDateTimeWidget(date_attrs={"class": HOSTILE})
+    moment = datetime.datetime(2026, 1, 2, 3, 4)
+    rendered = [widget.render("when", moment, renderer=r) for r in (FastWidgetRenderer(), DjangoTemplates())]
+    assert rendered[0] == rendered[1]
+
+
+def test_an_option_it_does_not_write_sends_its_whole_widget_through_the_templates() -> None:
+    class Starred(forms.RadioSelect):
+        option_template_name = "django/forms/widgets/input_option.html"  # not one multiple_input() writes
+
+    widget = Starred(choices=[("a", "A"), ("b", HOSTILE)])
+    rendered = [widget.render("r", "b", renderer=r) for r in (FastWidgetRenderer(), DjangoTemplates())]
+    assert rendered[0] == rendered[1]
+
+
+@pytest.mark.django_db
+def test_every_field_group_is_written_exactly_as_the_app_s_template_writes_it() -> None:
+    # {{ form.name.as_field_group }} on the pages; the template is what an {% include %} of it printed before.
+    compared = 0
+    for form in _forms():
+        form.renderer = FastWidgetRenderer()
+        for bound in form:
+            written = bound.as_field_group()
+            assert written == render_to_string(FIELD_GROUP, {"field": bound}).strip(), bound.name
+            compared += 1
+    assert compared > 100
+
+
+def test_the_field_group_is_the_renderer_s_field_template() -> None:
+    assert FastWidgetRenderer.field_template_name == FIELD_GROUP == "onboarding/_field.html"

@@ -1,0 +1,60 @@
+"""What each wizard page asks the database: the session and the user (as any logged-in page), then one query
+for the onboarding and whether it has requests to Adobe and dataflows to list; those only when it has some."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from connections.models import Onboarding, RemoteAction
+from connections.services.dataflow_choices import dataflow_start
+
+pytestmark = pytest.mark.django_db
+SESSION_AND_USER = 2
+
+
+def queries(client, url: str) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured), response.content.decode()
+
+
+def test_my_onboardings_and_the_new_account_page(alice, make_onboarding):
+    make_onboarding("source")
+    assert queries(alice, "/onboardings/")[0] == SESSION_AND_USER + 1
+    assert queries(alice, "/onboardings/new/")[0] == SESSION_AND_USER
+
+
+def test_a_step_in_progress(alice, make_onboarding):
+    onboarding = make_onboarding("draft")
+    Onboarding.objects.filter(pk=onboarding.pk).update(status=Onboarding.Status.CREATING_BASE)
+    count, page = queries(alice, f"/onboardings/{onboarding.public_id}/account/")
+    assert count == SESSION_AND_USER + 1 and "This page moves on by itself" in page
+
+
+def test_source_and_done_without_requests_or_dataflows_ask_once(alice, make_onboarding):
+    at_source, finished = make_onboarding("base"), make_onboarding("source")
+    count, page = queries(alice, f"/onboardings/{at_source.public_id}/source/")
+    assert count == SESSION_AND_USER + 1 and "Choose what to read" in page and "Recent requests" not in page
+    count, page = queries(alice, f"/onboardings/{finished.public_id}/done/")
+    assert count == SESSION_AND_USER + 1 and "Set up the dataflow" in page and "Recent requests" not in page
+
+
+def test_done_lists_the_requests_to_adobe_and_the_dataflows_it_has(alice, make_onboarding):
+    onboarding = make_onboarding("source")
+    RemoteAction.objects.create(onboarding=onboarding, kind="test", state=RemoteAction.State.DONE, result={})
+    dataflow = dataflow_start(onboarding=onboarding, actor=onboarding.owner)
+    count, page = queries(alice, f"/onboardings/{onboarding.public_id}/done/")
+    assert count == SESSION_AND_USER + 3
+    assert "Recent requests to Adobe" in page and "Testing the connection</strong>: done" in page
+    assert f"/dataflows/{dataflow.public_id}/" in page and "Set up the dataflow" not in page
+
+
+def test_a_dataflow_s_own_request_is_not_the_account_s(alice, make_onboarding):
+    onboarding = make_onboarding("source")
+    dataflow = dataflow_start(onboarding=onboarding, actor=onboarding.owner)
+    RemoteAction.objects.create(onboarding=onboarding, dataflow=dataflow, kind="preview", state="done", result={})
+    count, page = queries(alice, f"/onboardings/{onboarding.public_id}/source/")
+    assert count == SESSION_AND_USER + 1 and "Recent requests" not in page

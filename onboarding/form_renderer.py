@@ -158,14 +158,43 @@ def field_group(field: BoundField) -> str:
     return "".join(parts)
 
 
+def explained_choices(field: BoundField) -> str:
+    """templates/onboarding/_choices.html: a radio group whose choices each carry a one-line explanation."""
+    auto_id, errors = escaped(field.auto_id), field.errors
+    described = f' aria-describedby="{auto_id}_error"' if errors else ""
+    parts = [
+        f'<div class="field{" field--invalid" if errors else ""}" id="{auto_id}_field">\n'
+        f"  <fieldset{described}>\n    <legend>{escaped(field.label)}</legend>\n    "
+    ]
+    if errors:
+        said = " ".join(escaped(error) for error in errors)
+        parts.append(f'<p class="error" id="{auto_id}_error"><span class="visually-hidden">Error: </span>{said}</p>')
+    parts.append('\n    <div class="choices">\n      ')
+    for radio, explanation in field.options:  # type: ignore[attr-defined]
+        parts.append(
+            f'\n      <label class="choice" for="{escaped(radio.id_for_label)}">\n        {radio.tag()}\n'
+            f'        <span class="choice__text"><span class="choice__label">{escaped(radio.choice_label)}</span>'
+            f'<span class="choice__help">{escaped(explanation)}</span></span>\n      </label>\n      '
+        )
+    parts.append("\n    </div>\n  </fieldset>\n</div>")
+    return "".join(parts)
+
+
+FIELD_TEMPLATES: dict[str, Callable[[BoundField], str]] = {
+    FIELD_GROUP: field_group,
+    "onboarding/_choices.html": explained_choices,
+}
+
+
 class FastWidgetRenderer(DjangoTemplates):
     """Django's default renderer, with the widgets above and the app's field group written in Python."""
 
     field_template_name = FIELD_GROUP
 
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
-        if template_name == FIELD_GROUP and isinstance(context.get("field"), BoundField):
-            return field_group(context["field"])
+        field = context.get("field")
+        if template_name in FIELD_TEMPLATES and isinstance(field, BoundField):
+            return FIELD_TEMPLATES[template_name](field)
         write = PYTHON_TEMPLATES.get(template_name)
         if write is not None and "widget" in context:
             try:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.forms.boundfield import BoundWidget
+from django.forms.boundfield import BoundField, BoundWidget
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +48,26 @@ class SasKeyField(NormalisingField):
         if str(value or "").strip().lower().startswith("endpoint="):
             return str(value)
         return super().to_python(value)
+
+
+class ExplainedChoices(BoundField):
+    """A radio group whose choices each carry a one-line explanation (templates/onboarding/_choices.html)."""
+
+    @property
+    def options(self) -> list[tuple[BoundWidget, str | Promise]]:
+        assert isinstance(self.field, ExplainedChoiceField)
+        return [(radio, self.field.explanations.get(radio.data["value"], "")) for radio in self]
+
+
+class ExplainedChoiceField(forms.ChoiceField):
+    """Radio buttons, each with a one-line explanation under its label: `{{ form.name.as_field_group }}`."""
+
+    bound_field_class = ExplainedChoices
+
+    def __init__(self, *, explanations: Mapping[str, str | Promise], **kwargs: Any) -> None:
+        super().__init__(widget=forms.RadioSelect, **kwargs)
+        self.template_name = "onboarding/_choices.html"
+        self.explanations = explanations
 
 
 def _credential(name: str, field_class: type[NormalisingField] = NormalisingField, **kwargs: Any) -> NormalisingField:
@@ -327,17 +347,23 @@ class SourceForm(forms.Form):
         widget=_text(),
         help_text=_("The event hub to read from (your namespace › Entities › Event Hubs)."),
     )
-    data_type = forms.ChoiceField(
+    data_type = ExplainedChoiceField(
         label=_("Data type"),
         choices=Onboarding.DataType.choices,
-        widget=forms.RadioSelect,
         initial=Onboarding.DataType.RAW,
+        explanations={
+            Onboarding.DataType.RAW: _("Raw: any JSON. You map its fields to your XDM schema in the dataflow."),
+            Onboarding.DataType.XDM: _("XDM: each event already follows your XDM schema; no mapping needed."),
+        },
     )
-    reset = forms.ChoiceField(
+    reset = ExplainedChoiceField(
         label=_("Start position"),
         choices=Onboarding.Reset.choices,
-        widget=forms.RadioSelect,
         initial=Onboarding.Reset.EARLIEST,
+        explanations={
+            Onboarding.Reset.EARLIEST: _("Earliest (default): start with the oldest events the hub still keeps."),
+            Onboarding.Reset.LATEST: _("Latest: only events that arrive from now on."),
+        },
     )
     consumer_group = NormalisingField(
         normalise=azure_names.consumer_group,
@@ -351,15 +377,6 @@ class SourceForm(forms.Form):
         ),
     )
 
-    DATA_TYPE_HELP = {
-        Onboarding.DataType.RAW: _("Raw: any JSON. You map its fields to your XDM schema in the dataflow."),
-        Onboarding.DataType.XDM: _("XDM: each event already follows your XDM schema; no mapping needed."),
-    }
-    RESET_HELP = {
-        Onboarding.Reset.EARLIEST: _("Earliest (default): start with the oldest events the hub still keeps."),
-        Onboarding.Reset.LATEST: _("Latest: only events that arrive from now on."),
-    }
-
     def __init__(self, *args: Any, onboarding: Onboarding, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.onboarding = onboarding
@@ -371,14 +388,6 @@ class SourceForm(forms.Form):
         elif hubs:
             field.widget = forms.RadioSelect(choices=[(hub, hub) for hub in hubs])
             field.help_text = _("The event hubs Adobe found in your namespace.")
-
-    @property
-    def data_type_options(self) -> list[tuple[BoundWidget, str | Promise]]:
-        return [(radio, self.DATA_TYPE_HELP.get(radio.data["value"], "")) for radio in self["data_type"]]
-
-    @property
-    def reset_options(self) -> list[tuple[BoundWidget, str | Promise]]:
-        return [(radio, self.RESET_HELP.get(radio.data["value"], "")) for radio in self["reset"]]
 
     def source(self) -> Source:
         data = self.cleaned_data

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connections.services.dataflow_choices import DataflowSource, DatasetChoice
 
-from .forms import SourceForm
+from .forms import ExplainedChoiceField, SourceForm
 
 MAX_SAMPLE_BYTES = 1_000_000
 
@@ -55,11 +55,14 @@ class SampleForm(forms.Form):
 class DatasetForm(forms.Form):
     """An existing dataset, or a new one on an existing schema."""
 
-    choice = forms.ChoiceField(
+    choice = ExplainedChoiceField(
         label=_("Where should the events go?"),
         choices=[("existing", _("An existing dataset")), ("new", _("A new dataset"))],
-        widget=forms.RadioSelect,
         initial="new",
+        explanations={
+            "existing": _("Events are added to a dataset that already exists; its schema decides their shape."),
+            "new": _("A new dataset is created when you finish, on a schema you choose."),
+        },
     )
     dataset_id = forms.ChoiceField(label=_("Dataset"), required=False, widget=forms.RadioSelect)
     dataset_name = forms.CharField(label=_("New dataset name"), required=False, max_length=200)
@@ -73,11 +76,6 @@ class DatasetForm(forms.Form):
         ),
     )
 
-    CHOICE_HELP = {
-        "existing": _("Events are added to a dataset that already exists; its schema decides their shape."),
-        "new": _("A new dataset is created when you finish, on a schema you choose."),
-    }
-
     def __init__(
         self, *args: Any, datasets: list[dict[str, str]], schemas: list[dict[str, str]], **kwargs: Any
     ) -> None:
@@ -86,10 +84,6 @@ class DatasetForm(forms.Form):
         assert isinstance(dataset_field, forms.ChoiceField) and isinstance(schema_field, forms.ChoiceField)
         dataset_field.choices = [(d["id"], d["name"]) for d in datasets]
         schema_field.choices = [(s["id"], s["title"]) for s in schemas]
-
-    @property
-    def choice_options(self) -> list[tuple[Any, Any]]:
-        return [(radio, self.CHOICE_HELP.get(radio.data["value"], "")) for radio in self["choice"]]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

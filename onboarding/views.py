@@ -66,12 +66,6 @@ def _page_onboarding(request: HtmxHttpRequest, public_id: uuid.UUID) -> Onboardi
     return get_object_or_404(owned, public_id=public_id)
 
 
-def _steps(step: Step) -> list[tuple[str, str]]:
-    """The wizard's progress bar: each step's label, and "current", "done" or "" (one still to come)."""
-    here = step.position
-    return [(item.label, "current" if item == step else "done" if n < here else "") for n, item in enumerate(Step)]
-
-
 def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[str, Any]:
     if onboarding is not None and step == Step.DONE:
         extra.setdefault("flow_request", exports.as_curl(exports.streaming_flow_request(onboarding)))
@@ -85,8 +79,6 @@ def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[st
         "onboarding": onboarding,
         "urls": OnboardingUrls(onboarding) if onboarding is not None else None,
         "step": step,
-        "steps": _steps(step),
-        "auth_types": list(AuthType),
         **extra,
     }
 

@@ -1,0 +1,75 @@
+"""The wizard's repeated parts written in Python: its progress bar, the auth tabs, a connection test's checks.
+
+Each was a loop a template spent a few microseconds a value on. templates/onboarding/_progress_bar.html,
+_auth_tabs.html and _checklist.html hold the same markup as templates (indented as it sits in wizard.html),
+and tests/test_wizard_tags.py compares each tag with its template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import template
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from connections.auth_types import AuthType
+from connections.models import Check, Onboarding
+from onboarding.forms import CredentialFieldsForm
+from onboarding.markup import escaped
+from onboarding.steps import Step
+
+register = template.Library()
+
+
+@register.simple_tag
+def progress_bar(step: Step) -> SafeString:
+    """The steps, the current one marked and those before it done (_progress_bar.html)."""
+    items = []
+    for number, item in enumerate(Step, start=1):
+        state = "current" if item == step else "done" if item.position < step.position else ""
+        modifier = f" steps__item--{state}" if state else ""
+        current = ' aria-current="step"' if state == "current" else ""
+        done = '<span class="visually-hidden"> (done)</span>' if state == "done" else ""
+        items.append(
+            f'\n      <li class="steps__item{modifier}"{current}>\n'
+            f'        <span class="steps__number" aria-hidden="true">{number}</span>\n'
+            f'        <span class="steps__label">{escaped(item.label)}{done}</span>\n      </li>\n      '
+        )
+    return mark_safe("".join(items))
+
+
+@register.simple_tag
+def auth_tabs(form: CredentialFieldsForm, onboarding: Onboarding | None) -> SafeString:
+    """A tab per auth type, the form's selected; each asks for its fields (_auth_tabs.html)."""
+    selected = form.selected
+    url = escaped(reverse("onboarding:auth_fields"))
+    vals = f'hx-vals=\'{{"onboarding": "{escaped(onboarding.public_id)}"}}\'' if onboarding else ""
+    tabs = []
+    for tab in AuthType:
+        value, chosen = escaped(tab.value), tab == selected
+        tabs.append(
+            f'\n    <button type="submit" formnovalidate name="switch_auth" value="{value}" role="tab" '
+            f'id="tab-{value}"\n'
+            f'            class="tab" aria-controls="auth-panel" aria-selected="{"true" if chosen else "false"}"\n'
+            f'            tabindex="{"0" if chosen else "-1"}"\n'
+            f'            hx-get="{url}" hx-target="#auth-section" hx-swap="outerHTML"\n'
+            f"            {vals}>{escaped(tab.label)}</button>\n    "
+        )
+    return mark_safe("".join(tabs))
+
+
+@register.simple_tag
+def checklist(checks: Iterable[Check]) -> SafeString:
+    """A connection test's checks, each with its state and detail (_checklist.html)."""
+    items = []
+    for check in checks:
+        detail = f'<span class="check__detail">{escaped(check.detail)}</span>' if check.detail else ""
+        items.append(
+            f'\n    <li class="check check--{escaped(check.state)}">\n'
+            '      <span class="check__icon" aria-hidden="true"></span>\n'
+            f'      <span class="check__label">{escaped(check.label)}</span>\n'
+            f'      <span class="visually-hidden">: {escaped(check.state.label)}</span>\n'
+            f"      {detail}\n    </li>\n    "
+        )
+    return mark_safe("".join(items))

@@ -167,7 +167,10 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# The app is in English only (no locale/, no LocaleMiddleware) and Django's English catalogues are empty:
+# without the translation machinery every text, date and number reads the same, and each of the few dozen
+# labels and help texts a page shows no longer looks itself up in a catalogue. Turn it on to translate.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

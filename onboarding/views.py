@@ -9,10 +9,8 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import models
-from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
@@ -22,10 +20,10 @@ from django_htmx.http import push_url, replace_url, reswap, retarget
 from connections import azure_names, exports, safe_input, services
 from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.messages import Problem
-from connections.models import Dataflow, Onboarding, RemoteAction
+from connections.models import Onboarding, RemoteAction
 from connections.services import OnboardingError, Replacement, actions
 
-from . import listing, secret_echo, views_actions
+from . import listing, reads, secret_echo, views_actions
 from .access import HtmxHttpRequest, owned_onboarding
 from .forms import AccountForm, CredentialsForm, SourceForm
 from .links import OnboardingUrls
@@ -44,32 +42,10 @@ NON_SECRET_ACCOUNT_FIELDS = (
 )
 
 
-def _has_rows(model: type[models.Model], condition: str = "") -> RawSQL:
-    """Whether the onboarding has rows of `model` (and `condition` on them), asked in the onboarding's own query.
-
-    RawSQL, not Exists(): the ORM compiles an Exists() subquery as it compiles a whole query, which costs
-    about as much as the query it would save."""
-    link = model._meta.get_field("onboarding")
-    assert isinstance(link, models.ForeignKey)
-    table, outer = model._meta.db_table, f'"{Onboarding._meta.db_table}"."{Onboarding._meta.pk.column}"'
-    sql = f'EXISTS (SELECT 1 FROM "{table}" WHERE "{table}"."{link.column}" = {outer}{condition})'
-    return RawSQL(sql, (), output_field=models.BooleanField())
-
-
-def _page_onboarding(request: HtmxHttpRequest, public_id: uuid.UUID) -> Onboarding:
-    """The onboarding, if it belongs to the user (404 otherwise), with whether it has requests to Adobe and
-    dataflows to list, asked in the same query: a page with none (an onboarding just finished) asks no more."""
-    owned = Onboarding.objects.owned_by(request.user).annotate(
-        has_actions=_has_rows(RemoteAction, ' AND "dataflow_id" IS NULL'),  # RemoteAction.objects.of(onboarding)
-        has_dataflows=_has_rows(Dataflow),
-    )
-    return get_object_or_404(owned, public_id=public_id)
-
-
 def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[str, Any]:
     if onboarding is not None and step == Step.DONE:
         extra.setdefault("flow_request", exports.as_curl(exports.streaming_flow_request(onboarding)))
-        # The dataflows this account feeds; none when its page's query found none (see _page_onboarding).
+        # The dataflows this account feeds; none when its page's query found none (reads.page_onboarding).
         has_dataflows = getattr(onboarding, "has_dataflows", True)
         extra.setdefault("dataflows", list(onboarding.dataflows.all()) if has_dataflows else [])
     if onboarding is not None and step in (Step.SOURCE, Step.DONE):  # the pages that show the tools
@@ -232,11 +208,10 @@ def onboarding_list(request: HtmxHttpRequest) -> HttpResponse:
     # No COUNT(*): the page asks for one row more than it shows to know whether there is a next page.
     # The credentials are never decrypted for a list (only the namespace it shows); each row's cells are
     # worked out once in Python (onboarding/listing.py), its URL from one reversal for the whole page.
-    onboardings = Onboarding.objects.owned_by(request.user).listed().newest_first().only(*listing.COLUMNS)
     number = safe_input.page_number(request.GET.get("page"))
     if number is None:
         raise Http404("There is no such page.")
-    rows = list(onboardings[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
+    rows = reads.listed(request.user, start=(number - 1) * PAGE_SIZE, stop=number * PAGE_SIZE + 1)
     listed = listing.rows(rows[:PAGE_SIZE], prefix=reverse("onboarding:list"))
     context = {"rows": listed, "page": number, "has_next": len(rows) > PAGE_SIZE}
     return render(request, "onboarding/list.html", context)
@@ -337,7 +312,7 @@ def _is_uuid(value: str | None) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding_source(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    onboarding = _page_onboarding(request, public_id)
+    onboarding = reads.page_onboarding(request.user, public_id)
     if not Step.SOURCE.reached_by(onboarding):
         messages.info(request, "Connect the account first: the source step needs the base connection.")
         return redirect(Step.ACCOUNT.url(onboarding))
@@ -360,7 +335,7 @@ def onboarding_source(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
 @login_required
 @require_GET
 def onboarding_done(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    onboarding = _page_onboarding(request, public_id)
+    onboarding = reads.page_onboarding(request.user, public_id)
     if not Step.DONE.reached_by(onboarding):
         messages.info(request, "This onboarding is not finished yet; here is where it stands.")
         return _where_it_stands(onboarding)

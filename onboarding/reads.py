@@ -1,10 +1,11 @@
 """The two reads the wizard's pages start with, written as SQL (Django's `Manager.raw()`).
 
 Building and compiling an ORM query costs about 0.4 ms here, twice what the database and the rows take,
-on pages whose own work is about a millisecond: My onboardings' page of rows, and the onboarding every
-Source and Done page shows. Each SQL is written once per database from the models' own names, says
-exactly what its queryset says (tests/test_reads.py compares the two on the same rows), and goes
-through the same field converters: the credentials decrypt as they do through the ORM.
+on pages whose own work is about a millisecond: My onboardings' page of rows, and the onboarding each
+step's page shows (Account, Source, Done, the progress poll and the link that finds the step). Each SQL
+is written once per database from the models' own names, says exactly what its queryset says
+(tests/test_reads.py compares the two on the same rows), and goes through the same field converters:
+the credentials decrypt as they do through the ORM.
 """
 
 from __future__ import annotations

@@ -234,7 +234,7 @@ def onboarding_new(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding_account(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    onboarding = owned_onboarding(request, public_id)
+    onboarding = reads.page_onboarding(request.user, public_id)
     if request.method == "POST" and onboarding.account_gated:
         return _correct_account(request, onboarding)
     if request.method == "GET":
@@ -348,7 +348,7 @@ def onboarding_done(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRespo
 @login_required
 @require_GET
 def onboarding_detail(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    onboarding = owned_onboarding(request, public_id)
+    onboarding = reads.page_onboarding(request.user, public_id)
     return _where_it_stands(onboarding)
 
 
@@ -365,7 +365,8 @@ def onboarding_retry(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResp
 def onboarding_status(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Polled while a background task works for the onboarding: nothing to swap until it is done, then the
     step it stands on replaces the wizard (its URL pushed, focus on the new heading), as after a submit."""
-    onboarding = services.onboarding_recover(onboarding=owned_onboarding(request, public_id), actor=request.user)
+    onboarding = reads.page_onboarding(request.user, public_id)
+    onboarding = services.onboarding_recover(onboarding=onboarding, actor=request.user)
     if services.onboarding_busy(onboarding):
         return HttpResponse(status=204)
     if not request.htmx:

@@ -324,6 +324,7 @@ def _choose(dataflow: Dataflow, actor: Any, choice: DatasetChoice) -> tuple[Data
 
 @actions.handles(CHOOSE_DATASET, doing="Reading the dataset's schema")
 def _choose_in_background(run: actions.ActionRun) -> dict[str, Any]:
+    run.keep["typed"] = dict(run.payload)  # the Dataset page shows the choice again beside a refusal
     dataflow, targets = _choose(_dataflow(run), run.actor, DatasetChoice(**run.payload))
     return {"about": dataflow.schema_id, "fields": [asdict(t) for t in targets]}
 

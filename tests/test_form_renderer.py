@@ -77,8 +77,8 @@ def _forms() -> list[forms.Form]:
     built.append(DetailForm(initial={"description": HOSTILE}))
     built.append(DetailForm({"name": "", "description": HOSTILE}))
     lists = {"datasets": [{"id": "d1", "name": HOSTILE}], "schemas": [{"id": "s1", "title": "Orders"}]}
-    built += [DatasetForm(**lists), DatasetForm({"choice": "new"}, **lists), SampleForm(), SampleForm({"sample": HOSTILE})]
-    built += [LoginForm(), LoginForm(data={})]
+    built += [DatasetForm(**lists), DatasetForm({"choice": "new"}, **lists)]
+    built += [SampleForm(), SampleForm({"sample": HOSTILE}), LoginForm(), LoginForm(data={})]
     stored = Onboarding(auth_type=AuthType.AAD, client_secret_value="s", tenant_id=HOSTILE)
     built.append(CredentialsForm(initial=AccountForm.initial_for(stored), onboarding=stored))
     built.append(CredentialsForm({"tenant_id": HOSTILE}, onboarding=stored))

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import display_for_field, display_for_value, lookup_field
@@ -21,6 +23,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 
 @dataclass(frozen=True)
@@ -47,10 +50,22 @@ class Column:
         return f' class="{" ".join(classes)}"', str(conditional_escape(self.show(value)))
 
 
+def _checkbox() -> Callable[[Any], Any]:
+    """ModelAdmin.action_checkbox's input, its label translated once: the widget machinery cost a row 30 µs."""
+    label = gettext("Select this object for an action - {}")
+    html = f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" value="{{}}" class="action-select" aria-label="{{}}">'
+    # format_html's escaping, written out: each argument escaped, the label's (translated, trusted) text not.
+    return lambda obj: SafeString(
+        html.format(conditional_escape(str(obj.pk)), label.format(conditional_escape(str(obj))))
+    )
+
+
 def _reader(name: str, row: Any, model_admin: Any, field: models.Field[Any, Any] | None) -> Callable[[Any], Any]:
     """lookup_field's choice of where a column's value comes from, made once for the column."""
     if field is not None:
         return lambda obj: getattr(obj, name)
+    if name == "action_checkbox" and type(model_admin).action_checkbox is admin.ModelAdmin.action_checkbox:
+        return _checkbox()
     if hasattr(model_admin, name) and name != "__str__":
         method = getattr(model_admin, name)
         return lambda obj: method(obj)
@@ -109,7 +124,9 @@ def _rows(cl: Any, columns: list[Column]) -> Iterator[admin_list.ResultList]:
             if cl.preserved_filters:
                 url = add_preserved_filters(context, url)
             cells.append(SafeString(f'<{tag}{classes}><a href="{conditional_escape(url)}">{shown}</a></{tag}>'))
-        yield admin_list.ResultList(None, cells)
+        # One item per row, its cells joined: change_list_results.html writes a row's items side by side, so the
+        # markup is the same, and its loop runs once per row instead of once per cell.
+        yield admin_list.ResultList(None, [SafeString("".join(cells))])
 
 
 def covered(cl: Any) -> bool:

@@ -11,34 +11,36 @@ from django.utils import formats
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from connections import admin_rows
-from connections.admin_tools import buckets_with_rows
+from connections import admin_page, admin_rows
+from connections.admin_tools import buckets_with_rows, date_range, years_with_rows
 
 register = template.Library()
 
 
 @register.inclusion_tag("admin/date_hierarchy.html")
 def fast_date_hierarchy(cl: Any) -> dict[str, Any]:
-    """Django's date hierarchy, with its choices found by EXISTS probes instead of a table scan."""
+    """Django's date hierarchy, its choices found by index probes and EXISTS instead of a table scan.
+
+    As Django's does, with no date chosen it starts at the months of the only year, or at the days
+    of the only month, that the rows fall in.
+    """
     field = cl.date_hierarchy
     if not field:
         return {"show": False}
     params = {name: cl.params.get(f"{field}__{name}") for name in ("year", "month", "day")}
     year, month, day = (int(v) if v and str(v).isdigit() else None for v in params.values())
     level = _Level(cl, field)
-    if year is None:
-        years = buckets_with_rows(cl.queryset, field, "year")
-        if len(years) != 1:
-            return level.shown(None, [{"link": level.link(year=y), "title": str(y)} for y in years])
-        year = years[0]
-    if month is None:
-        months = buckets_with_rows(cl.queryset, field, "month", year)
-        choices = [
-            {"link": level.link(year=year, month=m), "title": _title(datetime.date(year, m, 1), "YEAR_MONTH_FORMAT")}
-            for m in months
-        ]
-        return level.shown({"link": level.link(), "title": _("All dates")}, choices)
-    if day is None:
+    ends = None
+    if year is None and month is None and day is None:
+        ends = date_range(cl.queryset, field)
+        if ends and ends[0].year == ends[1].year:
+            year = ends[0].year
+            month = ends[0].month if ends[0].month == ends[1].month else None
+    if year and month and day:
+        the_day = datetime.date(year, month, day)
+        back = {"link": level.link(year=year, month=month), "title": _title(the_day, "YEAR_MONTH_FORMAT")}
+        return level.shown(back, [{"title": _title(the_day, "MONTH_DAY_FORMAT")}])
+    if year and month:
         days = buckets_with_rows(cl.queryset, field, "day", year, month)
         choices = [
             {
@@ -48,9 +50,15 @@ def fast_date_hierarchy(cl: Any) -> dict[str, Any]:
             for d in days
         ]
         return level.shown({"link": level.link(year=year), "title": str(year)}, choices)
-    the_day = datetime.date(year, month, day)
-    back = {"link": level.link(year=year, month=month), "title": _title(the_day, "YEAR_MONTH_FORMAT")}
-    return level.shown(back, [{"title": _title(the_day, "MONTH_DAY_FORMAT")}])
+    if year:
+        months = buckets_with_rows(cl.queryset, field, "month", year)
+        choices = [
+            {"link": level.link(year=year, month=m), "title": _title(datetime.date(year, m, 1), "YEAR_MONTH_FORMAT")}
+            for m in months
+        ]
+        return level.shown({"link": level.link(), "title": _("All dates")}, choices)
+    years = years_with_rows(cl.queryset, field, ends or date_range(cl.queryset, field))
+    return level.shown(None, [{"link": level.link(year=y), "title": str(y)} for y in years])
 
 
 def _title(date: datetime.date, format_name: str) -> str:
@@ -83,3 +91,9 @@ def shown_result_list(parser: Any, token: Any) -> InclusionAdminNode:
         template_name="change_list_results.html",
         takes_context=False,
     )
+
+
+@register.simple_tag
+def shown_list_filter(cl: Any, spec: Any) -> str:
+    """Django's `admin_list_filter`, written by connections/admin_page.py."""
+    return admin_page.list_filter(cl, spec)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections.abc import Iterable
 from functools import cached_property
 from typing import Any
 
@@ -70,6 +71,29 @@ class CappedCountPaginator(Paginator[Any]):
         # A page that is not a page counts as the first; one past the last is the admin's own "?e=1".
         number = min(safe_input.page_number(request.GET.get("p")) or 1, safe_input.MAX_PAGE)
         return cls(queryset, per_page, cap=(number + PAGES_AHEAD) * per_page, **kwargs)
+
+
+def unread(model: type[models.Model], read: Iterable[str], prefix: str = "") -> tuple[str, ...]:
+    """The columns of `model` (reached through `prefix`, e.g. "owner__") a list does not read, as defer() names."""
+    return tuple(
+        f"{prefix}{field.name}"
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field.name not in read
+    )
+
+
+class OwnerFilter(admin.RelatedFieldListFilter):
+    """Django's filter by a user, its choices read as (id, user name) pairs instead of whole users."""
+
+    def field_choices(self, field: Any, request: Any, model_admin: Any) -> list[Any]:
+        users = field.related_model._default_manager.complex_filter(field.get_limit_choices_to())
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            users = users.order_by(*ordering)
+        # A user's str() is its user name (AbstractBaseUser.__str__).
+        return list(
+            users.values_list(field.remote_field.get_related_field().attname, field.related_model.USERNAME_FIELD)
+        )
 
 
 class ShownChangeList(SafeChangeList):

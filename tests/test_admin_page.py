@@ -17,7 +17,7 @@ from django.urls import clear_script_prefix, reverse, set_script_prefix
 from django.utils.html import format_html
 
 from connections import admin_page
-from connections.admin_tools import link_to
+from connections.admin_tools import OwnerFilter, link_to
 from connections.models import Onboarding
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +134,16 @@ class TestLinkTo:
 
     def test_none_is_a_dash(self):
         assert link_to(None) == "—"
+
+
+def test_the_owner_filter_offers_django_s_choices(admin_user, django_user_model):
+    call_command("seed_demo_history", onboardings=20, calls_per_onboarding=1, owners=4, verbosity=0)
+    django_user_model.objects.create_user("<zoë & co>", password="x")
+    request = RequestFactory().get(reverse("admin:connections_onboarding_changelist"))
+    request.user = admin_user
+    model_admin = admin.site._registry[Onboarding]
+    ours = next(s for s in model_admin.get_changelist_instance(request).filter_specs if isinstance(s, OwnerFilter))
+    field = Onboarding._meta.get_field("owner")
+    django = admin.RelatedFieldListFilter(field, request, {}, Onboarding, model_admin, "owner")
+    assert ours.lookup_choices == django.lookup_choices
+    assert len(ours.lookup_choices) == django_user_model.objects.count()

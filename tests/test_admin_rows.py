@@ -49,7 +49,7 @@ def test_every_list_s_rows_are_django_s_own(admin_user):
     assert compared > 300
 
 
-def test_rows_link_to_their_page_and_leave_unshown_credentials_unread(admin_user):
+def test_rows_link_to_their_page_and_leave_unshown_columns_unread(admin_user):
     call_command("seed_demo_history", onboardings=5, calls_per_onboarding=2, verbosity=0)
     for cl in changelists(admin_user):
         for row in cl.result_list:
@@ -57,6 +57,11 @@ def test_rows_link_to_their_page_and_leave_unshown_credentials_unread(admin_user
             assert cl.url_for_result(row) == reverse(name, args=[row.pk])
         if cl.model is Onboarding and cl.result_list:
             assert {"sas_key", "client_secret_value", "tenant_id"} <= cl.result_list[0].get_deferred_fields()
+            assert {"description", "event_hubs", "last_error"} <= cl.result_list[0].get_deferred_fields()
+            assert "password" in cl.result_list[0].owner.get_deferred_fields()
+        if cl.model is FlowServiceCall and cl.result_list:
+            assert {"request_body", "prev_hash", "row_hash"} <= cl.result_list[0].get_deferred_fields()
+            assert {"status", "connection_test", "sas_key"} <= cl.result_list[0].onboarding.get_deferred_fields()
 
 
 def test_the_list_pages_use_them(admin_client, monkeypatch):

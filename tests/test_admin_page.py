@@ -11,7 +11,9 @@ from urllib.parse import quote_plus
 import pytest
 from django.contrib import admin
 from django.contrib.admin.templatetags import admin_list
+from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.template.loader import get_template
 from django.test import RequestFactory
 from django.urls import clear_script_prefix, reverse, set_script_prefix
 from django.utils.html import format_html
@@ -59,7 +61,15 @@ def page(client, url: str, ours: bool) -> str:
     return VARYING.sub(r'\1"…"', OURS_ONLY.sub("", html))
 
 
-def test_every_list_page_is_django_s_own(admin_client, monkeypatch):
+@pytest.fixture
+def auditor_client(client, django_user_model):
+    auditor = django_user_model.objects.create_user("audrey", password="x", is_staff=True)
+    auditor.groups.add(Group.objects.get(name="Auditors"))
+    client.force_login(auditor)
+    return client
+
+
+def test_every_list_page_is_django_s_own(admin_client, auditor_client, monkeypatch):
     call_command("seed_demo_history", onboardings=80, calls_per_onboarding=3, owners=3, days=1500, verbosity=0)
     Onboarding.objects.filter(pk__in=Onboarding.objects.values("pk")[:5]).update(name="<b>x</b> & 'y'")
     compared = 0
@@ -67,13 +77,30 @@ def test_every_list_page_is_django_s_own(admin_client, monkeypatch):
         name = model._meta.model_name
         queries = QUERIES + FILTERED.get(name, []) + (date_queries() if model_admin.date_hierarchy else [])
         url = reverse(f"admin:connections_{name}_changelist")
-        ours = {query: page(admin_client, url + query, ours=True) for query in queries}
-        monkeypatch.setattr(model_admin, "change_list_template", "admin/change_list.html")
-        for query in queries:
-            assert ours[query] == page(admin_client, url + query, ours=False), url + query
-            compared += 1
-        monkeypatch.undo()
-    assert compared > 40
+        for user in (admin_client, auditor_client):
+            ours = {query: page(user, url + query, ours=True) for query in queries}
+            monkeypatch.setattr(model_admin, "change_list_template", "admin/change_list.html")
+            for query in queries:
+                assert ours[query] == page(user, url + query, ours=False), url + query
+                compared += 1
+            monkeypatch.undo()
+    assert compared > 80
+
+
+def test_the_sidebar_is_django_s_own(admin_user, django_user_model):
+    auditor = django_user_model.objects.create_user("audrey", password="x", is_staff=True)
+    auditor.groups.add(Group.objects.get(name="Auditors"))
+    nobody = django_user_model.objects.create_user("nobody", password="x", is_staff=True)
+    django_s = get_template("admin/nav_sidebar.html")
+    paths = ["/admin/connections/onboarding/", "/admin/auth/", "/admin/connections/onboarding/ü & 'x'/", "/"]
+    for user in (admin_user, auditor, nobody):
+        for path in paths:
+            request = RequestFactory().get(path)
+            request.user = user
+            apps = admin.site.get_app_list(request)
+            assert bool(apps) is (user is not nobody)
+            expected = django_s.render({"available_apps": apps, "request": request})
+            assert admin_page.nav_sidebar(apps, request.path) == expected, (user, path)
 
 
 def test_the_pages_use_the_fast_paths(admin_client, monkeypatch):

@@ -97,3 +97,9 @@ def shown_result_list(parser: Any, token: Any) -> InclusionAdminNode:
 def shown_list_filter(cl: Any, spec: Any) -> str:
     """Django's `admin_list_filter`, written by connections/admin_page.py."""
     return admin_page.list_filter(cl, spec)
+
+
+@register.simple_tag(takes_context=True)
+def shown_nav_sidebar(context: Any) -> str:
+    """Django's admin/nav_sidebar.html, written by connections/admin_page.py."""
+    return admin_page.nav_sidebar(context["available_apps"], context["request"].path)

@@ -107,3 +107,24 @@ def nav_sidebar(apps: list[dict[str, Any]], path: str) -> str:
         f'<nav class="sticky" id="nav-sidebar" aria-label="{sidebar}">\n  <input type="search" id="nav-filter"\n'
         f'         placeholder="{placeholder}"\n         aria-label="{label}">\n  {app_list}\n</nav>\n'
     )
+
+
+def date_hierarchy(context: dict[str, Any]) -> str:
+    """What admin/date_hierarchy.html writes for a date hierarchy's context (its links, back link, field)."""
+    if not context.get("show"):
+        return SafeString("\n\n")
+    label = gettext("Filter by %(field_name)s") % {"field_name": conditional_escape(context["field_name"])}
+    back, back_link = context.get("back"), ""
+    if back:
+        href, title = conditional_escape(back["link"]), conditional_escape(back["title"])
+        back_link = f'<a href="{href}" class="date-back">&lsaquo; {title}</a>'
+    choices = "".join(
+        f'\n<a href="{conditional_escape(choice["link"])}">{conditional_escape(choice["title"])}</a>\n'
+        if choice.get("link")
+        else f"\n{conditional_escape(choice['title'])}\n"
+        for choice in context["choices"]
+    )
+    return SafeString(
+        f'\n\n<nav class="toplinks" aria-labelledby="date-hierarchy-label">\n<span id="date-hierarchy-label">{label}'
+        f"</span>\n\n\n{back_link}\n\n\n{choices}\n\n\n</nav>\n\n"
+    )

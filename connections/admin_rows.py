@@ -22,7 +22,7 @@ from django.contrib.admin.utils import display_for_field, display_for_value, loo
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeData, SafeString
 from django.utils.translation import gettext
 
 
@@ -150,3 +150,56 @@ def result_list(cl: Any) -> dict[str, Any]:
         "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
         "results": list(_rows(cl, columns)),
     }
+
+
+def _capfirst(text: Any) -> str:
+    """The template's `{{ text|capfirst }}`: escaped unless the text was safe already."""
+    shown = str(text)
+    shown = shown[:1].upper() + shown[1:]
+    return SafeString(shown) if isinstance(text, SafeData) else str(conditional_escape(shown))
+
+
+def _header(header: dict[str, Any], num_sorted_fields: int) -> str:
+    sort = ""
+    if header["sortable"] and header["sort_priority"] > 0:
+        priority = ""
+        if num_sorted_fields > 1:
+            title = gettext("Sorting priority: %(priority_number)s") % {"priority_number": header["sort_priority"]}
+            priority = f'<span class="sortpriority" title="{title}">{header["sort_priority"]}</span>'
+        order = "ascending" if header["ascending"] else "descending"
+        sort = (
+            f'\n       <div class="sortoptions">\n'
+            f'         <a class="sortremove" href="{conditional_escape(header["url_remove"])}" '
+            f'title="{conditional_escape(gettext("Remove from sorting"))}"></a>\n         {priority}\n'
+            f'         <a href="{conditional_escape(header["url_toggle"])}" class="toggle {order}" '
+            f'title="{conditional_escape(gettext("Toggle sorting"))}"></a>\n       </div>\n   '
+        )
+    text = _capfirst(header["text"])
+    if header["sortable"]:
+        text = f'<a role="button" href="{conditional_escape(header["url_primary"])}">{text}</a>'
+    else:
+        text = f"<span>{text}</span>"
+    return (
+        f'\n<th scope="col"{conditional_escape(header["class_attrib"])}>\n   {sort}\n'
+        f'   <div class="text">{text}</div>\n   <div class="clear"></div>\n</th>'
+    )
+
+
+def results_html(context: dict[str, Any]) -> SafeString:
+    """What admin/change_list_results.html writes for `result_list`'s context of a covered list with rows.
+
+    The template's loops over headers and rows cost over half a millisecond a page.
+    """
+    headers = "".join(_header(header, context["num_sorted_fields"]) for header in context["result_headers"])
+    rows = "".join(f"\n\n<tr>{''.join(row)}</tr>\n" for row in context["results"])
+    return SafeString(
+        f'\n\n\n<div class="results">\n<table id="result_list">\n<thead>\n<tr>\n{headers}\n</tr>\n</thead>\n'
+        f"<tbody>\n{rows}\n</tbody>\n</table>\n</div>\n\n"
+    )
+
+
+def results_table(cl: Any) -> SafeString | None:
+    """The list's results table as Django writes it, or None for lists `covered` leaves to Django."""
+    if not covered(cl) or not cl.result_list:
+        return None
+    return results_html(result_list(cl))

@@ -23,7 +23,7 @@ from connections.admin_tools import OwnerFilter, link_to
 from connections.models import Onboarding
 
 pytestmark = pytest.mark.django_db
-QUERIES = ["", "?o=-2.3", "?o=3.-2.4", "?q=demo", "?q=nothing-matches", "?p=2", "?p=2&q=demo&o=2"]
+QUERIES = ["", "?o=-2.3", "?o=3.-2.4", "?q=demo", "?q=nothing-matches", "?p=2", "?p=2&q=demo&o=2", "?_popup=1"]
 FILTERED = {
     "onboarding": [
         "?status__exact=source_created",

@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.utils import formats
+from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -85,10 +86,18 @@ class _Level:
         return {"show": True, "back": back, "choices": choices, "field_name": self.verbose}
 
 
+class ResultListNode(InclusionAdminNode):
+    """Django's `result_list`: written by connections/admin_rows.py, table and rows, for the lists it covers;
+    through Django's template (and its per-app overrides), rows still written there, for the others."""
+
+    def render(self, context: Any) -> SafeString:
+        table = admin_rows.results_table(self.args[0].resolve(context))
+        return table if table is not None else super().render(context)
+
+
 @register.tag(name="shown_result_list")
-def shown_result_list(parser: Any, token: Any) -> InclusionAdminNode:
-    """Django's `result_list`, its rows written by connections/admin_rows.py."""
-    return InclusionAdminNode(
+def shown_result_list(parser: Any, token: Any) -> ResultListNode:
+    return ResultListNode(
         "shown_result_list",
         parser,
         token,

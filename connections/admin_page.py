@@ -13,10 +13,12 @@ from typing import Any
 from urllib.parse import quote
 
 from django.contrib.admin.templatetags import admin_list
+from django.templatetags.static import static
+from django.utils import formats
 from django.utils.encoding import iri_to_uri
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 FILTER_TEMPLATE = "admin/filter.html"
 
@@ -127,4 +129,82 @@ def date_hierarchy(context: dict[str, Any]) -> str:
     return SafeString(
         f'\n\n<nav class="toplinks" aria-labelledby="date-hierarchy-label">\n<span id="date-hierarchy-label">{label}'
         f"</span>\n\n\n{back_link}\n\n\n{choices}\n\n\n</nav>\n\n"
+    )
+
+
+def _value(value: Any) -> str:
+    """A value as `{{ value }}` writes it: localized (numbers, dates), then escaped."""
+    return str(conditional_escape(formats.localize(value)))
+
+
+def pagination(cl: Any) -> str:
+    """What templates/admin/connections/pagination.html writes for Django's `pagination` context."""
+    context = admin_list.pagination(cl)
+    name = _value(cl.opts.verbose_name_plural)
+    pages = ""
+    if context["pagination_required"]:
+        items = "".join(f"\n        <li>{admin_list.paginator_number(cl, i)}</li>\n    " for i in context["page_range"])
+        pages = f"\n    <ul>\n    {items}\n    </ul>\n    "
+    if getattr(cl.paginator, "capped", False):
+        count = gettext("more than %(cap)s %(name)s (filter or search to narrow them)")
+        count %= {"cap": _value(cl.paginator.cap), "name": name}
+    else:
+        shown = cl.opts.verbose_name if cl.result_count == 1 else cl.opts.verbose_name_plural
+        count = f"{_value(cl.result_count)} {_value(shown)}"
+    show_all = ""
+    if context["show_all_url"]:
+        href, text = conditional_escape(context["show_all_url"]), conditional_escape(gettext("Show all"))
+        show_all = f'<a href="{href}" class="showall">{text}</a>'
+    heading = gettext("Pagination %(name)s") % {"name": name}
+    return SafeString(
+        f'\n<nav class="paginator" aria-labelledby="pagination">\n    <h2 id="pagination" class="visually-hidden">'
+        f"{heading}</h2>\n    {pages}\n{count}\n{show_all}\n</nav>\n"
+    )
+
+
+def _result_count(cl: Any, context: dict[str, Any]) -> str:
+    if getattr(cl.paginator, "capped", False):
+        found = gettext("more than %(cap)s results") % {"cap": _value(cl.paginator.cap)}
+    else:
+        found = ngettext("%(counter)s result", "%(counter)s results", cl.result_count)
+        found %= {"counter": _value(cl.result_count)}
+    query = ""
+    if cl.is_popup:
+        query = f"{_value(context['is_popup_var'])}=1{'&' if cl.add_facets else ''}"
+    if cl.add_facets:
+        query += _value(context["is_facets_var"])
+    if cl.show_full_result_count:
+        total = gettext("%(full_result_count)s total") % {"full_result_count": _value(cl.full_result_count)}
+    else:
+        total = str(conditional_escape(gettext("Show all")))
+    return f'\n    <span class="small quiet">{found} (<a href="?{query}">{total}</a>)</span>\n'
+
+
+def search_form(cl: Any) -> str:
+    """What templates/admin/connections/search_form.html writes for Django's `search_form` context."""
+    if not cl.search_fields:
+        return SafeString("\n\n\n")
+    context = admin_list.search_form(cl)
+    search_var = context["search_var"]
+    heading = gettext("Search %(name)s") % {"name": _value(cl.opts.verbose_name_plural)}
+    search, icon = conditional_escape(gettext("Search")), conditional_escape(static("admin/img/search.svg"))
+    described = ' aria-describedby="searchbar_helptext"' if cl.search_help_text else ""
+    count = _result_count(cl, context) if context["show_result_count"] else ""
+    hidden = "".join(
+        f'\n    <input type="hidden" name="{_value(k)}" value="{_value(v)}">\n' if k != search_var else "\n    \n"
+        for k, v in cl.params.items()
+    )
+    help_text = ""
+    if cl.search_help_text:
+        help_text = (
+            f'\n<br class="clear">\n<div class="help" id="searchbar_helptext">{_value(cl.search_help_text)}</div>\n'
+        )
+    return SafeString(
+        f'\n\n\n<div id="toolbar">\n<h2 id="changelist-search-form" class="visually-hidden">{heading}</h2>\n'
+        f'<form id="changelist-search" method="get" role="search" aria-labelledby="changelist-search-form">\n'
+        f"<div><!-- DIV needed for valid HTML -->\n"
+        f'<label for="searchbar" class="searchbar-label"><img src="{icon}" alt=""> {search}</label>\n'
+        f'<input type="text" size="40" name="{_value(search_var)}" value="{_value(cl.query)}" id="searchbar"'
+        f'{described}>\n<input type="submit" value="{search}">\n{count}\n{hidden}\n</div>\n{help_text}\n'
+        f"</form></div>\n\n"
     )

@@ -117,3 +117,15 @@ def shown_list_filter(cl: Any, spec: Any) -> str:
 def shown_nav_sidebar(context: Any) -> str:
     """Django's admin/nav_sidebar.html, written by connections/admin_page.py."""
     return admin_page.nav_sidebar(context["available_apps"], context["request"].path)
+
+
+@register.simple_tag
+def shown_pagination(cl: Any) -> str:
+    """Django's `pagination` (with templates/admin/connections/pagination.html), written by admin_page.py."""
+    return admin_page.pagination(cl)
+
+
+@register.simple_tag
+def shown_search_form(cl: Any) -> str:
+    """Django's `search_form` (with templates/admin/connections/search_form.html), written by admin_page.py."""
+    return admin_page.search_form(cl)

@@ -60,7 +60,9 @@ class CappedCountPaginator(Paginator[Any]):
 
     @cached_property
     def count(self) -> int:
-        return int(self.object_list[: self.cap + 1].count())  # type: ignore[attr-defined]  # always a QuerySet here
+        # Ordering and columns do not change how many rows there are: the count reads keys only, unsorted.
+        rows = self.object_list.order_by().values("pk")  # type: ignore[attr-defined]  # always a QuerySet here
+        return int(rows[: self.cap + 1].count())
 
     @property
     def capped(self) -> bool:

@@ -16,24 +16,25 @@ from django.contrib.admin.templatetags import admin_list
 from django.templatetags.static import static
 from django.utils import formats
 from django.utils.encoding import iri_to_uri
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
+
+from .admin_rows import escaped
 
 FILTER_TEMPLATE = "admin/filter.html"
 
 
 def _choice(choice: dict[str, Any]) -> str:
     selected = ' class="selected"' if choice["selected"] else ""
-    href = conditional_escape(iri_to_uri(choice["query_string"]))
-    return f'\n    <li{selected}>\n    <a href="{href}">{conditional_escape(choice["display"])}</a></li>\n  '
+    href = escaped(iri_to_uri(choice["query_string"]))
+    return f'\n    <li{selected}>\n    <a href="{href}">{escaped(choice["display"])}</a></li>\n  '
 
 
 def list_filter(cl: Any, spec: Any) -> str:
     """What Django's `admin_list_filter` tag writes for this filter."""
     if spec.template != FILTER_TEMPLATE:
         return str(admin_list.admin_list_filter(cl, spec))
-    title = conditional_escape(spec.title)
+    title = escaped(spec.title)
     # {% blocktranslate %} keeps the spaces around its text, and so the message id has them too.
     summary = gettext(" By %(filter_title)s ") % {"filter_title": title}
     choices = "".join(_choice(choice) for choice in spec.choices(cl))
@@ -50,17 +51,17 @@ def _within(url: Any, path: str) -> bool:
 
 def _model_row(app: dict[str, Any], model: dict[str, Any], path: str) -> str:
     """One model's row of admin/app_list.html, as the sidebar includes it (no change links)."""
-    label, name = conditional_escape(app["app_label"]), conditional_escape(model["object_name"].lower())
+    label, name = escaped(app["app_label"]), escaped(model["object_name"].lower())
     current = " current-model" if _within(model["admin_url"], path) else ""
     if model["admin_url"]:
         aria = ' aria-current="page"' if _within(model["admin_url"], path) else ""
-        link = f'<a href="{conditional_escape(model["admin_url"])}"{aria}>{conditional_escape(model["name"])}</a>'
+        link = f'<a href="{escaped(model["admin_url"])}"{aria}>{escaped(model["name"])}</a>'
     else:
-        link = str(conditional_escape(model["name"]))
+        link = escaped(model["name"])
     if model["add_url"]:
         add = (
-            f'<td><a href="{conditional_escape(model["add_url"])}" class="addlink" aria-describedby="{label}-{name}">'
-            f"{conditional_escape(gettext('Add'))}</a></td>"
+            f'<td><a href="{escaped(model["add_url"])}" class="addlink" aria-describedby="{label}-{name}">'
+            f"{escaped(gettext('Add'))}</a></td>"
         )
     else:
         add = "<td></td>"
@@ -75,14 +76,14 @@ def _model_row(app: dict[str, Any], model: dict[str, Any], path: str) -> str:
 def _app(app: dict[str, Any], path: str) -> str:
     current = " current-app" if _within(app["app_url"], path) else ""
     headers = "".join(
-        f'            <th scope="col">{conditional_escape(gettext(text))}</th>\n'
+        f'            <th scope="col">{escaped(gettext(text))}</th>\n'
         for text in ("Model name", "Add link", "Change or view list link")
     )
     models = "".join(_model_row(app, model, path) for model in app["models"])
     return (
-        f'\n    <div class="app-{conditional_escape(app["app_label"])} module{current}">\n      <table>\n'
-        f'        <caption>\n          <a href="{conditional_escape(app["app_url"])}" class="section">'
-        f"{conditional_escape(app['name'])}</a>\n        </caption>\n"
+        f'\n    <div class="app-{escaped(app["app_label"])} module{current}">\n      <table>\n'
+        f'        <caption>\n          <a href="{escaped(app["app_url"])}" class="section">'
+        f"{escaped(app['name'])}</a>\n        </caption>\n"
         f'        <thead class="visually-hidden">\n          <tr>\n{headers}          </tr>\n        </thead>\n'
         f"        {models}\n      </table>\n    </div>\n  "
     )
@@ -98,10 +99,10 @@ def nav_sidebar(apps: list[dict[str, Any]], path: str) -> str:
     if apps:
         app_list = "\n\n\n  " + "".join(_app(app, path) for app in apps) + "\n\n"
     else:
-        refused = conditional_escape(gettext("You don’t have permission to view or edit anything."))
+        refused = escaped(gettext("You don’t have permission to view or edit anything."))
         app_list = f"\n\n\n  <p>{refused}</p>\n\n"
     toggle, sidebar, placeholder, label = (
-        conditional_escape(gettext(text))
+        escaped(gettext(text))
         for text in ("Toggle navigation", "Sidebar", "Start typing to filter…", "Filter navigation items")
     )
     return SafeString(
@@ -115,15 +116,15 @@ def date_hierarchy(context: dict[str, Any]) -> str:
     """What admin/date_hierarchy.html writes for a date hierarchy's context (its links, back link, field)."""
     if not context.get("show"):
         return SafeString("\n\n")
-    label = gettext("Filter by %(field_name)s") % {"field_name": conditional_escape(context["field_name"])}
+    label = gettext("Filter by %(field_name)s") % {"field_name": escaped(context["field_name"])}
     back, back_link = context.get("back"), ""
     if back:
-        href, title = conditional_escape(back["link"]), conditional_escape(back["title"])
+        href, title = escaped(back["link"]), escaped(back["title"])
         back_link = f'<a href="{href}" class="date-back">&lsaquo; {title}</a>'
     choices = "".join(
-        f'\n<a href="{conditional_escape(choice["link"])}">{conditional_escape(choice["title"])}</a>\n'
+        f'\n<a href="{escaped(choice["link"])}">{escaped(choice["title"])}</a>\n'
         if choice.get("link")
-        else f"\n{conditional_escape(choice['title'])}\n"
+        else f"\n{escaped(choice['title'])}\n"
         for choice in context["choices"]
     )
     return SafeString(
@@ -134,7 +135,7 @@ def date_hierarchy(context: dict[str, Any]) -> str:
 
 def _value(value: Any) -> str:
     """A value as `{{ value }}` writes it: localized (numbers, dates), then escaped."""
-    return str(conditional_escape(formats.localize(value)))
+    return escaped(formats.localize(value))
 
 
 def pagination(cl: Any) -> str:
@@ -153,7 +154,7 @@ def pagination(cl: Any) -> str:
         count = f"{_value(cl.result_count)} {_value(shown)}"
     show_all = ""
     if context["show_all_url"]:
-        href, text = conditional_escape(context["show_all_url"]), conditional_escape(gettext("Show all"))
+        href, text = escaped(context["show_all_url"]), escaped(gettext("Show all"))
         show_all = f'<a href="{href}" class="showall">{text}</a>'
     heading = gettext("Pagination %(name)s") % {"name": name}
     return SafeString(
@@ -176,7 +177,7 @@ def _result_count(cl: Any, context: dict[str, Any]) -> str:
     if cl.show_full_result_count:
         total = gettext("%(full_result_count)s total") % {"full_result_count": _value(cl.full_result_count)}
     else:
-        total = str(conditional_escape(gettext("Show all")))
+        total = escaped(gettext("Show all"))
     return f'\n    <span class="small quiet">{found} (<a href="?{query}">{total}</a>)</span>\n'
 
 
@@ -187,7 +188,7 @@ def search_form(cl: Any) -> str:
     context = admin_list.search_form(cl)
     search_var = context["search_var"]
     heading = gettext("Search %(name)s") % {"name": _value(cl.opts.verbose_name_plural)}
-    search, icon = conditional_escape(gettext("Search")), conditional_escape(static("admin/img/search.svg"))
+    search, icon = escaped(gettext("Search")), escaped(static("admin/img/search.svg"))
     described = ' aria-describedby="searchbar_helptext"' if cl.search_help_text else ""
     count = _result_count(cl, context) if context["show_result_count"] else ""
     hidden = "".join(

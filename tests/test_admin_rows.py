@@ -8,6 +8,9 @@ from django.contrib.admin.templatetags import admin_list
 from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from connections import admin_rows
 from connections.models import FlowServiceCall, Onboarding
@@ -73,3 +76,19 @@ def test_the_list_pages_use_them(admin_client, monkeypatch):
         page = admin_client.get(reverse(f"admin:connections_{model._meta.model_name}_changelist")).content.decode()
         assert page.count('<td class="action-checkbox">') == model.objects.count() > 0
     assert written == [Onboarding, FlowServiceCall]
+
+
+def test_escaped_is_conditional_escape():
+    values = [
+        "plain",
+        "<b>x</b> & 'y' \"z\"",
+        mark_safe("<b>kept</b>"),
+        gettext_lazy("Select all"),
+        mark_safe(gettext_lazy("<i>lazy and safe</i>")),
+        format_html("<a href='{}'>{}</a>", "?q=1&o=2", "<x>"),
+        7,
+        None,
+        1.5,
+    ]
+    for value in values:
+        assert admin_rows.escaped(value) == conditional_escape(value), value

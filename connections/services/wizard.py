@@ -9,13 +9,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from connections import adobe
-from connections.flowservice import Created, FlowServiceClient, FlowServiceError, SourceParams
+from connections.flowservice import Created, FlowServiceError, SourceParams
 from connections.flowservice import DataType as ApiDataType
 from connections.flowservice import Reset as ApiReset
 from connections.models import Dataflow, Onboarding, StateChange
@@ -26,6 +26,9 @@ from .credentials import apply_credentials
 from .errors import OnboardingError, abandoned_record, failure_record
 from .inputs import Account, Source
 from .transitions import Status, abandoned, claim_step, lock_row, recovered, settle_step, stale_after
+
+if TYPE_CHECKING:
+    from connections.flowservice import FlowServiceClient
 
 
 def _public_id(creation_token: Any) -> uuid.UUID:

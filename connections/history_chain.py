@@ -30,6 +30,7 @@ from typing import Any
 from django.db import connection, models, transaction
 
 GENESIS = "0" * 64
+HEAD_TABLE = "connections_historychainhead"  # HistoryChainHead's table
 HISTORY_TABLES = ("connections_flowservicecall", "connections_statechange", "connections_dataflowchange")
 # The columns each row's hash covers, fixed: a column added to a history table later must not change
 # the hash of rows written before it (they cannot be rewritten). Add it here only with a new chain.
@@ -64,15 +65,39 @@ def content_hash(row: Any) -> str:
     return hashlib.sha256(f"{row.prev_hash}\n{text}".encode()).hexdigest()
 
 
-def _locked_head(model: type[models.Model]) -> Any:
+@dataclass
+class _Head:
+    """The head row's chain fields, as read under its lock (the migration links with a model instance)."""
+
+    table: str
+    seq: int
+    last_hash: str
+
+
+def _head_sql(conn: Any) -> tuple[str, str]:
+    """The head's read (locking it where the database can lock a row) and its write, in plain SQL: an append
+    runs on every state change and every call, and these two never change."""
+    q = conn.ops.quote_name
+    lock = " FOR UPDATE" if conn.features.has_select_for_update else ""  # SQLite: the IMMEDIATE write lock
+    where = f"WHERE {q('table')} = %s"
+    return (
+        f"SELECT {q('seq')}, {q('last_hash')} FROM {q(HEAD_TABLE)} {where}{lock}",
+        f"UPDATE {q(HEAD_TABLE)} SET {q('seq')} = %s, {q('last_hash')} = %s {where}",
+    )
+
+
+def _locked_head(conn: Any, table: str) -> _Head:
     from .models import HistoryChainHead
 
-    table = model._meta.db_table
-    head = HistoryChainHead.objects.select_for_update().filter(table=table).first()
-    if head is None:  # created by the migration; only a database built another way lacks it
-        HistoryChainHead.objects.get_or_create(table=table)
-        head = HistoryChainHead.objects.select_for_update().get(table=table)
-    return head
+    read, _ = _head_sql(conn)
+    with conn.cursor() as cursor:
+        cursor.execute(read, [table])
+        found = cursor.fetchone()
+        if found is None:  # created by the migration; only a database built another way lacks it
+            HistoryChainHead.objects.get_or_create(table=table)
+            cursor.execute(read, [table])
+            found = cursor.fetchone()
+    return _Head(table, int(found[0]), str(found[1]))
 
 
 def _link(rows: Iterable[Any], head: Any) -> None:
@@ -84,14 +109,19 @@ def _link(rows: Iterable[Any], head: Any) -> None:
 
 
 def append(rows: list[Any], write: Callable[[], Any]) -> None:
-    """Link `rows` after the table's newest row and write them (`write`), all under the head's lock."""
+    """Link `rows` after the table's newest row and write them (`write`), all under the head's lock.
+
+    Inside a caller's transaction this joins it (no savepoint of its own): a failed append fails that
+    transaction, which rolls back with whatever it was recording. Alone, it is its own transaction."""
     if not rows:
         return
-    with transaction.atomic():
-        head = _locked_head(type(rows[0]))
+    conn = transaction.get_connection()
+    with transaction.atomic(savepoint=False):
+        head = _locked_head(conn, type(rows[0])._meta.db_table)
         _link(rows, head)
         write()
-        head.save(update_fields=["seq", "last_hash"])
+        with conn.cursor() as cursor:
+            cursor.execute(_head_sql(conn)[1], [head.seq, head.last_hash, head.table])
 
 
 # Verification

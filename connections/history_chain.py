@@ -108,8 +108,43 @@ def _link(rows: Iterable[Any], head: Any) -> None:
         head.last_hash = row.row_hash
 
 
-def append(rows: list[Any], write: Callable[[], Any]) -> None:
-    """Link `rows` after the table's newest row and write them (`write`), all under the head's lock.
+_INSERTS: dict[tuple[type[models.Model], str], tuple[str, list[Any]]] = {}  # by (model, database vendor)
+
+
+def _insert_sql(model: type[models.Model], conn: Any) -> tuple[str, list[Any]]:
+    """A history table's INSERT of every column but the id (returned by it, where the database can), and the
+    fields whose values it takes, in order; built once per table."""
+    key = (model, conn.vendor)
+    if key not in _INSERTS:
+        meta, q = model._meta, conn.ops.quote_name
+        fields = [f for f in meta.concrete_fields if not f.primary_key]
+        columns, values = ", ".join(q(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES ({values})"
+        if conn.features.can_return_columns_from_insert:
+            sql += f" RETURNING {q(meta.pk.column)}"
+        _INSERTS[key] = sql, fields
+    return _INSERTS[key]
+
+
+def insert(rows: list[Any]) -> None:
+    """Write linked rows of one table, one INSERT each, as `Model.save` would write them (the same columns,
+    each value prepared by its field) without the ORM building the statement again for every row: each
+    state change and each call to Adobe is appended here, and building the INSERT was most of an append."""
+    conn = transaction.get_connection()
+    meta, returning = rows[0]._meta, conn.features.can_return_columns_from_insert
+    sql, fields = _insert_sql(type(rows[0]), conn)
+    with conn.cursor() as cursor:
+        for row in rows:
+            row._prepare_related_fields_for_save(operation_name="save")  # as save(): no unsaved onboarding
+            cursor.execute(sql, [f.get_db_prep_save(f.pre_save(row, True), conn) for f in fields])
+            row.pk = (
+                cursor.fetchone()[0] if returning else conn.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+            )
+            row._state.adding, row._state.db = False, conn.alias
+
+
+def append(rows: list[Any], write: Callable[[], Any] | None = None) -> None:
+    """Link `rows` after the table's newest row and write them (`write`, else `insert`), all under the head's lock.
 
     Inside a caller's transaction this joins it (no savepoint of its own): a failed append fails that
     transaction, which rolls back with whatever it was recording. Alone, it is its own transaction."""
@@ -119,7 +154,7 @@ def append(rows: list[Any], write: Callable[[], Any]) -> None:
     with transaction.atomic(savepoint=False):
         head = _locked_head(conn, type(rows[0])._meta.db_table)
         _link(rows, head)
-        write()
+        insert(rows) if write is None else write()
         with conn.cursor() as cursor:
             cursor.execute(_head_sql(conn)[1], [head.seq, head.last_hash, head.table])
 

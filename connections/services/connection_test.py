@@ -153,14 +153,23 @@ def _checks(onboarding: Onboarding, answers: Answers, diagnosis: Diagnosis | Non
     ]
 
 
-def refresh_consumer_group_check(onboarding: Onboarding) -> Onboarding:
-    """Bring the stored test up to date with the chosen consumer group (a database check, no call)."""
+def consumer_group_refreshed(onboarding: Onboarding) -> dict[str, Any]:
+    """The stored test with its consumer group check brought up to date, as columns to save ({} when there is
+    no test): a database check, no call."""
     test = onboarding.connection_test
     if not test:
-        return onboarding
+        return {}
     fresh = _consumer_group_check(onboarding).as_json()
-    test["checks"] = [fresh if check["key"] == "consumer_group" else check for check in test["checks"]]
-    Onboarding.objects.filter(pk=onboarding.pk).update(connection_test=test)
+    checks = [fresh if check["key"] == "consumer_group" else check for check in test["checks"]]
+    return {"connection_test": {**test, "checks": checks}}
+
+
+def refresh_consumer_group_check(onboarding: Onboarding) -> Onboarding:
+    """Bring the stored test up to date with the chosen consumer group (a database check, no call)."""
+    refreshed = consumer_group_refreshed(onboarding)
+    if refreshed:
+        Onboarding.objects.filter(pk=onboarding.pk).update(**refreshed)
+        onboarding.connection_test = refreshed["connection_test"]
     return onboarding
 
 

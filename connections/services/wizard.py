@@ -22,7 +22,7 @@ from connections.flowservice import Reset as ApiReset
 from connections.models import Dataflow, Onboarding, StateChange
 
 from . import remote
-from .connection_test import onboarding_test_connection, refresh_consumer_group_check
+from .connection_test import consumer_group_refreshed, onboarding_test_connection
 from .credentials import apply_credentials
 from .errors import OnboardingError, abandoned_record, failure_record
 from .inputs import Account, Source
@@ -101,13 +101,18 @@ def _as_is(onboarding: Onboarding, actor: Any) -> Onboarding:
     return onboarding
 
 
+def _nothing_more(onboarding: Onboarding) -> dict[str, Any]:
+    return {}
+
+
 @dataclass(frozen=True)
 class RemoteStep:
     """One object the wizard creates in Adobe, and where its answer goes.
 
     Declaring one registers it with the background tasks (services.remote): `create_remote` claims
-    it in the request and a task creates (or adopts) the object; `then` runs in the same task after
-    the object exists (e.g. the new base connection's test)."""
+    it in the request and a task creates (or adopts) the object; `settled_with` names more columns the
+    settle writes with the object's id (database checks, no call); `then` runs in the same task after the
+    object exists (e.g. the new base connection's test)."""
 
     what: str
     ready: frozenset[str]
@@ -119,6 +124,7 @@ class RemoteStep:
     create: Callable[[FlowServiceClient, Onboarding], Created]
     id_field: str
     etag_field: str
+    settled_with: Callable[[Onboarding], dict[str, Any]] = _nothing_more
     then: Callable[[Onboarding, Any], Onboarding] = _as_is
 
     def __post_init__(self) -> None:
@@ -170,7 +176,7 @@ SOURCE_CONNECTION = RemoteStep(
     ),
     id_field="source_connection_id",
     etag_field="source_connection_etag",
-    then=lambda o, actor: refresh_consumer_group_check(o),
+    settled_with=consumer_group_refreshed,  # with the settle: no UPDATE and commit of its own
 )
 
 
@@ -230,7 +236,7 @@ def perform_remote(step: RemoteStep, *, onboarding: Onboarding, actor: Any) -> O
             last_error=failure,
             outcome_unknown=unknown,
         )
-    changes = {step.id_field: created.id, step.etag_field: created.etag}
+    changes = {step.id_field: created.id, step.etag_field: created.etag, **step.settled_with(claimed)}
     settled = settle_step(
         claimed, actor=actor, to=step.done, reason=reason, last_error=None, outcome_unknown=False, **changes
     )
@@ -254,6 +260,7 @@ def settle_abandoned(step: RemoteStep, *, onboarding: Onboarding) -> Onboarding:
         if existing:
             reason = f"Adopted the {step.what} a stopped task had created"
             changes = {step.id_field: existing["id"], step.etag_field: existing["etag"], "last_error": None}
+            changes.update(step.settled_with(locked))
             settled = settle_step(locked, actor=None, to=step.done, reason=reason, outcome_unknown=False, **changes)
         else:
             reason = f"The task creating the {step.what} stopped" + ("" if unknown else "; Adobe has no such object")

@@ -12,24 +12,19 @@ import json
 import logging
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
 from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.cache import cache
 
 from .encryption import cipher
-from .flowservice import (
-    CachedToken,
-    CallRecord,
-    FlowServiceClient,
-    ImsTokenProvider,
-    RetryPolicy,
-    Timeouts,
-)
+from .flowservice import CachedToken, CallRecord, RetryPolicy, Timeouts
 from .flowservice.types import MASK
 from .models import FlowServiceCall, Onboarding
+
+if TYPE_CHECKING:
+    from .flowservice import FlowServiceClient, ImsTokenProvider
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +70,11 @@ def _provider(
     attempts: int,
     budget: float,
 ) -> ImsTokenProvider:
+    # Imported here, not above: only a process that calls Adobe (the task worker) loads the HTTP stack.
+    import requests
+
+    from .flowservice.ims import ImsTokenProvider
+
     return ImsTokenProvider(
         ims_url=ims_url,
         client_id=client_id,
@@ -141,6 +141,8 @@ def flow_client(*, onboarding: Onboarding | None, actor: Any, sandbox_name: str 
     secrets = []
     if onboarding is not None:
         secrets = [onboarding.sas_key, onboarding.client_secret_value]
+    from .flowservice.client import FlowServiceClient  # on first use, as in _provider
+
     return FlowServiceClient(
         base_url=settings.FLOW_SERVICE_URL,
         api_key=settings.ADOBE_CLIENT_ID,

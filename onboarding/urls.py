@@ -19,6 +19,7 @@ wizard = (
         path("<uuid:public_id>/account/", views.onboarding_account, name="account"),
         path("<uuid:public_id>/source/", views.onboarding_source, name="source"),
         path("<uuid:public_id>/source/edit/", views.onboarding_source_edit, name="source_edit"),
+        path("<uuid:public_id>/source/reload/", views.onboarding_source_reload, name="source_reload"),
         path("<uuid:public_id>/go-on/", views.onboarding_go_on, name="go_on"),
         path("<uuid:public_id>/archive/", views.onboarding_archive, name="archive"),
         path("<uuid:public_id>/delete/", views.onboarding_delete, name="delete"),

@@ -458,6 +458,19 @@ def onboarding_reload(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
 
 
 @login_required
+@require_POST
+def onboarding_source_reload(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Take Adobe's current source connection after a 412 (changed elsewhere), in a background task."""
+    onboarding = owned_onboarding(request, public_id)
+    try:
+        action = services.onboarding_start_source_reload(onboarding=onboarding, actor=request.user)
+    except OnboardingError as error:
+        messages.error(request, error.message)
+        return redirect(Step.of(onboarding).url(onboarding))
+    return views_actions.follow(request, action)
+
+
+@login_required
 @require_GET
 def onboarding_export(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The onboarding as JSON, secrets masked."""
@@ -510,7 +523,7 @@ def _source_edit_page(
     stale: Any = False,
 ) -> HttpResponse:
     """A 412 is said above the form (the source connection changed elsewhere); a refusal next to its field."""
-    context: dict[str, Any] = {"onboarding": onboarding, "form": form, "problem": problem if stale else None}
+    context = {"onboarding": onboarding, "form": form, "problem": problem if stale else None, "stale": bool(stale)}
     if problem is not None and not stale:
         _refusal_at(form, problem)
     return render(request, "onboarding/source_edit.html", context)

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -66,6 +67,11 @@ def _where_the_source_settings_show(onboarding: Onboarding, action: RemoteAction
     return result_url(action, "onboarding:source_edit") if action.failed else Step.DONE.url(onboarding)
 
 
+@shows_result("source_reload")
+def _where_the_source_reload_shows(onboarding: Onboarding, action: RemoteAction) -> str:
+    return reverse("onboarding:source_edit", args=[onboarding.public_id])
+
+
 @shows_result("delete", flash_problem=False)
 def _where_the_deletion_shows(onboarding: Onboarding, action: RemoteAction) -> str:
     return result_url(action, "onboarding:delete") if action.failed else reverse("onboarding:list")
@@ -76,8 +82,11 @@ def result_url(action: RemoteAction, view_name: str) -> str:
     return f"{reverse(view_name, args=[action.onboarding.public_id])}?action={action.public_id}"
 
 
-def asked_result(request: HtmxHttpRequest, onboarding: Onboarding, kind: str) -> RemoteAction | None:
-    """The action of `kind` a page was sent to show (`?action=`); None without one, 404 if not this onboarding's."""
+def asked_result(
+    request: HtmxHttpRequest, onboarding: Onboarding, kind: str, dataflow: Any = None
+) -> RemoteAction | None:
+    """The action of `kind` a page was sent to show (`?action=`); None without one, 404 if not this onboarding's
+    (or this dataflow's)."""
     value = request.GET.get("action")
     if not value:
         return None
@@ -85,8 +94,19 @@ def asked_result(request: HtmxHttpRequest, onboarding: Onboarding, kind: str) ->
         public_id = uuid.UUID(value)
     except ValueError:
         raise Http404("There is no such result.") from None
-    found = get_object_or_404(RemoteAction.objects.of(onboarding).filter(kind=kind), public_id=public_id)
+    found = get_object_or_404(RemoteAction.objects.of(onboarding, dataflow).filter(kind=kind), public_id=public_id)
     return actions.recovered(found)
+
+
+def refusal_in(form: forms.Form, action: RemoteAction) -> None:
+    """A failed action's problem shown in the form the user submitted: next to its field if the form has it,
+    above the fields otherwise (the form is shown again unbound, from what was typed)."""
+    problem = actions.problem_of(action)
+    if problem is None:
+        return
+    if not form.is_bound:
+        form.cleaned_data = {}  # an unbound form takes an error for display only
+    form.add_error(problem.field if problem.field in form.fields else None, problem.message)
 
 
 RECENT = 3  # the requests to Adobe a page lists, newest first

@@ -223,6 +223,9 @@ def dataflow_dataset(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpRespon
     query = request.GET.get("q", "").strip().lower()
     datasets = [d for d in catalogue.datasets if query in f"{d['name']} {d['schema']}".lower()]
     schemas = [s for s in catalogue.schemas if query in s["title"].lower()]
+    asked = views_actions.asked_result(request, dataflow.onboarding, choices.CHOOSE_DATASET, dataflow)
+    if asked is not None and asked.pending:
+        return redirect(views_actions.action_url(asked))
     if request.method == "POST":
         form = DatasetForm(request.POST, datasets=catalogue.datasets, schemas=catalogue.schemas)
         if form.is_valid():
@@ -235,7 +238,9 @@ def dataflow_dataset(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpRespon
             else:
                 return views_actions.follow(request, action)
     else:
-        form = DatasetForm(initial=_dataset_initial(dataflow), datasets=datasets, schemas=schemas)
+        form = DatasetForm(initial=_dataset_initial(dataflow, asked), datasets=datasets, schemas=schemas)
+        if asked is not None:
+            views_actions.refusal_in(form, asked)
     if searching:
         return render(request, f"{PAGE}#dataset-lists", {"form": form, "datasets": datasets, "dataflow": dataflow})
     return _show(request, dataflow, Page.DATASET, form=form, datasets=datasets, query=query)
@@ -246,15 +251,26 @@ def _after_catalogue(onboarding: Onboarding, action: RemoteAction) -> str:
     return Page.DATASET.url(_of(action))
 
 
-@shows_result(choices.CHOOSE_DATASET)
+@shows_result(choices.CHOOSE_DATASET, flash_problem=False)
 def _after_choosing(onboarding: Onboarding, action: RemoteAction) -> str:
     dataflow = _of(action)
-    if action.failed:
-        return Page.DATASET.url(dataflow)
+    if action.failed:  # the choice shown again, the refusal next to its field (a name Adobe holds already)
+        return f"{Page.DATASET.url(dataflow)}?action={action.public_id}"
     return (Page.MAPPING if dataflow.is_raw else Page.REVIEW).url(dataflow)
 
 
-def _dataset_initial(dataflow: Dataflow) -> dict[str, Any]:
+def _dataset_initial(dataflow: Dataflow, asked: RemoteAction | None = None) -> dict[str, Any]:
+    """The dataflow's choice, or the one a refused action asked for (kept in its result)."""
+    typed = (asked.result or {}).get("typed") if asked is not None and asked.failed else None
+    if typed:
+        choice = choices.DatasetChoice(**typed)
+        return {
+            "choice": "existing" if choice.existing_id else "new",
+            "dataset_id": choice.existing_id,
+            "dataset_name": choice.new_name,
+            "schema_id": choice.schema_id,
+            "profile_enabled": choice.profile_enabled,
+        }
     if dataflow.dataset_choice == Dataflow.DatasetChoice.EXISTING:
         return {"choice": "existing", "dataset_id": dataflow.dataset_id}
     return {

@@ -245,6 +245,42 @@ class TestEditTheSourceSettings:
         assert onboarding.consumer_group == "aep-orders"
 
 
+    def test_reload_after_a_412_takes_adobes_settings_and_the_next_save_goes_through(
+        self, alice, user, make_onboarding, task_queue, emulator
+    ):
+        onboarding = make_onboarding("source")
+        changed = requests.patch(
+            f"{emulator.flow_url}/sourceConnections/{onboarding.source_connection_id}",
+            json=[{"op": "replace", "path": "/params/consumerGroup", "value": "edited-in-aep"}],
+            headers={**emulator.headers(), "If-Match": onboarding.source_connection_etag},
+            timeout=5,
+        )
+        assert changed.status_code == 200
+        response = alice.post(url("source_edit", onboarding), source_post(consumer_group="analytics"))
+        task_queue()
+        stale = page(alice.get(response["Location"], follow=True))
+        assert "Reload from Adobe" in stale
+        assert reverse("onboarding:source_reload", args=[onboarding.public_id]) in stale
+
+        reload = alice.post(reverse("onboarding:source_reload", args=[onboarding.public_id]))
+        assert "Reading the source connection" in progress_of(alice, reload)
+        task_queue()
+        reloaded = page(alice.get(reload["Location"], follow=True))
+        assert "Reloaded the source connection from Adobe. Changed in Adobe: consumerGroup is 'edited-in-aep'." in (
+            reloaded
+        )
+        assert 'value="edited-in-aep"' in reloaded  # the form shows Adobe's settings now
+        onboarding.refresh_from_db()
+        assert onboarding.consumer_group == "edited-in-aep"
+        assert onboarding.state_changes.filter(reason__startswith="Source connection reloaded from Adobe").exists()
+
+        saved = alice.post(url("source_edit", onboarding), source_post(consumer_group="analytics"))
+        task_queue()
+        assert "The source settings are saved in Adobe." in page(alice.get(saved["Location"], follow=True))
+        onboarding.refresh_from_db()
+        assert onboarding.consumer_group == "analytics"
+
+
 class TestDeleteInAdobe:
     def test_the_task_deletes_then_my_onboardings_says_so(self, alice, user, make_onboarding, task_queue, emulator):
         onboarding = make_onboarding("source")

@@ -1,4 +1,5 @@
-"""Import boundaries: the client knows no Django; the emulator knows neither Django nor the client."""
+"""Import boundaries: the client knows no Django; the emulator knows neither Django nor the client; the web
+process never loads the HTTP client (only the task worker calls Adobe)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ def loaded_after(import_line: str) -> set[str]:
 @pytest.mark.parametrize("package", ["connections.flowservice", "connections.flowservice_emulator"])
 def test_package_loads_no_django(package):
     modules = loaded_after(
-        f"import {package}; import {package}.__main__" if "emulator" in package else f"import {package}"
+        f"import {package}; import {package}.__main__"
+        if "emulator" in package
+        else f"import {package}; from {package} import FlowServiceClient, ImsTokenProvider; import {package}.contract"
     )
     assert not {m for m in modules if m == "django" or m.startswith("django.")}
 
@@ -30,3 +33,29 @@ def test_emulator_does_not_load_the_client():
 def test_client_does_not_load_the_emulator():
     modules = loaded_after("import connections.flowservice")
     assert not {m for m in modules if m.startswith("connections.flowservice_emulator")}
+
+
+WEB_PROCESS = """
+import os, sys
+os.environ.update(DJANGO_SETTINGS_MODULE="tests.settings", TASKS_BACKEND="db")
+import django
+django.setup()
+from django.urls import get_resolver
+from onboarding.wsgi import application
+import onboarding.views, onboarding.views_actions, onboarding.views_dataflow
+get_resolver().url_patterns
+print("\\n".join(sorted(sys.modules)))
+"""
+
+
+def test_the_web_process_does_not_load_the_http_client():
+    """Views enqueue remote work and read its results; the HTTP stack (about 6 MB a process) stays in the worker."""
+    result = subprocess.run([sys.executable, "-c", WEB_PROCESS], capture_output=True, text=True, check=True)
+    modules = set(result.stdout.split())
+    assert "onboarding.views_dataflow" in modules  # the app's web side did load
+    assert not modules & {"requests", "urllib3", "connections.flowservice.client", "connections.flowservice.ims"}
+
+
+def test_the_client_loads_on_first_use():
+    modules = loaded_after("from connections.flowservice import FlowServiceClient")
+    assert {"requests", "connections.flowservice.client"} <= modules

@@ -224,6 +224,27 @@ class TestReads:
         assert 'id="id_dataset_name_error"' in response.content.decode()
         assert not RemoteAction.objects.filter(kind=choices.CHOOSE_DATASET).exists()
 
+    def test_a_name_adobe_holds_since_the_catalogue_was_read_is_refused_next_to_the_field_after_the_task(
+        self, make_onboarding, make_client, alice, task_queue
+    ):
+        from connections.flowservice import DatasetInput
+
+        dataflow = choices.dataflow_preview(dataflow=_started(make_onboarding, alice), actor=None)
+        alice.get(url("dataflow_dataset", dataflow))
+        task_queue()  # the catalogue is held; then someone else creates "Taken" in Adobe
+        make_client().create_dataset(DatasetInput(name="Taken", schema_id=ORDERS_SCHEMA))
+        posted = {"choice": "new", "dataset_name": "Taken", "schema_id": ORDERS_SCHEMA}
+        progress = alice.post(url("dataflow_dataset", dataflow), posted)["Location"]
+        task_queue()
+        shown = alice.get(progress)["Location"]
+        assert shown.startswith(url("dataflow_dataset", dataflow) + "?action=")
+        page = html.unescape(alice.get(shown).content.decode())
+        assert 'id="id_dataset_name_error"' in page and "A dataset named Taken exists already" in page
+        assert 'name="dataset_name" value="Taken"' in page  # what was chosen, shown again
+        assert page.count("A dataset named Taken exists already") == 1  # beside the field, not also on top
+        dataflow.refresh_from_db()
+        assert not dataflow.schema_id and Dataflow.objects.get(pk=dataflow.pk).dataset_name == ""
+
     def test_choosing_a_dataset_reads_its_schema_in_a_task_and_the_mapping_page_reuses_it(
         self, make_onboarding, alice, task_queue
     ):

@@ -1,8 +1,14 @@
-"""A client for Adobe's Flow Service API and IMS token endpoint. It imports requests, never Django."""
+"""A client for Adobe's Flow Service API and IMS token endpoint. It imports requests, never Django.
+
+The HTTP parts (the client, the IMS token provider) load on first use: the web workers, which only enqueue
+remote work and read its results, never load requests and its stack (about 6 MB a process).
+"""
 
 from __future__ import annotations
 
-from .client import AdobeAuth, FlowServiceClient
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     AuthenticationError,
     ConflictError,
@@ -20,9 +26,7 @@ from .errors import (
     ValidationError,
     error_from_response,
 )
-from .ims import CachedToken, ImsTokenProvider, MemoryTokenStore, TokenStore
 from .retry import NO_RETRY, RetryPolicy
-from .transport import Timeouts
 from .types import (
     AAD_SPEC_NAME,
     DEFAULT_SCOPES,
@@ -32,6 +36,7 @@ from .types import (
     SCOPED_AAD_SPEC_NAME,
     STREAMING_FLOW_SPEC_ID,
     AadAuth,
+    CachedToken,
     CallRecord,
     ConnectionTest,
     Created,
@@ -52,8 +57,13 @@ from .types import (
     SourceParams,
     StandardAuth,
     StreamingFlowInput,
+    Timeouts,
     Verdict,
 )
+
+if TYPE_CHECKING:
+    from .client import AdobeAuth, FlowServiceClient
+    from .ims import ImsTokenProvider, MemoryTokenStore, TokenStore
 
 __all__ = [
     "AAD_SPEC_NAME",
@@ -110,3 +120,19 @@ __all__ = [
     "Verdict",
     "error_from_response",
 ]
+
+_ON_FIRST_USE = {
+    "AdobeAuth": ".client",
+    "FlowServiceClient": ".client",
+    "ImsTokenProvider": ".ims",
+    "MemoryTokenStore": ".ims",
+    "TokenStore": ".ims",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _ON_FIRST_USE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_ON_FIRST_USE[name], __name__), name)
+    globals()[name] = value
+    return value

@@ -29,6 +29,7 @@ from .types import (
     SourceParams,
     StreamingFlowInput,
     Verdict,
+    scalar_type,
 )
 
 FORMAT = "eventhubs-onboarding contract shapes, version 1"
@@ -54,19 +55,6 @@ def shape_of(value: Any) -> Shape:
     if isinstance(value, dict):
         return {"object": {str(k): shape_of(v) for k, v in sorted(value.items())}}
     return scalar_type(value)
-
-
-def scalar_type(value: Any) -> str:
-    """The JSON type of a value that is neither an object nor an array (anything else reads as a string)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return "string"
 
 
 def merge(a: Shape, b: Shape) -> Shape:

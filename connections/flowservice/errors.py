@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-import requests
+if TYPE_CHECKING:
+    import requests
 
 __all__ = [
     "AuthenticationError",

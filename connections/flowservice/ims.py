@@ -6,7 +6,6 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Protocol
 
 import requests
@@ -14,17 +13,11 @@ import requests
 from .errors import FlowServiceError, ImsError
 from .payloads import redact_ims_form, redact_ims_response
 from .retry import RetryPolicy
-from .transport import Attempt, Timeouts, send_with_retries
-from .types import DEFAULT_SCOPES, CallRecord, Operation
+from .transport import Attempt, send_with_retries
+from .types import DEFAULT_SCOPES, CachedToken, CallRecord, Operation, Timeouts
 
 TOKEN_PATH = "/ims/token/v3"
 Observer = Callable[[CallRecord], None]
-
-
-@dataclass(frozen=True)
-class CachedToken:
-    value: str = field(repr=False)
-    expires_at: float  # epoch seconds
 
 
 class TokenStore(Protocol):

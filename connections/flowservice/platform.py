@@ -25,12 +25,13 @@ from .errors import (
 )
 from .ims import ImsTokenProvider
 from .retry import RetryPolicy
-from .transport import Attempt, Timeouts, send_with_retries
+from .transport import Attempt, send_with_retries
 from .types import (
     CallRecord,
     Created,
     Operation,
     Service,
+    Timeouts,
 )
 
 Observer = Callable[[CallRecord], None]

@@ -17,18 +17,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from .errors import ConnectionFailedError, FlowServiceError, TimeoutError, error_from_response
 from .retry import RetryPolicy
-from .types import Outcome
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Seconds to wait for a connection, and then for each read of the answer."""
-
-    connect: float = 5.0
-    read: float = 30.0
-
-    def as_tuple(self) -> tuple[float, float]:
-        return (self.connect, self.read)
+from .types import Outcome, Timeouts
 
 
 @dataclass

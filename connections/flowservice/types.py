@@ -326,3 +326,33 @@ class CallRecord:
     error_message: str | None = None
     connection_id: str | None = None
     attempt: int = 1
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait for a connection, and then for each read of the answer."""
+
+    connect: float = 5.0
+    read: float = 30.0
+
+    def as_tuple(self) -> tuple[float, float]:
+        return (self.connect, self.read)
+
+
+@dataclass(frozen=True)
+class CachedToken:
+    value: str = field(repr=False)
+    expires_at: float  # epoch seconds
+
+
+def scalar_type(value: Any) -> str:
+    """The JSON type of a value that is neither an object nor an array (anything else reads as a string)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return "string"

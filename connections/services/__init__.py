@@ -30,6 +30,7 @@ from .lifecycle import (
     onboarding_delete_in_adobe,
     onboarding_go_on_anyway,
     onboarding_start_delete,
+    onboarding_start_source_reload,
     onboarding_start_source_update,
     onboarding_update_source,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "onboarding_start_delete",
     "onboarding_start_reload",
     "onboarding_start_replacement",
+    "onboarding_start_source_reload",
     "onboarding_start_source_update",
     "onboarding_start_test",
     "onboarding_submit_source",

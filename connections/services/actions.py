@@ -53,7 +53,7 @@ class Kind:
 KINDS: dict[str, Kind] = {}
 # The actions that change the onboarding's objects in Adobe (or the app's copy of them): one at a time, and
 # no test meanwhile (its checks would describe a connection about to change).
-CHANGES_IN_ADOBE = ("credentials", "reload", "source", "delete")
+CHANGES_IN_ADOBE = ("credentials", "reload", "source", "source_reload", "delete")
 
 
 @dataclass(frozen=True)

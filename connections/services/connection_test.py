@@ -7,7 +7,7 @@ Flow Service error code. Azure's words (relayed in explore's 1308-400) only choo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -22,12 +22,15 @@ from connections.diagnoses import (
     no_reason,
     unrecognised,
 )
-from connections.flowservice import ConnectionTest, FlowServiceClient, FlowServiceError, HubListing, Verdict
+from connections.flowservice import ConnectionTest, FlowServiceError, HubListing, Verdict
 from connections.messages import Problem, describe
 from connections.models import Check, CheckState, Onboarding, RemoteAction
 
 from . import actions
 from .errors import OnboardingError
+
+if TYPE_CHECKING:
+    from connections.flowservice import FlowServiceClient
 
 PASSED, FAILED, SKIPPED, UNVERIFIED = CheckState.PASSED, CheckState.FAILED, CheckState.SKIPPED, CheckState.UNVERIFIED
 # Diagnoses that can only come from Azure once the namespace answered.

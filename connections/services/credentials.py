@@ -7,14 +7,14 @@ the result with the non-secret values typed filled in again."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
 from connections import adobe
 from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.encryption import blind_index
-from connections.flowservice import FlowServiceClient, FlowServiceError
+from connections.flowservice import FlowServiceError
 from connections.messages import Problem
 from connections.models import Onboarding, RemoteAction
 
@@ -23,6 +23,9 @@ from .connection_test import onboarding_test_connection
 from .credentials_settle import resume_after_unknown, settle_lost_patch
 from .errors import OnboardingError, adobe_failed
 from .inputs import Credentials
+
+if TYPE_CHECKING:
+    from connections.flowservice import FlowServiceClient
 
 REPLACING = "replacing the credentials"
 # The actions that change (or re-read) the onboarding's objects in Adobe run one at a time: a delete never

@@ -18,14 +18,17 @@ If-Match guard makes the retry safe either way.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from connections.flowservice import FlowServiceClient, FlowServiceError, PreconditionFailedError
+from connections.flowservice import FlowServiceError, PreconditionFailedError
 from connections.flowservice.types import Created
 from connections.messages import Problem
 from connections.models import Onboarding
 
 from .errors import StaleConnectionError
+
+if TYPE_CHECKING:
+    from connections.flowservice import FlowServiceClient
 
 
 def _stale(message: str) -> StaleConnectionError:

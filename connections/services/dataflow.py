@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +28,6 @@ from connections.flowservice import (
     DataLakeTarget,
     DatasetInput,
     FieldMapping,
-    FlowServiceClient,
     FlowServiceError,
     MappingSetInput,
     StreamingFlowInput,
@@ -39,6 +38,9 @@ from . import remote
 from .errors import OnboardingError, abandoned_record, adobe_failed, failure_record
 from .transitions import stale_after
 from .wizard import source_params_for
+
+if TYPE_CHECKING:
+    from connections.flowservice import FlowServiceClient
 
 Status = Dataflow.Status
 StepKey = Dataflow.Step

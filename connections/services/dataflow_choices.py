@@ -14,12 +14,12 @@ from __future__ import annotations
 import datetime
 import enum
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from connections.flowservice import FlowAction, FlowServiceClient, FlowServiceError
+from connections.flowservice import FlowAction, FlowServiceError
 from connections.messages import Problem
 from connections.models import Dataflow, Onboarding, RemoteAction
 
@@ -27,6 +27,9 @@ from . import actions
 from .dataflow import client_for, failed, mapping_input
 from .dataflow_fields import SampleField, SchemaField, parse_sample, sample_fields, schema_fields, suggest
 from .errors import OnboardingError
+
+if TYPE_CHECKING:
+    from connections.flowservice import FlowServiceClient
 
 State = RemoteAction.State
 
@@ -321,6 +324,7 @@ def _choose(dataflow: Dataflow, actor: Any, choice: DatasetChoice) -> tuple[Data
 
 @actions.handles(CHOOSE_DATASET, doing="Reading the dataset's schema")
 def _choose_in_background(run: actions.ActionRun) -> dict[str, Any]:
+    run.keep["typed"] = dict(run.payload)  # the Dataset page shows the choice again beside a refusal
     dataflow, targets = _choose(_dataflow(run), run.actor, DatasetChoice(**run.payload))
     return {"about": dataflow.schema_id, "fields": [asdict(t) for t in targets]}
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from connections.flowservice.contract import scalar_type
+from connections.flowservice.types import scalar_type
 
 MAX_SAMPLE_EVENTS = 100
 # XDM's ExperienceEvent class requires `_id` and `timestamp` (Adobe's XDM documentation of the class); any

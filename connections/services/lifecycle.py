@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from connections import adobe
@@ -85,6 +85,68 @@ def onboarding_update_source(*, onboarding: Onboarding, actor: Any, source: Sour
         record_event(locked, actor=actor, reason=f"Source settings changed in Adobe (etag {updated.etag})")
         locked.save()
     return refresh_consumer_group_check(locked)
+
+
+# Adobe's source connection params, and the app's field that keeps each
+SOURCE_PARAMS = {
+    "eventHubName": "event_hub_name",
+    "dataType": "data_type",
+    "reset": "reset",
+    "consumerGroup": "consumer_group",
+}
+
+
+def onboarding_start_source_reload(*, onboarding: Onboarding, actor: Any) -> RemoteAction:
+    """Reload the source connection from Adobe after a 412 (changed elsewhere), in a background task."""
+    if not onboarding.source_changeable:
+        raise OnboardingError.refused("There is no source connection to reload.")
+    return actions.start("source_reload", onboarding=onboarding, actor=actor, apart_from=actions.CHANGES_IN_ADOBE)
+
+
+@actions.handles("source_reload", doing="Reading the source connection")
+def _reload_source_in_background(run: actions.ActionRun) -> dict[str, Any]:
+    return {"notice": onboarding_reload_source_connection(onboarding=run.onboarding, actor=run.actor)}
+
+
+def onboarding_reload_source_connection(*, onboarding: Onboarding, actor: Any) -> str:
+    """Read the source connection from Adobe and take its etag and its settings (Adobe's copy is the one that
+    reads the hub); say what changed. A value this app cannot hold is said, not kept."""
+    client = adobe.flow_client(onboarding=onboarding, actor=actor)
+    try:
+        item = client.get_source_connection(onboarding.source_connection_id)
+    except FlowServiceError as error:
+        raise adobe_failed(error, doing="reloading the source connection", sandbox=onboarding.sandbox_name) from error
+    remote = item.get("params") or {}
+    with transaction.atomic():
+        locked = lock_row(onboarding.pk)
+        taken, refused = [], []
+        for param, name in SOURCE_PARAMS.items():
+            value = remote.get(param)
+            if value is None or value == getattr(locked, name):
+                continue
+            if _holdable(name, value):
+                setattr(locked, name, value)
+                taken.append(f"{param} is {value!r}")
+            else:
+                refused.append(f"{param} is {value!r} in Adobe, which this app cannot keep")
+        locked.source_connection_etag = str(item.get("etag") or locked.source_connection_etag)
+        said = "; ".join(taken) or "nothing differs from this app's copy"
+        record_event(locked, actor=actor, reason=f"Source connection reloaded from Adobe (etag "
+                     f"{locked.source_connection_etag}): {said}")
+        locked.save(update_fields=[*SOURCE_PARAMS.values(), "source_connection_etag", "updated_at"])
+    refresh_consumer_group_check(locked)
+    changed = f" Changed in Adobe: {'; '.join(taken)}." if taken else " Nothing differs from this app's copy."
+    kept = f" Not kept: {'; '.join(refused)}." if refused else ""
+    return f"Reloaded the source connection from Adobe.{changed}{kept} You can edit the source settings now."
+
+
+def _holdable(name: str, value: Any) -> bool:
+    field = Onboarding._meta.get_field(name)
+    if not isinstance(field, models.Field) or not isinstance(value, str) or not value.strip():
+        return False
+    if len(value) > (field.max_length or 0):
+        return False
+    return not field.choices or value in {choice for choice, _ in field.choices}
 
 
 def onboarding_archive(*, onboarding: Onboarding, actor: Any) -> Onboarding:

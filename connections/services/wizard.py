@@ -9,14 +9,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from connections import adobe
 from connections.auth_types import FIELDS
-from connections.flowservice import Created, FlowServiceClient, FlowServiceError, SourceParams
+from connections.flowservice import Created, FlowServiceError, SourceParams
 from connections.flowservice import DataType as ApiDataType
 from connections.flowservice import Reset as ApiReset
 from connections.models import Dataflow, Onboarding, StateChange
@@ -33,6 +33,9 @@ ACCOUNT_FIELDS = frozenset(
     {"name", "description", "sandbox_name", "auth_type", "namespace_fingerprint", "secret_changed_at", *FIELDS}
 )
 SOURCE_FIELDS = frozenset({"event_hub_name", "data_type", "reset", "consumer_group", "updated_at"})
+
+if TYPE_CHECKING:
+    from connections.flowservice import FlowServiceClient
 
 
 def _started(*, owner: Any, account: Account, creation_token: Any) -> tuple[Onboarding, bool]:

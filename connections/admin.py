@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
@@ -17,7 +18,15 @@ from django.utils.translation import gettext_lazy as _
 
 from . import csv_safety
 from .admin_safety import HostileQueryMixin
-from .admin_tools import CappedCountPaginator, DistinctValuesFilter, NoWritesMixin, ShownChangeList, link_to
+from .admin_tools import (
+    CappedCountPaginator,
+    DistinctValuesFilter,
+    NoWritesMixin,
+    OwnerFilter,
+    ShownChangeList,
+    link_to,
+    unread,
+)
 from .auth_types import FIELDS
 from .encryption import blind_index
 from .history_chain import HistoryStatusMixin
@@ -30,6 +39,8 @@ admin.site.index_title = _("Onboardings and their history")
 
 # History rows show their onboarding by name: its encrypted credentials are joined but never read.
 JOINED_CREDENTIALS = tuple(f"onboarding__{name}" for name in FIELDS)
+# A history list reads only its onboarding's name (the link and the rows' str()), no other of its columns.
+JOINED_UNSHOWN = unread(Onboarding, ["name"], "onboarding__")
 
 
 class ReadOnlyAdmin(NoWritesMixin, HostileQueryMixin, admin.ModelAdmin[Any]):
@@ -185,6 +196,24 @@ ONBOARDING_COLUMNS: list[tuple[str, str | Callable[[Onboarding], Any]]] = [
 ]
 
 
+LISTED_ONBOARDING_COLUMNS = [
+    "name",
+    "owner",
+    "namespace",
+    "event_hub_name",
+    "auth_event_hub_name",
+    "auth_type",
+    "sandbox_name",
+    "status",
+    "base_connection_id",
+    "connection_test",
+    "went_on_anyway_at",
+    "archived_at",
+    "removed_from_adobe_at",
+    "created_at",
+]
+
+
 class AttentionFilter(admin.SimpleListFilter):
     """Onboardings past the Account step whose last connection test did not pass, and archived ones."""
 
@@ -223,10 +252,14 @@ class OnboardingAdmin(ReadOnlyAdmin):
         "last_test",
         "created_at",
     )
-    list_filter = (AttentionFilter, "status", "auth_type", "owner", SandboxFilter, "created_at")
+    list_filter = (AttentionFilter, "status", "auth_type", ("owner", OwnerFilter), SandboxFilter, "created_at")
     list_select_related = ("owner",)
-    # The list shows the namespace and the credentials' event hub; the other credentials stay encrypted.
-    list_deferred = tuple(name for name in FIELDS if name not in ("namespace", "auth_event_hub_name"))
+    # The list reads only the columns its cells show or work out (the status badge and the last test read the
+    # test, the archive and removal dates); the other credentials stay encrypted, and the owner is a user name.
+    list_deferred = (
+        *unread(Onboarding, LISTED_ONBOARDING_COLUMNS),
+        *unread(get_user_model(), [get_user_model().USERNAME_FIELD], "owner__"),
+    )
     search_fields = ("name", "base_connection_id", "source_connection_id", "owner__username")
     search_help_text = _(
         "Name (part of it), a namespace (exactly), a base or source connection ID, the reference, or the owner's "
@@ -408,12 +441,28 @@ def call_result(call: FlowServiceCall) -> tuple[str, str]:
     return "base_failed", f"{_('Refused') if status < 500 else _('Failed')} ({call.error_code or status})"
 
 
+# What the calls list's cells and its rows' str() read: the request body, the chain's hashes and the joined
+# onboarding's columns but its name are left unread.
+LISTED_CALL_COLUMNS = [
+    "onboarding",
+    "created_at",
+    "operation",
+    "method",
+    "path",
+    "status_code",
+    "outcome",
+    "error_code",
+    "response_body",
+]
+
+
 @admin.register(FlowServiceCall)
 class FlowServiceCallAdmin(HistoryStatusMixin, HistoryAdmin):
     # Four columns fit 1280 px beside the admin's menu and filters; the rest is on each call's page.
     list_display = ("created_at", "operation", "result", "onboarding_link")
     list_filter = ("operation", StatusCodeFilter, ErrorCodeFilter, "outcome", "created_at")
-    list_select_related = ("onboarding", "actor")
+    list_select_related = ("onboarding",)
+    list_deferred = (*unread(FlowServiceCall, LISTED_CALL_COLUMNS), *JOINED_UNSHOWN)
     search_fields = ("request_id", "connection_id")
     search_help_text = _("A request ID or a connection ID (base or source), exactly.")
     ordering = ("-created_at", "-id")
@@ -473,6 +522,7 @@ class StateChangeAdmin(HistoryStatusMixin, HistoryAdmin):
     list_display = ("created_at", "onboarding_link", "from_status", "to_status", "actor", "reason")
     list_filter = ("to_status", "created_at")
     list_select_related = ("onboarding", "actor")
+    list_deferred = JOINED_UNSHOWN
     ordering = ("-created_at", "-id")
     fields = ("created_at", "onboarding_link", "from_status", "to_status", "actor", "reason")
     readonly_fields = ("onboarding_link",)

@@ -10,17 +10,31 @@ cover (popups, editable lists, related lookups in list_display) go through Djang
 from __future__ import annotations
 
 import datetime
+import html
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import display_for_field, display_for_value, lookup_field
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString
+from django.utils.functional import Promise
+from django.utils.safestring import SafeData, SafeString
+from django.utils.translation import gettext
+
+
+def escaped(text: Any) -> str:
+    """Django's conditional_escape without its check for lazy arguments, which costs a microsecond a call (a
+    list page makes hundreds): safe text as it is, anything else HTML-escaped."""
+    if isinstance(text, Promise):
+        text = str(text)
+    if hasattr(text, "__html__"):
+        return str(text.__html__())
+    return html.escape(str(text))
 
 
 @dataclass(frozen=True)
@@ -40,17 +54,28 @@ class Column:
         try:
             value = self.value(row)
         except ObjectDoesNotExist:
-            return f' class="{self.classes[0]}"', str(conditional_escape(self.missing))
+            return f' class="{self.classes[0]}"', escaped(self.missing)
         classes = self.classes
         if self.nowrap_dates and isinstance(value, (datetime.date, datetime.time)):
             classes = [*classes, "nowrap"]
-        return f' class="{" ".join(classes)}"', str(conditional_escape(self.show(value)))
+        return f' class="{" ".join(classes)}"', escaped(self.show(value))
+
+
+def _checkbox() -> Callable[[Any], Any]:
+    """ModelAdmin.action_checkbox's input, its label translated once: the widget machinery cost a row 30 µs."""
+    label = gettext("Select this object for an action - {}")
+    markup = f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" value="{{}}" class="action-select"'
+    markup += ' aria-label="{}">'
+    # format_html's escaping, written out: each argument escaped, the label's (translated, trusted) text not.
+    return lambda obj: SafeString(markup.format(escaped(str(obj.pk)), label.format(escaped(str(obj)))))
 
 
 def _reader(name: str, row: Any, model_admin: Any, field: models.Field[Any, Any] | None) -> Callable[[Any], Any]:
     """lookup_field's choice of where a column's value comes from, made once for the column."""
     if field is not None:
         return lambda obj: getattr(obj, name)
+    if name == "action_checkbox" and type(model_admin).action_checkbox is admin.ModelAdmin.action_checkbox:
+        return _checkbox()
     if hasattr(model_admin, name) and name != "__str__":
         method = getattr(model_admin, name)
         return lambda obj: method(obj)
@@ -108,8 +133,10 @@ def _rows(cl: Any, columns: list[Column]) -> Iterator[admin_list.ResultList]:
             url = cl.url_for_result(row)
             if cl.preserved_filters:
                 url = add_preserved_filters(context, url)
-            cells.append(SafeString(f'<{tag}{classes}><a href="{conditional_escape(url)}">{shown}</a></{tag}>'))
-        yield admin_list.ResultList(None, cells)
+            cells.append(SafeString(f'<{tag}{classes}><a href="{escaped(url)}">{shown}</a></{tag}>'))
+        # One item per row, its cells joined: change_list_results.html writes a row's items side by side, so the
+        # markup is the same, and its loop runs once per row instead of once per cell.
+        yield admin_list.ResultList(None, [SafeString("".join(cells))])
 
 
 def covered(cl: Any) -> bool:
@@ -133,3 +160,56 @@ def result_list(cl: Any) -> dict[str, Any]:
         "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
         "results": list(_rows(cl, columns)),
     }
+
+
+def _capfirst(text: Any) -> str:
+    """The template's `{{ text|capfirst }}`: escaped unless the text was safe already."""
+    shown = str(text)
+    shown = shown[:1].upper() + shown[1:]
+    return SafeString(shown) if isinstance(text, SafeData) else escaped(shown)
+
+
+def _header(header: dict[str, Any], num_sorted_fields: int) -> str:
+    sort = ""
+    if header["sortable"] and header["sort_priority"] > 0:
+        priority = ""
+        if num_sorted_fields > 1:
+            title = gettext("Sorting priority: %(priority_number)s") % {"priority_number": header["sort_priority"]}
+            priority = f'<span class="sortpriority" title="{title}">{header["sort_priority"]}</span>'
+        order = "ascending" if header["ascending"] else "descending"
+        sort = (
+            f'\n       <div class="sortoptions">\n'
+            f'         <a class="sortremove" href="{escaped(header["url_remove"])}" '
+            f'title="{escaped(gettext("Remove from sorting"))}"></a>\n         {priority}\n'
+            f'         <a href="{escaped(header["url_toggle"])}" class="toggle {order}" '
+            f'title="{escaped(gettext("Toggle sorting"))}"></a>\n       </div>\n   '
+        )
+    text = _capfirst(header["text"])
+    if header["sortable"]:
+        text = f'<a role="button" href="{escaped(header["url_primary"])}">{text}</a>'
+    else:
+        text = f"<span>{text}</span>"
+    return (
+        f'\n<th scope="col"{escaped(header["class_attrib"])}>\n   {sort}\n'
+        f'   <div class="text">{text}</div>\n   <div class="clear"></div>\n</th>'
+    )
+
+
+def results_html(context: dict[str, Any]) -> SafeString:
+    """What admin/change_list_results.html writes for `result_list`'s context of a covered list with rows.
+
+    The template's loops over headers and rows cost over half a millisecond a page.
+    """
+    headers = "".join(_header(header, context["num_sorted_fields"]) for header in context["result_headers"])
+    rows = "".join(f"\n\n<tr>{''.join(row)}</tr>\n" for row in context["results"])
+    return SafeString(
+        f'\n\n\n<div class="results">\n<table id="result_list">\n<thead>\n<tr>\n{headers}\n</tr>\n</thead>\n'
+        f"<tbody>\n{rows}\n</tbody>\n</table>\n</div>\n\n"
+    )
+
+
+def results_table(cl: Any) -> SafeString | None:
+    """The list's results table as Django writes it, or None for lists `covered` leaves to Django."""
+    if not covered(cl) or not cl.result_list:
+        return None
+    return results_html(result_list(cl))

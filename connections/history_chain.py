@@ -30,6 +30,7 @@ from typing import Any
 from django.db import connection, models, transaction
 
 GENESIS = "0" * 64
+HEAD_TABLE = "connections_historychainhead"  # HistoryChainHead's table
 HISTORY_TABLES = ("connections_flowservicecall", "connections_statechange", "connections_dataflowchange")
 # The columns each row's hash covers, fixed: a column added to a history table later must not change
 # the hash of rows written before it (they cannot be rewritten). Add it here only with a new chain.
@@ -64,15 +65,39 @@ def content_hash(row: Any) -> str:
     return hashlib.sha256(f"{row.prev_hash}\n{text}".encode()).hexdigest()
 
 
-def _locked_head(model: type[models.Model]) -> Any:
+@dataclass
+class _Head:
+    """The head row's chain fields, as read under its lock (the migration links with a model instance)."""
+
+    table: str
+    seq: int
+    last_hash: str
+
+
+def _head_sql(conn: Any) -> tuple[str, str]:
+    """The head's read (locking it where the database can lock a row) and its write, in plain SQL: an append
+    runs on every state change and every call, and these two never change."""
+    q = conn.ops.quote_name
+    lock = " FOR UPDATE" if conn.features.has_select_for_update else ""  # SQLite: the IMMEDIATE write lock
+    where = f"WHERE {q('table')} = %s"
+    return (
+        f"SELECT {q('seq')}, {q('last_hash')} FROM {q(HEAD_TABLE)} {where}{lock}",
+        f"UPDATE {q(HEAD_TABLE)} SET {q('seq')} = %s, {q('last_hash')} = %s {where}",
+    )
+
+
+def _locked_head(conn: Any, table: str) -> _Head:
     from .models import HistoryChainHead
 
-    table = model._meta.db_table
-    head = HistoryChainHead.objects.select_for_update().filter(table=table).first()
-    if head is None:  # created by the migration; only a database built another way lacks it
-        HistoryChainHead.objects.get_or_create(table=table)
-        head = HistoryChainHead.objects.select_for_update().get(table=table)
-    return head
+    read, _ = _head_sql(conn)
+    with conn.cursor() as cursor:
+        cursor.execute(read, [table])
+        found = cursor.fetchone()
+        if found is None:  # created by the migration; only a database built another way lacks it
+            HistoryChainHead.objects.get_or_create(table=table)
+            cursor.execute(read, [table])
+            found = cursor.fetchone()
+    return _Head(table, int(found[0]), str(found[1]))
 
 
 def _link(rows: Iterable[Any], head: Any) -> None:
@@ -83,15 +108,55 @@ def _link(rows: Iterable[Any], head: Any) -> None:
         head.last_hash = row.row_hash
 
 
-def append(rows: list[Any], write: Callable[[], Any]) -> None:
-    """Link `rows` after the table's newest row and write them (`write`), all under the head's lock."""
+_INSERTS: dict[tuple[type[models.Model], str], tuple[str, list[Any]]] = {}  # by (model, database vendor)
+
+
+def _insert_sql(model: type[models.Model], conn: Any) -> tuple[str, list[Any]]:
+    """A history table's INSERT of every column but the id (returned by it, where the database can), and the
+    fields whose values it takes, in order; built once per table."""
+    key = (model, conn.vendor)
+    if key not in _INSERTS:
+        meta, q = model._meta, conn.ops.quote_name
+        fields = [f for f in meta.concrete_fields if not f.primary_key]
+        columns, values = ", ".join(q(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES ({values})"
+        if conn.features.can_return_columns_from_insert:
+            sql += f" RETURNING {q(meta.pk.column)}"
+        _INSERTS[key] = sql, fields
+    return _INSERTS[key]
+
+
+def insert(rows: list[Any]) -> None:
+    """Write linked rows of one table, one INSERT each, as `Model.save` would write them (the same columns,
+    each value prepared by its field) without the ORM building the statement again for every row: each
+    state change and each call to Adobe is appended here, and building the INSERT was most of an append."""
+    conn = transaction.get_connection()
+    meta, returning = rows[0]._meta, conn.features.can_return_columns_from_insert
+    sql, fields = _insert_sql(type(rows[0]), conn)
+    with conn.cursor() as cursor:
+        for row in rows:
+            row._prepare_related_fields_for_save(operation_name="save")  # as save(): no unsaved onboarding
+            cursor.execute(sql, [f.get_db_prep_save(f.pre_save(row, True), conn) for f in fields])
+            row.pk = (
+                cursor.fetchone()[0] if returning else conn.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+            )
+            row._state.adding, row._state.db = False, conn.alias
+
+
+def append(rows: list[Any], write: Callable[[], Any] | None = None) -> None:
+    """Link `rows` after the table's newest row and write them (`write`, else `insert`), all under the head's lock.
+
+    Inside a caller's transaction this joins it (no savepoint of its own): a failed append fails that
+    transaction, which rolls back with whatever it was recording. Alone, it is its own transaction."""
     if not rows:
         return
-    with transaction.atomic():
-        head = _locked_head(type(rows[0]))
+    conn = transaction.get_connection()
+    with transaction.atomic(savepoint=False):
+        head = _locked_head(conn, type(rows[0])._meta.db_table)
         _link(rows, head)
-        write()
-        head.save(update_fields=["seq", "last_hash"])
+        insert(rows) if write is None else write()
+        with conn.cursor() as cursor:
+            cursor.execute(_head_sql(conn)[1], [head.seq, head.last_hash, head.table])
 
 
 # Verification

@@ -375,7 +375,7 @@ class AppendOnlyModel(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError(f"{type(self).__name__} rows cannot be changed.")
-        history_chain.append([self], lambda: super(AppendOnlyModel, self).save(*args, **kwargs))
+        history_chain.append([self])  # always an INSERT, on the one database the chain's head is on
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError(f"{type(self).__name__} rows cannot be deleted.")

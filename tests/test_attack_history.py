@@ -12,7 +12,15 @@ from django.urls import reverse
 
 from connections import history_chain
 from connections.encryption import EncryptedTextField
-from connections.models import AppendOnlyError, DataflowChange, FlowServiceCall, Onboarding, StateChange
+from connections.flowservice import CallRecord, Operation, Outcome
+from connections.models import (
+    AppendOnlyError,
+    DataflowChange,
+    FlowServiceCall,
+    HistoryChainHead,
+    Onboarding,
+    StateChange,
+)
 from connections.services.dataflow_choices import dataflow_start
 
 
@@ -104,6 +112,51 @@ class TestTheChainNamesTheFirstBrokenRow:
             [last.onboarding_id, last.created_at],
         )
         assert "was inserted outside the chain" in verify()
+
+
+@pytest.mark.django_db
+class TestTheChainsOwnInsert:
+    """History rows are written by the chain's own INSERT: each column as Model.save would write it."""
+
+    def test_a_row_reads_back_as_it_was_appended_and_hashes_the_same(self, make_onboarding, user):
+        onboarding = make_onboarding("draft")
+        call = CallRecord(
+            operation=Operation.EXPLORE,
+            method="GET",
+            path="/connections/x/explore?objectType=root",
+            status=None,
+            duration_ms=7,
+            outcome=Outcome.TIMEOUT,
+            request_body={"params": {"namespace": "ünïcode", "n": [1, 2.5, None, True]}},
+            response_body=None,
+            error_message="no answer",
+        )
+        appended = [
+            FlowServiceCall.objects.record(onboarding=onboarding, actor=user, call=call, sandbox_name="prod"),
+            StateChange.objects.record(
+                onboarding=onboarding, actor=None, from_status="", to_status="draft", reason="é"
+            ),
+        ]
+        for row in appended:
+            assert row.pk and not row._state.adding
+            stored = type(row).objects.get(pk=row.pk)
+            for field in type(row)._meta.concrete_fields:
+                assert getattr(stored, field.attname) == getattr(row, field.attname), field.name
+            assert history_chain.content_hash(stored) == stored.row_hash
+        with pytest.raises(AppendOnlyError):
+            appended[1].save()
+        call_command("verify_history")
+
+    def test_an_append_rolled_back_with_its_transaction_leaves_the_chain_whole(self, make_onboarding):
+        onboarding = make_onboarding("draft")
+        head = HistoryChainHead.objects.get(table=StateChange._meta.db_table)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            StateChange.objects.record(onboarding=onboarding, actor=None, from_status="", to_status="draft", reason="x")
+            raise RuntimeError("the step failed after recording")
+        after = HistoryChainHead.objects.get(table=StateChange._meta.db_table)
+        assert (after.seq, after.last_hash) == (head.seq, head.last_hash)
+        StateChange.objects.record(onboarding=onboarding, actor=None, from_status="", to_status="draft", reason="y")
+        call_command("verify_history")
 
 
 @pytest.mark.django_db

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from connections import services
 from connections.models import FlowServiceCall, Onboarding, StateChange
-from connections.services import wizard
-from tests.conftest import DEMO_HUB_KEY, DEMO_MANAGE_KEY
+from connections.services import transitions, wizard
+from tests.conftest import DB_TASKS, DEMO_HUB_KEY, DEMO_MANAGE_KEY, DEMO_OWNER_APP, DEMO_OWNER_SECRET, DEMO_TENANT
 
 Status = Onboarding.Status
 pytestmark = pytest.mark.django_db
@@ -126,6 +126,87 @@ class TestFailures:
         again = wizard.onboarding_create_base_connection(onboarding=onboarding, actor=onboarding.owner)
         assert again.status == Status.CREATING_BASE
         assert emulator.stats()["connections"] == 0
+
+
+def as_stored(onboarding: Onboarding) -> dict[str, object]:
+    """Every column the database holds for the onboarding, beside the same columns of the object in hand."""
+    fresh = Onboarding.objects.get(pk=onboarding.pk)
+    names = [field.attname for field in Onboarding._meta.concrete_fields]
+    return {"stored": {n: getattr(fresh, n) for n in names}, "returned": {n: getattr(onboarding, n) for n in names}}
+
+
+def assert_as_stored(onboarding: Onboarding) -> None:
+    compared = as_stored(onboarding)
+    assert compared["returned"] == compared["stored"]
+
+
+class TestEachStepSavesWhatItChanges:
+    """Steps save only the columns they change (update_fields, one guarded UPDATE): what a service returns
+    is what the database holds, so no change is left unsaved."""
+
+    def test_the_account_step_on_a_draft_stores_every_credential_field(self, make_onboarding, emulator):
+        emulator.fault("/connections", method="POST", status=400, code="1304-400")
+        onboarding = make_onboarding("base")
+        assert onboarding.status == Status.BASE_FAILED
+        values = {"tenant_id": DEMO_TENANT, "client_id": DEMO_OWNER_APP, "client_secret_value": DEMO_OWNER_SECRET}
+        credentials = services.Credentials(Onboarding.AuthType.AAD, {"namespace": "other-events", **values})
+        account = services.Account("Renamed", "New words", "dev", credentials)
+        connected = services.onboarding_connect_account(actor=onboarding.owner, account=account, onboarding=onboarding)
+        assert connected.status == Status.BASE_CREATED
+        fresh = Onboarding.objects.get(pk=onboarding.pk)
+        assert (fresh.name, fresh.description, fresh.sandbox_name, fresh.auth_type) == (
+            "Renamed",
+            "New words",
+            "dev",
+            Onboarding.AuthType.AAD,
+        )
+        assert fresh.credential_values == {"namespace": "other-events", **values}
+        assert (fresh.sas_key_name, fresh.sas_key) == ("", "")  # the other auth type's fields are cleared
+        assert fresh.secret_changed_at > onboarding.secret_changed_at
+        assert fresh.namespace_fingerprint != onboarding.namespace_fingerprint
+
+    def test_the_returned_onboarding_is_the_stored_one_after_each_step(self, make_onboarding, user, settings):
+        settings.TASKS = DB_TASKS  # the claims only enqueue: each step below is what the request or task returns
+        draft = make_onboarding("draft")
+        account = services.Account("Orders", "", "prod", services.Credentials(draft.auth, draft.credential_values))
+        claimed = services.onboarding_connect_account(actor=user, account=account, onboarding=draft)
+        assert claimed.status == Status.CREATING_BASE
+        assert_as_stored(claimed)
+        settled = wizard.perform_remote(wizard.BASE_CONNECTION, onboarding=claimed, actor=user)  # and tested
+        assert settled.status == Status.BASE_CREATED and settled.connection_test["accepted"]
+        assert_as_stored(settled)
+        assert_as_stored(services.onboarding_test_connection(onboarding=settled, actor=user))
+        source = services.Source("orders", consumer_group="stored-group")
+        assert_as_stored(wizard.onboarding_save_source(onboarding=settled, actor=user, source=source))
+        claimed = services.onboarding_submit_source(onboarding=settled, actor=user, source=source)
+        assert claimed.status == Status.CREATING_SOURCE
+        assert_as_stored(claimed)
+        done = wizard.perform_remote(wizard.SOURCE_CONNECTION, onboarding=claimed, actor=user)
+        assert done.status == Status.SOURCE_CREATED
+        assert_as_stored(done)
+
+    def test_an_abandoned_step_is_stored_as_failed_when_recovered(self, make_onboarding):
+        onboarding = make_onboarding("draft")
+        long_ago = timezone.now() - datetime.timedelta(hours=1)
+        Onboarding.objects.filter(pk=onboarding.pk).update(status=Status.CREATING_BASE, step_started_at=long_ago)
+        onboarding.refresh_from_db()
+        recovered = services.onboarding_recover(onboarding=onboarding, actor=None)
+        assert_as_stored(recovered)
+        assert recovered.outcome_unknown and recovered.last_error and recovered.step_started_at is None
+
+    def test_a_settle_after_the_step_moved_on_is_refused_and_changes_nothing(self, make_onboarding):
+        onboarding = make_onboarding("draft")
+        Onboarding.objects.filter(pk=onboarding.pk).update(status=Status.CREATING_BASE, step_started_at=timezone.now())
+        in_flight = Onboarding.objects.get(pk=onboarding.pk)  # as the task read it
+        Onboarding.objects.filter(pk=onboarding.pk).update(status=Status.BASE_FAILED, step_started_at=None)  # swept
+        changes = StateChange.objects.count()
+        with pytest.raises(services.OnboardingError, match="cannot go from Base connection failed"):
+            transitions.settle_step(
+                in_flight, actor=None, to=Status.BASE_CREATED, reason="late", base_connection_id="late-id"
+            )
+        fresh = Onboarding.objects.get(pk=onboarding.pk)
+        assert (fresh.status, fresh.base_connection_id) == (Status.BASE_FAILED, "")
+        assert StateChange.objects.count() == changes
 
 
 class TestSourceRules:

@@ -12,7 +12,8 @@ import threading
 import time
 
 import pytest
-from django.db import connections
+from django.core.management import call_command
+from django.db import connection, connections
 from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -21,7 +22,7 @@ from connections import services
 from connections.models import FlowServiceCall, Onboarding, StateChange
 from connections.services import remote, wizard
 
-from .conftest import account_post, source_post
+from .conftest import DEMO_MANAGE_KEY, account_post, source_post
 from .test_going_live import ROOT, django_env
 
 Status = Onboarding.Status
@@ -61,6 +62,62 @@ def test_the_wizard_pages_show_progress_then_the_result(client, user, emulator, 
     onboarding.refresh_from_db()
     assert onboarding.status == Status.SOURCE_CREATED
     assert "Done" in client.get(f"/onboardings/{onboarding.public_id}/", follow=True).content.decode()
+
+
+def _ciphertexts(onboarding: Onboarding) -> list[str]:
+    """The credential columns as stored: a rewrite would re-encrypt them (a new IV, a new token)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT namespace, sas_key_name, sas_key FROM connections_onboarding WHERE id = %s", [onboarding.pk]
+        )
+        return list(cursor.fetchone())
+
+
+def test_each_step_stores_what_it_changes_and_never_rewrites_the_credentials(client, user, emulator, task_queue):
+    """The steps save only the columns they change: after each request and each task the row holds what the
+    step set, the credentials are the ciphertext written with the account, and the history is whole."""
+    client.force_login(user)
+    client.post("/onboardings/new/", account_post())
+    onboarding = Onboarding.objects.get()
+    written = _ciphertexts(onboarding)
+    assert all(value.startswith("enc:fernet:") for value in written)
+    assert onboarding.status == Status.CREATING_BASE and onboarding.step_started_at is not None
+
+    task_queue()
+    onboarding.refresh_from_db()
+    assert onboarding.status == Status.BASE_CREATED and onboarding.step_started_at is None
+    assert onboarding.base_connection_id and onboarding.base_connection_etag
+    assert onboarding.connection_test["accepted"] is True and onboarding.connection_tested_at is not None
+    assert onboarding.event_hubs["hubs"] and onboarding.last_error is None
+
+    client.post(f"/onboardings/{onboarding.public_id}/source/", source_post(consumer_group="cg-stored"))
+    onboarding.refresh_from_db()
+    assert onboarding.status == Status.CREATING_SOURCE and onboarding.step_started_at is not None
+    assert (onboarding.event_hub_name, onboarding.consumer_group) == ("orders", "cg-stored")
+
+    task_queue()
+    onboarding.refresh_from_db()
+    assert onboarding.status == Status.SOURCE_CREATED and onboarding.step_started_at is None
+    assert onboarding.source_connection_id and onboarding.source_connection_etag
+    assert {c.key: c.state for c in onboarding.checks}["consumer_group"] == "passed"
+    assert _ciphertexts(onboarding) == written
+    assert onboarding.sas_key == DEMO_MANAGE_KEY
+    moves = StateChange.objects.filter(onboarding=onboarding).order_by("chain_seq")
+    assert [(m.from_status, m.to_status) for m in moves] == [
+        ("", Status.DRAFT),
+        (Status.DRAFT, Status.CREATING_BASE),
+        (Status.CREATING_BASE, Status.BASE_CREATED),
+        (Status.BASE_CREATED, Status.CREATING_SOURCE),
+        (Status.CREATING_SOURCE, Status.SOURCE_CREATED),
+    ]
+    calls = FlowServiceCall.objects.filter(onboarding=onboarding).exclude(operation="ims_token").order_by("chain_seq")
+    assert [call.operation for call in calls] == [
+        "create_base_connection",
+        "test_connection",
+        "explore",
+        "create_source_connection",
+    ]
+    call_command("verify_history")  # raises on a broken chain
 
 
 def test_two_concurrent_submits_enqueue_one_task(make_onboarding, emulator, task_queue):

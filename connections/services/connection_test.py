@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from connections import adobe
@@ -29,7 +28,6 @@ from connections.models import Check, CheckState, Onboarding, RemoteAction
 
 from . import actions
 from .errors import OnboardingError
-from .transitions import lock_row
 
 if TYPE_CHECKING:
     from connections.flowservice import FlowServiceClient
@@ -158,14 +156,23 @@ def _checks(onboarding: Onboarding, answers: Answers, diagnosis: Diagnosis | Non
     ]
 
 
-def refresh_consumer_group_check(onboarding: Onboarding) -> Onboarding:
-    """Bring the stored test up to date with the chosen consumer group (a database check, no call)."""
+def consumer_group_refreshed(onboarding: Onboarding) -> dict[str, Any]:
+    """The stored test with its consumer group check brought up to date, as columns to save ({} when there is
+    no test): a database check, no call."""
     test = onboarding.connection_test
     if not test:
-        return onboarding
+        return {}
     fresh = _consumer_group_check(onboarding).as_json()
-    test["checks"] = [fresh if check["key"] == "consumer_group" else check for check in test["checks"]]
-    Onboarding.objects.filter(pk=onboarding.pk).update(connection_test=test)
+    checks = [fresh if check["key"] == "consumer_group" else check for check in test["checks"]]
+    return {"connection_test": {**test, "checks": checks}}
+
+
+def refresh_consumer_group_check(onboarding: Onboarding) -> Onboarding:
+    """Bring the stored test up to date with the chosen consumer group (a database check, no call)."""
+    refreshed = consumer_group_refreshed(onboarding)
+    if refreshed:
+        Onboarding.objects.filter(pk=onboarding.pk).update(**refreshed)
+        onboarding.connection_test = refreshed["connection_test"]
     return onboarding
 
 
@@ -199,19 +206,20 @@ def test_record(onboarding: Onboarding, answers: Answers) -> dict[str, Any]:
 
 
 def onboarding_test_connection(*, onboarding: Onboarding, actor: Any) -> Onboarding:
-    """Ask Adobe to test the base connection, list the event hubs where allowed, and keep the results."""
+    """Ask Adobe to test the base connection, list the event hubs where allowed, and keep the results
+    (on the row, and on `onboarding`, which is returned)."""
     if not onboarding.base_connection_id:
         raise OnboardingError.refused("There is no base connection to test yet.")
     answers = _ask_adobe(adobe.flow_client(onboarding=onboarding, actor=actor), onboarding)
-    record = test_record(onboarding, answers)
-    with transaction.atomic():
-        locked = lock_row(onboarding.pk)
-        locked.connection_test = record
-        locked.connection_tested_at = timezone.now()
-        if answers.hubs is not None or answers.accepted:
-            locked.event_hubs = {"hubs": answers.hubs, "note": _listing_note(locked, answers)}
-        locked.save(update_fields=["connection_test", "connection_tested_at", "event_hubs", "updated_at"])
-    return locked
+    now = timezone.now()
+    kept: dict[str, Any] = {"connection_test": test_record(onboarding, answers), "connection_tested_at": now}
+    if answers.hubs is not None or answers.accepted:
+        kept["event_hubs"] = {"hubs": answers.hubs, "note": _listing_note(onboarding, answers)}
+    # One UPDATE of the test's own columns: nothing here is read back, so no lock is needed around it.
+    Onboarding.objects.filter(pk=onboarding.pk).update(**kept, updated_at=now)
+    for name, value in {**kept, "updated_at": now}.items():
+        setattr(onboarding, name, value)
+    return onboarding
 
 
 @actions.handles("test", doing="Testing the connection")

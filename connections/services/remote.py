@@ -55,6 +55,11 @@ def backend_path() -> str:
     return str(default["BACKEND"])
 
 
+def runs_at_once() -> bool:
+    """Whether `enqueue` runs the task before it returns (the immediate backend: tests, or no worker)."""
+    return backend_path().startswith("django.tasks.backends.immediate.")
+
+
 def _stores_in_this_database() -> bool:
     """Whether `enqueue` writes in the caller's transaction (django-tasks-db) or runs now (immediate)."""
     return backend_path().startswith(("django_tasks_db.", "django.tasks.backends.immediate."))

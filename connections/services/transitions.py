@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -50,8 +49,14 @@ def abandoned(onboarding: Onboarding) -> bool:
     return onboarding.is_in_flight and not (started and timezone.now() - started < stale_after())
 
 
+# What a move writes (updated_at too: `onboarding_busy` reads it). A transition saves only these columns, so
+# the credentials it never touched are neither re-encrypted nor written again.
+STEP_FIELDS = frozenset({"status", "step_started_at", "updated_at"})
+RECOVERY_FIELDS = STEP_FIELDS | {"outcome_unknown", "last_error"}
+
+
 def recover_if_abandoned(onboarding: Onboarding, actor: Any) -> bool:
-    """Fail an in-flight step that outlived every timeout; True when it did."""
+    """Fail an in-flight step that outlived every timeout (RECOVERY_FIELDS change); True when it did."""
     if not abandoned(onboarding):
         return False
     failed = Status.BASE_FAILED if onboarding.is_creating_base else Status.SOURCE_FAILED
@@ -67,42 +72,45 @@ def recovered(onboarding: Onboarding, actor: Any) -> Onboarding:
     with transaction.atomic():
         locked = lock_row(onboarding.pk)
         if recover_if_abandoned(locked, actor):
-            locked.save()
+            locked.save(update_fields=RECOVERY_FIELDS)
     return locked
 
 
-def claim_step(
-    onboarding: Onboarding,
-    *,
-    actor: Any,
-    ready: set[str],
-    to: str,
-    reason: str,
-    then: Callable[[Onboarding], None] | None = None,
-) -> Onboarding | None:
-    """Move to the in-flight state if the step may start; None when another request has it.
-
-    `then` runs inside the claim's transaction (it hands the step to a background task)."""
-    with transaction.atomic():
-        locked = lock_row(onboarding.pk)
-        if recover_if_abandoned(locked, actor):
-            locked.save()
-        if locked.status not in ready:
-            return None
+def claim_locked(
+    locked: Onboarding, *, actor: Any, ready: set[str], to: str, reason: str, changed: frozenset[str] = frozenset()
+) -> bool:
+    """Under the caller's lock on `locked` (just read): move to the in-flight state if the step may start;
+    False when it may not. Saves the row once, with the columns the caller `changed` on it too."""
+    fields = set(changed)
+    if recover_if_abandoned(locked, actor):
+        fields |= RECOVERY_FIELDS
+    claimed = locked.status in ready
+    if claimed:
         move(locked, to, actor=actor, reason=reason)
         locked.step_started_at = timezone.now()
-        locked.save()
-        if then is not None:
-            then(locked)
-    return locked
+        fields |= STEP_FIELDS
+    if fields:
+        locked.save(update_fields=fields | {"updated_at"})
+    return claimed
 
 
 def settle_step(onboarding: Onboarding, *, actor: Any, to: str, reason: str, **changes: Any) -> Onboarding:
-    with transaction.atomic():
-        locked = lock_row(onboarding.pk)
-        move(locked, to, actor=actor, reason=reason)
-        for name, value in changes.items():
-            setattr(locked, name, value)
-        locked.step_started_at = None
-        locked.save()
-    return locked
+    """Move an in-flight step to its outcome, with the columns `changes` names (ids, etags, the error).
+
+    `onboarding` is the row as the task read it, in flight. One UPDATE writes the outcome only while the row
+    is still in that status (on PostgreSQL it takes the row lock, as SELECT ... FOR UPDATE would; on SQLite
+    the transaction holds the write lock), and the state change is recorded in the same transaction. A row
+    that has moved on meanwhile (the sweep settled it) is refused, as `move` refuses it."""
+    previous = onboarding.status
+    values = {**changes, "status": to, "step_started_at": None, "updated_at": timezone.now()}
+    if onboarding.can_move_to(to):
+        with transaction.atomic():
+            if Onboarding.objects.filter(pk=onboarding.pk, status=previous).update(**values):
+                StateChange.objects.record(
+                    onboarding=onboarding, actor=actor, from_status=previous, to_status=to, reason=reason
+                )
+                for name, value in values.items():
+                    setattr(onboarding, name, value)
+                return onboarding
+    now = Onboarding.objects.get(pk=onboarding.pk)
+    raise OnboardingError.refused(f"An onboarding cannot go from {now.get_status_display()} to {Status(to).label}.")

@@ -15,42 +15,37 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from connections import adobe
+from connections.auth_types import FIELDS
 from connections.flowservice import Created, FlowServiceError, SourceParams
 from connections.flowservice import DataType as ApiDataType
 from connections.flowservice import Reset as ApiReset
 from connections.models import Dataflow, Onboarding, StateChange
 
 from . import remote
-from .connection_test import onboarding_test_connection, refresh_consumer_group_check
+from .connection_test import consumer_group_refreshed, onboarding_test_connection
 from .credentials import apply_credentials
 from .errors import OnboardingError, abandoned_record, failure_record
 from .inputs import Account, Source
-from .transitions import Status, abandoned, claim_step, lock_row, recovered, settle_step, stale_after
+from .transitions import Status, abandoned, claim_locked, lock_row, recovered, settle_step, stale_after
+
+# The columns the Account step changes on a draft, and the Source step on an onboarding (with updated_at).
+ACCOUNT_FIELDS = frozenset(
+    {"name", "description", "sandbox_name", "auth_type", "namespace_fingerprint", "secret_changed_at", *FIELDS}
+)
+SOURCE_FIELDS = frozenset({"event_hub_name", "data_type", "reset", "consumer_group", "updated_at"})
 
 if TYPE_CHECKING:
     from connections.flowservice import FlowServiceClient
 
 
-def _public_id(creation_token: Any) -> uuid.UUID:
-    """The creation token becomes the reference, so the AEP account name shown before creation is the one
-    Adobe gets; a token that is somehow taken already gets a fresh id instead."""
-    if isinstance(creation_token, uuid.UUID) and not Onboarding.objects.filter(public_id=creation_token).exists():
-        return creation_token
-    return uuid.uuid4()
+def _started(*, owner: Any, account: Account, creation_token: Any) -> tuple[Onboarding, bool]:
+    """A new draft, inserted in the caller's transaction, or the one this creation token made already: (it, new).
 
-
-def onboarding_start(*, owner: Any, account: Account, creation_token: Any = None) -> Onboarding:
-    """Create the onboarding (a draft) from the first valid Account submit.
-
-    The form's creation token makes a double submit return the first onboarding.
-    """
-    if creation_token is not None:
-        existing = Onboarding.objects.filter(creation_token=creation_token, owner=owner).first()
-        if existing:
-            return existing
+    The creation token becomes the reference, so the AEP account name shown before creation is the one Adobe
+    gets. A token in use (a double submit) is found by the unique constraints, not by a read beforehand."""
     onboarding = Onboarding(
         owner=owner,
-        public_id=_public_id(creation_token),
+        public_id=creation_token if isinstance(creation_token, uuid.UUID) else uuid.uuid4(),
         name=account.name,
         description=account.description,
         sandbox_name=account.sandbox_name,
@@ -68,23 +63,33 @@ def onboarding_start(*, owner: Any, account: Account, creation_token: Any = None
                 reason="Account details saved",
             )
     except IntegrityError:
+        if creation_token is None:
+            raise
         existing = Onboarding.objects.filter(creation_token=creation_token, owner=owner).first()
-        if existing is None:  # another user's token (copied or forged): it only disables the double-submit guard
-            return onboarding_start(owner=owner, account=account, creation_token=None)
-        return existing
-    return onboarding
+        if existing is not None:
+            return existing, False
+        # Another user's token, or another onboarding's reference (copied or forged): it only disables the
+        # double-submit guard, and the new onboarding gets a fresh reference.
+        return _started(owner=owner, account=account, creation_token=None)
+    return onboarding, True
 
 
-def onboarding_update_account(*, onboarding: Onboarding, actor: Any, account: Account) -> Onboarding:
-    """Change the account details while no base connection exists."""
+def onboarding_start(*, owner: Any, account: Account, creation_token: Any = None) -> Onboarding:
+    """Create the onboarding (a draft) from the first valid Account submit.
+
+    The form's creation token makes a double submit return the first onboarding.
+    """
     with transaction.atomic():
-        locked = lock_row(onboarding.pk)
-        if not locked.account_editable:
-            raise OnboardingError.refused("The account details can no longer be changed.")
-        locked.name, locked.description = account.name, account.description
-        locked.sandbox_name = account.sandbox_name
-        apply_credentials(locked, account.credentials)
-        locked.save()
+        return _started(owner=owner, account=account, creation_token=creation_token)[0]
+
+
+def _account_changed(locked: Onboarding, account: Account) -> Onboarding:
+    """The draft (locked by the caller) with the account details changed (ACCOUNT_FIELDS), not saved."""
+    if not locked.account_editable:
+        raise OnboardingError.refused("The account details can no longer be changed.")
+    locked.name, locked.description = account.name, account.description
+    locked.sandbox_name = account.sandbox_name
+    apply_credentials(locked, account.credentials)
     return locked
 
 
@@ -99,13 +104,18 @@ def _as_is(onboarding: Onboarding, actor: Any) -> Onboarding:
     return onboarding
 
 
+def _nothing_more(onboarding: Onboarding) -> dict[str, Any]:
+    return {}
+
+
 @dataclass(frozen=True)
 class RemoteStep:
     """One object the wizard creates in Adobe, and where its answer goes.
 
     Declaring one registers it with the background tasks (services.remote): `create_remote` claims
-    it in the request and a task creates (or adopts) the object; `then` runs in the same task after
-    the object exists (e.g. the new base connection's test)."""
+    it in the request and a task creates (or adopts) the object; `settled_with` names more columns the
+    settle writes with the object's id (database checks, no call); `then` runs in the same task after the
+    object exists (e.g. the new base connection's test)."""
 
     what: str
     ready: frozenset[str]
@@ -117,6 +127,7 @@ class RemoteStep:
     create: Callable[[FlowServiceClient, Onboarding], Created]
     id_field: str
     etag_field: str
+    settled_with: Callable[[Onboarding], dict[str, Any]] = _nothing_more
     then: Callable[[Onboarding, Any], Onboarding] = _as_is
 
     def __post_init__(self) -> None:
@@ -168,8 +179,24 @@ SOURCE_CONNECTION = RemoteStep(
     ),
     id_field="source_connection_id",
     etag_field="source_connection_etag",
-    then=lambda o, actor: refresh_consumer_group_check(o),
+    settled_with=consumer_group_refreshed,  # with the settle: no UPDATE and commit of its own
 )
+
+
+def _claim(step: RemoteStep, locked: Onboarding, *, actor: Any, changed: frozenset[str] = frozenset()) -> bool:
+    """Under the caller's lock: claim the step (saving what the caller `changed` too) and hand the call to
+    Adobe to a background task, in the same transaction; False when the step may not start."""
+    reason = f"Creating the {step.what}"
+    if not claim_locked(locked, actor=actor, ready=set(step.ready), to=step.in_flight, reason=reason, changed=changed):
+        return False
+    remote.dispatch(step.what, subject=locked, actor=actor)
+    return True
+
+
+def _as_it_stands(locked: Onboarding, claimed: bool) -> Onboarding:
+    """The onboarding after a claim's transaction: as the claim left it (in flight, or another request has the
+    step), or read again when the task ran at once (the immediate backend) and has settled it."""
+    return Onboarding.objects.get(pk=locked.pk) if claimed and remote.runs_at_once() else locked
 
 
 def create_remote(step: RemoteStep, *, onboarding: Onboarding, actor: Any) -> Onboarding:
@@ -177,21 +204,16 @@ def create_remote(step: RemoteStep, *, onboarding: Onboarding, actor: Any) -> On
 
     Returns the onboarding as it stands now: in flight (the page polls), or already settled when
     the task ran at once (the immediate backend) or another request has the step."""
-    claim_step(
-        onboarding,
-        actor=actor,
-        ready=set(step.ready),
-        to=step.in_flight,
-        reason=f"Creating the {step.what}",
-        then=lambda claimed: remote.dispatch(step.what, subject=claimed, actor=actor),
-    )
-    return Onboarding.objects.get(pk=onboarding.pk)
+    with transaction.atomic():
+        locked = lock_row(onboarding.pk)
+        claimed = _claim(step, locked, actor=actor)
+    return _as_it_stands(locked, claimed)
 
 
 def perform_remote(step: RemoteStep, *, onboarding: Onboarding, actor: Any) -> Onboarding:
-    """In the task: create the step's object in Adobe, or, after an unknown outcome, find it by name
-    and adopt it; settle the step; then run the step's follow-up."""
-    claimed = Onboarding.objects.get(pk=onboarding.pk)
+    """In the task, with the onboarding it has just read: create the step's object in Adobe, or, after an
+    unknown outcome, find it by name and adopt it; settle the step; then run the step's follow-up."""
+    claimed = onboarding
     if claimed.status != step.in_flight:
         return claimed  # settled already (the sweep, after this task was taken for dead)
     client = adobe.flow_client(onboarding=claimed, actor=actor)
@@ -217,7 +239,7 @@ def perform_remote(step: RemoteStep, *, onboarding: Onboarding, actor: Any) -> O
             last_error=failure,
             outcome_unknown=unknown,
         )
-    changes = {step.id_field: created.id, step.etag_field: created.etag}
+    changes = {step.id_field: created.id, step.etag_field: created.etag, **step.settled_with(claimed)}
     settled = settle_step(
         claimed, actor=actor, to=step.done, reason=reason, last_error=None, outcome_unknown=False, **changes
     )
@@ -241,6 +263,7 @@ def settle_abandoned(step: RemoteStep, *, onboarding: Onboarding) -> Onboarding:
         if existing:
             reason = f"Adopted the {step.what} a stopped task had created"
             changes = {step.id_field: existing["id"], step.etag_field: existing["etag"], "last_error": None}
+            changes.update(step.settled_with(locked))
             settled = settle_step(locked, actor=None, to=step.done, reason=reason, outcome_unknown=False, **changes)
         else:
             reason = f"The task creating the {step.what} stopped" + ("" if unknown else "; Adobe has no such object")
@@ -277,20 +300,26 @@ def source_refusal(onboarding: Onboarding, source: Source) -> OnboardingError | 
     return None
 
 
+def _source_changed(locked: Onboarding, source: Source) -> Onboarding:
+    """The onboarding (locked by the caller) with the source parameters changed (SOURCE_FIELDS), not saved;
+    a consumer group another flow already uses is refused."""
+    if locked.account_gated:
+        raise OnboardingError.refused("The connection test has not passed: fix the account first.")
+    if not locked.source_editable:
+        raise OnboardingError.refused("The source parameters can no longer be changed.")
+    refusal = source_refusal(locked, source)
+    if refusal is not None:
+        raise refusal
+    locked.event_hub_name = source.event_hub_name
+    locked.data_type, locked.reset, locked.consumer_group = source.data_type, source.reset, source.consumer_group
+    return locked
+
+
 def onboarding_save_source(*, onboarding: Onboarding, actor: Any, source: Source) -> Onboarding:
     """Store the source parameters, refusing a consumer group another flow already uses."""
     with transaction.atomic():
-        locked = lock_row(onboarding.pk)
-        if locked.account_gated:
-            raise OnboardingError.refused("The connection test has not passed: fix the account first.")
-        if not locked.source_editable:
-            raise OnboardingError.refused("The source parameters can no longer be changed.")
-        refusal = source_refusal(locked, source)
-        if refusal is not None:
-            raise refusal
-        locked.event_hub_name = source.event_hub_name
-        locked.data_type, locked.reset, locked.consumer_group = source.data_type, source.reset, source.consumer_group
-        locked.save()
+        locked = _source_changed(lock_row(onboarding.pk), source)
+        locked.save(update_fields=SOURCE_FIELDS)
     return locked
 
 
@@ -329,20 +358,28 @@ def onboarding_retry(*, onboarding: Onboarding, actor: Any) -> Onboarding:
 def onboarding_connect_account(
     *, actor: Any, account: Account, onboarding: Onboarding | None = None, creation_token: Any = None
 ) -> Onboarding:
-    """The Account step: save the account (a new onboarding, or the draft's changes), create the base
-    connection in Adobe, then test it. A failure of Adobe's is kept on the onboarding (its status says so).
+    """The Account step: save the account (a new onboarding, or the draft's changes) and claim the base
+    connection's create, in one transaction; a task creates it in Adobe, then tests it. A failure of Adobe's
+    is kept on the onboarding (its status says so).
 
     The test gates the step (`Onboarding.account_gated`): a base connection whose test did not pass keeps
     the onboarding on Account. That base connection is kept, not deleted: the corrected credentials PATCH
     it (`onboarding_replace_credentials`), so a retry never creates a second one."""
-    if onboarding is None:
-        onboarding = onboarding_start(owner=actor, account=account, creation_token=creation_token)
-    else:
-        onboarding = onboarding_update_account(onboarding=onboarding, actor=actor, account=account)
-    return onboarding_create_base_connection(onboarding=onboarding, actor=actor)
+    with transaction.atomic():
+        if onboarding is not None:
+            locked, changed = _account_changed(lock_row(onboarding.pk), account), ACCOUNT_FIELDS
+        else:
+            locked, new = _started(owner=actor, account=account, creation_token=creation_token)
+            # A new row is this transaction's alone; the one a double submit made is locked like any other.
+            locked, changed = (locked if new else lock_row(locked.pk)), frozenset()
+        claimed = _claim(BASE_CONNECTION, locked, actor=actor, changed=changed)
+    return _as_it_stands(locked, claimed)
 
 
 def onboarding_submit_source(*, onboarding: Onboarding, actor: Any, source: Source) -> Onboarding:
-    """The Source step: save the source parameters, then create the source connection in Adobe."""
-    onboarding = onboarding_save_source(onboarding=onboarding, actor=actor, source=source)
-    return onboarding_create_source_connection(onboarding=onboarding, actor=actor)
+    """The Source step: store the source parameters and claim the source connection's create, in one
+    transaction; a task creates it in Adobe."""
+    with transaction.atomic():
+        locked = _source_changed(lock_row(onboarding.pk), source)
+        claimed = _claim(SOURCE_CONNECTION, locked, actor=actor, changed=SOURCE_FIELDS)
+    return _as_it_stands(locked, claimed)

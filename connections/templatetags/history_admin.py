@@ -8,37 +8,45 @@ from typing import Any
 from django import template
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.utils import formats
+from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from connections import admin_rows
-from connections.admin_tools import buckets_with_rows
+from connections import admin_page, admin_rows
+from connections.admin_tools import buckets_with_rows, date_range, years_with_rows
 
 register = template.Library()
 
 
-@register.inclusion_tag("admin/date_hierarchy.html")
-def fast_date_hierarchy(cl: Any) -> dict[str, Any]:
-    """Django's date hierarchy, with its choices found by EXISTS probes instead of a table scan."""
+@register.simple_tag
+def fast_date_hierarchy(cl: Any) -> str:
+    """Django's date hierarchy, written by connections/admin_page.py."""
+    return admin_page.date_hierarchy(date_hierarchy_context(cl))
+
+
+def date_hierarchy_context(cl: Any) -> dict[str, Any]:
+    """Django's date hierarchy's context, its choices found by index probes and EXISTS instead of a table scan.
+
+    As Django's does, with no date chosen it starts at the months of the only year, or at the days
+    of the only month, that the rows fall in.
+    """
     field = cl.date_hierarchy
     if not field:
         return {"show": False}
     params = {name: cl.params.get(f"{field}__{name}") for name in ("year", "month", "day")}
     year, month, day = (int(v) if v and str(v).isdigit() else None for v in params.values())
     level = _Level(cl, field)
-    if year is None:
-        years = buckets_with_rows(cl.queryset, field, "year")
-        if len(years) != 1:
-            return level.shown(None, [{"link": level.link(year=y), "title": str(y)} for y in years])
-        year = years[0]
-    if month is None:
-        months = buckets_with_rows(cl.queryset, field, "month", year)
-        choices = [
-            {"link": level.link(year=year, month=m), "title": _title(datetime.date(year, m, 1), "YEAR_MONTH_FORMAT")}
-            for m in months
-        ]
-        return level.shown({"link": level.link(), "title": _("All dates")}, choices)
-    if day is None:
+    ends = None
+    if year is None and month is None and day is None:
+        ends = date_range(cl.queryset, field)
+        if ends and ends[0].year == ends[1].year:
+            year = ends[0].year
+            month = ends[0].month if ends[0].month == ends[1].month else None
+    if year and month and day:
+        the_day = datetime.date(year, month, day)
+        back = {"link": level.link(year=year, month=month), "title": _title(the_day, "YEAR_MONTH_FORMAT")}
+        return level.shown(back, [{"title": _title(the_day, "MONTH_DAY_FORMAT")}])
+    if year and month:
         days = buckets_with_rows(cl.queryset, field, "day", year, month)
         choices = [
             {
@@ -48,9 +56,15 @@ def fast_date_hierarchy(cl: Any) -> dict[str, Any]:
             for d in days
         ]
         return level.shown({"link": level.link(year=year), "title": str(year)}, choices)
-    the_day = datetime.date(year, month, day)
-    back = {"link": level.link(year=year, month=month), "title": _title(the_day, "YEAR_MONTH_FORMAT")}
-    return level.shown(back, [{"title": _title(the_day, "MONTH_DAY_FORMAT")}])
+    if year:
+        months = buckets_with_rows(cl.queryset, field, "month", year)
+        choices = [
+            {"link": level.link(year=year, month=m), "title": _title(datetime.date(year, m, 1), "YEAR_MONTH_FORMAT")}
+            for m in months
+        ]
+        return level.shown({"link": level.link(), "title": _("All dates")}, choices)
+    years = years_with_rows(cl.queryset, field, ends or date_range(cl.queryset, field))
+    return level.shown(None, [{"link": level.link(year=y), "title": str(y)} for y in years])
 
 
 def _title(date: datetime.date, format_name: str) -> str:
@@ -72,10 +86,18 @@ class _Level:
         return {"show": True, "back": back, "choices": choices, "field_name": self.verbose}
 
 
+class ResultListNode(InclusionAdminNode):
+    """Django's `result_list`: written by connections/admin_rows.py, table and rows, for the lists it covers;
+    through Django's template (and its per-app overrides), rows still written there, for the others."""
+
+    def render(self, context: Any) -> SafeString:
+        table = admin_rows.results_table(self.args[0].resolve(context))
+        return table if table is not None else super().render(context)
+
+
 @register.tag(name="shown_result_list")
-def shown_result_list(parser: Any, token: Any) -> InclusionAdminNode:
-    """Django's `result_list`, its rows written by connections/admin_rows.py."""
-    return InclusionAdminNode(
+def shown_result_list(parser: Any, token: Any) -> ResultListNode:
+    return ResultListNode(
         "shown_result_list",
         parser,
         token,
@@ -83,3 +105,27 @@ def shown_result_list(parser: Any, token: Any) -> InclusionAdminNode:
         template_name="change_list_results.html",
         takes_context=False,
     )
+
+
+@register.simple_tag
+def shown_list_filter(cl: Any, spec: Any) -> str:
+    """Django's `admin_list_filter`, written by connections/admin_page.py."""
+    return admin_page.list_filter(cl, spec)
+
+
+@register.simple_tag(takes_context=True)
+def shown_nav_sidebar(context: Any) -> str:
+    """Django's admin/nav_sidebar.html, written by connections/admin_page.py."""
+    return admin_page.nav_sidebar(context["available_apps"], context["request"].path)
+
+
+@register.simple_tag
+def shown_pagination(cl: Any) -> str:
+    """Django's `pagination` (with templates/admin/connections/pagination.html), written by admin_page.py."""
+    return admin_page.pagination(cl)
+
+
+@register.simple_tag
+def shown_search_form(cl: Any) -> str:
+    """Django's `search_form` (with templates/admin/connections/search_form.html), written by admin_page.py."""
+    return admin_page.search_form(cl)

@@ -33,10 +33,8 @@ from typing import Any
 PAGES = ("floor", "list", "list20", "new", "done", "source", "progress")
 
 
-def worker(root: str, directory: str, override: str, close: bool) -> None:
-    """Set up a database like the load benchmark's, then answer {"page": name, "n": count} lines with timings."""
-    answer = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)  # the app's logging writes to stdout: keep it off the answers
+def _configure(root: str, directory: str, override: str) -> None:
+    """make serve's settings (the benchmark's URLconf), a database in `directory`, the emulator in a thread."""
     sys.path[:0] = [directory, os.path.join(root, "scripts"), root]
     os.chdir(root)
     settings = "bench_settings"
@@ -66,14 +64,15 @@ def worker(root: str, directory: str, override: str, close: bool) -> None:
     import django
 
     django.setup()
+
+
+def _seeded() -> dict[str, tuple[Any, str]]:
+    """The load benchmark's database and users; each page's client and URL."""
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from connections.models import Onboarding
-    from tests.conftest import account_post, source_post
 
     for command, options in (("migrate", {}), ("collectstatic", {"interactive": False})):
         call_command(command, verbosity=0, **options)
@@ -84,23 +83,9 @@ def worker(root: str, directory: str, override: str, close: bool) -> None:
     client, client9 = Client(), Client()
     client.force_login(user)
     client9.force_login(ninth)
-
-    def tokens(page: Any) -> dict[str, str]:
-        return dict(re.findall(r'name="(csrfmiddlewaretoken|creation_token)" value="([^"]+)"', page.content.decode()))
-
-    def onboard(name: str, source: bool) -> Onboarding:
-        data = {**account_post(), "name": name, **tokens(client.get("/onboardings/new/"))}
-        assert client.post("/onboardings/new/", data).status_code == 302
-        onboarding = Onboarding.objects.get(name=name)
-        if source:
-            url = f"/onboardings/{onboarding.public_id}/source/"
-            data = {**source_post(consumer_group=f"cg-{name}"), **tokens(client.get(url))}
-            assert client.post(url, data).status_code == 302
-        return onboarding
-
-    done, at_source, in_flight = onboard("measured", True), onboard("at-source", False), onboard("in-flight", False)
+    done, at_source, in_flight = (_onboard(client, name, name == "measured") for name in ("measured", "at", "flight"))
     Onboarding.objects.filter(pk=in_flight.pk).update(status=Onboarding.Status.CREATING_BASE)
-    urls = {
+    return {
         "floor": (client, "/bench-floor/"),
         "list": (client, "/onboardings/"),
         "list20": (client9, "/onboardings/"),
@@ -109,6 +94,35 @@ def worker(root: str, directory: str, override: str, close: bool) -> None:
         "source": (client, f"/onboardings/{at_source.public_id}/source/"),
         "progress": (client, f"/onboardings/{in_flight.public_id}/account/"),
     }
+
+
+def _onboard(client: Any, name: str, source: bool) -> Any:
+    """An onboarding made through the wizard's forms, as far as Source (or Done)."""
+    from connections.models import Onboarding
+    from tests.conftest import account_post, source_post
+
+    def tokens(page: Any) -> dict[str, str]:
+        return dict(re.findall(r'name="(csrfmiddlewaretoken|creation_token)" value="([^"]+)"', page.content.decode()))
+
+    data = {**account_post(), "name": name, **tokens(client.get("/onboardings/new/"))}
+    assert client.post("/onboardings/new/", data).status_code == 302
+    onboarding = Onboarding.objects.get(name=name)
+    if source:
+        url = f"/onboardings/{onboarding.public_id}/source/"
+        data = {**source_post(consumer_group=f"cg-{name}"), **tokens(client.get(url))}
+        assert client.post(url, data).status_code == 302
+    return onboarding
+
+
+def worker(root: str, directory: str, override: str, close: bool) -> None:
+    """Set up a database like the load benchmark's, then answer {"page": name, "n": count} lines with timings."""
+    answer = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # the app's logging writes to stdout: keep it off the answers
+    _configure(root, directory, override)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    urls = _seeded()
 
     def timed(page: str, count: int) -> list[float]:
         who, url = urls[page]
@@ -129,13 +143,13 @@ def worker(root: str, directory: str, override: str, close: bool) -> None:
         asked = json.loads(line)
         if "page" in asked:
             print(json.dumps(timed(asked["page"], asked["n"])), file=answer, flush=True)
-        else:
-            counts = {}
-            for page, (who, url) in urls.items():
-                with CaptureQueriesContext(connection) as captured:
-                    who.get(url)
-                counts[page] = len(captured)
-            print(json.dumps(counts), file=answer, flush=True)
+            continue
+        counts = {}
+        for page, (who, url) in urls.items():
+            with CaptureQueriesContext(connection) as captured:
+                who.get(url)
+            counts[page] = len(captured)
+        print(json.dumps(counts), file=answer, flush=True)
 
 
 class Side:

@@ -73,13 +73,6 @@ def _problem_of(error: OnboardingError) -> Problem:
     return dataclasses.replace(error.problem, field=error.field or error.problem.field)
 
 
-def _refusal_at(form: forms.Form, problem: Problem) -> None:
-    """A refusal shown in a form: next to its field if the form has one, above the fields otherwise."""
-    if not form.is_bound:
-        form.cleaned_data = {}  # an unbound form takes an error for display only
-    form.add_error(problem.field if problem.field in form.fields else None, problem.message)
-
-
 def _typed_again(initial: dict[str, Any], action: RemoteAction | None) -> dict[str, Any]:
     """The form's values, with what was typed for `action` (kept in its result) over them; never a secret."""
     typed = (action.result or {}).get("typed") if action else None
@@ -151,7 +144,7 @@ def _correct_account(request: HtmxHttpRequest, onboarding: Onboarding) -> HttpRe
             onboarding=onboarding, actor=request.user, credentials=form.credentials(), correction=True
         )
     except OnboardingError as error:
-        _refusal_at(form, _problem_of(error))
+        views_actions.refusal_at(form, _problem_of(error))
         return _show(request, onboarding, Step.ACCOUNT, form=form)
     response = views_actions.follow(request, action)
     return retarget(response, "#correction") if request.htmx and action.pending else response
@@ -164,7 +157,7 @@ def _correction_shown(onboarding: Onboarding, action: RemoteAction) -> dict[str,
     if problem is not None and (action.result or {}).get("stale"):
         return {"form": form, "stale": problem.message}
     if problem is not None:
-        _refusal_at(form, problem)
+        views_actions.refusal_at(form, problem)
     return {"form": form}
 
 
@@ -443,7 +436,7 @@ def _replacement_shown(form: forms.Form, action: RemoteAction) -> dict[str, Any]
     if (action.result or {}).get("stale"):
         return {"stale": problem.message}
     if problem.field in form.fields:
-        _refusal_at(form, problem)
+        views_actions.refusal_at(form, problem)
         return {}
     return {"problem": problem}
 
@@ -529,7 +522,7 @@ def _source_edit_page(
     """A 412 is said above the form (the source connection changed elsewhere); a refusal next to its field."""
     context = {"onboarding": onboarding, "form": form, "problem": problem if stale else None, "stale": bool(stale)}
     if problem is not None and not stale:
-        _refusal_at(form, problem)
+        views_actions.refusal_at(form, problem)
     return render(request, "onboarding/source_edit.html", context)
 
 

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
+from connections.messages import Problem
 from connections.models import Onboarding, RemoteAction
 from connections.services import actions
 
@@ -98,15 +99,18 @@ def asked_result(
     return actions.recovered(found)
 
 
-def refusal_in(form: forms.Form, action: RemoteAction) -> None:
-    """A failed action's problem shown in the form the user submitted: next to its field if the form has it,
-    above the fields otherwise (the form is shown again unbound, from what was typed)."""
-    problem = actions.problem_of(action)
-    if problem is None:
-        return
+def refusal_at(form: forms.Form, problem: Problem) -> None:
+    """A refusal shown in a form: next to its field if the form has one, above the fields otherwise."""
     if not form.is_bound:
         form.cleaned_data = {}  # an unbound form takes an error for display only
     form.add_error(problem.field if problem.field in form.fields else None, problem.message)
+
+
+def refusal_in(form: forms.Form, action: RemoteAction) -> None:
+    """A failed action's problem shown in the form the user submitted (shown again unbound, from what was typed)."""
+    problem = actions.problem_of(action)
+    if problem is not None:
+        refusal_at(form, problem)
 
 
 RECENT = 3  # the requests to Adobe a page lists, newest first

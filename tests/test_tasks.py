@@ -269,3 +269,20 @@ def test_the_worker_process_runs_several_tasks_and_stops_on_ctrl_c(make_onboardi
     finally:
         worker.send_signal(signal.SIGINT)
         assert worker.wait(timeout=30) == 0
+
+
+def test_a_worker_thread_keeps_its_database_connection_until_it_breaks(monkeypatch):
+    """Between tasks (and claim polls) the worker keeps its connection, SQLite's too (CONN_MAX_AGE=0 there by
+    default, which would reopen it for each); a broken one is closed, as Django closes it between requests."""
+    from connections.management.commands.run_tasks import refresh_connections
+
+    default = connections["default"]
+    default.ensure_connection()
+    kept = default.connection
+    refresh_connections()
+    assert default.connection is kept
+
+    default.errors_occurred = True
+    monkeypatch.setattr(default, "is_usable", lambda: False)
+    refresh_connections()
+    assert default.connection is None

@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import DatabaseError, OperationalError, close_old_connections, connection
+from django.db import DatabaseError, OperationalError, connection, connections
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -67,12 +67,25 @@ def _claim_one(worker: Worker) -> DBTaskResult[Any, Any] | None:
     return claimed
 
 
+def refresh_connections() -> None:
+    """Close this thread's database connections that broke or outlived CONN_MAX_AGE, as Django does between
+    requests; a SQLite connection is kept whatever CONN_MAX_AGE says (0 by default: one per request).
+
+    A worker thread has no requests: with SQLite's default it reopened its connection for every task and the
+    claim loop for every poll (20 a second), and opening one costs about 1.3 ms, more than the poll itself.
+    """
+    for each in connections.all(initialized_only=True):
+        if each.vendor == "sqlite":
+            each.close_at = None  # no maximum age; Django's checks for a broken connection still apply
+        each.close_if_unusable_or_obsolete()
+
+
 def _run_one(worker: Worker, claimed: DBTaskResult[Any, Any], free: threading.Semaphore) -> None:
     try:
-        close_old_connections()
+        refresh_connections()
         worker.run_task(claimed)
     finally:
-        close_old_connections()
+        refresh_connections()
         free.release()
 
 
@@ -130,7 +143,7 @@ class Command(BaseCommand):
         connection.close()
 
     def _claim_or_sweep(self, worker: Worker) -> DBTaskResult[Any, Any] | None:
-        close_old_connections()
+        refresh_connections()
         try:
             if time.monotonic() - self._swept >= SWEEP_EVERY:
                 self._swept = time.monotonic()

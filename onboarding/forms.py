@@ -296,6 +296,13 @@ class AccountForm(CredentialFieldsForm):
     field_order = ["name", "description", "sandbox_name", "auth_type", "creation_token", "connection_string"]
 
     @property
+    def untouched(self) -> bool:
+        """A new onboarding's form as it first shows: nothing typed, nothing refused, the first tab. Its
+        markup is the same for everyone but for the creation token (and the reference it gives)."""
+        shown = {name: value for name, value in self.initial.items() if name != "creation_token"}
+        return self.onboarding is None and not self.is_bound and not self.errors and shown == self.initial_for(None)
+
+    @property
     def reference(self) -> str:
         """The reference Adobe's names will carry: the onboarding's, or the one its creation token will give."""
         if self.onboarding is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -12,6 +13,8 @@ from connections.models import Check, CheckState, Onboarding
 from onboarding.forms import AccountForm, CredentialsForm
 from onboarding.steps import Step
 from onboarding.templatetags import wizard
+
+from .conftest import account_post
 
 HOSTILE = "\"><script>alert(1)</script> & 'x'"
 
@@ -50,3 +53,41 @@ def test_the_checklist_is_its_template() -> None:
     ]
     for shown in (checks, checks[:1], []):
         assert wizard.checklist(shown) == templated("_checklist.html", {"checks": shown})
+
+
+def _new_page(client) -> str:  # type: ignore[no-untyped-def]
+    """The Account step of a new onboarding, its per-request tokens (CSRF, CSP nonce, creation token and the
+    reference it gives) masked."""
+    html = client.get("/onboardings/new/").content.decode()
+    token = re.search(r'name="creation_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    html = html.replace(token, "TOKEN").replace(uuid.UUID(token).hex[:8], "REF")
+    html = re.sub(r'nonce="[^"]+"|"X-CSRFToken": "[^"]+"', "PER-REQUEST", html)
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
+
+
+@pytest.mark.django_db
+def test_the_untouched_account_form_is_rendered_once_and_reads_the_same(client, user, monkeypatch) -> None:
+    client.force_login(user)
+    wizard.SameForEveryoneNode.rendered.clear()
+    first, again = _new_page(client), _new_page(client)
+    kept = wizard.SameForEveryoneNode.rendered
+    assert set(kept) == {"new-account-about", "new-account-auth"}
+    assert not any(per_request in markup for markup in kept.values() for per_request in ("nonce", "csrf", "TOKEN"))
+    monkeypatch.setattr(AccountForm, "untouched", False)  # every block rendered afresh
+    assert first == again == _new_page(client)
+    assert 'id="tab-standard"' in first and 'aria-selected="true"' in first
+
+
+@pytest.mark.django_db
+def test_a_form_with_something_typed_or_refused_is_never_the_untouched_one(client, user) -> None:
+    client.force_login(user)
+    wizard.SameForEveryoneNode.rendered.clear()
+    _new_page(client)  # the untouched form's markup, kept
+    post = {**account_post(), "name": "Orders", "description": "typed here", "sandbox_name": "BAD SANDBOX!"}
+    refused = client.post("/onboardings/new/", post).content.decode()
+    assert "typed here" in refused and 'id="id_sandbox_name_error"' in refused
+    switched = client.post("/onboardings/new/", {**post, "switch_auth": AuthType.SAS}).content.decode()
+    assert 'id="tab-sas" class="tab" aria-controls="auth-panel" aria-selected="true"' in " ".join(switched.split())
+    assert "typed here" in switched
+    assert not AccountForm(initial={**AccountForm.initial_for(None), "name": "x"}).untouched
+    assert AccountForm(initial={**AccountForm.initial_for(None), "creation_token": uuid.uuid4()}).untouched

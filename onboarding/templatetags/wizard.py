@@ -22,6 +22,36 @@ from onboarding.steps import Step
 register = template.Library()
 
 
+class SameForEveryoneNode(template.Node):
+    """`{% same_for_everyone "name" when condition %}…{% end_same_for_everyone %}`: while `condition` holds,
+    the block is rendered once per process and its markup reused. For markup that depends on nothing a
+    request brings (no user, token or typed value): the untouched Account form's fields, which every new
+    onboarding opens with, cost more to render than the rest of its page. Kept in the process, not in the
+    cache, so markup from another release of the templates is never served."""
+
+    rendered: dict[str, str] = {}
+
+    def __init__(self, name: str, condition: template.base.FilterExpression, nodelist: template.NodeList) -> None:
+        self.name, self.condition, self.nodelist = name, condition, nodelist
+
+    def render(self, context: template.Context) -> str:
+        if not self.condition.resolve(context, ignore_failures=True):
+            return str(self.nodelist.render(context))
+        if self.name not in self.rendered:
+            self.rendered[self.name] = str(self.nodelist.render(context))
+        return mark_safe(self.rendered[self.name])
+
+
+@register.tag
+def same_for_everyone(parser: template.base.Parser, token: template.base.Token) -> SameForEveryoneNode:
+    bits = token.split_contents()
+    if len(bits) != 4 or bits[2] != "when" or bits[1][0] not in "\"'":
+        raise template.TemplateSyntaxError('Use {% same_for_everyone "name" when condition %}.')
+    nodelist = parser.parse(("end_same_for_everyone",))
+    parser.delete_first_token()
+    return SameForEveryoneNode(bits[1][1:-1], parser.compile_filter(bits[3]), nodelist)
+
+
 @register.simple_tag
 def progress_bar(step: Step) -> SafeString:
     """The steps, the current one marked and those before it done (_progress_bar.html)."""

@@ -91,3 +91,9 @@ def test_a_form_with_something_typed_or_refused_is_never_the_untouched_one(clien
     assert "typed here" in switched
     assert not AccountForm(initial={**AccountForm.initial_for(None), "name": "x"}).untouched
     assert AccountForm(initial={**AccountForm.initial_for(None), "creation_token": uuid.uuid4()}).untouched
+
+
+@pytest.mark.parametrize("value", ["d1533fe3-a87d-487f-944c-7ee50215dcfc", '"cf0f5e32-0000"', HOSTILE, None])
+def test_a_copyable_value_is_its_template(value: object) -> None:
+    context = {"label": "Base connection etag", "value": value, "key": "base-etag"}
+    assert wizard.copyable(**context) == templated("_copy.html", context)  # type: ignore[arg-type]

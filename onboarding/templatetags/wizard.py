@@ -70,6 +70,18 @@ def progress_bar(step: Step) -> SafeString:
 
 
 @register.simple_tag
+def copyable(label: str, value: object, key: str) -> SafeString:
+    """A value with its Copy button, as a row of a description list (_copy.html)."""
+    key, label = escaped(key), escaped(label)
+    return mark_safe(
+        f'<div class="copyable">\n  <dt id="{key}-label">{label}</dt>\n  <dd>\n'
+        f'    <code id="{key}">{escaped(value)}</code>\n'
+        f'    <button type="button" class="copy" data-copy="{key}" aria-label="Copy {label}">Copy</button>\n'
+        "  </dd>\n</div>"
+    )
+
+
+@register.simple_tag
 def auth_tabs(form: CredentialFieldsForm, onboarding: Onboarding | None) -> SafeString:
     """A tab per auth type, the form's selected; each asks for its fields (_auth_tabs.html)."""
     selected = form.selected

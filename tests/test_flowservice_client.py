@@ -436,3 +436,12 @@ def test_redaction_follows_the_secret_fields_of_the_served_auth_specs(make_clien
         for auth in spec["authSpec"]
     }
     assert served == SECRET_PARAMS_BY_SPEC
+
+
+def test_a_call_s_duration_is_rounded_to_the_nearest_millisecond(monkeypatch):
+    from connections.flowservice import transport
+
+    monkeypatch.setattr(transport.time, "perf_counter", lambda: 10.0009)
+    assert transport._ms_since(10.0) == 1  # 0.9 ms: truncating said 0 (half a millisecond lost a call)
+    monkeypatch.setattr(transport.time, "perf_counter", lambda: 10.3004)
+    assert transport._ms_since(10.0) == 300

@@ -91,10 +91,13 @@ def send_once(
     try:
         response = session.request(method, url, timeout=timeouts.as_tuple(), **kwargs)
     except requests.RequestException as exc:
-        duration = int((time.perf_counter() - started) * 1000)
-        return Attempt(number, duration, error=transport_error(exc, url, timeouts, idempotent=idempotent))
-    duration = int((time.perf_counter() - started) * 1000)
-    return Attempt(number, duration, response=response)
+        return Attempt(number, _ms_since(started), error=transport_error(exc, url, timeouts, idempotent=idempotent))
+    return Attempt(number, _ms_since(started), response=response)
+
+
+def _ms_since(started: float) -> int:
+    # Rounded, not truncated: truncating took half a millisecond off every call on average.
+    return round((time.perf_counter() - started) * 1000)
 
 
 def send_with_retries(

@@ -43,6 +43,7 @@ def _converters(
     applies to it (the database backend's, then the field's own), as `SQLCompiler.get_converters` finds them."""
     found = []
     for index, name in enumerate(fields):
+        # Kept for every thread: the backends' converters read only settings (the time zone), never state.
         column = _field(model, name).get_col(model._meta.db_table)
         functions = (*connection.ops.get_db_converters(column), *column.get_db_converters(connection))
         if functions:

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.template.loader import render_to_string
+from django.test import override_settings
 
 from connections.auth_types import AuthType
 from connections.models import Check, CheckState, Onboarding
@@ -97,3 +98,12 @@ def test_a_form_with_something_typed_or_refused_is_never_the_untouched_one(clien
 def test_a_copyable_value_is_its_template(value: object) -> None:
     context = {"label": "Base connection etag", "value": value, "key": "base-etag"}
     assert wizard.copyable(**context) == templated("_copy.html", context)  # type: ignore[arg-type]
+
+
+@pytest.mark.django_db
+def test_the_kept_account_form_follows_a_changed_setting(client, user) -> None:
+    client.force_login(user)
+    assert 'value="prod"' in _new_page(client)  # kept, with the default sandbox
+    with override_settings(ADOBE_SANDBOX_NAME="dev-sandbox"):
+        assert 'value="dev-sandbox"' in _new_page(client)
+    assert 'value="prod"' in _new_page(client)

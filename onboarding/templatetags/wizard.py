@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
@@ -40,6 +42,12 @@ class SameForEveryoneNode(template.Node):
         if self.name not in self.rendered:
             self.rendered[self.name] = str(self.nodelist.render(context))
         return mark_safe(self.rendered[self.name])
+
+
+@receiver(setting_changed)
+def _forget_what_settings_shaped(**kwargs: object) -> None:
+    """A setting changed (tests): the kept markup may show the old one (the default sandbox, say)."""
+    SameForEveryoneNode.rendered.clear()
 
 
 @register.tag

@@ -36,19 +36,20 @@ Converter = Callable[[Any, Any, Any], Any]
 
 
 @functools.cache
-def _converters(
+def _reading(
     model: type[Model], fields: tuple[str, ...], vendor: str
-) -> tuple[tuple[int, Any, tuple[Converter, ...]], ...]:
-    """For each of `fields` that has any: its position, its column and the converters the ORM's compiler
-    applies to it (the database backend's, then the field's own), as `SQLCompiler.get_converters` finds them."""
-    found = []
+) -> tuple[list[str], tuple[tuple[int, Any, tuple[Converter, ...]], ...]]:
+    """How rows of `fields` become instances, worked out once per database: the fields' attribute names, and for
+    each field that has any, its position, its column and the converters the ORM's compiler applies to it (the
+    database backend's, then the field's own), as `SQLCompiler.get_converters` finds them."""
+    converters = []
     for index, name in enumerate(fields):
         # Kept for every thread: the backends' converters read only settings (the time zone), never state.
         column = _field(model, name).get_col(model._meta.db_table)
         functions = (*connection.ops.get_db_converters(column), *column.get_db_converters(connection))
         if functions:
-            found.append((index, column, tuple(functions)))
-    return tuple(found)
+            converters.append((index, column, tuple(functions)))
+    return [_field(model, name).attname for name in fields], tuple(converters)
 
 
 def _instances(
@@ -56,8 +57,7 @@ def _instances(
 ) -> list[Any]:
     """The rows of `sql` (its columns: `fields` of `model`, then `extras`) as instances: each value converted,
     the instance made by `Model.from_db` (the fields not selected deferred), each extra set on it by name."""
-    converters = _converters(model, fields, connection.vendor)
-    attnames = [_field(model, name).attname for name in fields]
+    attnames, converters = _reading(model, fields, connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -84,12 +84,13 @@ def _field(model: type[Model], name: str) -> Field[Any, Any]:
 
 
 LISTED_FIELDS = _in_model_order(Onboarding, ("id", *listing.COLUMNS))
-PAGE_FIELDS = _in_model_order(Onboarding, [field.name for field in Onboarding._meta.concrete_fields])
+PAGE_FIELDS = tuple(field.name for field in Onboarding._meta.concrete_fields)
 
 
 def _columns(model: type[Model], fields: tuple[str, ...]) -> str:
-    quote, meta = connection.ops.quote_name, model._meta
-    return ", ".join(f"{quote(meta.db_table)}.{quote(str(_field(model, name).column))}" for name in fields)
+    """The quoted columns of `fields`, each qualified by its table, for a SELECT list."""
+    *columns, table = _names(model, *fields)
+    return ", ".join(f"{table}.{column}" for column in columns)
 
 
 @functools.cache

@@ -300,16 +300,17 @@ def burst(stack: Stack, users: list[requests.Session], ninth: requests.Session, 
     }
 
 
-def served_since(stack: Stack, offset: int, last: str) -> list[tuple[str, int, float]]:
-    """The server's access log from byte `offset` up to the request for `last` (path, status, seconds in the
-    server); gunicorn writes a line once its answer has gone, so the last one may lag the client a little."""
+def served_since(stack: Stack, offset: int, answered: int) -> list[tuple[str, int, float]]:
+    """The server's access log from byte `offset` (path, status, seconds in the server), once it holds the
+    `answered` requests the client saw answered with more than a 204; gunicorn writes a line once its answer
+    has gone, so the last one may lag the client a little."""
     deadline = time.monotonic() + 10
     while True:
         with stack.access_log.open() as log:
             log.seek(offset)
             lines = [line.split() for line in log.read().splitlines()]
         served = [(path, int(status), int(micros) / 1e6) for _method, path, status, micros in lines]
-        if any(path == last and status == 200 for path, status, _ in served) or time.monotonic() > deadline:
+        if sum(1 for _path, status, _ in served if status != 204) >= answered or time.monotonic() > deadline:
             return served
         time.sleep(0.05)
 
@@ -350,7 +351,7 @@ def _one_measured(stack: Stack, session: requests.Session, name: str, client_see
     raw = sum(FlowServiceCall.objects.filter(onboarding=onboarding).values_list("duration_ms", flat=True)) / 1000
     tasks = DBTaskResult.objects.exclude(id__in=started_tasks)
     in_tasks = sum((t.finished_at - t.started_at).total_seconds() for t in tasks if t.finished_at and t.started_at)
-    served = served_since(stack, offset, f"/onboardings/{onboarding.public_id}/status/")
+    served = served_since(stack, offset, len(client_seen))
     answered = [seconds for _path, status, seconds in served[1:] if status != 204]  # [0]: the empty form's GET
     return {
         "ratio": wall / raw,

@@ -8,7 +8,9 @@ hash are also kept in a head row per table (HistoryChainHead), so removing the *
 
 Appends are serialised per table by locking that head row: `SELECT ... FOR UPDATE` on PostgreSQL;
 on SQLite the write lock every IMMEDIATE transaction takes (settings) does the same. So two app
-processes, or a background worker, appending at once still build one unbroken chain.
+processes, or a background worker, appending at once still build one unbroken chain. On PostgreSQL
+one row is appended in one statement (lock, link, hash, write, move the head): the row's hash is
+computed there from the same text Python hashes, and `verify_history` recomputes it in Python.
 
 History rows hold no encrypted column (bodies are redacted, never encrypted), so key rotation
 never rewrites them and the hash covers every stored column as written; a test keeps it so.
@@ -58,11 +60,33 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def content_hash(row: Any) -> str:
     """SHA-256 of the previous row's hash and this row's columns (all but its id and its own hash)."""
     values = {column: _plain(getattr(row, column)) for column in HASHED_COLUMNS[row._meta.db_table]}
-    text = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(f"{row.prev_hash}\n{text}".encode()).hexdigest()
+    return hashlib.sha256(f"{row.prev_hash}\n{_json(values)}".encode()).hexdigest()
+
+
+def text_around_link(row: Any) -> tuple[str, str, str]:
+    """The text `content_hash` hashes, cut around the two values only the chain's head knows: it is
+    `first + str(chain_seq) + middle + prev_hash + last`. Written item by item as `json.dumps(sort_keys=True)`
+    writes a dict (a test holds the two equal); "chain_seq" sorts before "prev_hash" in every table."""
+    columns = HASHED_COLUMNS[row._meta.db_table]
+    items = {column: f"{_json(column)}:{_json(_plain(getattr(row, column)))}" for column in columns}
+    ordered = sorted(items)
+    seq_at, prev_at = ordered.index("chain_seq"), ordered.index("prev_hash")
+
+    def joined(columns: list[str]) -> str:
+        return "".join(f"{items[column]}," for column in columns)
+
+    first = "{" + joined(ordered[:seq_at]) + '"chain_seq":'
+    middle = "," + joined(ordered[seq_at + 1 : prev_at]) + '"prev_hash":"'
+    after = ordered[prev_at + 1 :]
+    last = '"' + "".join(f",{items[column]}" for column in after) + "}"
+    return first, middle, last
 
 
 @dataclass
@@ -143,6 +167,57 @@ def insert(rows: list[Any]) -> None:
             row._state.adding, row._state.db = False, conn.alias
 
 
+_LINKED_INSERTS: dict[type[models.Model], tuple[str, list[Any]]] = {}  # by model (PostgreSQL only)
+
+
+def _linked_insert_sql(model: type[models.Model], conn: Any) -> tuple[str, list[Any]]:
+    """One PostgreSQL statement that locks the head, links the row (its hash computed by the database from
+    the text around the link, see `text_around_link`), moves the head and inserts the row. Each value is
+    cast to its column's type (an INSERT ... SELECT does not infer them); text stays text, so a value too
+    long for its column is refused, never cut. No row is inserted when the head is missing."""
+    if model not in _LINKED_INSERTS:
+        meta, q = model._meta, conn.ops.quote_name
+        fields = [f for f in meta.concrete_fields if f.column not in ("id", "chain_seq", "prev_hash", "row_hash")]
+        head, seq, last = q(HEAD_TABLE), q("seq"), q("last_hash")
+        texty = ("CharField", "TextField")
+        values = ", ".join(
+            f"CAST(%s AS {'text' if f.get_internal_type() in texty else f.cast_db_type(conn)})" for f in fields
+        )
+        hashed = (
+            f"encode(sha256(convert_to(old.{last} || E'\\n' || %s || (old.{seq} + 1)::text || %s || old.{last} || %s, "
+            "'UTF8')), 'hex')"
+        )
+        sql = (
+            f"WITH old AS (SELECT {seq}, {last} FROM {head} WHERE {q('table')} = %s FOR UPDATE), "
+            f"new AS (UPDATE {head} SET {seq} = old.{seq} + 1, {last} = {hashed} FROM old "
+            f"WHERE {head}.{q('table')} = %s RETURNING {head}.{seq}, {head}.{last}, old.{last} AS prev) "
+            f"INSERT INTO {q(meta.db_table)} ({q('chain_seq')}, {q('prev_hash')}, {q('row_hash')}, "
+            f"{', '.join(q(f.column) for f in fields)}) SELECT new.{seq}, new.prev, new.{last}, {values} FROM new "
+            f"RETURNING {q(meta.pk.column)}, {q('chain_seq')}, {q('prev_hash')}, {q('row_hash')}"
+        )
+        _LINKED_INSERTS[model] = sql, fields
+    return _LINKED_INSERTS[model]
+
+
+def _append_linked_by_database(row: Any, conn: Any) -> bool:
+    """Append one row in one round trip (PostgreSQL): locking, linking and writing it as `append` does in
+    three statements and, alone, a transaction of its own (five round trips). An audited call is appended on
+    its own; each round trip to PostgreSQL costs more than the Python around it. False: the head is missing."""
+    sql, fields = _linked_insert_sql(type(row), conn)
+    first, middle, last = text_around_link(row)
+    table = row._meta.db_table
+    row._prepare_related_fields_for_save(operation_name="save")
+    values = [f.get_db_prep_save(f.pre_save(row, True), conn) for f in fields]
+    with conn.cursor() as cursor:
+        cursor.execute(sql, [table, first, middle, last, table, *values])
+        linked = cursor.fetchone()
+    if linked is None:
+        return False
+    row.pk, row.chain_seq, row.prev_hash, row.row_hash = linked
+    row._state.adding, row._state.db = False, conn.alias
+    return True
+
+
 def append(rows: list[Any], write: Callable[[], Any] | None = None) -> None:
     """Link `rows` after the table's newest row and write them (`write`, else `insert`), all under the head's lock.
 
@@ -151,6 +226,8 @@ def append(rows: list[Any], write: Callable[[], Any] | None = None) -> None:
     if not rows:
         return
     conn = transaction.get_connection()
+    if write is None and len(rows) == 1 and conn.vendor == "postgresql" and _append_linked_by_database(rows[0], conn):
+        return
     with transaction.atomic(savepoint=False):
         head = _locked_head(conn, type(rows[0])._meta.db_table)
         _link(rows, head)

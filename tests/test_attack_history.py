@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from connections import history_chain
@@ -156,6 +158,49 @@ class TestTheChainsOwnInsert:
         after = HistoryChainHead.objects.get(table=StateChange._meta.db_table)
         assert (after.seq, after.last_hash) == (head.seq, head.last_hash)
         StateChange.objects.record(onboarding=onboarding, actor=None, from_status="", to_status="draft", reason="y")
+        call_command("verify_history")
+
+    def test_the_text_around_the_link_is_the_text_the_row_hashes(self, make_onboarding, user):
+        """PostgreSQL hashes a row from these pieces; `verify_history` hashes it in Python: the two must agree."""
+        onboarding = make_onboarding("draft")
+        tricky = {"z": 'a "quoted", comma: ü', "a": [None, True, 2.5, {"chain_seq": 1, "prev_hash": "x"}]}
+        call = CallRecord(
+            operation=Operation.EXPLORE, method="GET", path='/p?q="chain_seq":1', status=200, duration_ms=3,
+            outcome=Outcome.OK, request_body=tricky, response_body={"prev_hash": '","'}, error_message="\n\u0000",
+        )  # fmt: skip
+        rows = [
+            FlowServiceCall(onboarding=onboarding, actor=user, operation=call.operation, method=call.method,
+                            path=call.path, status_code=200, outcome=call.outcome, duration_ms=3, attempt=1,
+                            request_body=tricky, response_body=call.response_body, error_message="\n\u0000"),
+            StateChange(onboarding=onboarding, actor=None, from_status="", to_status="draft", reason="é"),
+            DataflowChange(actor=user, from_status="draft", to_status="ready", step="dataset", reason='"'),
+        ]  # fmt: skip
+        for row in rows:
+            row.chain_seq, row.prev_hash = 4021, "f0" * 32
+            first, middle, last = history_chain.text_around_link(row)
+            text = f"{first}4021{middle}{row.prev_hash}{last}"
+            assert hashlib.sha256(f"{row.prev_hash}\n{text}".encode()).hexdigest() == history_chain.content_hash(row)
+
+    def test_each_append_is_one_statement_on_postgresql_three_elsewhere(self, make_onboarding):
+        """An audited call is appended alone: on PostgreSQL the database locks, links and writes it in one
+        round trip; SQLite (in the process, no round trip) reads the head, inserts and moves the head."""
+        onboarding = make_onboarding("draft")
+        with CaptureQueriesContext(connection) as queries:
+            StateChange.objects.record(onboarding=onboarding, actor=None, from_status="", to_status="draft", reason="a")
+        statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+        assert len(statements) == (1 if connection.vendor == "postgresql" else 3), statements
+        call_command("verify_history")
+
+    def test_a_missing_head_is_made_again_and_the_first_row_links_to_genesis(self, make_onboarding):
+        """A database built another way than by the migrations may lack a table's head: the append makes it
+        (PostgreSQL's one statement writes nothing without it, and the append goes the longer way)."""
+        dataflow = dataflow_start(onboarding=make_onboarding("source"), actor=None)
+        assert not DataflowChange.objects.exists()
+        HistoryChainHead.objects.filter(table=DataflowChange._meta.db_table).delete()
+        row = DataflowChange.objects.record(dataflow=dataflow, actor=None, from_status="", to_status="ready", reason="")
+        assert (row.chain_seq, row.prev_hash) == (1, history_chain.GENESIS)
+        assert list(DataflowChange.objects.values_list("pk", flat=True)) == [row.pk]
+        assert history_chain.content_hash(row) == row.row_hash
         call_command("verify_history")
 
 

@@ -204,9 +204,9 @@ def _append_linked_by_database(row: Any, conn: Any) -> bool:
     three statements and, alone, a transaction of its own (five round trips). An audited call is appended on
     its own; each round trip to PostgreSQL costs more than the Python around it. False: the head is missing."""
     sql, fields = _linked_insert_sql(type(row), conn)
+    row._prepare_related_fields_for_save(operation_name="save")  # first: it may set a foreign key the hash covers
     first, middle, last = text_around_link(row)
     table = row._meta.db_table
-    row._prepare_related_fields_for_save(operation_name="save")
     values = [f.get_db_prep_save(f.pre_save(row, True), conn) for f in fields]
     with conn.cursor() as cursor:
         cursor.execute(sql, [table, first, middle, last, table, *values])

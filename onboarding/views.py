@@ -48,7 +48,8 @@ def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[st
         # The dataflows this account feeds; none when its page's query found none (reads.page_onboarding).
         has_dataflows = getattr(onboarding, "has_dataflows", True)
         extra.setdefault("dataflows", list(onboarding.dataflows.all()) if has_dataflows else [])
-    if onboarding is not None and step in (Step.SOURCE, Step.DONE):  # the pages that show the tools
+    if onboarding is not None and step in (Step.SOURCE, Step.DONE) and not onboarding.is_in_flight:
+        # The pages that show the tools (not while a step is in flight: the progress takes their place).
         has_actions = getattr(onboarding, "has_actions", True)
         extra.setdefault("recent_actions", views_actions.recent(onboarding) if has_actions else [])
     return {

@@ -58,3 +58,13 @@ def test_a_dataflow_s_own_request_is_not_the_account_s(alice, make_onboarding):
     RemoteAction.objects.create(onboarding=onboarding, dataflow=dataflow, kind="preview", state="done", result={})
     count, page = queries(alice, f"/onboardings/{onboarding.public_id}/source/")
     assert count == SESSION_AND_USER + 1 and "Recent requests" not in page
+
+
+def test_a_step_in_flight_does_not_read_the_requests_its_progress_hides(alice, make_onboarding):
+    """While the source connection is being created the progress takes the tools' place: their list of
+    requests to Adobe is not read (the Source post that starts the create renders this too)."""
+    onboarding = make_onboarding("base")
+    RemoteAction.objects.create(onboarding=onboarding, kind="test", state=RemoteAction.State.DONE, result={})
+    Onboarding.objects.filter(pk=onboarding.pk).update(status=Onboarding.Status.CREATING_SOURCE)
+    count, page = queries(alice, f"/onboardings/{onboarding.public_id}/source/")
+    assert count == SESSION_AND_USER + 1 and "This page moves on by itself" in page and "Recent requests" not in page

@@ -14,8 +14,14 @@ from tests.e2e.test_dataflow_browser import advance_clock
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def dataflow_pages(page: Page, live_server: Any, emulator: Any, onboarding: Any, visit: Any) -> None:
-    """Walk a raw dataflow from the Done page to data arriving, calling `visit(where)` on each page."""
+def dataflow_pages(page: Page, live_server: Any, emulator: Any, onboarding: Any, measure: Any) -> None:
+    """Walk a raw dataflow from the Done page to data arriving, calling `measure(where)` on each page once it
+    has loaded (its stylesheet applied: a page measured while it loads is measured unstyled, wider than it is)."""
+
+    def visit(where: str) -> None:
+        page.wait_for_load_state()
+        measure(where)
+
     page.goto(live_server.url + f"/onboardings/{onboarding.public_id}/done/")
     page.get_by_role("button", name="Set up the dataflow").click()
     expect(page.get_by_role("heading", name="Select data")).to_be_visible()

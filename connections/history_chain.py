@@ -150,6 +150,18 @@ def _insert_sql(model: type[models.Model], conn: Any) -> tuple[str, list[Any]]:
     return _INSERTS[key]
 
 
+def _as_saved(row: Any, fields: list[Any], conn: Any) -> list[Any]:
+    """`fields`' values as `Model.save` would write them (each prepared by its field), the row's foreign keys
+    first taken from their objects as save() takes them (and refuses an unsaved onboarding)."""
+    row._prepare_related_fields_for_save(operation_name="save")
+    return [f.get_db_prep_save(f.pre_save(row, True), conn) for f in fields]
+
+
+def _written(row: Any, pk: Any, conn: Any) -> None:
+    row.pk = pk
+    row._state.adding, row._state.db = False, conn.alias
+
+
 def insert(rows: list[Any]) -> None:
     """Write linked rows of one table, one INSERT each, as `Model.save` would write them (the same columns,
     each value prepared by its field) without the ORM building the statement again for every row: each
@@ -159,12 +171,9 @@ def insert(rows: list[Any]) -> None:
     sql, fields = _insert_sql(type(rows[0]), conn)
     with conn.cursor() as cursor:
         for row in rows:
-            row._prepare_related_fields_for_save(operation_name="save")  # as save(): no unsaved onboarding
-            cursor.execute(sql, [f.get_db_prep_save(f.pre_save(row, True), conn) for f in fields])
-            row.pk = (
-                cursor.fetchone()[0] if returning else conn.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
-            )
-            row._state.adding, row._state.db = False, conn.alias
+            cursor.execute(sql, _as_saved(row, fields, conn))
+            pk = cursor.fetchone()[0] if returning else conn.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+            _written(row, pk, conn)
 
 
 _LINKED_INSERTS: dict[type[models.Model], tuple[str, list[Any]]] = {}  # by model (PostgreSQL only)
@@ -177,7 +186,8 @@ def _linked_insert_sql(model: type[models.Model], conn: Any) -> tuple[str, list[
     long for its column is refused, never cut. No row is inserted when the head is missing."""
     if model not in _LINKED_INSERTS:
         meta, q = model._meta, conn.ops.quote_name
-        fields = [f for f in meta.concrete_fields if f.column not in ("id", "chain_seq", "prev_hash", "row_hash")]
+        linked = ("chain_seq", "prev_hash", "row_hash")  # the statement's own
+        fields = [f for f in meta.concrete_fields if not f.primary_key and f.column not in linked]
         head, seq, last = q(HEAD_TABLE), q("seq"), q("last_hash")
         texty = ("CharField", "TextField")
         values = ", ".join(
@@ -204,17 +214,16 @@ def _append_linked_by_database(row: Any, conn: Any) -> bool:
     three statements and, alone, a transaction of its own (five round trips). An audited call is appended on
     its own; each round trip to PostgreSQL costs more than the Python around it. False: the head is missing."""
     sql, fields = _linked_insert_sql(type(row), conn)
-    row._prepare_related_fields_for_save(operation_name="save")  # first: it may set a foreign key the hash covers
+    values = _as_saved(row, fields, conn)  # first: it may set a foreign key the hash covers
     first, middle, last = text_around_link(row)
     table = row._meta.db_table
-    values = [f.get_db_prep_save(f.pre_save(row, True), conn) for f in fields]
     with conn.cursor() as cursor:
         cursor.execute(sql, [table, first, middle, last, table, *values])
         linked = cursor.fetchone()
     if linked is None:
         return False
-    row.pk, row.chain_seq, row.prev_hash, row.row_hash = linked
-    row._state.adding, row._state.db = False, conn.alias
+    pk, row.chain_seq, row.prev_hash, row.row_hash = linked
+    _written(row, pk, conn)
     return True
 
 

@@ -38,7 +38,7 @@ Converter = Callable[[Any, Any, Any], Any]
 @functools.cache
 def _reading(
     model: type[Model], fields: tuple[str, ...], vendor: str
-) -> tuple[list[str], tuple[tuple[int, Any, tuple[Converter, ...]], ...]]:
+) -> tuple[tuple[str, ...], tuple[tuple[int, Any, tuple[Converter, ...]], ...]]:
     """How rows of `fields` become instances, worked out once per database: the fields' attribute names, and for
     each field that has any, its position, its column and the converters the ORM's compiler applies to it (the
     database backend's, then the field's own), as `SQLCompiler.get_converters` finds them."""
@@ -49,7 +49,7 @@ def _reading(
         functions = (*connection.ops.get_db_converters(column), *column.get_db_converters(connection))
         if functions:
             converters.append((index, column, tuple(functions)))
-    return [_field(model, name).attname for name in fields], tuple(converters)
+    return tuple(_field(model, name).attname for name in fields), tuple(converters)
 
 
 def _instances(

@@ -9,17 +9,18 @@ compares the two on every kind of row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone, localtime
 
 from connections.models import Onboarding
 
-from .markup import escaped
+from .markup import KeptMarkup, escaped
 
 # The columns the rows below read (and the properties they ask: attention, plain status, last test): a
 # list reads these only, its other credentials stay encrypted and its other JSON unparsed.
@@ -119,3 +120,25 @@ def rows(onboardings: Iterable[Onboarding], prefix: str) -> list[Row]:
         )
         for onboarding in onboardings
     ]
+
+
+# A hundred pages of twenty rows, about 4 MB at most (a row and its key take about two kilobytes).
+_KEPT_ROWS = KeptMarkup(limit=2048)
+
+
+def page(
+    stored: Sequence[tuple[Any, ...]], prefix: str, instances: Callable[[Sequence[tuple[Any, ...]]], list[Onboarding]]
+) -> list[SafeString]:
+    """Each row's markup, from the row as the database stores it (reads.listed_rows): written once per process
+    for the same stored values and reused, so a list seen again makes, decrypts and formats only the rows that
+    changed. `instances` turns stored rows into onboardings (reads.listed_instances). The key holds all a row's
+    markup depends on: its stored values (the credentials as ciphertext), the list's URL and the time zone."""
+    zone = get_current_timezone()
+    keys: list[Hashable] = [(values, prefix, zone) for values in stored]
+    found = {key: markup for key in keys if (markup := _KEPT_ROWS.get(key)) is not None}
+    new = [(values, key) for values, key in zip(stored, keys, strict=True) if key not in found]
+    if new:
+        written = rows(instances([values for values, _key in new]), prefix)
+        for (_values, key), row in zip(new, written, strict=True):
+            found[key] = _KEPT_ROWS.keep(key, str(row))
+    return [mark_safe(found[key]) for key in keys]

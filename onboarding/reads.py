@@ -57,10 +57,21 @@ def _instances(
 ) -> list[Any]:
     """The rows of `sql` (its columns: `fields` of `model`, then `extras`) as instances: each value converted,
     the instance made by `Model.from_db` (the fields not selected deferred), each extra set on it by name."""
-    attnames, converters = _reading(model, fields, connection.vendor)
+    return _made(model, fields, _fetched(sql, params), extras)
+
+
+def _fetched(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
+
+
+def _made(
+    model: type[Model], fields: tuple[str, ...], rows: Sequence[tuple[Any, ...]], extras: Sequence[str] = ()
+) -> list[Any]:
+    """`rows` as `_instances` makes them."""
+    attnames, converters = _reading(model, fields, connection.vendor)
     made = []
     for row in rows:
         values = list(row[: len(fields)])
@@ -105,7 +116,17 @@ def _listed_sql(vendor: str) -> str:
 
 def listed(owner: Any, *, start: int, stop: int) -> list[Onboarding]:
     """The owner's onboardings `[start:stop]`, not archived, newest first, with only the columns a row shows."""
-    return _instances(Onboarding, LISTED_FIELDS, _listed_sql(connection.vendor), [owner.pk, stop - start, start])
+    return listed_instances(listed_rows(owner, start=start, stop=stop))
+
+
+def listed_rows(owner: Any, *, start: int, stop: int) -> list[tuple[Any, ...]]:
+    """`listed` as the database returns it: a tuple of values per onboarding (its credentials still encrypted),
+    which a page that keeps each row's markup (listing.page) turns into instances only for rows it has not seen."""
+    return _fetched(_listed_sql(connection.vendor), [owner.pk, stop - start, start])
+
+
+def listed_instances(rows: Sequence[tuple[Any, ...]]) -> list[Onboarding]:
+    return _made(Onboarding, LISTED_FIELDS, rows)
 
 
 @functools.cache

@@ -200,14 +200,15 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def onboarding_list(request: HtmxHttpRequest) -> HttpResponse:
     # No COUNT(*): the page asks for one row more than it shows to know whether there is a next page.
-    # The credentials are never decrypted for a list (only the namespace it shows); each row's cells are
-    # worked out once in Python (onboarding/listing.py), its URL from one reversal for the whole page.
+    # The credentials are never decrypted for a list (only the namespace it shows); each row's markup is
+    # written once in Python (onboarding/listing.py) and kept for the same stored row, its URL from one
+    # reversal for the whole page.
     number = safe_input.page_number(request.GET.get("page"))
     if number is None:
         raise Http404("There is no such page.")
-    rows = reads.listed(request.user, start=(number - 1) * PAGE_SIZE, stop=number * PAGE_SIZE + 1)
-    listed = listing.rows(rows[:PAGE_SIZE], prefix=reverse("onboarding:list"))
-    context = {"rows": listed, "page": number, "has_next": len(rows) > PAGE_SIZE}
+    stored = reads.listed_rows(request.user, start=(number - 1) * PAGE_SIZE, stop=number * PAGE_SIZE + 1)
+    rows = listing.page(stored[:PAGE_SIZE], reverse("onboarding:list"), reads.listed_instances)
+    context = {"rows": rows, "page": number, "has_next": len(stored) > PAGE_SIZE}
     return render(request, "onboarding/list.html", context)
 
 

@@ -4,7 +4,9 @@ date filter's."""
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
+from typing import Any
 
 import pytest
 from django.template.defaultfilters import date as date_filter
@@ -12,7 +14,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from connections.models import Onboarding
-from onboarding import listing
+from onboarding import listing, reads
+from onboarding.markup import KeptMarkup
 
 HOSTILE = "\"><script>alert(1)</script> & 'x'"
 Status = Onboarding.Status
@@ -73,3 +76,61 @@ def test_a_moment_is_written_as_the_date_filter_writes_it(zone: str) -> None:
                 local = timezone.localtime(moment)
                 assert (when.iso, when.text) == (date_filter(local, "c"), date_filter(local, shown))
     assert listing.When.of(None, year=True) is None
+
+
+def _list_rows(client: Any) -> list[str]:
+    html = client.get("/onboardings/").content.decode()
+    return re.findall(r"<tr>\n.*?</tr>", html, flags=re.S)  # the heading's row is on one line
+
+
+@pytest.mark.django_db
+def test_a_list_seen_again_writes_only_the_rows_that_changed(client, user, make_onboarding, monkeypatch) -> None:
+    """Each row's markup is kept for the same stored row: seen again, nothing is made or decrypted; a renamed
+    onboarding and a new one are written afresh, and every row reads as a fresh rendering reads."""
+    for number in range(4):
+        make_onboarding("draft", name=f"Orders {number}", namespace=f"ns-{number}")
+    # Made beforehand: making one changes a setting (its tasks run at once), which forgets what was kept.
+    Onboarding.objects.filter(name="Orders 3").update(archived_at=MOMENT)
+    client.force_login(user)
+    made: list[int] = []
+    real = reads.listed_instances
+
+    def counted(stored: Any) -> list[Onboarding]:
+        made.append(len(stored))
+        return real(stored)
+
+    monkeypatch.setattr(reads, "listed_instances", counted)
+    first = _list_rows(client)
+    assert made == [3] and all("ns-" in row for row in first)
+    assert _list_rows(client) == first and made == [3]
+
+    Onboarding.objects.filter(name="Orders 1").update(name="Renamed <1>")
+    Onboarding.objects.filter(name="Orders 3").update(archived_at=None)
+    again = _list_rows(client)
+    assert made == [3, 2]
+    assert "Renamed &lt;1&gt;" in again[2] and "Orders 3" in again[0] and again[1::2] == first[::2]
+    fresh = listing.rows(reads.listed(user, start=0, stop=20), prefix="/onboardings/")
+    assert again == [str(row) for row in fresh]
+
+
+@pytest.mark.django_db
+def test_kept_rows_follow_the_time_zone(client, user, make_onboarding, settings) -> None:
+    make_onboarding("draft")
+    client.force_login(user)
+    created = Onboarding.objects.get().created_at
+    utc = _list_rows(client)[0]
+    settings.TIME_ZONE = "Asia/Kolkata"
+    kolkata = _list_rows(client)[0]
+    with timezone.override("Asia/Kolkata"):
+        assert timezone.localtime(created).isoformat() in kolkata
+    assert kolkata != utc
+
+
+def test_kept_markup_is_bounded_and_forgotten_when_a_setting_changes(settings) -> None:
+    kept = KeptMarkup(limit=2)
+    kept.keep("a", "<a>")
+    kept.keep("b", "<b>")
+    kept.keep("c", "<c>")
+    assert dict(kept) == {"c": "<c>"}
+    settings.TIME_ZONE = "Asia/Kolkata"
+    assert not kept

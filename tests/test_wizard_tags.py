@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import uuid
 
 import pytest
+from django.template.defaultfilters import date as date_filter
 from django.template.loader import render_to_string
 from django.test import override_settings
+from django.utils import timezone
 
 from connections.auth_types import AuthType
 from connections.models import Check, CheckState, Onboarding
@@ -107,3 +110,13 @@ def test_the_kept_account_form_follows_a_changed_setting(client, user) -> None:
     with override_settings(ADOBE_SANDBOX_NAME="dev-sandbox"):
         assert 'value="dev-sandbox"' in _new_page(client)
     assert 'value="prod"' in _new_page(client)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/St_Johns"])
+def test_a_moment_reads_as_the_date_filter_writes_it(zone: str) -> None:
+    moment = datetime.datetime(2026, 12, 31, 23, 5, 9, tzinfo=datetime.UTC)
+    with timezone.override(zone):
+        local = timezone.localtime(moment)
+        assert wizard.moment(moment) == date_filter(local, "j M Y, H:i")
+        assert wizard.moment_this_year(moment) == date_filter(local, "j M, H:i")
+    assert wizard.moment(None) == wizard.moment_this_year(None) == ""

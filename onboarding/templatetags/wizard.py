@@ -8,17 +8,17 @@ and tests/test_wizard_tags.py compares each tag with its template.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django import template
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from connections.auth_types import AuthType
 from connections.models import Check, Onboarding
 from onboarding.forms import CredentialFieldsForm
-from onboarding.markup import escaped
+from onboarding.listing import When
+from onboarding.markup import KeptMarkup, escaped
 from onboarding.steps import Step
 
 register = template.Library()
@@ -31,7 +31,7 @@ class SameForEveryoneNode(template.Node):
     onboarding opens with, cost more to render than the rest of its page. Kept in the process, not in the
     cache, so markup from another release of the templates is never served."""
 
-    rendered: dict[str, str] = {}
+    rendered = KeptMarkup(limit=16)
 
     def __init__(self, name: str, condition: template.base.FilterExpression, nodelist: template.NodeList) -> None:
         self.name, self.condition, self.nodelist = name, condition, nodelist
@@ -39,15 +39,10 @@ class SameForEveryoneNode(template.Node):
     def render(self, context: template.Context) -> str:
         if not self.condition.resolve(context, ignore_failures=True):
             return str(self.nodelist.render(context))
-        if self.name not in self.rendered:
-            self.rendered[self.name] = str(self.nodelist.render(context))
-        return mark_safe(self.rendered[self.name])
-
-
-@receiver(setting_changed)
-def _forget_what_settings_shaped(**kwargs: object) -> None:
-    """A setting changed (tests): the kept markup may show the old one (the default sandbox, say)."""
-    SameForEveryoneNode.rendered.clear()
+        kept = self.rendered.get(self.name)
+        if kept is None:
+            kept = self.rendered.keep(self.name, str(self.nodelist.render(context)))
+        return mark_safe(kept)
 
 
 @register.tag
@@ -123,3 +118,16 @@ def checklist(checks: Iterable[Check]) -> SafeString:
             f"      {detail}\n    </li>\n    "
         )
     return mark_safe("".join(items))
+
+
+@register.filter
+def moment(value: datetime | None) -> str:
+    """`value|date:"j M Y, H:i"`, written as My onboardings writes its dates (listing.When), at a tenth of the
+    date filter's cost."""
+    return when.text if (when := When.of(value, year=True)) else ""
+
+
+@register.filter
+def moment_this_year(value: datetime | None) -> str:
+    """`value|date:"j M, H:i"`."""
+    return when.text if (when := When.of(value, year=False)) else ""

@@ -236,12 +236,13 @@ def test_settings_select_the_task_backend():
     assert "TASKS_BACKEND must be one of" in _settings_in_a_fresh_process(TASKS_BACKEND="celery").stderr
 
 
-def test_production_keeps_database_connections_and_sessions_in_redis():
+def test_production_keeps_postgresql_connections_and_sessions_in_redis():
     out = _settings_in_a_fresh_process(
         DATABASE_URL="postgres://u@127.0.0.1:5432/x", CACHE_URL="redis://127.0.0.1:6379/1"
     ).stdout.split()
     assert out[3:] == ["600", "django.contrib.sessions.backends.cached_db"]
-    assert _settings_in_a_fresh_process().stdout.split()[3:] == ["600", "django.contrib.sessions.backends.db"]
+    assert _settings_in_a_fresh_process().stdout.split()[3:] == ["0", "django.contrib.sessions.backends.db"]
+    assert _settings_in_a_fresh_process(CONN_MAX_AGE="600").stdout.split()[3] == "600"  # SQLite's, when asked
 
 
 def test_the_worker_process_runs_several_tasks_and_stops_on_ctrl_c(make_onboarding, emulator, task_queue):
@@ -272,8 +273,8 @@ def test_the_worker_process_runs_several_tasks_and_stops_on_ctrl_c(make_onboardi
 
 
 def test_a_worker_thread_keeps_its_database_connection_until_it_breaks(monkeypatch):
-    """Between tasks (and claim polls) the worker keeps its connection (CONN_MAX_AGE); a broken one is closed,
-    as Django closes it between requests."""
+    """Between tasks (and claim polls) the worker keeps its connection, SQLite's too (CONN_MAX_AGE=0 there by
+    default, which would reopen it for each); a broken one is closed, as Django closes it between requests."""
     from connections.management.commands.run_tasks import refresh_connections
 
     default = connections["default"]

@@ -55,8 +55,7 @@ def _reading(
 def _instances(
     model: type[Model], fields: tuple[str, ...], sql: str, params: Sequence[Any], extras: Sequence[str] = ()
 ) -> list[Any]:
-    """The rows of `sql` (its columns: `fields` of `model`, then `extras`) as instances: each value converted,
-    the instance made by `Model.from_db` (the fields not selected deferred), each extra set on it by name."""
+    """The rows of `sql` (its columns: `fields` of `model`, then `extras`) as instances (`_made`)."""
     return _made(model, fields, _fetched(sql, params), extras)
 
 
@@ -70,7 +69,8 @@ def _fetched(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
 def _made(
     model: type[Model], fields: tuple[str, ...], rows: Sequence[tuple[Any, ...]], extras: Sequence[str] = ()
 ) -> list[Any]:
-    """`rows` as `_instances` makes them."""
+    """`rows` (`fields` of `model`, then `extras`) as instances: each value converted, the instance made by
+    `Model.from_db` (the fields not selected deferred), each extra set on it by name."""
     attnames, converters = _reading(model, fields, connection.vendor)
     made = []
     for row in rows:

@@ -118,5 +118,5 @@ def test_a_moment_reads_as_the_date_filter_writes_it(zone: str) -> None:
     with timezone.override(zone):
         local = timezone.localtime(moment)
         assert wizard.moment(moment) == date_filter(local, "j M Y, H:i")
-        assert wizard.moment_this_year(moment) == date_filter(local, "j M, H:i")
-    assert wizard.moment(None) == wizard.moment_this_year(None) == ""
+        assert wizard.moment_without_year(moment) == date_filter(local, "j M, H:i")
+    assert wizard.moment(None) == wizard.moment_without_year(None) == ""

@@ -128,6 +128,6 @@ def moment(value: datetime | None) -> str:
 
 
 @register.filter
-def moment_this_year(value: datetime | None) -> str:
+def moment_without_year(value: datetime | None) -> str:
     """`value|date:"j M, H:i"`."""
     return when.text if (when := When.of(value, year=False)) else ""

@@ -448,7 +448,8 @@ def run(stack: Stack, args: argparse.Namespace) -> dict[str, object]:
 
 
 def database_line() -> str:
-    """Which database the server uses and whether its connections persist between requests."""
+    """Which database the server uses, whether its connections persist between requests, and whether it prepares
+    the statements it repeats."""
     from django.conf import settings
 
     database = settings.DATABASES["default"]
@@ -456,7 +457,9 @@ def database_line() -> str:
     age = database.get("CONN_MAX_AGE", 0)
     kept = f"persistent connections (CONN_MAX_AGE={age}" if age else "a connection per request (CONN_MAX_AGE=0"
     checks = ", health checks" if database.get("CONN_HEALTH_CHECKS") else ""
-    return f"Database: {engine}, {kept}{checks}; the settings the server runs with)"
+    threshold = database.get("OPTIONS", {}).get("prepare_threshold")
+    prepared = f", statements prepared after {threshold} runs" if threshold is not None else ""
+    return f"Database: {engine}, {kept}{checks}{prepared}; the settings the server runs with)"
 
 
 def report(stack: Stack, results: dict[str, object]) -> None:

@@ -245,6 +245,27 @@ def test_production_keeps_postgresql_connections_and_sessions_in_redis():
     assert _settings_in_a_fresh_process(CONN_MAX_AGE="600").stdout.split()[3] == "600"  # SQLite's, when asked
 
 
+def _prepared_on_the_server(**env: str) -> str:
+    """How many statements PostgreSQL holds prepared for a kept connection that ran the same query six times."""
+    code = (
+        "import django; django.setup(); from django.db import connection; cursor = connection.cursor(); "
+        "[cursor.execute('SELECT %s::integer + 1', [n]) for n in range(6)]; "
+        "cursor.execute('SELECT count(*) FROM pg_prepared_statements'); print(cursor.fetchone()[0])"
+    )
+    environment = django_env(DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres", **env)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()[-1]  # after what the app logs when it starts
+
+
+def test_postgresql_prepares_repeated_queries_unless_a_pooler_forbids_it():
+    """Each page's queries are parsed and planned once per kept connection, not on every page."""
+    assert _prepared_on_the_server() == "1"
+    assert _prepared_on_the_server(DATABASE_PREPARED_STATEMENTS="false") == "0"
+
+
 def test_the_worker_process_runs_several_tasks_and_stops_on_ctrl_c(make_onboarding, emulator, task_queue):
     """`manage.py run_tasks`, as `make serve` starts it, against this test's database and emulator."""
     drafts = [make_onboarding("draft", name=f"Stream {n}") for n in range(3)]

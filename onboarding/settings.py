@@ -137,7 +137,9 @@ else:
         # and planned once, not on every page (a wizard page's read: 0.26 ms, 0.11 ms prepared). Psycopg
         # prepares only statements bound on the server. A pooler in transaction mode (PgBouncer before 1.21)
         # cannot follow prepared statements across connections: DATABASE_PREPARED_STATEMENTS=false.
-        DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
+        options = DATABASES["default"].setdefault("OPTIONS", {})  # what DATABASE_URL's query string sets wins
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", 5)
 # A kept connection is checked before it is reused (SQLite's check asks nothing of the database).
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

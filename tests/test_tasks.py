@@ -212,6 +212,16 @@ def test_every_remote_step_is_runnable_and_settled_by_the_sweep():
     assert {status for model, status in remote.SETTLERS if model is Onboarding} <= set(Onboarding.IN_FLIGHT)
 
 
+def _in_a_fresh_process(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`code` run by a new interpreter with the production settings and this environment."""
+    environment = django_env(**env)
+    if "TASKS_BACKEND" not in env:
+        environment.pop("TASKS_BACKEND", None)  # the test run's own choice (immediate)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+
+
 def _settings_in_a_fresh_process(**env: str) -> subprocess.CompletedProcess[str]:
     """The production settings module read by a new interpreter with this environment."""
     code = (
@@ -220,12 +230,7 @@ def _settings_in_a_fresh_process(**env: str) -> subprocess.CompletedProcess[str]
         "getattr(s, 'RQ_QUEUES', {}).get('default', {}).get('URL'), s.DATABASES['default'].get('CONN_MAX_AGE'), "
         "getattr(s, 'SESSION_ENGINE', 'django.contrib.sessions.backends.db'))"
     )
-    environment = django_env(**env)
-    if "TASKS_BACKEND" not in env:
-        environment.pop("TASKS_BACKEND", None)  # the test run's own choice (immediate)
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
-    )
+    return _in_a_fresh_process(code, **env)
 
 
 def test_settings_select_the_task_backend():
@@ -252,10 +257,7 @@ def _prepared_on_the_server(**env: str) -> str:
         "[cursor.execute('SELECT %s::integer + 1', [n]) for n in range(6)]; "
         "cursor.execute('SELECT count(*) FROM pg_prepared_statements'); print(cursor.fetchone()[0])"
     )
-    environment = django_env(DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres", **env)
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
-    )
+    result = _in_a_fresh_process(code, DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres", **env)
     assert result.returncode == 0, result.stderr
     return result.stdout.split()[-1]  # after what the app logs when it starts
 

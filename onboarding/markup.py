@@ -4,11 +4,17 @@ process keeps once written."""
 from __future__ import annotations
 
 import html
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 from django.core.signals import setting_changed
+from django.db.models import Model
 from django.dispatch import receiver
+from django.urls import get_script_prefix
+from django.utils.hashable import make_hashable
+from django.utils.timezone import get_current_timezone_name
+
+from connections.encryption import EncryptedTextField
 
 
 def escaped(value: Any) -> str:
@@ -37,6 +43,24 @@ class KeptMarkup(dict[Hashable, str]):
             self.clear()
         self[key] = markup
         return markup
+
+
+def stored_key(stored: tuple[Any, ...], *related: Iterable[Model]) -> Hashable:
+    """The key of a page's markup kept for what the database holds: its row as stored (reads.page_onboarding_as_
+    stored: the credentials as ciphertext), each related row it shows (its values as loaded; an encrypted column
+    is left out, as no page shows one and nothing decrypted is a key), and what the markup takes from
+    elsewhere: the site's URL prefix and the time zone."""
+    return (
+        stored,
+        tuple(tuple(_shown_values(row) for row in rows) for rows in related),
+        get_script_prefix(),
+        get_current_timezone_name(),
+    )
+
+
+def _shown_values(row: Model) -> tuple[Any, ...]:
+    shown = (field for field in row._meta.concrete_fields if not isinstance(field, EncryptedTextField))
+    return tuple(make_hashable(field.value_from_object(row)) for field in shown)
 
 
 @receiver(setting_changed)

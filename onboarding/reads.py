@@ -148,10 +148,15 @@ def _page_sql(vendor: str) -> str:
 def page_onboarding(user: Any, public_id: uuid.UUID) -> Onboarding:
     """The onboarding, if it belongs to the user (404 otherwise, as `owned_onboarding`), with `has_actions` and
     `has_dataflows`: a page with none of them (an onboarding just finished) asks nothing more."""
+    return page_onboarding_as_stored(user, public_id)[0]
+
+
+def page_onboarding_as_stored(user: Any, public_id: uuid.UUID) -> tuple[Onboarding, tuple[Any, ...]]:
+    """`page_onboarding`, and its row as the database holds it (the credentials still encrypted): the key of a
+    page kept for what is stored (Done)."""
     value = Onboarding._meta.get_field("public_id").get_db_prep_value(public_id, connection)
-    sql, extras = _page_sql(connection.vendor), ("has_actions", "has_dataflows")
-    found = _instances(Onboarding, PAGE_FIELDS, sql, [user.pk, value], extras)
-    if not found:
+    rows = _fetched(_page_sql(connection.vendor), [user.pk, value])
+    if not rows:
         raise Http404("No Onboarding matches the given query.")
-    onboarding: Onboarding = found[0]
-    return onboarding
+    onboarding: Onboarding = _made(Onboarding, PAGE_FIELDS, rows, ("has_actions", "has_dataflows"))[0]
+    return onboarding, rows[0]

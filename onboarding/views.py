@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid
 from typing import Any
 
@@ -23,7 +24,7 @@ from connections.messages import Problem
 from connections.models import Onboarding, RemoteAction
 from connections.services import OnboardingError, Replacement, actions
 
-from . import listing, reads, secret_echo, views_actions
+from . import listing, markup, reads, secret_echo, views_actions
 from .access import HtmxHttpRequest, owned_onboarding
 from .forms import AccountForm, CredentialsForm, SourceForm
 from .links import OnboardingUrls
@@ -42,9 +43,13 @@ NON_SECRET_ACCOUNT_FIELDS = (
 )
 
 
-def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[str, Any]:
+def _context(
+    onboarding: Onboarding | None, step: Step, stored: tuple[Any, ...] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The wizard's context; with `stored` (the onboarding's row as read, on a page that only shows it), the
+    step's markup is kept for what it shows (`{% kept_for %}`) and its developers' request written only then."""
     if onboarding is not None and step == Step.DONE:
-        extra.setdefault("flow_request", exports.as_curl(exports.streaming_flow_request(onboarding)))
+        extra.setdefault("flow_request", functools.partial(_flow_request, onboarding))
         # The dataflows this account feeds; none when its page's query found none (reads.page_onboarding).
         has_dataflows = getattr(onboarding, "has_dataflows", True)
         extra.setdefault("dataflows", list(onboarding.dataflows.all()) if has_dataflows else [])
@@ -52,12 +57,19 @@ def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[st
         # The pages that show the tools (not while a step is in flight: the progress takes their place).
         has_actions = getattr(onboarding, "has_actions", True)
         extra.setdefault("recent_actions", views_actions.recent(onboarding) if has_actions else [])
+    if stored is not None and step == Step.DONE:
+        actions_shown = (item["action"] for item in extra["recent_actions"])
+        extra["kept_key"] = markup.stored_key(stored, extra["dataflows"], actions_shown)
     return {
         "onboarding": onboarding,
         "urls": OnboardingUrls(onboarding) if onboarding is not None else None,
         "step": step,
         **extra,
     }
+
+
+def _flow_request(onboarding: Onboarding) -> str:
+    return exports.as_curl(exports.streaming_flow_request(onboarding))
 
 
 def _field_error(form: forms.Form, field: str | None, message: str) -> None:
@@ -330,11 +342,11 @@ def onboarding_source(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
 @login_required
 @require_GET
 def onboarding_done(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    onboarding = reads.page_onboarding(request.user, public_id)
+    onboarding, stored = reads.page_onboarding_as_stored(request.user, public_id)
     if not Step.DONE.reached_by(onboarding):
         messages.info(request, "This onboarding is not finished yet; here is where it stands.")
         return _where_it_stands(onboarding)
-    return _show(request, onboarding, Step.DONE)
+    return _show(request, onboarding, Step.DONE, stored=stored)
 
 
 # Moving on

@@ -9,16 +9,20 @@ import uuid
 import pytest
 from django.template.defaultfilters import date as date_filter
 from django.template.loader import render_to_string
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from connections.auth_types import AuthType
-from connections.models import Check, CheckState, Onboarding
+from connections.models import Check, CheckState, Dataflow, Onboarding, RemoteAction
+from connections.services.dataflow_choices import dataflow_start
+from onboarding import reads, views
 from onboarding.forms import AccountForm, CredentialsForm
 from onboarding.steps import Step
 from onboarding.templatetags import wizard
 
-from .conftest import account_post
+from .conftest import DEMO_MANAGE_KEY, DEMO_OWNER_SECRET, account_post
+
+SECRETS = (DEMO_MANAGE_KEY, DEMO_OWNER_SECRET)
 
 HOSTILE = "\"><script>alert(1)</script> & 'x'"
 
@@ -72,9 +76,9 @@ def _new_page(client) -> str:  # type: ignore[no-untyped-def]
 @pytest.mark.django_db
 def test_the_untouched_account_form_is_rendered_once_and_reads_the_same(client, user, monkeypatch) -> None:
     client.force_login(user)
-    wizard.SameForEveryoneNode.rendered.clear()
+    wizard.SAME_FOR_EVERYONE.clear()
     first, again = _new_page(client), _new_page(client)
-    kept = wizard.SameForEveryoneNode.rendered
+    kept = wizard.SAME_FOR_EVERYONE
     assert set(kept) == {"new-account-about", "new-account-auth"}
     assert not any(per_request in markup for markup in kept.values() for per_request in ("nonce", "csrf", "TOKEN"))
     monkeypatch.setattr(AccountForm, "untouched", False)  # every block rendered afresh
@@ -85,7 +89,7 @@ def test_the_untouched_account_form_is_rendered_once_and_reads_the_same(client, 
 @pytest.mark.django_db
 def test_a_form_with_something_typed_or_refused_is_never_the_untouched_one(client, user) -> None:
     client.force_login(user)
-    wizard.SameForEveryoneNode.rendered.clear()
+    wizard.SAME_FOR_EVERYONE.clear()
     _new_page(client)  # the untouched form's markup, kept
     post = {**account_post(), "name": "Orders", "description": "typed here", "sandbox_name": "BAD SANDBOX!"}
     refused = client.post("/onboardings/new/", post).content.decode()
@@ -95,6 +99,72 @@ def test_a_form_with_something_typed_or_refused_is_never_the_untouched_one(clien
     assert "typed here" in switched
     assert not AccountForm(initial={**AccountForm.initial_for(None), "name": "x"}).untouched
     assert AccountForm(initial={**AccountForm.initial_for(None), "creation_token": uuid.uuid4()}).untouched
+
+
+def _done(client, onboarding: Onboarding) -> str:  # type: ignore[no-untyped-def]
+    response = client.get(f"/onboardings/{onboarding.public_id}/done/")
+    assert response.status_code == 200
+    return str(response.content.decode())
+
+
+def _without_tokens(html: str) -> str:
+    html = re.sub(r'nonce="[^"]+"|"X-CSRFToken": "[^"]+"', "PER-REQUEST", html)
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
+
+
+@pytest.mark.django_db
+def test_a_finished_onboarding_s_page_is_written_once_for_what_is_stored(alice, make_onboarding, monkeypatch) -> None:
+    onboarding = make_onboarding("source")
+    wizard.KEPT_FOR_ROWS.clear()
+    written = []
+    monkeypatch.setattr(views, "_flow_request", lambda o: written.append(o) or f"curl for {o.name}")
+    first, again = _done(alice, onboarding), _done(alice, onboarding)
+    assert len(written) == 1 and len(wizard.KEPT_FOR_ROWS) == 1  # the second page was not written again
+    assert _without_tokens(first) == _without_tokens(again)
+    assert f"curl for {onboarding.name}" in again and onboarding.source_connection_id in again
+    (key, markup), credentials = next(iter(wizard.KEPT_FOR_ROWS.items())), (*SECRETS, onboarding.sas_key_name)
+    assert not any(credential in text for text in (str(key), markup) for credential in credentials)
+    assert key[0][reads.PAGE_FIELDS.index("namespace")].startswith("enc:fernet:")  # the key holds ciphertext
+
+
+@pytest.mark.django_db
+def test_each_request_s_forms_carry_its_own_token_on_a_kept_page(user, make_onboarding) -> None:
+    onboarding = make_onboarding("source")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    first, kept = _done(browser, onboarding), _done(browser, onboarding)
+
+    def tokens(html: str) -> list[str]:
+        header = re.findall(r'"X-CSRFToken": "([^"]+)"', html)
+        return [*header, *re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)]
+
+    assert len(tokens(kept)) == 5 and len(set(tokens(kept))) == 1  # the header; sign out, test, archive, dataflow
+    assert set(tokens(first)) != set(tokens(kept)) and wizard.TOKEN_STAND_IN not in kept
+    archive = browser.post(f"/onboardings/{onboarding.public_id}/archive/", {"csrfmiddlewaretoken": tokens(kept)[3]})
+    assert archive.status_code == 302 and Onboarding.objects.get(pk=onboarding.pk).archived_at is not None
+
+
+@pytest.mark.django_db
+def test_a_kept_page_shows_each_change_to_what_it_shows(alice, make_onboarding) -> None:
+    onboarding = make_onboarding("source")
+    wizard.KEPT_FOR_ROWS.clear()
+    assert "Set up the dataflow" in _done(alice, onboarding)
+    Onboarding.objects.filter(pk=onboarding.pk).update(name="Renamed orders")
+    assert "Renamed orders" in _done(alice, onboarding)
+    action = RemoteAction.objects.create(onboarding=onboarding, kind="test", state=RemoteAction.State.RUNNING)
+    assert "Testing the connection in Adobe…" in " ".join(_done(alice, onboarding).split())
+    RemoteAction.objects.filter(pk=action.pk).update(state=RemoteAction.State.DONE, result={})
+    assert "Testing the connection</strong>: done" in _done(alice, onboarding)
+    dataflow = dataflow_start(onboarding=onboarding, actor=onboarding.owner)
+    page = _done(alice, onboarding)
+    assert f"/dataflows/{dataflow.public_id}/" in page and "Set up the dataflow" not in page
+    Dataflow.objects.filter(pk=dataflow.pk).update(name="Renamed flow")
+    assert "Renamed flow" in _done(alice, onboarding)
+    Onboarding.objects.filter(pk=onboarding.pk).update(removed_from_adobe_at=timezone.now())
+    kept = _done(alice, onboarding)
+    assert "Deleted in Adobe" in kept and len(wizard.KEPT_FOR_ROWS) == 7
+    wizard.KEPT_FOR_ROWS.clear()
+    assert _without_tokens(kept) == _without_tokens(_done(alice, onboarding))  # as written afresh
 
 
 @pytest.mark.parametrize("value", ["d1533fe3-a87d-487f-944c-7ee50215dcfc", '"cf0f5e32-0000"', HOSTILE, None])

@@ -7,6 +7,7 @@ and tests/test_wizard_tags.py compares each tag with its template.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -24,35 +25,66 @@ from onboarding.steps import Step
 register = template.Library()
 
 
-class SameForEveryoneNode(template.Node):
-    """`{% same_for_everyone "name" when condition %}…{% end_same_for_everyone %}`: while `condition` holds,
-    the block is rendered once per process and its markup reused. For markup that depends on nothing a
-    request brings (no user, token or typed value): the untouched Account form's fields, which every new
-    onboarding opens with, cost more to render than the rest of its page. Kept in the process, not in the
-    cache, so markup from another release of the templates is never served."""
+class KeptNode(template.Node):
+    """Markup rendered once per process for a key and reused (`KeptMarkup`): the key must hold everything the
+    block depends on. A form's CSRF token is the one thing in it a request brings: the block is rendered with a
+    stand-in for it, which each request's own token replaces."""
 
-    rendered = KeptMarkup(limit=16)
-
-    def __init__(self, name: str, condition: template.base.FilterExpression, nodelist: template.NodeList) -> None:
-        self.name, self.condition, self.nodelist = name, condition, nodelist
+    def __init__(
+        self,
+        key: template.base.FilterExpression,
+        nodelist: template.NodeList,
+        kept: KeptMarkup,
+        when: template.base.FilterExpression | None = None,
+    ) -> None:
+        self.key, self.nodelist, self.kept, self.when = key, nodelist, kept, when
 
     def render(self, context: template.Context) -> str:
-        if not self.condition.resolve(context, ignore_failures=True):
+        key = self.key.resolve(context, ignore_failures=True)
+        if self.when is not None and not self.when.resolve(context, ignore_failures=True):
+            key = None
+        if key is None or "csrf_token" not in context:
             return str(self.nodelist.render(context))
-        kept = self.rendered.get(self.name)
-        if kept is None:
-            kept = self.rendered.keep(self.name, str(self.nodelist.render(context)))
-        return mark_safe(kept)
+        markup = self.kept.get(key)
+        if markup is None:
+            with context.push(csrf_token=TOKEN_STAND_IN):
+                markup = self.kept.keep(key, str(self.nodelist.render(context)))
+        return mark_safe(markup.replace(TOKEN_STAND_IN, str(context["csrf_token"])))
+
+
+# Random per process: no value a user types can contain it (and it is never served).
+TOKEN_STAND_IN = secrets.token_hex(16)
 
 
 @register.tag
-def same_for_everyone(parser: template.base.Parser, token: template.base.Token) -> SameForEveryoneNode:
+def same_for_everyone(parser: template.base.Parser, token: template.base.Token) -> KeptNode:
+    """`{% same_for_everyone "name" when condition %}…{% end_same_for_everyone %}`: while `condition` holds,
+    the block is rendered once per process and its markup reused. For markup that depends on nothing a
+    request brings but its CSRF token: the untouched Account form's fields, which every new onboarding opens
+    with, cost more to render than the rest of its page."""
     bits = token.split_contents()
     if len(bits) != 4 or bits[2] != "when" or bits[1][0] not in "\"'":
         raise template.TemplateSyntaxError('Use {% same_for_everyone "name" when condition %}.')
     nodelist = parser.parse(("end_same_for_everyone",))
     parser.delete_first_token()
-    return SameForEveryoneNode(bits[1][1:-1], parser.compile_filter(bits[3]), nodelist)
+    return KeptNode(parser.compile_filter(bits[1]), nodelist, SAME_FOR_EVERYONE, when=parser.compile_filter(bits[3]))
+
+
+@register.tag
+def kept_for(parser: template.base.Parser, token: template.base.Token) -> KeptNode:
+    """`{% kept_for key %}…{% end_kept_for %}`: the block rendered once per process for each `key` (a value
+    the view works out from the stored rows the block shows), rendered afresh when `key` is None."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("Use {% kept_for key %}.")
+    nodelist = parser.parse(("end_kept_for",))
+    parser.delete_first_token()
+    return KeptNode(parser.compile_filter(bits[1]), nodelist, KEPT_FOR_ROWS)
+
+
+SAME_FOR_EVERYONE = KeptMarkup(limit=16)
+# A finished onboarding's page is about 8 KB: at most about 4 MB per process.
+KEPT_FOR_ROWS = KeptMarkup(limit=512)
 
 
 @register.simple_tag

@@ -45,12 +45,13 @@ class KeptMarkup(dict[Hashable, str]):
         return markup
 
 
-def stored_key(stored: tuple[Any, ...], *related: Iterable[Model]) -> Hashable:
-    """The key of a page's markup kept for what the database holds: its row as stored (reads.page_onboarding_as_
-    stored: the credentials as ciphertext), each related row it shows (its values as loaded; an encrypted column
-    is left out, as no page shows one and nothing decrypted is a key), and what the markup takes from
-    elsewhere: the site's URL prefix and the time zone."""
+def stored_key(page: str, stored: tuple[Any, ...], *related: Iterable[Model]) -> Hashable:
+    """The key of a page's markup kept for what the database holds: the page, its row as stored
+    (reads.page_onboarding_as_stored: the credentials as ciphertext), each related row it shows (its values as
+    loaded; an encrypted column is left out, as no page shows one and nothing decrypted is a key), and what the
+    markup takes from elsewhere: the site's URL prefix and the time zone."""
     return (
+        page,
         stored,
         tuple(tuple(_shown_values(row) for row in rows) for rows in related),
         get_script_prefix(),

@@ -21,6 +21,7 @@ from django.db import connection
 from django.db.models import Field, Model
 from django.http import Http404
 
+from connections.auth_types import SECRET_FIELDS
 from connections.models import Dataflow, Onboarding, RemoteAction
 
 from . import listing
@@ -95,7 +96,8 @@ def _field(model: type[Model], name: str) -> Field[Any, Any]:
 
 
 LISTED_FIELDS = _in_model_order(Onboarding, ("id", *listing.COLUMNS))
-PAGE_FIELDS = tuple(field.name for field in Onboarding._meta.concrete_fields)
+# A page never shows the secret (a SAS key, a client secret): its read leaves it in the database, not decrypted.
+PAGE_FIELDS = tuple(field.name for field in Onboarding._meta.concrete_fields if field.name not in SECRET_FIELDS)
 
 
 def _columns(model: type[Model], fields: tuple[str, ...]) -> str:

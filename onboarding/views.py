@@ -46,8 +46,9 @@ NON_SECRET_ACCOUNT_FIELDS = (
 def _context(
     onboarding: Onboarding | None, step: Step, stored: tuple[Any, ...] | None = None, **extra: Any
 ) -> dict[str, Any]:
-    """The wizard's context; with `stored` (the onboarding's row as read, on a page that only shows it), the
-    step's markup is kept for what it shows (`{% kept_for %}`) and its developers' request written only then."""
+    """The wizard's context. With `stored` (the onboarding's row as read, on a page that only shows it: Source
+    and Done on a GET), the step's markup is kept for what it shows (`{% kept_for %}`), and Done's developers'
+    request is written only when its markup is."""
     if onboarding is not None and step == Step.DONE:
         extra.setdefault("flow_request", functools.partial(_flow_request, onboarding))
         # The dataflows this account feeds; none when its page's query found none (reads.page_onboarding).
@@ -57,9 +58,9 @@ def _context(
         # The pages that show the tools (not while a step is in flight: the progress takes their place).
         has_actions = getattr(onboarding, "has_actions", True)
         extra.setdefault("recent_actions", views_actions.recent(onboarding) if has_actions else [])
-    if stored is not None and step == Step.DONE:
-        actions_shown = (item["action"] for item in extra["recent_actions"])
-        extra["kept_key"] = markup.stored_key(stored, extra["dataflows"], actions_shown)
+    if stored is not None and step in (Step.SOURCE, Step.DONE):
+        actions_shown = [item["action"] for item in extra.get("recent_actions", ())]
+        extra["kept_key"] = markup.stored_key(step, stored, extra.get("dataflows", ()), actions_shown)
     return {
         "onboarding": onboarding,
         "urls": OnboardingUrls(onboarding) if onboarding is not None else None,
@@ -319,12 +320,12 @@ def _is_uuid(value: str | None) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding_source(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    onboarding = reads.page_onboarding(request.user, public_id)
+    onboarding, stored = reads.page_onboarding_as_stored(request.user, public_id)
     if not Step.SOURCE.reached_by(onboarding):
         messages.info(request, "Connect the account first: the source step needs the base connection.")
         return redirect(Step.ACCOUNT.url(onboarding))
     if request.method == "GET" or not onboarding.source_editable:
-        return _show(request, onboarding, Step.SOURCE)
+        return _show(request, onboarding, Step.SOURCE, stored=stored)
     form = SourceForm(request.POST, onboarding=onboarding)
     if not form.is_valid():
         return _show(request, onboarding, Step.SOURCE, form=form)

@@ -216,19 +216,34 @@ def _poll_url(html: str) -> str:
 def onboard(stack: Stack, session: requests.Session, name: str, poll: float) -> float:
     """One whole onboarding over HTTP, as a user's browser does it with JavaScript on (htmx posts, then polls
     the progress until the next step is swapped in); seconds from the first submit to Done on screen."""
-    from tests.conftest import account_post, source_post
+    from tests.conftest import source_post
 
-    new_url = stack.web + "/onboardings/new/"
-    new = session.get(new_url, timeout=60)
+    new = session.get(stack.web + NEW, timeout=60)
     started = time.perf_counter()
-    progress = _htmx_post(session, new_url, {**account_post(), "name": name, **_form_tokens(new.text)})
-    source = _until_settled(session, stack.web + _poll_url(progress.text), poll, new_url)
-    source_url = stack.web + re.search(r'hx-post="([^"]+/source/)"', source.text).group(1)  # type: ignore[union-attr]
+    source, source_url = to_source(stack, session, name, poll, new.text)
     data = {**source_post(consumer_group=f"cg-{name}"), **_form_tokens(source.text)}
     progress = _htmx_post(session, source_url, data)
     done = _until_settled(session, stack.web + _poll_url(progress.text), poll, source_url)
     assert "Your Event Hubs account is connected" in done.text, f"{name} did not finish"
     return time.perf_counter() - started
+
+
+NEW = "/onboardings/new/"
+
+
+def to_source(
+    stack: Stack, session: requests.Session, name: str, poll: float, form: str | None = None
+) -> tuple[requests.Response, str]:
+    """The Account step of a new onboarding (`form`: its empty page, fetched if not given) submitted as the page
+    submits it, until Source is swapped in: its markup and its URL."""
+    from tests.conftest import account_post
+
+    new_url = stack.web + NEW
+    form = session.get(new_url, timeout=60).text if form is None else form
+    progress = _htmx_post(session, new_url, {**account_post(), "name": name, **_form_tokens(form)})
+    source = _until_settled(session, stack.web + _poll_url(progress.text), poll, new_url)
+    source_url = stack.web + re.search(r'hx-post="([^"]+/source/)"', source.text).group(1)  # type: ignore[union-attr]
+    return source, source_url
 
 
 def pages_against_floor(stack: Stack, sessions: list[requests.Session], admin: list[requests.Session],
@@ -237,7 +252,8 @@ def pages_against_floor(stack: Stack, sessions: list[requests.Session], admin: l
     done_url = stack.web + stack.done_path
     pages = {
         "My onboardings": (sessions, stack.web + "/onboardings/"),
-        "Account (new)": (sessions, stack.web + "/onboardings/new/"),
+        "Account (new)": (sessions, stack.web + NEW),
+        "Source": (sessions, stack.web + stack.source_path),
         "Done": (sessions, done_url),
         "admin: onboardings": (admin, stack.web + "/admin/connections/onboarding/"),
         "admin: calls": (admin, stack.web + "/admin/connections/flowservicecall/"),
@@ -438,6 +454,9 @@ def run(stack: Stack, args: argparse.Namespace) -> dict[str, object]:
 
     done = Onboarding.objects.get(name="measured")
     stack.done_path = f"/onboardings/{done.public_id}/done/"  # type: ignore[attr-defined]
+    # An onboarding of the page clients' owner left at Source, its form not yet submitted.
+    source_url = to_source(stack, onboarders[8], "at-source", 0.05)[1]
+    stack.source_path = source_url.removeprefix(stack.web)  # type: ignore[attr-defined]
     owner = [login(stack, "bench-8") for _ in range(args.clients)]
     pages = pages_against_floor(stack, owner, admins, args.rounds, args.requests)
     del page_users

@@ -20,7 +20,7 @@ from onboarding.forms import AccountForm, CredentialsForm
 from onboarding.steps import Step
 from onboarding.templatetags import wizard
 
-from .conftest import DEMO_MANAGE_KEY, DEMO_OWNER_SECRET, account_post
+from .conftest import DEMO_MANAGE_KEY, DEMO_OWNER_SECRET, account_post, source_post
 
 SECRETS = (DEMO_MANAGE_KEY, DEMO_OWNER_SECRET)
 
@@ -124,7 +124,7 @@ def test_a_finished_onboarding_s_page_is_written_once_for_what_is_stored(alice, 
     assert f"curl for {onboarding.name}" in again and onboarding.source_connection_id in again
     (key, markup), credentials = next(iter(wizard.KEPT_FOR_ROWS.items())), (*SECRETS, onboarding.sas_key_name)
     assert not any(credential in text for text in (str(key), markup) for credential in credentials)
-    assert key[0][reads.PAGE_FIELDS.index("namespace")].startswith("enc:fernet:")  # the key holds ciphertext
+    assert key[1][reads.PAGE_FIELDS.index("namespace")].startswith("enc:fernet:")  # the key holds ciphertext
 
 
 @pytest.mark.django_db
@@ -165,6 +165,23 @@ def test_a_kept_page_shows_each_change_to_what_it_shows(alice, make_onboarding) 
     assert "Deleted in Adobe" in kept and len(wizard.KEPT_FOR_ROWS) == 7
     wizard.KEPT_FOR_ROWS.clear()
     assert _without_tokens(kept) == _without_tokens(_done(alice, onboarding))  # as written afresh
+
+
+@pytest.mark.django_db
+def test_the_source_step_is_kept_as_stored_and_a_refused_form_is_always_written_afresh(alice, make_onboarding) -> None:
+    onboarding = make_onboarding("base")
+    url = f"/onboardings/{onboarding.public_id}/source/"
+    wizard.KEPT_FOR_ROWS.clear()
+    first, again = (alice.get(url).content.decode() for _ in range(2))
+    assert len(wizard.KEPT_FOR_ROWS) == 1 and _without_tokens(first) == _without_tokens(again)
+    assert 'value="orders"' in again and "Create source connection" in again
+    refused = alice.post(url, source_post(consumer_group="typed group")).content.decode()
+    assert 'id="id_consumer_group_error"' in refused and 'value="typed group"' in refused
+    assert len(wizard.KEPT_FOR_ROWS) == 1  # a form with what was typed is never kept
+    done = f"/onboardings/{alice.post(url, source_post()).url.split('/')[2]}/done/"
+    assert "Your Event Hubs account is connected" in alice.get(done).content.decode()
+    after = alice.get(url).content.decode()  # the same onboarding's Source, now with its summary, not its form
+    assert "Create source connection" not in after and "aep-orders" in after and len(wizard.KEPT_FOR_ROWS) == 3
 
 
 @pytest.mark.parametrize("value", ["d1533fe3-a87d-487f-944c-7ee50215dcfc", '"cf0f5e32-0000"', HOSTILE, None])

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import auth_types, history_chain
 from .diagnoses import Diagnosis
-from .encryption import EncryptedTextField, blind_index
+from .encryption import EncryptedTextField, blind_index, forget_sealed
 from .flowservice import EventHubAuth
 
 
@@ -187,6 +187,10 @@ class Onboarding(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def refresh_from_db(self, using: Any = None, fields: Any = None, from_queryset: Any = None) -> None:
+        forget_sealed(self, fields)  # a page's read may have left credentials sealed (onboarding/reads.py)
+        super().refresh_from_db(using, fields, from_queryset)
 
     @property
     def reference(self) -> str:

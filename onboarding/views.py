@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url, replace_url, reswap, retarget
@@ -114,7 +115,8 @@ def _show(request: HtmxHttpRequest, onboarding: Onboarding | None, step: Step, *
     if step == Step.ACCOUNT and "form" not in extra:
         extra["form"] = _account_form(onboarding)
     if step == Step.SOURCE and "form" not in extra and onboarding and onboarding.source_editable:
-        extra["form"] = SourceForm(initial=SourceForm.initial_for(onboarding), onboarding=onboarding)
+        # Made when the step's markup is written: a page whose markup is kept (`{% kept_for %}`) needs none.
+        extra["form"] = SimpleLazyObject(functools.partial(_untouched_source_form, onboarding))
     template = f"{WIZARD}#wizard" if request.htmx else WIZARD
     response = render(request, template, _context(onboarding, step, **extra))
     if request.htmx and onboarding is not None:
@@ -124,6 +126,10 @@ def _show(request: HtmxHttpRequest, onboarding: Onboarding | None, step: Step, *
         follow = replace_url if transient else push_url
         follow(response, step.url(onboarding))
     return response
+
+
+def _untouched_source_form(onboarding: Onboarding) -> SourceForm:
+    return SourceForm(initial=SourceForm.initial_for(onboarding), onboarding=onboarding)
 
 
 def _where_it_stands(onboarding: Onboarding) -> HttpResponse:

@@ -7,15 +7,19 @@ import uuid
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from connections.auth_types import SECRET_FIELDS
+from connections.encryption import EncryptedTextField
 from connections.models import Onboarding, RemoteAction
 from connections.services.dataflow_choices import dataflow_start
 from onboarding import listing, reads
 
 pytestmark = pytest.mark.django_db
+ENCRYPTED = {field.attname for field in Onboarding._meta.concrete_fields if isinstance(field, EncryptedTextField)}
 
 
 def _values(onboarding: Onboarding, names: tuple[str, ...]) -> dict[str, object]:
@@ -50,14 +54,34 @@ def test_a_page_of_the_list_is_the_querysets(owners):
 def test_the_page_s_onboarding_is_the_owner_s_with_all_its_fields_but_the_secret(owners):
     first, second = owners
     names = tuple(field.attname for field in Onboarding._meta.concrete_fields)
+    shown = tuple(name for name in names if name not in SECRET_FIELDS)
     for onboarding in Onboarding.objects.filter(owner=first)[:10]:
         got = reads.page_onboarding(first, onboarding.public_id)
-        assert got.get_deferred_fields() == SECRET_FIELDS  # neither read nor decrypted for a page
+        assert got.get_deferred_fields() == ENCRYPTED  # not decrypted yet (the secret not even read)
+        with CaptureQueriesContext(connection) as queries:
+            assert _values(got, shown) == _values(onboarding, shown)  # each decrypted when first read
+        assert not queries.captured_queries and got.get_deferred_fields() == SECRET_FIELDS
         assert _values(got, names) == _values(onboarding, names)  # the secret read from the database if asked
         with pytest.raises(Http404):
             reads.page_onboarding(second, onboarding.public_id)  # another user's: as if it did not exist
     with pytest.raises(Http404):
         reads.page_onboarding(first, uuid.uuid4())
+
+
+def test_a_sealed_credential_read_again_from_the_database_is_the_new_one(owners):
+    first, _ = owners
+    onboarding = Onboarding.objects.filter(owner=first).first()
+    assert onboarding is not None and onboarding.namespace
+    got = reads.page_onboarding(first, onboarding.public_id)
+    onboarding.namespace = "renamed-namespace"
+    onboarding.save(update_fields=["namespace"])
+    got.refresh_from_db()  # as Django documents it: deferred fields are loaded afresh when next read
+    assert got.namespace == "renamed-namespace"
+    again = reads.page_onboarding(first, onboarding.public_id)
+    again.refresh_from_db(fields=["name"])  # another field read again: the sealed ones stay as read
+    with CaptureQueriesContext(connection) as queries:
+        assert again.namespace == "renamed-namespace"
+    assert not queries.captured_queries
 
 
 def test_the_page_s_onboarding_says_whether_it_has_requests_and_dataflows(owners):

@@ -268,12 +268,9 @@ def test_postgresql_prepares_repeated_queries_unless_a_pooler_forbids_it():
     assert _prepared_on_the_server(DATABASE_PREPARED_STATEMENTS="false") == "0"
 
 
-def test_the_worker_process_runs_several_tasks_and_stops_on_ctrl_c(make_onboarding, emulator, task_queue):
-    """`manage.py run_tasks`, as `make serve` starts it, against this test's database and emulator."""
-    drafts = [make_onboarding("draft", name=f"Stream {n}") for n in range(3)]
-    emulator.fault("/connections", method="POST", delay=0.5, count=3)  # all three in flight together
-    for draft in drafts:
-        wizard.onboarding_create_base_connection(onboarding=draft, actor=None)
+def _worker_process(emulator, *, threads: int, interval: float) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]
+    """`manage.py run_tasks`, as `make serve` starts it, against this test's database and emulator; returns once
+    it is running."""
     database = connections["default"].settings_dict
     url = (
         f"sqlite:///{database['NAME']}"
@@ -281,9 +278,27 @@ def test_the_worker_process_runs_several_tasks_and_stops_on_ctrl_c(make_onboardi
         else f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
     )
     env = {**os.environ, "DATABASE_URL": url, "TASKS_BACKEND": "db", "EMULATOR_URL": emulator.url}
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "run_tasks", "--threads", "3", "--interval", "0.05"], cwd=ROOT, env=env
-    )
+    command = ["manage.py", "run_tasks", "--threads", str(threads), "--interval", str(interval)]
+    worker = subprocess.Popen([sys.executable, "-u", *command], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    assert worker.stdout is not None
+    for line in worker.stdout:
+        if line.startswith("Running tasks"):
+            worker.running = line  # type: ignore[attr-defined]
+            return worker
+    raise AssertionError(f"the worker stopped before running tasks ({worker.wait()})")
+
+
+def _stopped_by_ctrl_c(worker: subprocess.Popen[str]) -> int:
+    worker.send_signal(signal.SIGINT)
+    return worker.wait(timeout=30)
+
+
+def test_the_worker_process_runs_several_tasks_and_stops_on_ctrl_c(make_onboarding, emulator, task_queue):
+    drafts = [make_onboarding("draft", name=f"Stream {n}") for n in range(3)]
+    emulator.fault("/connections", method="POST", delay=0.5, count=3)  # all three in flight together
+    for draft in drafts:
+        wizard.onboarding_create_base_connection(onboarding=draft, actor=None)
+    worker = _worker_process(emulator, threads=3, interval=0.05)
     try:
         deadline = time.monotonic() + 60  # a bound on the wait, not a measurement
         while Onboarding.objects.filter(status=Status.BASE_CREATED).count() < 3 and time.monotonic() < deadline:
@@ -291,8 +306,26 @@ def test_the_worker_process_runs_several_tasks_and_stops_on_ctrl_c(make_onboardi
         assert Onboarding.objects.filter(status=Status.BASE_CREATED).count() == 3
         assert emulator.stats()["connections"] == 3
     finally:
-        worker.send_signal(signal.SIGINT)
-        assert worker.wait(timeout=30) == 0
+        assert _stopped_by_ctrl_c(worker) == 0
+
+
+def test_on_postgresql_an_enqueued_task_wakes_the_idle_worker_at_once(make_onboarding, emulator, task_queue):
+    """The worker here polls once a minute: the task can start within half of that only because its enqueue
+    NOTIFYs the worker, which LISTENs (the notification is sent when the claim's transaction commits)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; on SQLite the worker polls (the test above)")
+    draft = make_onboarding("draft")
+    worker = _worker_process(emulator, threads=1, interval=60)
+    try:
+        assert "listens for new ones" in worker.running  # type: ignore[attr-defined]
+        time.sleep(0.5)  # the worker's first poll has found nothing: it waits for a minute or a notification
+        wizard.onboarding_create_base_connection(onboarding=draft, actor=None)
+        deadline = time.monotonic() + 30  # half the interval: only the notification can start the task by then
+        while Onboarding.objects.get(pk=draft.pk).status != Status.BASE_CREATED and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert Onboarding.objects.get(pk=draft.pk).status == Status.BASE_CREATED
+    finally:
+        assert _stopped_by_ctrl_c(worker) == 0
 
 
 def test_a_worker_thread_keeps_its_database_connection_until_it_breaks(monkeypatch):

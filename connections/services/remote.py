@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.tasks import task
 from django.utils import timezone
 
@@ -81,8 +81,22 @@ def enqueue_with_claim(background: Any, *args: str | None) -> None:
     """Enqueue `background(*args)` so that it exists exactly when the caller's transaction commits."""
     if _stores_in_this_database():
         background.enqueue(*args)
+        _wake_the_worker()
     else:
         transaction.on_commit(functools.partial(background.enqueue, *args))
+
+
+# The channel a task worker on PostgreSQL listens on (run_tasks): a task is ready.
+WAKE_CHANNEL = "eh_onboarding_tasks"
+
+
+def _wake_the_worker() -> None:
+    """On PostgreSQL, NOTIFY the task worker: it starts the task at once instead of at its next poll. PostgreSQL
+    delivers a notification when the caller's transaction commits, with the task row, and never for one rolled
+    back; SQLite has no such thing, and its worker polls."""
+    if connection.vendor == "postgresql" and backend_path().startswith("django_tasks_db."):
+        with connection.cursor() as cursor:
+            cursor.execute(f"NOTIFY {WAKE_CHANNEL}")
 
 
 @task

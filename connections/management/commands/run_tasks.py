@@ -6,6 +6,8 @@ time waiting on Adobe, so one process claims tasks with django-tasks-db's own cl
 at once in a thread pool (each thread its own database connection, each task run by django-tasks-db's
 Worker.run_task): N onboardings together for the memory of one process.
 The sweep settles steps a dead task left in flight, at start and then every minute.
+Idle, the loop polls every `--interval`; on PostgreSQL it also LISTENs, and an enqueue NOTIFYs it (services.remote),
+so a task starts as soon as its claim commits.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from connections.services import remote
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY = 60.0  # seconds
+RELISTEN_AFTER = 5.0  # seconds
 
 
 def _worker(number: int, *, interval: float, batch: bool) -> Worker:
@@ -78,6 +81,54 @@ def refresh_connections() -> None:
         if each.vendor == "sqlite":
             each.close_at = None  # no maximum age; Django's checks for a broken connection still apply
         each.close_if_unusable_or_obsolete()
+
+
+class Wakeup:
+    """How the idle claim loop waits for its next poll: on PostgreSQL, LISTENing on its own connection, so a task
+    enqueued (services.remote NOTIFYs with it) starts at once, not up to an interval later; elsewhere, or while
+    that connection is down (it is opened again every RELISTEN_AFTER seconds), it sleeps the interval."""
+
+    def __init__(self, stopping: threading.Event) -> None:
+        self.stopping = stopping
+        self.listening: Any = None
+        self.listen_again_at = 0.0
+        self.listen()
+
+    def listen(self) -> None:
+        if connection.vendor != "postgresql" or time.monotonic() < self.listen_again_at:
+            return
+        import psycopg  # PostgreSQL's driver
+
+        self.listen_again_at = time.monotonic() + RELISTEN_AFTER
+        try:
+            self.listening = connection.get_new_connection(connection.get_connection_params())
+            self.listening.autocommit = True
+            self.listening.execute(f"LISTEN {remote.WAKE_CHANNEL}")
+        except (psycopg.Error, OSError):
+            log.exception("Could not listen for new tasks; polling for them")
+            self.close()
+
+    def wait(self, interval: float) -> None:
+        if self.listening is None:
+            self.stopping.wait(interval)
+            self.listen()
+            return
+        import psycopg
+
+        # In slices of a second at most: Ctrl-C does not interrupt psycopg's wait, and must not wait an interval.
+        until = time.monotonic() + interval
+        try:
+            while not self.stopping.is_set() and (left := until - time.monotonic()) > 0:
+                if any(True for _ in self.listening.notifies(timeout=min(left, 1.0), stop_after=1)):
+                    return
+        except psycopg.Error:
+            log.exception("Lost the connection that listens for new tasks; polling for them")
+            self.close()
+
+    def close(self) -> None:
+        if self.listening is not None:
+            self.listening.close()
+            self.listening = None
 
 
 def _run_one(worker: Worker, claimed: DBTaskResult[Any, Any], free: threading.Semaphore) -> None:
@@ -128,7 +179,9 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        self.stdout.write(f"Running tasks, {count} at once (Ctrl-C stops)")
+        wakeup = Wakeup(stopping)
+        listens = " and listens for new ones" if wakeup.listening is not None else ""
+        self.stdout.write(f"Running tasks, {count} at once{listens} (Ctrl-C stops)")
         self._swept = time.monotonic()
         with ThreadPoolExecutor(max_workers=count, thread_name_prefix="task") as pool:
             while not stopping.is_set():
@@ -137,9 +190,10 @@ class Command(BaseCommand):
                 claimed = self._claim_or_sweep(worker)
                 if claimed is None:
                     free.release()
-                    stopping.wait(interval)
+                    wakeup.wait(interval)
                     continue
                 pool.submit(_run_one, worker, claimed, free)
+        wakeup.close()
         connection.close()
 
     def _claim_or_sweep(self, worker: Worker) -> DBTaskResult[Any, Any] | None:

@@ -5,11 +5,12 @@ task worker as `make serve` does, then prints ratios (see issue 17 for the targe
 
     python scripts/bench_load.py                 # SQLite file in a new temporary directory
     python scripts/bench_load.py --postgres      # database eh_bench_load on 127.0.0.1:5432 (dropped, recreated)
-    python scripts/bench_load.py --rounds 5 --requests 25 --clients 16   # the defaults
+    python scripts/bench_load.py --rounds 7 --requests 25 --clients 16   # the defaults
 
 Bounded: every request has a timeout, every phase a request count. The machine may be shared: the ratios
 compare rounds run interleaved on the same server, so a busy neighbour slows both sides of a ratio; each
-ratio is the median of five rounds (three let one noisy round decide).
+ratio is the median of seven rounds (a round's p95 moves by up to 0.4x on a shared machine: three rounds let
+one noisy round decide, and five still moved a median by 0.2x from run to run).
 """
 
 from __future__ import annotations
@@ -397,7 +398,7 @@ def make_users(stack: Stack) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--postgres", action="store_true")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=25, help="per client, per page, per round")
     parser.add_argument("--clients", type=int, default=16)
     args = parser.parse_args()

@@ -296,13 +296,6 @@ class AccountForm(CredentialFieldsForm):
     field_order = ["name", "description", "sandbox_name", "auth_type", "creation_token", "connection_string"]
 
     @property
-    def untouched(self) -> bool:
-        """A new onboarding's form as it first shows: nothing typed, nothing refused, the first tab. Its
-        markup is the same for everyone but for the creation token (and the reference it gives)."""
-        shown = {name: value for name, value in self.initial.items() if name != "creation_token"}
-        return self.onboarding is None and not self.is_bound and not self.errors and shown == self.initial_for(None)
-
-    @property
     def reference(self) -> str:
         """The reference Adobe's names will carry: the onboarding's, or the one its creation token will give."""
         if self.onboarding is not None:
@@ -334,6 +327,19 @@ class AccountForm(CredentialFieldsForm):
             sandbox_name=data["sandbox_name"],
             credentials=self.credentials(),
         )
+
+    # The creation token the untouched form's kept markup is written with (random per process, never served):
+    # each page's own token, and the reference it gives, replace it (`stand_ins_for`).
+    STAND_IN_TOKEN = uuid.uuid4()
+
+    @classmethod
+    def untouched_with_stand_in(cls) -> AccountForm:
+        return cls(initial={**cls.initial_for(None), "creation_token": cls.STAND_IN_TOKEN})
+
+    @classmethod
+    def stand_ins_for(cls, token: uuid.UUID) -> dict[str, str]:
+        """What replaces the stand-in token in the kept markup: the whole token first, then the reference."""
+        return {str(cls.STAND_IN_TOKEN): str(token), cls.STAND_IN_TOKEN.hex[:8]: token.hex[:8]}
 
     @classmethod
     def initial_for(cls, onboarding: Onboarding | None) -> dict[str, Any]:

@@ -115,8 +115,7 @@ def _show(request: HtmxHttpRequest, onboarding: Onboarding | None, step: Step, *
     if step == Step.ACCOUNT and "form" not in extra:
         extra["form"] = _account_form(onboarding)
     if step == Step.SOURCE and "form" not in extra and onboarding and onboarding.source_editable:
-        # Made when the step's markup is written: a page whose markup is kept (`{% kept_for %}`) needs none.
-        extra["form"] = SimpleLazyObject(functools.partial(_untouched_source_form, onboarding))
+        extra["form"] = FormWhenWritten(functools.partial(_untouched_source_form, onboarding))
     template = f"{WIZARD}#wizard" if request.htmx else WIZARD
     response = render(request, template, _context(onboarding, step, **extra))
     if request.htmx and onboarding is not None:
@@ -126,6 +125,14 @@ def _show(request: HtmxHttpRequest, onboarding: Onboarding | None, step: Step, *
         follow = replace_url if transient else push_url
         follow(response, step.url(onboarding))
     return response
+
+
+class FormWhenWritten(SimpleLazyObject[forms.Form]):
+    """A form made when the markup that shows it is written: a page whose markup is kept (`{% kept_for %}`,
+    `{% same_for_everyone %}`) needs none. It counts as a form before it is made (`{% if form %}`)."""
+
+    def __bool__(self) -> bool:
+        return True
 
 
 def _untouched_source_form(onboarding: Onboarding) -> SourceForm:
@@ -239,8 +246,11 @@ def onboarding_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def onboarding_new(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "GET":
-        initial = {**AccountForm.initial_for(None), "creation_token": uuid.uuid4()}
-        return _show(request, None, Step.ACCOUNT, form=AccountForm(initial=initial))
+        # Everyone's new form is the same markup but for its tokens: kept (`{% same_for_everyone %}`), written
+        # with a stand-in creation token that this page's own replaces; the form is made only to write it.
+        form = FormWhenWritten(AccountForm.untouched_with_stand_in)
+        stand_ins = AccountForm.stand_ins_for(uuid.uuid4())
+        return _show(request, None, Step.ACCOUNT, form=form, untouched=True, stand_ins=stand_ins)
     return _connect_account(request, None)
 
 

@@ -63,42 +63,53 @@ def test_the_checklist_is_its_template() -> None:
         assert wizard.checklist(shown) == templated("_checklist.html", {"checks": shown})
 
 
+@pytest.mark.django_db
+def test_the_new_account_form_is_written_once_and_each_page_has_its_own_tokens(client, user) -> None:
+    client.force_login(user)
+    wizard.SAME_FOR_EVERYONE.clear()
+    written, kept = (client.get("/onboardings/new/").content.decode() for _ in range(2))
+    assert set(wizard.SAME_FOR_EVERYONE) == {"new-account"}
+    tokens = [_creation_token(page) for page in (written, kept)]
+    assert tokens[0] != tokens[1] and f"(eh-{uuid.UUID(tokens[1]).hex[:8]})" in kept
+    assert not any(token in wizard.SAME_FOR_EVERYONE["new-account"] for token in tokens)
+    stand_in = AccountForm.STAND_IN_TOKEN
+    assert not any(str(stand_in) in page or stand_in.hex[:8] in page for page in (written, kept))
+    assert _masked(written) == _masked(kept)
+    assert 'id="tab-standard"' in kept and 'aria-selected="true"' in kept
+    post = {**account_post(), "name": "Orders", "creation_token": tokens[1]}
+    assert client.post("/onboardings/new/", post).status_code == 302
+    assert str(Onboarding.objects.get(name="Orders").public_id) == tokens[1]  # the reference it showed
+
+
 def _new_page(client) -> str:  # type: ignore[no-untyped-def]
-    """The Account step of a new onboarding, its per-request tokens (CSRF, CSP nonce, creation token and the
-    reference it gives) masked."""
-    html = client.get("/onboardings/new/").content.decode()
-    token = re.search(r'name="creation_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    return _masked(client.get("/onboardings/new/").content.decode())
+
+
+def _creation_token(html: str) -> str:
+    return re.search(r'name="creation_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+
+
+def _masked(html: str) -> str:
+    """A new onboarding's page, its per-request tokens (CSRF, CSP nonce, creation token and the reference it
+    gives) masked."""
+    token = _creation_token(html)
     html = html.replace(token, "TOKEN").replace(uuid.UUID(token).hex[:8], "REF")
-    html = re.sub(r'nonce="[^"]+"|"X-CSRFToken": "[^"]+"', "PER-REQUEST", html)
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
+    return _without_tokens(html)
 
 
 @pytest.mark.django_db
-def test_the_untouched_account_form_is_rendered_once_and_reads_the_same(client, user, monkeypatch) -> None:
+def test_a_form_with_something_typed_refused_or_switched_is_written_afresh(client, user) -> None:
     client.force_login(user)
     wizard.SAME_FOR_EVERYONE.clear()
-    first, again = _new_page(client), _new_page(client)
-    kept = wizard.SAME_FOR_EVERYONE
-    assert set(kept) == {"new-account-about", "new-account-auth"}
-    assert not any(per_request in markup for markup in kept.values() for per_request in ("nonce", "csrf", "TOKEN"))
-    monkeypatch.setattr(AccountForm, "untouched", False)  # every block rendered afresh
-    assert first == again == _new_page(client)
-    assert 'id="tab-standard"' in first and 'aria-selected="true"' in first
-
-
-@pytest.mark.django_db
-def test_a_form_with_something_typed_or_refused_is_never_the_untouched_one(client, user) -> None:
-    client.force_login(user)
-    wizard.SAME_FOR_EVERYONE.clear()
-    _new_page(client)  # the untouched form's markup, kept
+    client.get("/onboardings/new/")  # the untouched form's markup, kept
+    kept = dict(wizard.SAME_FOR_EVERYONE)
     post = {**account_post(), "name": "Orders", "description": "typed here", "sandbox_name": "BAD SANDBOX!"}
     refused = client.post("/onboardings/new/", post).content.decode()
     assert "typed here" in refused and 'id="id_sandbox_name_error"' in refused
     switched = client.post("/onboardings/new/", {**post, "switch_auth": AuthType.SAS}).content.decode()
     assert 'id="tab-sas" class="tab" aria-controls="auth-panel" aria-selected="true"' in " ".join(switched.split())
     assert "typed here" in switched
-    assert not AccountForm(initial={**AccountForm.initial_for(None), "name": "x"}).untouched
-    assert AccountForm(initial={**AccountForm.initial_for(None), "creation_token": uuid.uuid4()}).untouched
+    assert dict(wizard.SAME_FOR_EVERYONE) == kept  # neither was kept, nor served what was
 
 
 def _done(client, onboarding: Onboarding) -> str:  # type: ignore[no-untyped-def]

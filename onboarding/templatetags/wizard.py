@@ -27,8 +27,9 @@ register = template.Library()
 
 class KeptNode(template.Node):
     """Markup rendered once per process for a key and reused (`KeptMarkup`): the key must hold everything the
-    block depends on. A form's CSRF token is the one thing in it a request brings: the block is rendered with a
-    stand-in for it, which each request's own token replaces."""
+    block depends on but what a request brings, which the block is written with stand-ins for and each request's
+    own values replace: the CSRF token, and the context's `stand_ins` ({stand-in: this request's value}, e.g. a
+    new form's creation token), replaced whether the block was kept or not."""
 
     def __init__(
         self,
@@ -43,13 +44,19 @@ class KeptNode(template.Node):
         key = self.key.resolve(context, ignore_failures=True)
         if self.when is not None and not self.when.resolve(context, ignore_failures=True):
             key = None
+        stand_ins: dict[str, str] = context.get("stand_ins") or {}
         if key is None or "csrf_token" not in context:
-            return str(self.nodelist.render(context))
-        markup = self.kept.get(key)
-        if markup is None:
-            with context.push(csrf_token=TOKEN_STAND_IN):
-                markup = self.kept.keep(key, str(self.nodelist.render(context)))
-        return mark_safe(markup.replace(TOKEN_STAND_IN, str(context["csrf_token"])))
+            markup = str(self.nodelist.render(context))
+        else:
+            kept = self.kept.get(key)
+            if kept is None:
+                with context.push(csrf_token=TOKEN_STAND_IN):
+                    kept = self.kept.keep(key, str(self.nodelist.render(context)))
+            markup = kept
+            stand_ins = {TOKEN_STAND_IN: str(context["csrf_token"]), **stand_ins}
+        for stand_in, value in stand_ins.items():
+            markup = markup.replace(stand_in, value)
+        return mark_safe(markup)
 
 
 # Random per process: no value a user types can contain it (and it is never served).
@@ -60,8 +67,9 @@ TOKEN_STAND_IN = secrets.token_hex(16)
 def same_for_everyone(parser: template.base.Parser, token: template.base.Token) -> KeptNode:
     """`{% same_for_everyone "name" when condition %}…{% end_same_for_everyone %}`: while `condition` holds,
     the block is rendered once per process and its markup reused. For markup that depends on nothing a
-    request brings but its CSRF token: the untouched Account form's fields, which every new onboarding opens
-    with, cost more to render than the rest of its page."""
+    request brings but what it is written with stand-ins for: the new Account form (its CSRF and creation
+    tokens), which every new onboarding opens with and which cost more to make and render than the rest of its
+    page."""
     bits = token.split_contents()
     if len(bits) != 4 or bits[2] != "when" or bits[1][0] not in "\"'":
         raise template.TemplateSyntaxError('Use {% same_for_everyone "name" when condition %}.')

@@ -91,8 +91,8 @@ def kept_for(parser: template.base.Parser, token: template.base.Token) -> KeptNo
 
 
 SAME_FOR_EVERYONE = KeptMarkup(limit=16)
-# A finished onboarding's page is about 8 KB: at most about 4 MB per process.
-KEPT_FOR_ROWS = KeptMarkup(limit=512)
+# A step's markup is about 9 KB (Done, Source): at most about 2.5 MB per web process, within its memory target.
+KEPT_FOR_ROWS = KeptMarkup(limit=256)
 
 
 @register.simple_tag

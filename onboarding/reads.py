@@ -55,13 +55,6 @@ def _reading(
     return tuple(_field(model, name).attname for name in fields), tuple(converters)
 
 
-def _instances(
-    model: type[Model], fields: tuple[str, ...], sql: str, params: Sequence[Any], extras: Sequence[str] = ()
-) -> list[Any]:
-    """The rows of `sql` (its columns: `fields` of `model`, then `extras`) as instances (`_made`)."""
-    return _made(model, fields, _fetched(sql, params), extras)
-
-
 def _fetched(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -81,18 +74,18 @@ def _made(
     fields are left as stored and decrypted when first read (encryption.seal): a page that does not show a
     credential never decrypts it (Fernet costs about 40 µs a value here)."""
     attnames, converters = _reading(model, fields, connection.vendor)
-    kept = _sealed_positions(model, fields) if sealed else {}
-    made_of = tuple(name for index, name in enumerate(attnames) if index not in kept)
+    sealed_at = _sealed_positions(model, fields) if sealed else {}
+    made_of = tuple(name for index, name in enumerate(attnames) if index not in sealed_at)
     made = []
     for row in rows:
         values = list(row[: len(fields)])
         for index, column, functions in converters:
-            if index not in kept:
+            if index not in sealed_at:
                 for function in functions:
                     values[index] = function(values[index], column, connection)
-        instance = model.from_db(connection.alias, made_of, [v for i, v in enumerate(values) if i not in kept])
-        if kept:
-            encryption.seal(instance, {name: values[index] for index, name in kept.items()})
+        instance = model.from_db(connection.alias, made_of, [v for i, v in enumerate(values) if i not in sealed_at])
+        if sealed_at:
+            encryption.seal(instance, {name: values[index] for index, name in sealed_at.items()})
         for name, value in zip(extras, row[len(fields) :], strict=True):
             setattr(instance, name, value)
         made.append(instance)
@@ -178,7 +171,7 @@ def page_onboarding(user: Any, public_id: uuid.UUID) -> Onboarding:
 
 def page_onboarding_as_stored(user: Any, public_id: uuid.UUID) -> tuple[Onboarding, tuple[Any, ...]]:
     """`page_onboarding`, and its row as the database holds it (the credentials still encrypted): the key of a
-    page kept for what is stored (Done)."""
+    page kept for what is stored (Source, Done)."""
     value = Onboarding._meta.get_field("public_id").get_db_prep_value(public_id, connection)
     rows = _fetched(_page_sql(connection.vendor), [user.pk, value])
     if not rows:

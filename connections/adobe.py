@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from .models import FlowServiceCall, Onboarding
 
 if TYPE_CHECKING:
     from .flowservice import FlowServiceClient, ImsTokenProvider
+    from .flowservice.transport import ThreadSessions
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ def retry_policy() -> RetryPolicy:
 
 @functools.cache
 def _provider(
+    pid: int,
     ims_url: str,
     client_id: str,
     client_secret: str,
@@ -88,8 +91,10 @@ def _provider(
 
 
 def token_provider() -> ImsTokenProvider:
-    """One provider per process and configuration; the token itself lives in the cache."""
+    """One provider per process and configuration; the token itself lives in the cache. A forked process (RQ's
+    workers) makes its own, never sharing its parent's connection to IMS."""
     return _provider(
+        os.getpid(),
         settings.IMS_URL,
         settings.ADOBE_CLIENT_ID,
         settings.ADOBE_CLIENT_SECRET,
@@ -136,8 +141,15 @@ class CallRecorder:
         return replace(record, **fields) if fields else record
 
 
+@functools.cache
+def _thread_sessions() -> ThreadSessions:
+    from .flowservice.transport import ThreadSessions  # on first use, as in _provider
+
+    return ThreadSessions()
+
+
 def flow_client(*, onboarding: Onboarding | None, actor: Any, sandbox_name: str | None = None) -> FlowServiceClient:
-    """A client for the onboarding's sandbox whose calls land in its history."""
+    """A client for the onboarding's sandbox whose calls land in its history, on its thread's HTTP session."""
     secrets = []
     if onboarding is not None:
         secrets = [onboarding.sas_key, onboarding.client_secret_value]
@@ -149,6 +161,7 @@ def flow_client(*, onboarding: Onboarding | None, actor: Any, sandbox_name: str 
         org_id=settings.ADOBE_ORG_ID,
         sandbox_name=sandbox_name or (onboarding.sandbox_name if onboarding else settings.ADOBE_SANDBOX_NAME),
         token_provider=token_provider(),
+        session=_thread_sessions().session(),
         timeouts=timeouts(),
         retry=retry_policy(),
         observer=CallRecorder(onboarding=onboarding, actor=actor, secrets=secrets + [settings.ADOBE_CLIENT_SECRET]),

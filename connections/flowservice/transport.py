@@ -6,9 +6,12 @@ so that "what is safe to retry" is decided in one place.
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +21,42 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from .errors import ConnectionFailedError, FlowServiceError, TimeoutError, error_from_response
 from .retry import RetryPolicy
 from .types import Outcome, Timeouts
+
+
+class ThreadSessions:
+    """One `requests.Session` per thread and process, handed to every client made there, so that a thread's calls
+    (one task after another) reuse its keep-alive connections instead of opening one, and against Adobe
+    negotiating TLS, per task.
+
+    A session crosses onboardings, so it keeps no cookies (Adobe's APIs authenticate every call by its headers).
+    A forked process starts its own (never its parent's sockets). Adobe's documents are silent about how long
+    its gateway keeps an idle connection: a session idle longer than `idle_limit` is replaced, so a create is
+    never sent on a connection a load balancer may have dropped silently (its outcome would be unknown)."""
+
+    def __init__(self, idle_limit: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.idle_limit = idle_limit
+        self._clock = clock
+        self._local = threading.local()
+
+    def session(self) -> requests.Session:
+        """This thread's session, fresh when it has none yet, it was made before a fork, or it sat idle."""
+        local, now = self._local, self._clock()
+        current: requests.Session | None = getattr(local, "session", None)
+        if current is None or local.pid != os.getpid() or now - local.used_at > self.idle_limit:
+            if current is not None and local.pid == os.getpid():
+                current.close()
+            current = local.session = _cookieless_session(lambda: setattr(local, "used_at", self._clock()))
+            local.pid = os.getpid()
+        local.used_at = now
+        return current
+
+
+def _cookieless_session(on_answer: Callable[[], None]) -> requests.Session:
+    """A session that refuses every cookie and calls `on_answer` whenever an answer arrives."""
+    session = requests.Session()
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    session.hooks["response"].append(lambda response, *args, **kwargs: on_answer())
+    return session
 
 
 @dataclass

@@ -12,6 +12,7 @@ import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from .emulator import Emulator
 from .http import Request, Response
@@ -64,6 +65,11 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
         super().__init__(address, _Handler)
         self.emulator = emulator
+        self.connections_accepted = 0  # TCP connections opened to it (tests: are keep-alive connections reused?)
+
+    def process_request(self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any) -> None:
+        self.connections_accepted += 1
+        super().process_request(request, client_address)
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A client that gave up (its read timeout) is not the emulator's error.

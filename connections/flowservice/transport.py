@@ -30,8 +30,9 @@ class ThreadSessions:
 
     A session crosses onboardings, so it keeps no cookies (Adobe's APIs authenticate every call by its headers).
     A forked process starts its own (never its parent's sockets). Adobe's documents are silent about how long
-    its gateway keeps an idle connection: a session idle longer than `idle_limit` is replaced, so a create is
-    never sent on a connection a load balancer may have dropped silently (its outcome would be unknown)."""
+    its gateway keeps an idle connection: a session idle longer than `idle_limit` is replaced, so a create is not
+    sent on a connection idle long enough for a load balancer to have dropped it silently (its outcome would be
+    unknown)."""
 
     def __init__(self, idle_limit: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.idle_limit = idle_limit

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,9 +13,11 @@ import threading
 import time
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -118,6 +121,24 @@ def test_each_step_stores_what_it_changes_and_never_rewrites_the_credentials(cli
         "create_source_connection",
     ]
     call_command("verify_history")  # raises on a broken chain
+
+
+def test_a_task_reads_the_owner_acting_with_its_onboarding_and_any_other_actor_alone(
+    make_onboarding, emulator, task_queue, user, other_user
+):
+    """The owner acting (nearly every task) comes with the onboarding, in one query; another actor is read."""
+    onboarding = wizard.onboarding_create_base_connection(onboarding=make_onboarding("draft"), actor=user)
+    with CaptureQueriesContext(connection) as queries:
+        task_queue()
+    user_table = get_user_model()._meta.db_table
+    alone = [q["sql"] for q in queries.captured_queries if re.match(rf'SELECT .* FROM "{user_table}" WHERE', q["sql"])]
+    assert alone == []  # the owner was joined to the onboarding's read
+    assert set(FlowServiceCall.objects.filter(onboarding=onboarding).values_list("actor", flat=True)) == {user.pk}
+
+    other = make_onboarding("draft", owner=user, name="Acted on by another")
+    wizard.onboarding_create_base_connection(onboarding=other, actor=other_user)  # another user acting
+    task_queue()
+    assert set(FlowServiceCall.objects.filter(onboarding=other).values_list("actor", flat=True)) == {other_user.pk}
 
 
 def test_two_concurrent_submits_enqueue_one_task(make_onboarding, emulator, task_queue):

@@ -103,8 +103,18 @@ def _wake_the_worker() -> None:
 def run_remote(name: str, subject_id: str, actor_id: str | None) -> str:
     """The background task: run one remote operation for one onboarding (or dataflow); returns its new status."""
     model, perform = OPERATIONS[name]
-    subject = model._default_manager.get(pk=int(subject_id))
-    return str(perform(subject, actor_of(actor_id)).status)
+    return str(perform(*_subject_and_actor(model, subject_id, actor_id)).status)
+
+
+def _subject_and_actor(model: type[models.Model], subject_id: str, actor_id: str | None) -> tuple[Any, Any]:
+    """The task's subject and the user it acts for. An owner acting on their own onboarding (nearly every task)
+    is read with it, in one query instead of two; an owner cannot be removed while it owns one (PROTECT)."""
+    owned = any(field.name == "owner" for field in model._meta.concrete_fields)
+    subjects = model._default_manager.select_related("owner") if owned else model._default_manager.all()
+    subject: Any = subjects.get(pk=int(subject_id))
+    if owned and actor_id is not None and str(subject.owner_id) == actor_id:
+        return subject, subject.owner
+    return subject, actor_of(actor_id)
 
 
 def actor_of(actor_id: Any) -> Any:

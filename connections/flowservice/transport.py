@@ -41,13 +41,13 @@ class ThreadSessions:
 
     def session(self) -> requests.Session:
         """This thread's session, fresh when it has none yet, it was made before a fork, or it sat idle."""
-        local, now = self._local, self._clock()
+        local, now, pid = self._local, self._clock(), os.getpid()
         current: requests.Session | None = getattr(local, "session", None)
-        if current is None or local.pid != os.getpid() or now - local.used_at > self.idle_limit:
-            if current is not None and local.pid == os.getpid():
-                current.close()
+        if current is None or local.pid != pid or now - local.used_at > self.idle_limit:
+            if current is not None and local.pid == pid:
+                current.close()  # a parent's session is left alone: its sockets are the parent's
             current = local.session = _cookieless_session(lambda: setattr(local, "used_at", self._clock()))
-            local.pid = os.getpid()
+            local.pid = pid
         local.used_at = now
         return current
 

@@ -31,6 +31,7 @@ run: $(VENV)/.runtime .env
 ## test: the whole suite (lint, types, unit, HTTP, browser) on the configured database
 test: $(VENV)/.testing node_modules/axe-core/axe.min.js
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
 

@@ -103,13 +103,37 @@ class Stack:
         self.manage("seed_demo_history", "--onboardings", "300", "--calls-per-onboarding", "5", "-v0")
         port = self.emulator.rsplit(":", 1)[1]
         state = str(self.dir / "emulator.sqlite3")
-        self._spawn([sys.executable, "-m", "connections.flowservice_emulator", "--port", port, "--faults", "--quiet",
-                     "--state", state])
+        self._spawn(
+            [
+                sys.executable,
+                "-m",
+                "connections.flowservice_emulator",
+                "--port",
+                port,
+                "--faults",
+                "--quiet",
+                "--state",
+                state,
+            ]
+        )
         self._spawn([sys.executable, "manage.py", "run_tasks", "--threads", "8"])
         # The access log as `make serve` writes it, with each request's time in the server (microseconds).
-        self._spawn([str(Path(sys.executable).parent / "gunicorn"), "onboarding.wsgi:application", "--bind",
-                     self.web.removeprefix("http://"), "--workers", "2", "--log-level", "warning",
-                     "--access-logfile", str(self.access_log), "--access-logformat", "%(m)s %(U)s %(s)s %(D)s"])
+        self._spawn(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "onboarding.wsgi:application",
+                "--bind",
+                self.web.removeprefix("http://"),
+                "--workers",
+                "2",
+                "--log-level",
+                "warning",
+                "--access-logfile",
+                str(self.access_log),
+                "--access-logformat",
+                "%(m)s %(U)s %(s)s %(D)s",
+            ]
+        )
         wait_for(self.emulator + "/__emulator__/stats")
         wait_for(self.web + "/login/")
 
@@ -247,8 +271,9 @@ def to_source(
     return source, source_url
 
 
-def pages_against_floor(stack: Stack, sessions: list[requests.Session], admin: list[requests.Session],
-                        rounds: int, count: int) -> dict[str, list[float]]:
+def pages_against_floor(
+    stack: Stack, sessions: list[requests.Session], admin: list[requests.Session], rounds: int, count: int
+) -> dict[str, list[float]]:
     """Each page's p95 under the clients, over the bare logged-in page's p95 in the same round."""
     done_url = stack.web + stack.done_path
     pages = {
@@ -428,8 +453,9 @@ def against_sqlite(stack: Stack, clients: int, rounds: int = 8) -> None:
     try:
         sqlite.start()
         create = "from django.contrib.auth import get_user_model as m; m().objects.create_user('bench-9', password=%r)"
-        subprocess.run([sys.executable, "manage.py", "shell", "-c", create % PASSWORD], cwd=ROOT, env=sqlite.env,
-                       check=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", create % PASSWORD], cwd=ROOT, env=sqlite.env, check=True
+        )
         stacks = {"PostgreSQL": stack, "SQLite": sqlite}
         sessions = {name: [login(each, "bench-9") for _ in range(clients)] for name, each in stacks.items()}
         floors: dict[str, list[float]] = {name: [] for name in stacks}
@@ -491,15 +517,21 @@ def report(stack: Stack, results: dict[str, object]) -> None:
     burst_result: dict[str, float] = results["burst"]  # type: ignore[assignment]
     print("\nBurst: 8 onboardings at once, Adobe answering in 2 s")
     print(f"  ninth user's p95 during / without      {burst_result['ninth']:5.2f}x   (target <= 1.5x)")
-    print(f"  slowest of 8 / one alone ({burst_result['alone']:.1f} s)      {burst_result['slowest']:5.2f}x   "
-          f"(target <= 2x; {burst_result['finished']:.0f} of 8 finished; {burst_result['creates']:.0f} creates for 16)")
+    print(
+        f"  slowest of 8 / one alone ({burst_result['alone']:.1f} s)      {burst_result['slowest']:5.2f}x   "
+        f"(target <= 2x; {burst_result['finished']:.0f} of 8 finished; {burst_result['creates']:.0f} creates for 16)"
+    )
     own: dict[str, float] = results["own"]  # type: ignore[assignment]
     print("\nOne onboarding at a time, Adobe answering in 0.3 s (the median of 5)")
-    print(f"  onboarding / its raw calls ({own['wall']:.2f} s / {own['raw']:.2f} s)  {own['ratio']:5.2f}x   "
-          "(target <= 1.2x)")
-    print(f"  the app's own time                      {own['own_ms']:5.0f} ms (target <= 50 ms; the server's time on "
-          f"{own['requests']:.0f} requests, {own['polls']:.0f} polls answered \"not yet\" aside, plus the tasks', "
-          f"minus the calls; as the client saw the requests: {own['client_ms']:.0f} ms)")
+    print(
+        f"  onboarding / its raw calls ({own['wall']:.2f} s / {own['raw']:.2f} s)  {own['ratio']:5.2f}x   "
+        "(target <= 1.2x)"
+    )
+    print(
+        f"  the app's own time                      {own['own_ms']:5.0f} ms (target <= 50 ms; the server's time on "
+        f'{own["requests"]:.0f} requests, {own["polls"]:.0f} polls answered "not yet" aside, plus the tasks\', '
+        f"minus the calls; as the client saw the requests: {own['client_ms']:.0f} ms)"
+    )
     rss: list[float] = results["rss"]  # type: ignore[assignment]
     print(
         f"\nWeb worker memory (RSS) after {results['served']:,} requests served (at least {MEMORY_AFTER:,}): "

@@ -65,7 +65,7 @@ def test_the_htmx_button_swaps_in_the_progress_then_the_page_moves_on(client, us
     response = client.post(f"/onboardings/{onboarding.public_id}/test/", headers=HTMX)
     body = response.content.decode()
     assert 'role="status"' in body and "Testing the connection in Adobe" in body
-    assert "hx-trigger=\"every 1s\"" in body
+    assert 'hx-trigger="every 1s"' in body
 
 
 def test_a_second_press_while_one_runs_joins_it(client, user, make_onboarding, task_queue):
@@ -141,7 +141,6 @@ def test_another_users_action_is_not_found(client, other_user, make_onboarding, 
     action = actions.start("test", onboarding=onboarding, actor=onboarding.owner)
     client.force_login(other_user)
     assert client.get(f"/onboardings/{onboarding.public_id}/actions/{action.public_id}/").status_code == 404
-
 
 
 def test_no_test_while_the_credentials_are_being_changed(client, user, make_onboarding, task_queue):

@@ -244,7 +244,6 @@ class TestEditTheSourceSettings:
         onboarding.refresh_from_db()
         assert onboarding.consumer_group == "aep-orders"
 
-
     def test_reload_after_a_412_takes_adobes_settings_and_the_next_save_goes_through(
         self, alice, user, make_onboarding, task_queue, emulator
     ):

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from connections.flowservice import FlowServiceClient
 
 REPLACING = "replacing the credentials"
+
+
 # The actions that change (or re-read) the onboarding's objects in Adobe run one at a time: a delete never
 # races a PATCH, a reload never takes an etag a PATCH is about to replace.
 def apply_credentials(onboarding: Onboarding, credentials: Credentials) -> None:

@@ -131,8 +131,11 @@ def onboarding_reload_source_connection(*, onboarding: Onboarding, actor: Any) -
                 refused.append(f"{param} is {value!r} in Adobe, which this app cannot keep")
         locked.source_connection_etag = str(item.get("etag") or locked.source_connection_etag)
         said = "; ".join(taken) or "nothing differs from this app's copy"
-        record_event(locked, actor=actor, reason=f"Source connection reloaded from Adobe (etag "
-                     f"{locked.source_connection_etag}): {said}")
+        record_event(
+            locked,
+            actor=actor,
+            reason=f"Source connection reloaded from Adobe (etag {locked.source_connection_etag}): {said}",
+        )
         locked.save(update_fields=[*SOURCE_PARAMS.values(), "source_connection_etag", "updated_at"])
     refresh_consumer_group_check(locked)
     changed = f" Changed in Adobe: {'; '.join(taken)}." if taken else " Nothing differs from this app's copy."

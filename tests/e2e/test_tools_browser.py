@@ -51,6 +51,7 @@ def test_replacing_the_key_shows_progress_then_the_result(
     assert DEMO_LISTEN_KEY not in page.content()
     onboarding.refresh_from_db()
     assert (onboarding.sas_key_name, onboarding.sas_key) == (DEMO_LISTEN_KEY_NAME, DEMO_LISTEN_KEY)
-    assert Onboarding.objects.get(pk=onboarding.pk).base_connection_etag == (
-        emulator.get(f"/connections/{onboarding.base_connection_id}").json()["items"][0]["etag"]
+    assert (
+        Onboarding.objects.get(pk=onboarding.pk).base_connection_etag
+        == (emulator.get(f"/connections/{onboarding.base_connection_id}").json()["items"][0]["etag"])
     )

@@ -251,6 +251,12 @@ def verify(model: type[models.Model]) -> Verdict:
     return Verdict(table=table, rows=rows, last_hash=last_hash, problem=problem)
 
 
+def rows_by_key(model: type[models.Model]) -> dict[str, int]:
+    """How many rows each key signed ("" for rows written before keys): a key is needed while it signed any."""
+    counted = model._default_manager.order_by("hash_key").values_list("hash_key").annotate(rows=models.Count("pk"))
+    return dict(counted)
+
+
 def status_line(model: type[models.Model]) -> str:
     """What the admin says about a history table: when it was last verified, and how that went."""
     from django.utils import timezone

@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, connections, models, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from connections import history_chain
@@ -271,7 +272,7 @@ class TestTheKeys:
         settings.HISTORY_HMAC_KEYS = [new_key]
         assert f"signed with key {first}, which is not in HISTORY_HMAC_KEYS: put that key back" in verify()
 
-    def test_rows_written_before_keys_still_verify_and_are_sealed(self, make_onboarding):
+    def test_rows_written_before_keys_still_verify_and_are_sealed(self, make_onboarding, capsys):
         """Migration 0010 seals the plain SHA-256 rows written before it; keyed rows follow them."""
         onboarding = make_onboarding("draft")
         history_chain.drop_triggers()
@@ -288,6 +289,9 @@ class TestTheKeys:
         StateChange.objects.record(onboarding=onboarding, actor=None, from_status="", to_status="draft", reason="new")
         assert list(StateChange.objects.order_by("chain_seq").values_list("hash_key", flat=True))[:3] == [""] * 3
         call_command("verify_history")
+        assert f"rows signed by key {history_chain.signing_key()[0]}: 1; plain SHA-256, written before keys: 3" in (
+            capsys.readouterr().out
+        )
         HistoryChainHead.objects.filter(table="connections_statechange").update(legacy_rows=4)
         assert "the count of rows written before keys was changed" in verify()
 
@@ -373,6 +377,33 @@ class TestKeyRotationAndHistory:
         assert "1 rows checked, 3 values re-encrypted" in capsys.readouterr().out
         call_command("verify_history")
         assert Onboarding.objects.get().sas_key
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_rows_written_before_it_verifiable_and_guarded(make_onboarding):
+    """Migration 0010 on a database whose history was written by the code before it (plain SHA-256)."""
+    onboarding = make_onboarding("source")
+    executor = MigrationExecutor(connection)
+    before = [("connections", "0009_remote_actions")]
+    executor.migrate(before)
+    try:
+        history_chain.drop_triggers()
+        # What the code before wrote: every row chained with plain SHA-256, as migration 0004 chains them.
+        importlib.import_module("connections.migrations.0004_history_chain").chain_existing_rows(
+            executor.loader.project_state(before).apps, None
+        )
+        history_chain.create_triggers()
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes("connections"))
+    assert set(StateChange.objects.values_list("hash_key", flat=True)) == {""}
+    call_command("verify_history")
+    StateChange.objects.record(onboarding=onboarding, actor=None, from_status="", to_status="draft", reason="after")
+    call_command("verify_history")
+    forged = forge_after_the_last(StateChange, "")
+    assert f"row {forged.chain_seq} (id {forged.pk}) has a plain SHA-256 hash, but was written after" in verify()
+    with pytest.raises(DatabaseError, match="append-only"):
+        raw("DELETE FROM connections_statechange")
 
 
 @pytest.mark.django_db(transaction=True)

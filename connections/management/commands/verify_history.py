@@ -34,6 +34,7 @@ class Command(BaseCommand):
             name = model._meta.verbose_name_plural
             if verdict.ok:
                 self.stdout.write(f"{name}: {verdict.rows:,} rows intact and in order; newest hash {verdict.last_hash}")
+                self.stdout.write(f"  {self._signers(model)}")
             else:
                 broken.append(f"{name}: {verdict.problem}")
                 self.stdout.write(f"{name}: BROKEN after {verdict.rows:,} intact rows: {verdict.problem}")
@@ -45,6 +46,13 @@ class Command(BaseCommand):
             history_chain.write_anchor(anchor, verdicts)
             self.stdout.write(f"Anchor {anchor} now holds each table's newest row.")
         self.stdout.write(self.style.SUCCESS("History verified: nothing changed, removed, forged or out of order."))
+
+    @staticmethod
+    def _signers(model: Any) -> str:
+        counts = history_chain.rows_by_key(model)
+        signed = [f"key {kid}: {rows:,}" for kid, rows in counts.items() if kid]
+        before = [f"plain SHA-256, written before keys: {counts['']:,}"] if counts.get("") else []
+        return "rows signed by " + ("; ".join(signed + before) or "no key yet (no rows)")
 
     def _check_anchor(self, anchor: Path) -> list[str]:
         if not anchor.exists():

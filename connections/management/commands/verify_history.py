@@ -34,7 +34,7 @@ class Command(BaseCommand):
             name = model._meta.verbose_name_plural
             if verdict.ok:
                 self.stdout.write(f"{name}: {verdict.rows:,} rows intact and in order; newest hash {verdict.last_hash}")
-                self.stdout.write(f"  {self._signers(model)}")
+                self.stdout.write(self._signers(model))
             else:
                 broken.append(f"{name}: {verdict.problem}")
                 self.stdout.write(f"{name}: BROKEN after {verdict.rows:,} intact rows: {verdict.problem}")
@@ -50,9 +50,9 @@ class Command(BaseCommand):
     @staticmethod
     def _signers(model: Any) -> str:
         counts = history_chain.rows_by_key(model)
-        signed = [f"key {kid}: {rows:,}" for kid, rows in counts.items() if kid]
-        before = [f"plain SHA-256, written before keys: {counts['']:,}"] if counts.get("") else []
-        return "rows signed by " + ("; ".join(signed + before) or "no key yet (no rows)")
+        signed = [f"key {kid}: {rows:,} rows" for kid, rows in counts.items() if kid]
+        before = [f"plain SHA-256 (written before keys): {counts['']:,} rows"] if counts.get("") else []
+        return "  signed by " + "; ".join(signed + before) if counts else "  (no rows yet)"
 
     def _check_anchor(self, anchor: Path) -> list[str]:
         if not anchor.exists():

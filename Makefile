@@ -21,7 +21,7 @@ $(VENV)/.testing: requirements.txt requirements-test.txt | $(PY)
 node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 
-.env: | $(PY)
+.env: scripts/dev_env.py | $(PY)
 	$(PY) scripts/dev_env.py
 
 ## run: install, write .env, migrate, start the emulator, the task worker and the web server (Ctrl-C stops all); DEBUG is off unless `make run DEBUG=true`

@@ -1,35 +1,45 @@
-"""History no one can rewrite: database triggers refuse UPDATE/DELETE, and every row is hash-chained.
+"""History no one can rewrite: database triggers refuse changes, and every row is chained by a keyed hash.
 
 As CloudTrail's log-file integrity validation does, each history row carries the hash of the row
 before it (`prev_hash`) and a hash of its own content and that link (`row_hash`), in the order of
-a per-table position (`chain_seq`). Changing, removing or slipping in a row breaks the chain at
-that row; `manage.py verify_history` walks it and names the first break. The newest position and
-hash are also kept in a head row per table (HistoryChainHead), so removing the *last* rows shows too.
+a per-table position (`chain_seq`). The hash is an HMAC-SHA256 under a key from the environment
+(HISTORY_HMAC_KEYS, never in the database), named by `hash_key`: whoever can write SQL but does not
+hold the key cannot write a row that verifies. Changing, removing or slipping in a row breaks the
+chain at that row; `manage.py verify_history` walks it and names the first break. The newest position
+and hash are also kept in a head row per table (HistoryChainHead), so removing the *last* rows shows
+too, and `verify_history --anchor FILE` keeps them outside the database, so even a truncation of a
+whole table with its head reset shows.
 
-Appends are serialised per table by locking that head row: `SELECT ... FOR UPDATE` on PostgreSQL;
-on SQLite the write lock every IMMEDIATE transaction takes (settings) does the same. So two app
-processes, or a background worker, appending at once still build one unbroken chain. On PostgreSQL
-one row is appended in one statement (lock, link, hash, write, move the head): the row's hash is
-computed there from the same text Python hashes, and `verify_history` recomputes it in Python.
+Rows written before the chain was keyed carry a plain SHA-256 hash (`hash_key` empty). Migration 0010
+counted them in each head and sealed that count with the key (`legacy_rows`, `legacy_seal`), so a
+plain-hash row is accepted only at a position sealed then; a plain-hash row after it is a forgery.
+
+Appends are serialised per table by locking that head row (`select_for_update` on PostgreSQL; on
+SQLite the write lock every IMMEDIATE transaction takes, see settings), then linking, hashing and
+inserting the rows and moving the head, in one transaction. So two app processes, or a background
+worker, appending at once still build one unbroken chain. The hash is computed here, in Python, only.
 
 History rows hold no encrypted column (bodies are redacted, never encrypted), so key rotation
 never rewrites them and the hash covers every stored column as written; a test keeps it so.
-
-What this does not stop: someone who owns the database can drop the triggers and recompute every
-hash after the row they changed, head included. `verify_history` prints the newest hash; keeping
-it somewhere else (a ticket, a log shipped off the machine) is what detects even that.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import hmac
 import json
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
 from django.db import connection, models, transaction
+
+from .keys import key_id
 
 GENESIS = "0" * 64
 HEAD_TABLE = "connections_historychainhead"  # HistoryChainHead's table
@@ -51,6 +61,34 @@ HASHED_COLUMNS = {
 }  # fmt: skip
 
 
+def history_models() -> list[type[models.Model]]:
+    """Every history table's model: each concrete AppendOnlyModel."""
+    from .models import AppendOnlyModel
+
+    return [model for model in apps.get_models() if issubclass(model, AppendOnlyModel)]
+
+
+# Keys
+
+
+def signing_key() -> tuple[str, bytes]:
+    """The key new rows are signed with (the first of HISTORY_HMAC_KEYS), and its id."""
+    key = settings.HISTORY_HMAC_KEYS[0]
+    return key_id(key), key.encode()
+
+
+def verifying_keys() -> dict[str, bytes]:
+    """Every configured key by its id: a row names the key that signed it."""
+    return {key_id(key): key.encode() for key in settings.HISTORY_HMAC_KEYS}
+
+
+def _mac(key: bytes, text: str) -> str:
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+# Hashing
+
+
 def _plain(value: Any) -> Any:
     """A column's value as JSON, the same before the row is written and after it is read back."""
     if isinstance(value, datetime.datetime):
@@ -60,189 +98,62 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def content_hash(row: Any) -> str:
-    """SHA-256 of the previous row's hash and this row's columns (all but its id and its own hash)."""
+def _hashed_text(row: Any) -> str:
+    """The previous row's hash and this row's columns (all but its id, its key's id and its own hash)."""
     values = {column: _plain(getattr(row, column)) for column in HASHED_COLUMNS[row._meta.db_table]}
-    return hashlib.sha256(f"{row.prev_hash}\n{_json(values)}".encode()).hexdigest()
-
-
-def text_around_link(row: Any) -> tuple[str, str, str]:
-    """The text `content_hash` hashes, cut around the two values only the chain's head knows: it is
-    `first + str(chain_seq) + middle + prev_hash + last`. Written item by item as `json.dumps(sort_keys=True)`
-    writes a dict (a test holds the two equal); "chain_seq" sorts before "prev_hash" in every table."""
-    columns = HASHED_COLUMNS[row._meta.db_table]
-    items = {column: f"{_json(column)}:{_json(_plain(getattr(row, column)))}" for column in columns}
-    ordered = sorted(items)
-    seq_at, prev_at = ordered.index("chain_seq"), ordered.index("prev_hash")
-
-    def joined(columns: list[str]) -> str:
-        return "".join(f"{items[column]}," for column in columns)
-
-    first = "{" + joined(ordered[:seq_at]) + '"chain_seq":'
-    middle = "," + joined(ordered[seq_at + 1 : prev_at]) + '"prev_hash":"'
-    after = ordered[prev_at + 1 :]
-    last = '"' + "".join(f",{items[column]}" for column in after) + "}"
-    return first, middle, last
-
-
-@dataclass
-class _Head:
-    """The head row's chain fields, as read under its lock (the migration links with a model instance)."""
-
-    table: str
-    seq: int
-    last_hash: str
-
-
-def _head_sql(conn: Any) -> tuple[str, str]:
-    """The head's read (locking it where the database can lock a row) and its write, in plain SQL: an append
-    runs on every state change and every call, and these two never change."""
-    q = conn.ops.quote_name
-    lock = " FOR UPDATE" if conn.features.has_select_for_update else ""  # SQLite: the IMMEDIATE write lock
-    where = f"WHERE {q('table')} = %s"
-    return (
-        f"SELECT {q('seq')}, {q('last_hash')} FROM {q(HEAD_TABLE)} {where}{lock}",
-        f"UPDATE {q(HEAD_TABLE)} SET {q('seq')} = %s, {q('last_hash')} = %s {where}",
+    return f"{row.prev_hash}\n" + json.dumps(
+        values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
     )
 
 
-def _locked_head(conn: Any, table: str) -> _Head:
-    from .models import HistoryChainHead
-
-    read, _ = _head_sql(conn)
-    with conn.cursor() as cursor:
-        cursor.execute(read, [table])
-        found = cursor.fetchone()
-        if found is None:  # created by the migration; only a database built another way lacks it
-            HistoryChainHead.objects.get_or_create(table=table)
-            cursor.execute(read, [table])
-            found = cursor.fetchone()
-    return _Head(table, int(found[0]), str(found[1]))
+def content_hash(row: Any, key: bytes | None) -> str:
+    """The row's HMAC-SHA256 under `key`; with no key, the plain SHA-256 of rows written before keys."""
+    if key is None:
+        return hashlib.sha256(_hashed_text(row).encode()).hexdigest()
+    return _mac(key, _hashed_text(row))
 
 
-def _link(rows: Iterable[Any], head: Any) -> None:
+def link(rows: list[Any], head: Any, key: tuple[str, bytes] | None) -> None:
+    """Give `rows` the positions after `head`, link each to the one before, hash them; move `head` to the last.
+    `key`: (id, key) to sign with; None only for migration 0004, which chained rows before there were keys."""
     for row in rows:
         head.seq += 1
         row.chain_seq, row.prev_hash = head.seq, head.last_hash
-        row.row_hash = content_hash(row)
+        if key is not None:
+            row.hash_key = key[0]
+        row.row_hash = content_hash(row, key[1] if key else None)
         head.last_hash = row.row_hash
 
 
-_INSERTS: dict[tuple[type[models.Model], str], tuple[str, list[Any]]] = {}  # by (model, database vendor)
+def _legacy_text(table: str, rows: int, last_hash: str) -> str:
+    return f"legacy\n{table}\n{rows}\n{last_hash}"
 
 
-def _insert_sql(model: type[models.Model], conn: Any) -> tuple[str, list[Any]]:
-    """A history table's INSERT of every column but the id (returned by it, where the database can), and the
-    fields whose values it takes, in order; built once per table."""
-    key = (model, conn.vendor)
-    if key not in _INSERTS:
-        meta, q = model._meta, conn.ops.quote_name
-        fields = [f for f in meta.concrete_fields if not f.primary_key]
-        columns, values = ", ".join(q(f.column) for f in fields), ", ".join(["%s"] * len(fields))
-        sql = f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES ({values})"
-        if conn.features.can_return_columns_from_insert:
-            sql += f" RETURNING {q(meta.pk.column)}"
-        _INSERTS[key] = sql, fields
-    return _INSERTS[key]
+def legacy_seal(table: str, rows: int, last_hash: str) -> str:
+    """The key's word that `table`'s first `rows` rows were written before keys (`<key id>:<hmac>`)."""
+    kid, key = signing_key()
+    return f"{kid}:{_mac(key, _legacy_text(table, rows, last_hash))}"
 
 
-def _as_saved(row: Any, fields: list[Any], conn: Any) -> list[Any]:
-    """`fields`' values as `Model.save` would write them (each prepared by its field), the row's foreign keys
-    first taken from their objects as save() takes them (and refuses an unsaved onboarding)."""
-    row._prepare_related_fields_for_save(operation_name="save")
-    return [f.get_db_prep_save(f.pre_save(row, True), conn) for f in fields]
+# Appending
 
 
-def _written(row: Any, pk: Any, conn: Any) -> None:
-    row.pk = pk
-    row._state.adding, row._state.db = False, conn.alias
-
-
-def insert(rows: list[Any]) -> None:
-    """Write linked rows of one table, one INSERT each, as `Model.save` would write them (the same columns,
-    each value prepared by its field) without the ORM building the statement again for every row: each
-    state change and each call to Adobe is appended here, and building the INSERT was most of an append."""
-    conn = transaction.get_connection()
-    meta, returning = rows[0]._meta, conn.features.can_return_columns_from_insert
-    sql, fields = _insert_sql(type(rows[0]), conn)
-    with conn.cursor() as cursor:
-        for row in rows:
-            cursor.execute(sql, _as_saved(row, fields, conn))
-            pk = cursor.fetchone()[0] if returning else conn.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
-            _written(row, pk, conn)
-
-
-_LINKED_INSERTS: dict[type[models.Model], tuple[str, list[Any]]] = {}  # by model (PostgreSQL only)
-
-
-def _linked_insert_sql(model: type[models.Model], conn: Any) -> tuple[str, list[Any]]:
-    """One PostgreSQL statement that locks the head, links the row (its hash computed by the database from
-    the text around the link, see `text_around_link`), moves the head and inserts the row. Each value is
-    cast to its column's type (an INSERT ... SELECT does not infer them); text stays text, so a value too
-    long for its column is refused, never cut. No row is inserted when the head is missing."""
-    if model not in _LINKED_INSERTS:
-        meta, q = model._meta, conn.ops.quote_name
-        linked = ("chain_seq", "prev_hash", "row_hash")  # the statement's own
-        fields = [f for f in meta.concrete_fields if not f.primary_key and f.column not in linked]
-        head, seq, last = q(HEAD_TABLE), q("seq"), q("last_hash")
-        texty = ("CharField", "TextField")
-        values = ", ".join(
-            f"CAST(%s AS {'text' if f.get_internal_type() in texty else f.cast_db_type(conn)})" for f in fields
-        )
-        hashed = (
-            f"encode(sha256(convert_to(old.{last} || E'\\n' || %s || (old.{seq} + 1)::text || %s || old.{last} || %s, "
-            "'UTF8')), 'hex')"
-        )
-        sql = (
-            f"WITH old AS (SELECT {seq}, {last} FROM {head} WHERE {q('table')} = %s FOR UPDATE), "
-            f"new AS (UPDATE {head} SET {seq} = old.{seq} + 1, {last} = {hashed} FROM old "
-            f"WHERE {head}.{q('table')} = %s RETURNING {head}.{seq}, {head}.{last}, old.{last} AS prev) "
-            f"INSERT INTO {q(meta.db_table)} ({q('chain_seq')}, {q('prev_hash')}, {q('row_hash')}, "
-            f"{', '.join(q(f.column) for f in fields)}) SELECT new.{seq}, new.prev, new.{last}, {values} FROM new "
-            f"RETURNING {q(meta.pk.column)}, {q('chain_seq')}, {q('prev_hash')}, {q('row_hash')}"
-        )
-        _LINKED_INSERTS[model] = sql, fields
-    return _LINKED_INSERTS[model]
-
-
-def _append_linked_by_database(row: Any, conn: Any) -> bool:
-    """Append one row in one round trip (PostgreSQL): locking, linking and writing it as `append` does in
-    three statements and, alone, a transaction of its own (five round trips). An audited call is appended on
-    its own; each round trip to PostgreSQL costs more than the Python around it. False: the head is missing."""
-    sql, fields = _linked_insert_sql(type(row), conn)
-    values = _as_saved(row, fields, conn)  # first: it may set a foreign key the hash covers
-    first, middle, last = text_around_link(row)
-    table = row._meta.db_table
-    with conn.cursor() as cursor:
-        cursor.execute(sql, [table, first, middle, last, table, *values])
-        linked = cursor.fetchone()
-    if linked is None:
-        return False
-    pk, row.chain_seq, row.prev_hash, row.row_hash = linked
-    _written(row, pk, conn)
-    return True
-
-
-def append(rows: list[Any], write: Callable[[], Any] | None = None) -> None:
-    """Link `rows` after the table's newest row and write them (`write`, else `insert`), all under the head's lock.
+def append(rows: list[Any], write: Callable[[], Any]) -> None:
+    """Link `rows` after the table's newest row and `write` them, all under the head's lock.
 
     Inside a caller's transaction this joins it (no savepoint of its own): a failed append fails that
     transaction, which rolls back with whatever it was recording. Alone, it is its own transaction."""
+    from .models import HistoryChainHead
+
     if not rows:
         return
-    conn = transaction.get_connection()
-    if write is None and len(rows) == 1 and conn.vendor == "postgresql" and _append_linked_by_database(rows[0], conn):
-        return
     with transaction.atomic(savepoint=False):
-        head = _locked_head(conn, type(rows[0])._meta.db_table)
-        _link(rows, head)
-        insert(rows) if write is None else write()
-        with conn.cursor() as cursor:
-            cursor.execute(_head_sql(conn)[1], [head.seq, head.last_hash, head.table])
+        locked = HistoryChainHead.objects.select_for_update()
+        # Created by the migrations; only a database built another way lacks it.
+        head, _ = locked.get_or_create(table=rows[0]._meta.db_table)
+        link(rows, head, signing_key())
+        write()
+        head.save(update_fields=["seq", "last_hash"])
 
 
 # Verification
@@ -260,23 +171,67 @@ class Verdict:
         return not self.problem
 
 
-def _first_break(model: type[models.Model]) -> tuple[int, str, str]:
+def _hash_problem(row: Any, keys: dict[str, bytes], legacy_rows: int) -> str:
+    """Why `row`'s own hash does not hold ("" when it does)."""
+    if not row.hash_key:
+        if row.chain_seq > legacy_rows:
+            return "has a plain SHA-256 hash, but was written after history was keyed: it was forged"
+        key = None
+    elif row.hash_key not in keys:
+        return (
+            f"was signed with key {row.hash_key}, which is not in HISTORY_HMAC_KEYS: put that key back "
+            "(after the first) to verify it"
+        )
+    else:
+        key = keys[row.hash_key]
+    if not hmac.compare_digest(content_hash(row, key), row.row_hash):
+        return "was changed after it was written, or forged without the key (its hash does not match its content)"
+    return ""
+
+
+def _first_break(model: type[models.Model], legacy_rows: int) -> tuple[int, str, str]:
     """Rows checked, the newest hash, and the first problem found ("" when none)."""
     outside = model._default_manager.filter(chain_seq__isnull=True).order_by("pk").first()
     if outside is not None:
         return 0, GENESIS, f"row id {outside.pk} was inserted outside the chain (it has no chain position)"
-    expected, previous = 1, GENESIS
-    row: Any  # a FlowServiceCall or a StateChange: both carry the chain's three fields
+    keys, expected, previous = verifying_keys(), 1, GENESIS
+    row: Any  # every history model carries the chain's fields
     for row in model._default_manager.order_by("chain_seq").iterator(chunk_size=2000):
         where = f"row {row.chain_seq} (id {row.pk})"
         if row.chain_seq != expected:
             return expected - 1, previous, f"row {expected} is missing: removed (the chain jumps to {where})"
         if row.prev_hash != previous:
             return expected - 1, previous, f"{where} was inserted out of order: it does not link to row {expected - 1}"
-        if content_hash(row) != row.row_hash:
-            return expected - 1, previous, f"{where} was changed after it was written (its content no longer hashes)"
+        problem = _hash_problem(row, keys, legacy_rows)
+        if problem:
+            return expected - 1, previous, f"{where} {problem}"
         expected, previous = expected + 1, row.row_hash
     return expected - 1, previous, ""
+
+
+def _sealed_legacy_rows(model: type[models.Model], head: Any) -> tuple[int, str]:
+    """How many rows of the table may carry a plain SHA-256 hash, and a problem with the head's seal."""
+    if head is None or not head.legacy_rows:
+        return 0, ""
+    table = model._meta.db_table
+    kid, _, mac = head.legacy_seal.partition(":")
+    key = verifying_keys().get(kid)
+    last = model._default_manager.filter(chain_seq=head.legacy_rows).values_list("row_hash", flat=True).first()
+    if key is None:
+        return 0, f"the seal on the rows written before keys names key {kid or '(none)'}, not in HISTORY_HMAC_KEYS"
+    if last is None or not hmac.compare_digest(_mac(key, _legacy_text(table, head.legacy_rows, last)), mac):
+        return 0, "the count of rows written before keys was changed, or those rows were (its seal does not match)"
+    return int(head.legacy_rows), ""
+
+
+def _head_problem(head: Any, rows: int, last_hash: str) -> str:
+    if head is None:
+        return "the chain's head row is missing (it was removed outside the app)" if rows else ""
+    if (head.seq, head.last_hash) == (rows, last_hash):
+        return ""
+    if head.seq > rows:
+        return f"the newest {head.seq - rows} row(s) after row {rows} were removed"
+    return f"rows after row {head.seq} were added outside the app (the head ends at {head.seq})"
 
 
 def verify(model: type[models.Model]) -> Verdict:
@@ -286,17 +241,20 @@ def verify(model: type[models.Model]) -> Verdict:
     from .models import HistoryChainHead
 
     table = model._meta.db_table
-    rows, last_hash, problem = _first_break(model)
     head = HistoryChainHead.objects.filter(table=table).first()
-    if not problem and head is not None and (head.seq, head.last_hash) != (rows, last_hash):
-        if head.seq > rows:
-            problem = f"the newest {head.seq - rows} row(s) after row {rows} were removed"
-        else:
-            problem = f"rows after row {head.seq} were added outside the app (the head ends at {head.seq})"
+    legacy_rows, problem = _sealed_legacy_rows(model, head)
+    rows, last_hash, broken = _first_break(model, legacy_rows)
+    problem = problem or broken or _head_problem(head, rows, last_hash)
     HistoryChainHead.objects.update_or_create(
         table=table, defaults={"verified_at": timezone.now(), "verified_ok": not problem, "problem": problem}
     )
     return Verdict(table=table, rows=rows, last_hash=last_hash, problem=problem)
+
+
+def rows_by_key(model: type[models.Model]) -> dict[str, int]:
+    """How many rows each key signed ("" for rows written before keys): a key is needed while it signed any."""
+    counted = model._default_manager.order_by("hash_key").values_list("hash_key").annotate(rows=models.Count("pk"))
+    return dict(counted)
 
 
 def status_line(model: type[models.Model]) -> str:
@@ -314,7 +272,42 @@ def status_line(model: type[models.Model]) -> str:
     return f"History verification FAILED on {when}: {head.problem}."
 
 
-# Database triggers: the database itself refuses UPDATE and DELETE on history rows.
+# The anchor: each chain's newest position and hash, kept outside the database by the operator.
+
+
+def read_anchor(path: Path) -> dict[str, tuple[int, str]]:
+    heads = json.loads(path.read_text())["heads"]
+    return {head["table"]: (int(head["seq"]), str(head["last_hash"])) for head in heads}
+
+
+def anchor_problems(anchored: dict[str, tuple[int, str]]) -> list[str]:
+    """Each anchored row the database no longer holds as it was: a truncation, a removal, a rewrite."""
+    problems = []
+    for model in history_models():
+        table = model._meta.db_table
+        seq, last_hash = anchored.get(table, (0, GENESIS))
+        if not seq:
+            continue
+        found = model._default_manager.filter(chain_seq=seq).values_list("row_hash", flat=True).first()
+        if found is None:
+            problems.append(f"{table}: the anchor holds row {seq}, which is gone (the table was truncated or cut)")
+        elif found != last_hash:
+            problems.append(f"{table}: row {seq} is not the row anchored (the chain was rewritten up to it)")
+    return problems
+
+
+def write_anchor(path: Path, verdicts: list[Verdict]) -> None:
+    """Write the heads to `path` whole or not at all (a new file moved over the old)."""
+    from django.utils import timezone
+
+    heads = [{"table": v.table, "seq": v.rows, "last_hash": v.last_hash} for v in verdicts]
+    text = json.dumps({"written_at": timezone.now().isoformat(), "heads": heads}, indent=2) + "\n"
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
+# Database triggers: the database itself refuses UPDATE, DELETE, TRUNCATE and REPLACE of history rows.
 
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION connections_history_append_only() RETURNS trigger AS $$
@@ -326,23 +319,50 @@ $$ LANGUAGE plpgsql
 """
 
 
-def _trigger_sql(vendor: str, table: str) -> list[str]:
-    if vendor == "postgresql":
-        return [
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION connections_history_append_only()"
-        ]
+def _sqlite_triggers(table: str) -> list[str]:
+    refuse = "SELECT RAISE(ABORT, 'history rows are append-only: {op} on " + table + " refused')"
+    # REPLACE deletes the row it collides with without firing DELETE triggers (recursive triggers are
+    # off): the insert is refused before it gets that far, when its id or chain position is taken.
+    taken = (
+        f"EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id) "
+        f"OR EXISTS (SELECT 1 FROM {table} WHERE chain_seq = NEW.chain_seq)"
+    )
     return [
-        f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, 'history rows are append-only: {op} on {table} refused'); END"
-        for op in ("UPDATE", "DELETE")
+        *(f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} BEGIN {refuse.format(op=op)}; END"
+          for op in ("UPDATE", "DELETE")),
+        f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} WHEN {taken} "
+        f"BEGIN {refuse.format(op='REPLACE')}; END",
+    ]  # fmt: skip
+
+
+def _trigger_sql(vendor: str, table: str) -> list[str]:
+    if vendor != "postgresql":
+        return _sqlite_triggers(table)
+    function = "EXECUTE FUNCTION connections_history_append_only()"
+    return [
+        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW {function}",
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} FOR EACH STATEMENT {function}",
     ]
 
 
 def _drop_sql(vendor: str, table: str) -> list[str]:
     if vendor == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"]
-    return [f"DROP TRIGGER IF EXISTS {table}_no_{op} " for op in ("update", "delete")]
+        return [f"DROP TRIGGER IF EXISTS {table}_{name} ON {table}" for name in ("append_only", "no_truncate")]
+    return [f"DROP TRIGGER IF EXISTS {table}_no_{op}" for op in ("update", "delete", "replace")]
+
+
+def _head_trigger_sql(vendor: str) -> list[str]:
+    """The head is updated by every append, so only emptying it at once is refused (PostgreSQL's TRUNCATE)."""
+    if vendor != "postgresql":
+        return []
+    return [
+        f"CREATE TRIGGER {HEAD_TABLE}_no_truncate BEFORE TRUNCATE ON {HEAD_TABLE} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION connections_history_append_only()"
+    ]
+
+
+def _head_drop_sql(vendor: str) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {HEAD_TABLE}_no_truncate ON {HEAD_TABLE}"] if vendor == "postgresql" else []
 
 
 def create_triggers(schema_connection: Any = None) -> None:
@@ -355,6 +375,9 @@ def create_triggers(schema_connection: Any = None) -> None:
         for table in (t for t in HISTORY_TABLES if t in existing):
             for statement in _drop_sql(conn.vendor, table) + _trigger_sql(conn.vendor, table):
                 cursor.execute(statement)
+        if HEAD_TABLE in existing:
+            for statement in _head_drop_sql(conn.vendor) + _head_trigger_sql(conn.vendor):
+                cursor.execute(statement)
 
 
 def drop_triggers(schema_connection: Any = None) -> None:
@@ -363,6 +386,9 @@ def drop_triggers(schema_connection: Any = None) -> None:
         existing = set(conn.introspection.table_names(cursor))
         for table in (t for t in HISTORY_TABLES if t in existing):
             for statement in _drop_sql(conn.vendor, table):
+                cursor.execute(statement)
+        if HEAD_TABLE in existing:
+            for statement in _head_drop_sql(conn.vendor):
                 cursor.execute(statement)
 
 

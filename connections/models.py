@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -356,12 +357,21 @@ class HistoryQuerySet(models.QuerySet[Any]):
 class AppendOnlyModel(models.Model):
     """A history row: who and when, written once, linked by hash to the row before it (see history_chain).
 
-    The ORM refuses changes here; the database refuses them too (triggers, migration 0004).
+    The ORM refuses changes here; the database refuses them too (triggers, migrations 0004 and 0010).
     """
 
     chain_seq = models.BigIntegerField(_("chain position"), null=True, blank=True, unique=True, editable=False)
     prev_hash = models.CharField(_("previous row's hash"), max_length=64, blank=True, editable=False)
     row_hash = models.CharField(_("row hash"), max_length=64, blank=True, editable=False)
+    hash_key = models.CharField(
+        _("hash key"),
+        max_length=8,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The id of the HISTORY_HMAC_KEYS key that signed the row; empty: a plain SHA-256, written before keys."
+        ),
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -379,7 +389,7 @@ class AppendOnlyModel(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError(f"{type(self).__name__} rows cannot be changed.")
-        history_chain.append([self])  # always an INSERT, on the one database the chain's head is on
+        history_chain.append([self], functools.partial(super().save, force_insert=True))
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError(f"{type(self).__name__} rows cannot be deleted.")
@@ -560,6 +570,9 @@ class HistoryChainHead(models.Model):
     table = models.CharField(max_length=100, primary_key=True)
     seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=history_chain.GENESIS)
+    # Rows written before the chain was keyed (plain SHA-256), counted and sealed by migration 0010.
+    legacy_rows = models.BigIntegerField(default=0)
+    legacy_seal = models.CharField(max_length=80, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     verified_ok = models.BooleanField(null=True)
     problem = models.TextField(blank=True)

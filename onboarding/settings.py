@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from connections.flowservice.types import DEFAULT_SCOPES
-from connections.keys import KeyConfigurationError, parse_keys
+from connections.keys import KeyConfigurationError, parse_history_keys, parse_keys
 from connections.target import FlowServiceMode
 from onboarding.file_modes import owner_only_file
 
@@ -41,6 +41,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 
 try:
     FIELD_ENCRYPTION_KEYS = parse_keys(env.str("FIELD_ENCRYPTION_KEYS", default=""))
+    # The history chain's HMAC keys: a secret outside the database, so whoever can write SQL cannot forge a row.
+    HISTORY_HMAC_KEYS = parse_history_keys(env.str("HISTORY_HMAC_KEYS", default=""))
 except KeyConfigurationError as exc:
     raise ImproperlyConfigured(f"{exc} {HOW_TO_SET}") from None
 

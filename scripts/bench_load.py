@@ -75,6 +75,7 @@ class Stack:
             "DEBUG": "false",
             "SECRET_KEY": "bench-" + "s" * 50,
             "FIELD_ENCRYPTION_KEYS": "dGVzdHMtb25seS1rZXktMDAwMDAwMDAwMDAwMDAwMDA=",
+            "HISTORY_HMAC_KEYS": "bench-only-history-key-" + "h" * 20,
             "ALLOWED_HOSTS": "127.0.0.1",
             "EMULATOR_URL": self.emulator,
             "STATIC_ROOT": str(self.dir / "static"),

@@ -49,6 +49,7 @@ def _configure(root: str, directory: str, override: str) -> None:
             "DEBUG": "false",
             "SECRET_KEY": "bench-" + "s" * 50,
             "FIELD_ENCRYPTION_KEYS": "dGVzdHMtb25seS1rZXktMDAwMDAwMDAwMDAwMDAwMDA=",
+            "HISTORY_HMAC_KEYS": "bench-only-history-key-" + "h" * 20,
             "ALLOWED_HOSTS": "testserver",
             "STATIC_ROOT": os.path.join(directory, "static"),
             "DATABASE_URL": f"sqlite:///{os.path.join(directory, 'bench.sqlite3')}",

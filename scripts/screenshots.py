@@ -45,6 +45,7 @@ def start_app(workdir: Path, emulator_url: str) -> tuple[list[subprocess.Popen[b
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "HISTORY_HMAC_KEYS": secrets.token_urlsafe(32),
         "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
         "STATIC_ROOT": str(workdir / "static"),
         "EMULATOR_URL": emulator_url,

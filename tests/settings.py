@@ -8,6 +8,7 @@ import tempfile
 os.environ["READ_DOT_ENV"] = "false"
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-" + "k" * 40)
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdHMtb25seS1rZXktMDAwMDAwMDAwMDAwMDAwMDA=")
+os.environ.setdefault("HISTORY_HMAC_KEYS", "tests-only-history-key-" + "h" * 20)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 # Remote steps run inside the request unless a test asks for the real queue (tests/test_tasks.py, browser tests).
 os.environ.setdefault("TASKS_BACKEND", "immediate")

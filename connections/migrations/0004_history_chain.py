@@ -77,7 +77,7 @@ def chain_existing_rows(apps: Any, schema_editor: Any) -> None:
         head = Head(table=model._meta.db_table)
         batch = []
         for row in model.objects.order_by("pk").iterator(chunk_size=2000):
-            history_chain._link([row], head)
+            history_chain.link([row], head, None)  # plain SHA-256: written before the chain was keyed
             batch.append(row)
             if len(batch) == 2000:
                 model.objects.bulk_update(batch, ["chain_seq", "prev_hash", "row_hash"])

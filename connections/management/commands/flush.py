@@ -1,9 +1,9 @@
 """Django's `flush`, able to empty the history tables too: the one sanctioned way past their triggers.
 
-`flush` erases the whole database (tests run it between transactional tests). On SQLite it
-empties tables with DELETE, which the append-only triggers refuse; so the triggers are dropped
-and put back around it, in the same transaction. PostgreSQL's flush uses TRUNCATE, which row
-triggers do not see. Nothing else in the app removes history rows.
+`flush` erases the whole database (tests run it between transactional tests). It empties tables
+with DELETE on SQLite and TRUNCATE on PostgreSQL, both of which the append-only triggers refuse;
+so the triggers are dropped and put back around it, in the same transaction. Nothing else in the
+app removes history rows.
 """
 
 from __future__ import annotations
@@ -19,9 +19,6 @@ from connections import history_chain
 class Command(DjangoFlush):
     def handle(self, **options: Any) -> None:
         connection = connections[options["database"]]
-        if connection.vendor != "sqlite":
-            super().handle(**options)
-            return
         with transaction.atomic(using=connection.alias):
             history_chain.drop_triggers(connection)
             super().handle(**options)

@@ -27,9 +27,13 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.db import connection, models, transaction
+
+if TYPE_CHECKING:
+    from .models import HistoryChainHead
 
 GENESIS = "0" * 64
 HEAD_TABLE = "connections_historychainhead"  # HistoryChainHead's table
@@ -110,15 +114,20 @@ def _head_sql(conn: Any) -> tuple[str, str]:
     )
 
 
+def _head_model() -> type[HistoryChainHead]:
+    """HistoryChainHead, through the app registry: the models import this module, so it cannot import them."""
+    return apps.get_model("connections", "HistoryChainHead")
+
+
 def _locked_head(conn: Any, table: str) -> _Head:
-    from .models import HistoryChainHead
+    heads = _head_model()
 
     read, _ = _head_sql(conn)
     with conn.cursor() as cursor:
         cursor.execute(read, [table])
         found = cursor.fetchone()
         if found is None:  # created by the migration; only a database built another way lacks it
-            HistoryChainHead.objects.get_or_create(table=table)
+            heads.objects.get_or_create(table=table)
             cursor.execute(read, [table])
             found = cursor.fetchone()
     return _Head(table, int(found[0]), str(found[1]))
@@ -283,17 +292,16 @@ def verify(model: type[models.Model]) -> Verdict:
     """Walk one table's chain, then compare its end with the head; record the outcome on the head."""
     from django.utils import timezone
 
-    from .models import HistoryChainHead
-
+    heads = _head_model()
     table = model._meta.db_table
     rows, last_hash, problem = _first_break(model)
-    head = HistoryChainHead.objects.filter(table=table).first()
+    head = heads.objects.filter(table=table).first()
     if not problem and head is not None and (head.seq, head.last_hash) != (rows, last_hash):
         if head.seq > rows:
             problem = f"the newest {head.seq - rows} row(s) after row {rows} were removed"
         else:
             problem = f"rows after row {head.seq} were added outside the app (the head ends at {head.seq})"
-    HistoryChainHead.objects.update_or_create(
+    heads.objects.update_or_create(
         table=table, defaults={"verified_at": timezone.now(), "verified_ok": not problem, "problem": problem}
     )
     return Verdict(table=table, rows=rows, last_hash=last_hash, problem=problem)
@@ -303,9 +311,8 @@ def status_line(model: type[models.Model]) -> str:
     """What the admin says about a history table: when it was last verified, and how that went."""
     from django.utils import timezone
 
-    from .models import HistoryChainHead
-
-    head = HistoryChainHead.objects.filter(table=model._meta.db_table).first()
+    heads = _head_model()
+    head = heads.objects.filter(table=model._meta.db_table).first()
     if head is None or head.verified_at is None:
         return "History not verified yet: run `python manage.py verify_history`."
     when = timezone.localtime(head.verified_at).strftime("%Y-%m-%d %H:%M %Z")

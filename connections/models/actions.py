@@ -8,7 +8,6 @@ encrypted in `payload` and wiped once the task has run; what the page shows afte
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -16,15 +15,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .encryption import EncryptedTextField
-from .models import Onboarding
+from connections.encryption import EncryptedTextField
+
+from .dataflow import Dataflow
+from .onboarding import Onboarding
 
 
 class RemoteActionQuerySet(models.QuerySet["RemoteAction"]):
     def pending(self) -> RemoteActionQuerySet:
         return self.filter(state__in=RemoteAction.PENDING)
 
-    def of(self, onboarding: Onboarding, dataflow: Any = None) -> RemoteActionQuerySet:
+    def of(self, onboarding: Onboarding, dataflow: Dataflow | None = None) -> RemoteActionQuerySet:
         return self.filter(onboarding=onboarding, dataflow=dataflow)
 
 
@@ -42,7 +43,7 @@ class RemoteAction(models.Model):
         Onboarding, on_delete=models.PROTECT, related_name="actions", verbose_name=_("onboarding")
     )
     dataflow = models.ForeignKey(
-        "connections.Dataflow",
+        Dataflow,
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -3,7 +3,7 @@
 A view that starts an action answers with `follow(...)`: the progress (a page that polls, or a fragment
 for htmx) while the task runs, or where the result shows once it has. Each kind names that place with
 `@shows_result(kind)`. Without JavaScript the progress page says to refresh; a refresh shows where it stands.
-A finished action's `result["notice"]` is said there as a success message; a page that shows a result
+A finished action's `outcome.notice` is said there as a success message; a page that shows a result
 itself (a form with what was typed, the error next to its field) is sent `?action=<reference>`.
 """
 
@@ -52,10 +52,10 @@ def _where_the_checks_show(onboarding: Onboarding, action: RemoteAction) -> str:
 def _where_the_replacement_shows(onboarding: Onboarding, action: RemoteAction) -> str:
     """A correction on the Account step: the step it moved to, or the step with the refusal; a replacement:
     where the onboarding stands once saved, or the credentials page with what happened."""
-    result = action.result or {}
-    if result.get("correction"):
+    outcome = action.outcome
+    if outcome.correction:
         return result_url(action, "onboarding:account") if action.failed else Step.of(onboarding).url(onboarding)
-    return Step.of(onboarding).url(onboarding) if result.get("notice") else result_url(action, "onboarding:credentials")
+    return Step.of(onboarding).url(onboarding) if outcome.notice else result_url(action, "onboarding:credentials")
 
 
 @shows_result("reload")
@@ -128,8 +128,7 @@ def said(action: RemoteAction) -> str:
     problem = actions.problem_of(action)
     if problem is not None:
         return problem.message
-    result = action.result or {}
-    return str(result.get("notice") or result.get("message") or "")
+    return action.outcome.notice or action.outcome.message
 
 
 def action_url(action: RemoteAction) -> str:
@@ -146,7 +145,7 @@ def _settled(request: HtmxHttpRequest, action: RemoteAction) -> HttpResponse:
     problem = actions.problem_of(action)
     if problem and flash_problem:
         messages.error(request, problem.message)
-    notice = (action.result or {}).get("notice") if not action.failed else ""
+    notice = action.outcome.notice if not action.failed else ""
     if notice:
         messages.success(request, notice)
     url = destination(Onboarding.objects.get(pk=action.onboarding_id), action)

@@ -261,7 +261,7 @@ def _after_choosing(onboarding: Onboarding, action: RemoteAction) -> str:
 
 def _dataset_initial(dataflow: Dataflow, asked: RemoteAction | None = None) -> dict[str, Any]:
     """The dataflow's choice, or the one a refused action asked for (kept in its result)."""
-    typed = (asked.result or {}).get("typed") if asked is not None and asked.failed else None
+    typed = asked.outcome.typed if asked is not None and asked.failed else None
     if typed:
         choice = choices.DatasetChoice(**typed)
         return {

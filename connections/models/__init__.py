@@ -5,7 +5,7 @@ onboarding (the wizard's memory) ← dataflow ← actions; history (append-only 
 
 from __future__ import annotations
 
-from .actions import RemoteAction
+from .actions import ActionResult, RemoteAction
 from .dataflow import Dataflow
 from .history import (
     AppendOnlyError,
@@ -19,6 +19,7 @@ from .history import (
 from .onboarding import Check, CheckState, Onboarding
 
 __all__ = [
+    "ActionResult",
     "AppendOnlyError",
     "AppendOnlyModel",
     "Check",

@@ -133,7 +133,7 @@ class FlowServiceCall(AppendOnlyModel):
         TEST = "test_connection", _("Test connection")
         EXPLORE = "explore", _("List event hubs")
         UPDATE_CREDENTIALS = "update_credentials", _("Update credentials")
-        # The dataflow's calls (issue 16)
+        # The dataflow's calls
         PREVIEW = "preview_event_hub", _("Preview event hub")
         LIST_SCHEMAS = "list_schemas", _("List schemas")
         GET_SCHEMA = "get_schema", _("Get schema")
@@ -151,7 +151,7 @@ class FlowServiceCall(AppendOnlyModel):
         ENABLE_FLOW = "enable_flow", _("Resume dataflow")
         DISABLE_FLOW = "disable_flow", _("Pause dataflow")
         LIST_RUNS = "list_runs", _("Read dataflow runs")
-        # The client's other calls (issue 15): every flowservice.Operation has its label here
+        # The client's other calls: every flowservice.Operation has its label here
         UPDATE_SOURCE = "update_source_connection", _("Update source connection")
         DELETE_BASE = "delete_base_connection", _("Delete base connection")
         DELETE_SOURCE = "delete_source_connection", _("Delete source connection")

@@ -118,7 +118,7 @@ def onboarding_replace_credentials(
                 onboarding.base_connection_id, etag=onboarding.base_connection_etag, auth=candidate.client_auth()
             )
     except FlowServiceError as error:
-        try:  # a lost answer is settled by reading the connection back (issue 13)
+        try:  # a lost answer is settled by reading the connection back
             updated = settle_lost_patch(error, client=client, onboarding=onboarding, candidate=candidate)
         except FlowServiceError as unsettled:
             raise adobe_failed(unsettled, doing=REPLACING, sandbox=onboarding.sandbox_name) from unsettled

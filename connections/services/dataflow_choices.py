@@ -3,8 +3,8 @@
 Each function reads or checks with Adobe for the page and stores the choice on the dataflow; nothing here
 creates anything in Adobe (that is Finish, in dataflow.py).
 
-No page waits on Adobe: each call a page needs is a remote action (services/actions.py) registered next to its
-function below, run by a background task while the page shows progress. A read's answer is kept in the
+No page waits on Adobe: each call a page needs is a remote action (services/actions.py) whose task is declared
+next to its function below, run in the background while the page shows progress. A read's answer is kept in the
 action's `result` and reused while it is fresh (`FRESH_FOR`, the app's choice: Adobe sets no freshness), so
 opening or polling a page asks the database, not Adobe (`dataflow_read`).
 """

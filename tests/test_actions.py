@@ -202,3 +202,9 @@ def test_old_finished_reads_are_pruned_and_everything_else_kept(make_onboarding,
     assert "Deleted 1 " in out.getvalue()
     assert set(RemoteAction.objects.values_list("pk", flat=True)) == {test.pk, young_read.pk}
     assert FlowServiceCall.objects.filter(onboarding=onboarding, operation=Call.TEST).exists()  # history stays
+
+
+def test_every_kind_of_action_says_where_its_result_shows():
+    from onboarding.views_actions import DESTINATIONS
+
+    assert set(DESTINATIONS) == set(Kind)

@@ -106,8 +106,8 @@ def latest(kind: str, *, onboarding: Onboarding, dataflow: Any = None) -> Remote
 
 def doing(action: RemoteAction) -> str:
     """What the page says while it runs ("Testing the connection")."""
-    Kind = RemoteAction.Kind
-    return str(Kind(action.kind).label) if action.kind in Kind.values else "Asking Adobe"
+    kinds = RemoteAction.Kind
+    return str(kinds(action.kind).label) if action.kind in kinds.values else "Asking Adobe"
 
 
 def problem_of(action: RemoteAction) -> Problem | None:

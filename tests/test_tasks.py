@@ -226,6 +226,19 @@ def test_the_sweep_leaves_a_running_task_alone(make_onboarding, task_queue):
     assert onboarding.status == Status.CREATING_BASE
 
 
+def test_a_late_delivery_of_an_earlier_steps_task_creates_nothing(make_onboarding, emulator, task_queue):
+    """The base connection's task, delivered again after the onboarding moved on to the source step, does not
+    run that step: its own request's task does."""
+    source = services.Source("orders", "raw", "earliest", "aep-orders")
+    onboarding = wizard.onboarding_submit_source(onboarding=make_onboarding("base"), actor=None, source=source)
+    assert onboarding.status == Status.CREATING_SOURCE
+    assert wizard.create_in_adobe.call(str(onboarding.pk), Status.CREATING_BASE, None) == Status.CREATING_SOURCE
+    assert emulator.stats()["sourceConnections"] == 0
+    task_queue()
+    onboarding.refresh_from_db()
+    assert onboarding.status == Status.SOURCE_CREATED and emulator.stats()["sourceConnections"] == 1
+
+
 def test_every_in_flight_status_is_a_step_the_task_runs_and_the_sweep_settles():
     assert sorted(step.in_flight for step in wizard.STEPS) == sorted(Onboarding.IN_FLIGHT)
 

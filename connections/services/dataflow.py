@@ -279,7 +279,7 @@ def dataflow_create_remaining(*, dataflow: Dataflow, actor: Any) -> Dataflow:
     with transaction.atomic():
         claimed, step = claim_next_step(dataflow, actor=actor)
         if step is not None:
-            remote.dispatch(create_dataflow_objects, subject=claimed, actor=actor)
+            remote.dispatch(create_dataflow_objects, claimed, actor=actor)
     return Dataflow.objects.select_related("onboarding").get(pk=dataflow.pk)
 
 

@@ -39,14 +39,15 @@ def _stores_in_this_database() -> bool:
     return backend_path().startswith(("django_tasks_db.", "django.tasks.backends.immediate."))
 
 
-def dispatch(background: Task[..., Any], *, subject: models.Model, actor: Any) -> None:
-    """Hand `background(subject id, actor id)` for this onboarding or dataflow to a task, in the claim's transaction.
+def dispatch(background: Task[..., Any], subject: models.Model, *args: str, actor: Any) -> None:
+    """Hand `background(subject id, *args, actor id)` for this onboarding or dataflow to a task, in the claim's
+    transaction.
 
     With django-tasks-db the task row commits (or rolls back) with the claim: never a claim without
     its task, never a task for a claim that did not happen. Other backends (RQ) write elsewhere at
     once, so they enqueue only once the claim has committed.
     """
-    enqueue_with_claim(background, str(subject.pk), None if actor is None else str(actor.pk))
+    enqueue_with_claim(background, str(subject.pk), *args, None if actor is None else str(actor.pk))
 
 
 def enqueue_with_claim(background: Task[..., Any], *args: str | None) -> None:

@@ -179,18 +179,12 @@ SOURCE_CONNECTION = RemoteStep(
 STEPS = (BASE_CONNECTION, SOURCE_CONNECTION)
 
 
-def step_in_flight(onboarding: Onboarding) -> RemoteStep | None:
-    """The step the onboarding's status says is running (None: no step is)."""
-    return next((step for step in STEPS if step.in_flight == onboarding.status), None)
-
-
 @task
-def create_in_adobe(onboarding_id: str, actor_id: str | None) -> str:
-    """The background task: create (or adopt) the object of the step the request claimed; the new status."""
+def create_in_adobe(onboarding_id: str, in_flight: str, actor_id: str | None) -> str:
+    """The background task: create (or adopt) the object of the step the request claimed (the one whose
+    in-flight status it moved the onboarding to); the onboarding's new status."""
     onboarding, actor = remote.onboarding_and_actor(onboarding_id, actor_id)
-    step = step_in_flight(onboarding)
-    if step is None:
-        return str(onboarding.status)  # settled already (the sweep, after this task was taken for dead)
+    step = next(step for step in STEPS if step.in_flight == in_flight)
     return str(perform_remote(step, onboarding=onboarding, actor=actor).status)
 
 
@@ -200,7 +194,7 @@ def _claim(step: RemoteStep, locked: Onboarding, *, actor: Any, changed: frozens
     reason = f"Creating the {step.what}"
     if not claim_locked(locked, actor=actor, ready=set(step.ready), to=step.in_flight, reason=reason, changed=changed):
         return False
-    remote.dispatch(create_in_adobe, subject=locked, actor=actor)
+    remote.dispatch(create_in_adobe, locked, step.in_flight, actor=actor)
     return True
 
 

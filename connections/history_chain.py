@@ -62,10 +62,13 @@ HASHED_COLUMNS = {
 
 
 def history_models() -> list[type[models.Model]]:
-    """Every history table's model: each concrete AppendOnlyModel."""
-    from .models import AppendOnlyModel
+    """Every history table's model: each concrete AppendOnlyModel (they say so with `chained_history`)."""
+    return [model for model in apps.get_models() if getattr(model, "chained_history", False)]
 
-    return [model for model in apps.get_models() if issubclass(model, AppendOnlyModel)]
+
+def _head_model() -> Any:
+    """HistoryChainHead, through the app registry: the models import this module, so it cannot import them."""
+    return apps.get_model("connections", "HistoryChainHead")
 
 
 # Keys
@@ -143,12 +146,12 @@ def append(rows: list[Any], write: Callable[[], Any]) -> None:
 
     Inside a caller's transaction this joins it (no savepoint of its own): a failed append fails that
     transaction, which rolls back with whatever it was recording. Alone, it is its own transaction."""
-    from .models import HistoryChainHead
+    heads = _head_model()
 
     if not rows:
         return
     with transaction.atomic(savepoint=False):
-        locked = HistoryChainHead.objects.select_for_update()
+        locked = heads.objects.select_for_update()
         # Created by the migrations; only a database built another way lacks it.
         head, _ = locked.get_or_create(table=rows[0]._meta.db_table)
         link(rows, head, signing_key())
@@ -238,14 +241,14 @@ def verify(model: type[models.Model]) -> Verdict:
     """Walk one table's chain, then compare its end with the head; record the outcome on the head."""
     from django.utils import timezone
 
-    from .models import HistoryChainHead
+    heads = _head_model()
 
     table = model._meta.db_table
-    head = HistoryChainHead.objects.filter(table=table).first()
+    head = heads.objects.filter(table=table).first()
     legacy_rows, problem = _sealed_legacy_rows(model, head)
     rows, last_hash, broken = _first_break(model, legacy_rows)
     problem = problem or broken or _head_problem(head, rows, last_hash)
-    HistoryChainHead.objects.update_or_create(
+    heads.objects.update_or_create(
         table=table, defaults={"verified_at": timezone.now(), "verified_ok": not problem, "problem": problem}
     )
     return Verdict(table=table, rows=rows, last_hash=last_hash, problem=problem)
@@ -261,9 +264,9 @@ def status_line(model: type[models.Model]) -> str:
     """What the admin says about a history table: when it was last verified, and how that went."""
     from django.utils import timezone
 
-    from .models import HistoryChainHead
+    heads = _head_model()
 
-    head = HistoryChainHead.objects.filter(table=model._meta.db_table).first()
+    head = heads.objects.filter(table=model._meta.db_table).first()
     if head is None or head.verified_at is None:
         return "History not verified yet: run `python manage.py verify_history`."
     when = timezone.localtime(head.verified_at).strftime("%Y-%m-%d %H:%M %Z")

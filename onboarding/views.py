@@ -90,8 +90,8 @@ def _problem_of(error: OnboardingError) -> Problem:
 
 def _typed_again(initial: dict[str, Any], action: RemoteAction | None) -> dict[str, Any]:
     """The form's values, with what was typed for `action` (kept in its result) over them; never a secret."""
-    typed = (action.result or {}).get("typed") if action else None
-    return {**initial, **secret_echo.without_secrets(typed or {})}
+    typed = action.outcome.typed if action else {}
+    return {**initial, **secret_echo.without_secrets(typed)}
 
 
 def _account_form(onboarding: Onboarding | None) -> forms.Form | None:
@@ -181,7 +181,7 @@ def _correction_shown(onboarding: Onboarding, action: RemoteAction) -> dict[str,
     """The Account step after a correction failed: what was typed, and why (next to its field, or a reload)."""
     form = CredentialsForm(initial=_typed_again(AccountForm.initial_for(onboarding), action), onboarding=onboarding)
     problem = actions.problem_of(action)
-    if problem is not None and (action.result or {}).get("stale"):
+    if problem is not None and action.outcome.stale:
         return {"form": form, "stale": problem.message}
     if problem is not None:
         views_actions.refusal_at(form, problem)
@@ -462,9 +462,9 @@ def _replacement_shown(form: forms.Form, action: RemoteAction) -> dict[str, Any]
     the refusal next to its field, or the problem (with Retry when Adobe's answer was lost)."""
     problem = actions.problem_of(action)
     if problem is None:
-        result = (action.result or {}) if not action.failed else {}
-        return {"result": Replacement.from_json(result)} if result and not result.get("notice") else {}
-    if (action.result or {}).get("stale"):
+        shown = action.result and not action.failed and not action.outcome.notice
+        return {"result": Replacement.from_json(action.result or {})} if shown else {}
+    if action.outcome.stale:
         return {"stale": problem.message}
     if problem.field in form.fields:
         views_actions.refusal_at(form, problem)
@@ -525,9 +525,7 @@ def onboarding_source_edit(request: HtmxHttpRequest, public_id: uuid.UUID) -> Ht
     form = SourceForm(initial=_typed_again(SourceForm.initial_for(onboarding), asked), onboarding=onboarding)
     if asked is None or not asked.failed:
         return _source_edit_page(request, onboarding, form)
-    return _source_edit_page(
-        request, onboarding, form, actions.problem_of(asked), stale=(asked.result or {}).get("stale")
-    )
+    return _source_edit_page(request, onboarding, form, actions.problem_of(asked), stale=asked.outcome.stale)
 
 
 def _update_source(request: HtmxHttpRequest, onboarding: Onboarding) -> HttpResponse:

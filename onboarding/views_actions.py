@@ -1,9 +1,9 @@
 """What a user sees of a remote action (connections/services/actions.py): its progress, then its result.
 
 A view that starts an action answers with `follow(...)`: the progress (a page that polls, or a fragment
-for htmx) while the task runs, or where the result shows once it has. Each kind names that place with
-`@shows_result(kind)`. Without JavaScript the progress page says to refresh; a refresh shows where it stands.
-A finished action's `result["notice"]` is said there as a success message; a page that shows a result
+for htmx) while the task runs, or where the result shows once it has: `DESTINATIONS` names that place for
+each kind. Without JavaScript the progress page says to refresh; a refresh shows where it stands.
+A finished action's `outcome.notice` is said there as a success message; a page that shows a result
 itself (a form with what was typed, the error next to its field) is sent `?action=<reference>`.
 """
 
@@ -23,59 +23,85 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
 from connections.messages import Problem
-from connections.models import Onboarding, RemoteAction
+from connections.models import Dataflow, Onboarding, RemoteAction
 from connections.services import actions
 
 from .access import HtmxHttpRequest, owned_onboarding
+from .dataflow_pages import Page
 from .steps import Step
 
 Destination = Callable[[Onboarding, RemoteAction], str]
-DESTINATIONS: dict[str, tuple[Destination, bool]] = {}
+Kind = RemoteAction.Kind
 
 
-def shows_result(kind: str, *, flash_problem: bool = True) -> Callable[[Destination], Destination]:
-    """Register where the result of `kind` shows; `flash_problem`: a failure is said in a message there."""
-
-    def register(destination: Destination) -> Destination:
-        DESTINATIONS[kind] = (destination, flash_problem)
-        return destination
-
-    return register
-
-
-@shows_result("test")
 def _where_the_checks_show(onboarding: Onboarding, action: RemoteAction) -> str:
     return Step.of(onboarding).url(onboarding)
 
 
-@shows_result("credentials", flash_problem=False)
 def _where_the_replacement_shows(onboarding: Onboarding, action: RemoteAction) -> str:
     """A correction on the Account step: the step it moved to, or the step with the refusal; a replacement:
     where the onboarding stands once saved, or the credentials page with what happened."""
-    result = action.result or {}
-    if result.get("correction"):
+    outcome = action.outcome
+    if outcome.correction:
         return result_url(action, "onboarding:account") if action.failed else Step.of(onboarding).url(onboarding)
-    return Step.of(onboarding).url(onboarding) if result.get("notice") else result_url(action, "onboarding:credentials")
+    return Step.of(onboarding).url(onboarding) if outcome.notice else result_url(action, "onboarding:credentials")
 
 
-@shows_result("reload")
 def _where_the_reload_shows(onboarding: Onboarding, action: RemoteAction) -> str:
     return reverse("onboarding:credentials", args=[onboarding.public_id])
 
 
-@shows_result("source", flash_problem=False)
 def _where_the_source_settings_show(onboarding: Onboarding, action: RemoteAction) -> str:
     return result_url(action, "onboarding:source_edit") if action.failed else Step.DONE.url(onboarding)
 
 
-@shows_result("source_reload")
 def _where_the_source_reload_shows(onboarding: Onboarding, action: RemoteAction) -> str:
     return reverse("onboarding:source_edit", args=[onboarding.public_id])
 
 
-@shows_result("delete", flash_problem=False)
 def _where_the_deletion_shows(onboarding: Onboarding, action: RemoteAction) -> str:
     return result_url(action, "onboarding:delete") if action.failed else reverse("onboarding:list")
+
+
+def _dataflow_page(page: Page) -> Destination:
+    """The dataflow's page `page` (a read's answer shows there)."""
+    return lambda onboarding, action: page.url(_dataflow_of(action))
+
+
+def _where_the_dataset_choice_shows(onboarding: Onboarding, action: RemoteAction) -> str:
+    dataflow = _dataflow_of(action)
+    if action.failed:  # the choice shown again, the refusal next to its field (a name Adobe holds already)
+        return f"{Page.DATASET.url(dataflow)}?action={action.public_id}"
+    return (Page.MAPPING if dataflow.is_raw else Page.REVIEW).url(dataflow)
+
+
+def _where_the_mapping_check_shows(onboarding: Onboarding, action: RemoteAction) -> str:
+    dataflow = _dataflow_of(action)
+    return f"{Page.MAPPING.url(dataflow)}?action={action.public_id}" if action.failed else Page.REVIEW.url(dataflow)
+
+
+def _dataflow_of(action: RemoteAction) -> Dataflow:
+    return Dataflow.objects.select_related("onboarding").get(pk=action.dataflow_id or 0)
+
+
+# Where the result of each kind shows, and whether a failure is said there in a message (False: that page
+# shows it itself, next to its field or as a problem).
+DESTINATIONS: dict[str, tuple[Destination, bool]] = {
+    Kind.TEST: (_where_the_checks_show, True),
+    Kind.CREDENTIALS: (_where_the_replacement_shows, False),
+    Kind.RELOAD: (_where_the_reload_shows, True),
+    Kind.SOURCE: (_where_the_source_settings_show, False),
+    Kind.SOURCE_RELOAD: (_where_the_source_reload_shows, True),
+    Kind.DELETE: (_where_the_deletion_shows, False),
+    Kind.PREVIEW: (_dataflow_page(Page.DATA), False),
+    Kind.CATALOGUE: (_dataflow_page(Page.DATASET), False),
+    Kind.CHOOSE_DATASET: (_where_the_dataset_choice_shows, False),
+    Kind.SCHEMA: (_dataflow_page(Page.MAPPING), False),
+    Kind.MAPPING: (_where_the_mapping_check_shows, False),
+    Kind.ACTIVITY: (_dataflow_page(Page.WATCH), False),
+    Kind.PAUSE: (_dataflow_page(Page.WATCH), True),
+    Kind.RESUME: (_dataflow_page(Page.WATCH), True),
+}
 
 
 def result_url(action: RemoteAction, view_name: str) -> str:
@@ -128,8 +154,7 @@ def said(action: RemoteAction) -> str:
     problem = actions.problem_of(action)
     if problem is not None:
         return problem.message
-    result = action.result or {}
-    return str(result.get("notice") or result.get("message") or "")
+    return action.outcome.notice or action.outcome.message
 
 
 def action_url(action: RemoteAction) -> str:
@@ -146,7 +171,7 @@ def _settled(request: HtmxHttpRequest, action: RemoteAction) -> HttpResponse:
     problem = actions.problem_of(action)
     if problem and flash_problem:
         messages.error(request, problem.message)
-    notice = (action.result or {}).get("notice") if not action.failed else ""
+    notice = action.outcome.notice if not action.failed else ""
     if notice:
         messages.success(request, notice)
     url = destination(Onboarding.objects.get(pk=action.onboarding_id), action)

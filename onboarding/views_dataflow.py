@@ -8,7 +8,6 @@ reused while fresh, and a page whose answer is still coming shows its progress.
 
 from __future__ import annotations
 
-import enum
 import functools
 import json
 import uuid
@@ -19,8 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
-from django.utils.translation import gettext_lazy as _
+from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -33,54 +31,14 @@ from connections.services.errors import OnboardingError
 
 from . import views_actions
 from .access import HtmxHttpRequest
+from .dataflow_pages import Page
 from .forms_dataflow import DatasetForm, DetailForm, ExistingAccountForm, SampleForm
-from .views_actions import shows_result
 
 PAGE = "onboarding/dataflow/page.html"
 # Adobe's documents are silent: on a URL for one dataflow in Experience Platform's UI (only the navigation
 # Sources › Dataflows is documented); this opens the Sources workspace of the organization.
 PLATFORM_SOURCES_URL = "https://experience.adobe.com/#/platform/source"
 MAX_MAPPING_ROWS = 200
-
-
-class Page(enum.StrEnum):
-    DATA = "data"
-    DATASET = "dataset"
-    MAPPING = "mapping"
-    REVIEW = "review"
-    WATCH = "watch"
-
-    @property
-    def label(self) -> str:
-        return str(
-            {
-                Page.DATA: _("Select data"),
-                Page.DATASET: _("Dataset"),
-                Page.MAPPING: _("Mapping"),
-                Page.REVIEW: _("Review"),
-                Page.WATCH: _("Data arriving"),
-            }[self]
-        )
-
-    @property
-    def position(self) -> int:
-        return list(Page).index(self)
-
-    def url(self, dataflow: Dataflow) -> str:
-        return reverse(f"onboarding:dataflow_{self.value}", args=[dataflow.onboarding.public_id, dataflow.public_id])
-
-    @classmethod
-    def furthest(cls, dataflow: Dataflow) -> Page:
-        """The furthest page the dataflow's choices open."""
-        if not dataflow.editable:
-            return cls.WATCH
-        if not dataflow.sample and dataflow.is_raw:
-            return cls.DATA
-        if not dataflow.schema_id:
-            return cls.DATASET
-        if dataflow.is_raw and not dataflow.mappings:
-            return cls.MAPPING
-        return cls.REVIEW
 
 
 def _owned(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: uuid.UUID) -> Dataflow:
@@ -195,15 +153,6 @@ def dataflow_data(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: u
     return _show(request, dataflow, Page.DATA, waiting=read if read.pending else None, **context)
 
 
-@shows_result(choices.PREVIEW, flash_problem=False)
-def _after_preview(onboarding: Onboarding, action: RemoteAction) -> str:
-    return Page.DATA.url(_of(action))
-
-
-def _of(action: RemoteAction) -> Dataflow:
-    return Dataflow.objects.select_related("onboarding").get(pk=action.dataflow_id or 0)
-
-
 def _raw(dataflow: Dataflow) -> str:
     return json.dumps(dataflow.sample or [], indent=2, ensure_ascii=False)[:200_000]
 
@@ -246,22 +195,9 @@ def dataflow_dataset(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpRespon
     return _show(request, dataflow, Page.DATASET, form=form, datasets=datasets, query=query)
 
 
-@shows_result(choices.CATALOGUE, flash_problem=False)
-def _after_catalogue(onboarding: Onboarding, action: RemoteAction) -> str:
-    return Page.DATASET.url(_of(action))
-
-
-@shows_result(choices.CHOOSE_DATASET, flash_problem=False)
-def _after_choosing(onboarding: Onboarding, action: RemoteAction) -> str:
-    dataflow = _of(action)
-    if action.failed:  # the choice shown again, the refusal next to its field (a name Adobe holds already)
-        return f"{Page.DATASET.url(dataflow)}?action={action.public_id}"
-    return (Page.MAPPING if dataflow.is_raw else Page.REVIEW).url(dataflow)
-
-
 def _dataset_initial(dataflow: Dataflow, asked: RemoteAction | None = None) -> dict[str, Any]:
     """The dataflow's choice, or the one a refused action asked for (kept in its result)."""
-    typed = (asked.result or {}).get("typed") if asked is not None and asked.failed else None
+    typed = asked.outcome.typed if asked is not None and asked.failed else None
     if typed:
         choice = choices.DatasetChoice(**typed)
         return {
@@ -327,17 +263,6 @@ def _uuid(value: str | None) -> uuid.UUID | None:
         return uuid.UUID(value or "")
     except ValueError:
         return None
-
-
-@shows_result(choices.MAPPING, flash_problem=False)
-def _after_mapping_check(onboarding: Onboarding, action: RemoteAction) -> str:
-    dataflow = _of(action)
-    return f"{Page.MAPPING.url(dataflow)}?action={action.public_id}" if action.failed else Page.REVIEW.url(dataflow)
-
-
-@shows_result(choices.SCHEMA, flash_problem=False)
-def _after_schema_fields(onboarding: Onboarding, action: RemoteAction) -> str:
-    return Page.MAPPING.url(_of(action))
 
 
 def _mapping_context(
@@ -444,13 +369,6 @@ def dataflow_activity(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_i
         return HttpResponse(status=204)
     context: dict[str, Any] = {"dataflow": dataflow, "onboarding": dataflow.onboarding, **_activity(request, dataflow)}
     return render(request, f"{PAGE}#activity", context)
-
-
-@shows_result(choices.ACTIVITY, flash_problem=False)
-@shows_result(choices.PAUSE)
-@shows_result(choices.RESUME)
-def _after_pausing(onboarding: Onboarding, action: RemoteAction) -> str:
-    return Page.WATCH.url(_of(action))
 
 
 @login_required

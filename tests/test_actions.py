@@ -9,29 +9,36 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.tasks import task
 from django.utils import timezone
 
-from connections.models import FlowServiceCall, RemoteAction
+from connections.models import ActionResult, FlowServiceCall, RemoteAction
 from connections.services import actions
+from connections.services.connection_test import connection_test_task
 
 Call = FlowServiceCall.Operation
 State = RemoteAction.State
+Kind = RemoteAction.Kind
 pytestmark = pytest.mark.django_db(transaction=True)
 HTMX = {"HX-Request": "true"}
 
 
-@actions.handles("tests: remember the payload", doing="Remembering")
-def _remember(run: actions.ActionRun) -> dict[str, object]:
-    return {"seen": sorted(run.payload)}
+@task
+def remember_the_payload(action_id: str) -> str:
+    return actions.run(action_id, lambda run: ActionResult(answer={"seen": sorted(run.payload)}))
 
 
-@actions.handles("tests: a read", doing="Reading", read=True)
-def _read(run: actions.ActionRun) -> dict[str, object]:
-    return {}
+@task
+def answer_nothing(action_id: str) -> str:
+    return actions.run(action_id, lambda run: ActionResult())
 
 
-@actions.handles("tests: break", doing="Breaking")
-def _break(run: actions.ActionRun) -> dict[str, object]:
+@task
+def break_down(action_id: str) -> str:
+    return actions.run(action_id, _break)
+
+
+def _break(run: actions.ActionRun) -> ActionResult:
     raise RuntimeError("a bug in a handler")
 
 
@@ -85,7 +92,11 @@ def test_a_second_press_while_one_runs_joins_it(client, user, make_onboarding, t
 def test_the_payload_is_encrypted_and_wiped_once_the_task_has_run(make_onboarding, user, task_queue):
     onboarding = make_onboarding("base")
     action = actions.start(
-        "tests: remember the payload", onboarding=onboarding, actor=user, payload={"sas_key": "tOpSeCrEt-key"}
+        "tests: remember the payload",
+        remember_the_payload,
+        onboarding=onboarding,
+        actor=user,
+        payload={"sas_key": "tOpSeCrEt-key"},
     )
     with connection.cursor() as cursor:
         cursor.execute("SELECT payload FROM connections_remoteaction WHERE id = %s", [action.pk])
@@ -100,16 +111,16 @@ def test_the_payload_is_encrypted_and_wiped_once_the_task_has_run(make_onboardin
 def test_a_task_delivered_twice_runs_the_action_once(make_onboarding, user, task_queue):
     onboarding = make_onboarding("source")
     asked_before = _tests_asked(onboarding)
-    action = actions.start("test", onboarding=onboarding, actor=user)
-    actions.run_action.call(str(action.pk))
-    assert actions.run_action.call(str(action.pk)) == State.DONE
+    action = actions.start(Kind.TEST, connection_test_task, onboarding=onboarding, actor=user)
+    connection_test_task.call(str(action.pk))
+    assert connection_test_task.call(str(action.pk)) == State.DONE
     assert _tests_asked(onboarding) == asked_before + 1
 
 
 def test_a_bug_in_a_handler_fails_the_action_with_a_sentence_not_a_500(client, user, make_onboarding):
     onboarding = make_onboarding("source")
     client.force_login(user)
-    action = actions.start("tests: break", onboarding=onboarding, actor=user)
+    action = actions.start("tests: break", break_down, onboarding=onboarding, actor=user)
     assert action.state == State.FAILED
     assert actions.problem_of(action).title == "Something went wrong here"
 
@@ -130,7 +141,7 @@ def test_an_action_whose_task_died_is_failed_and_the_page_stops_waiting(client, 
 
 def test_the_sweep_fails_what_dead_tasks_left(make_onboarding, user, task_queue):
     onboarding = make_onboarding("source")
-    actions.start("test", onboarding=onboarding, actor=user)
+    actions.start(Kind.TEST, connection_test_task, onboarding=onboarding, actor=user)
     assert actions.sweep_actions() == 0  # young: still waiting for its worker
     assert actions.sweep_actions(older_than=datetime.timedelta(seconds=-1)) == 1
     assert RemoteAction.objects.get().failed
@@ -138,7 +149,7 @@ def test_the_sweep_fails_what_dead_tasks_left(make_onboarding, user, task_queue)
 
 def test_another_users_action_is_not_found(client, other_user, make_onboarding, task_queue):
     onboarding = make_onboarding("source")
-    action = actions.start("test", onboarding=onboarding, actor=onboarding.owner)
+    action = actions.start(Kind.TEST, connection_test_task, onboarding=onboarding, actor=onboarding.owner)
     client.force_login(other_user)
     assert client.get(f"/onboardings/{onboarding.public_id}/actions/{action.public_id}/").status_code == 404
 
@@ -179,10 +190,10 @@ def test_old_finished_reads_are_pruned_and_everything_else_kept(make_onboarding,
     from django.core.management import call_command
 
     onboarding = make_onboarding("source")
-    old_read = actions.start("tests: a read", onboarding=onboarding, actor=user)
-    test = actions.start("test", onboarding=onboarding, actor=user)
+    old_read = actions.start(Kind.CATALOGUE, answer_nothing, onboarding=onboarding, actor=user)
+    test = actions.start(Kind.TEST, connection_test_task, onboarding=onboarding, actor=user)
     task_queue()
-    young_read = actions.start("tests: a read", onboarding=onboarding, actor=user)
+    young_read = actions.start(Kind.CATALOGUE, answer_nothing, onboarding=onboarding, actor=user)
     task_queue()
     long_ago = timezone.now() - datetime.timedelta(days=8)
     RemoteAction.objects.filter(pk__in=[old_read.pk, test.pk]).update(finished_at=long_ago)
@@ -191,3 +202,9 @@ def test_old_finished_reads_are_pruned_and_everything_else_kept(make_onboarding,
     assert "Deleted 1 " in out.getvalue()
     assert set(RemoteAction.objects.values_list("pk", flat=True)) == {test.pk, young_read.pk}
     assert FlowServiceCall.objects.filter(onboarding=onboarding, operation=Call.TEST).exists()  # history stays
+
+
+def test_every_kind_of_action_says_where_its_result_shows():
+    from onboarding.views_actions import DESTINATIONS
+
+    assert set(DESTINATIONS) == set(Kind)

@@ -6,7 +6,7 @@ import pytest
 
 from connections.services import actions
 
-from . import test_actions  # noqa: F401  (registers the tests' action kinds)
+from .test_actions import remember_the_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,9 @@ def test_auditors_see_every_action_but_never_its_payload(client, django_user_mod
     from django.contrib.auth.models import Group
 
     onboarding = make_onboarding("base")
-    action = actions.start("tests: remember the payload", onboarding=onboarding, actor=user, payload={"k": "SeCrEt"})
+    action = actions.start(
+        "tests: remember the payload", remember_the_payload, onboarding=onboarding, actor=user, payload={"k": "SeCrEt"}
+    )
     assert action.payload  # still waiting for its worker: the payload is stored (encrypted)
     auditor = django_user_model.objects.create_user("audrey", password="x", is_staff=True)
     auditor.groups.add(Group.objects.get(name="Auditors"))

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from connections.models import FlowServiceCall, Onboarding, RemoteAction
-from connections.services import OnboardingError, actions
+from connections.services import OnboardingError
 from connections.services import credentials as credentials_service
 from tests.conftest import DEMO_LISTEN_KEY, DEMO_LISTEN_KEY_NAME, DEMO_MANAGE_KEY, source_post
 
@@ -333,7 +333,7 @@ class TestDeleteInAdobe:
 
 def test_another_users_result_is_not_found(client, other_user, make_onboarding, user):
     onboarding = make_onboarding("source")
-    action = actions.start("reload", onboarding=onboarding, actor=user)
+    action = credentials_service.onboarding_start_reload(onboarding=onboarding, actor=user)
     client.force_login(other_user)
     assert client.get(f"{url('credentials', onboarding)}?action={action.public_id}").status_code == 404
     client.force_login(user)

@@ -1,8 +1,11 @@
 """Import boundaries: the client knows no Django; the emulator knows neither Django nor the client; the web
-process never loads the HTTP client (only the task worker calls Adobe)."""
+process never loads the HTTP client (only the task worker calls Adobe); no product modules import each other
+in a cycle."""
 
 from __future__ import annotations
 
+import ast
+import pathlib
 import subprocess
 import sys
 
@@ -59,3 +62,94 @@ def test_the_web_process_does_not_load_the_http_client():
 def test_the_client_loads_on_first_use():
     modules = loaded_after("from connections.flowservice import FlowServiceClient")
     assert {"requests", "connections.flowservice.client"} <= modules
+
+
+PRODUCT = ("onboarding", "connections")
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def _product_modules() -> dict[str, pathlib.Path]:
+    """The product's modules by dotted name; the emulator (a program of its own) and migrations left out."""
+    found = {}
+    for package in PRODUCT:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            if "flowservice_emulator" in parts or "migrations" in parts:
+                continue
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def _only_for_type_checking(tree: ast.Module) -> set[ast.AST]:
+    """The imports under `if TYPE_CHECKING:`: never run, so they cannot make a cycle."""
+    guarded = [
+        node for node in ast.walk(tree) if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+    ]
+    return {inner for node in guarded for inner in ast.walk(node)}
+
+
+def _imported(name: str, path: pathlib.Path, modules: dict[str, pathlib.Path]) -> set[str]:
+    """The product modules `name` imports, at its top or inside a function."""
+    tree = ast.parse(path.read_text())
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    skipped, targets = _only_for_type_checking(tree), set()
+    for node in ast.walk(tree):
+        if node in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            targets |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([node.module] if node.module else [])])
+            targets |= {f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names}
+    found = set()
+    for target in targets:
+        while target and target not in modules:
+            target = target.rpartition(".")[0]
+        if target and target != name:
+            found.add(target)
+    return found
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of modules that import each other, directly or through others (Tarjan's strongly connected
+    components of more than one module)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for imported in sorted(graph[module]):
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            group = stack[stack.index(module) :]
+            del stack[stack.index(module) :]
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return groups
+
+
+def test_the_cycle_finder_sees_a_cycle_through_a_function_level_import():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_product_modules_import_each_other_in_a_cycle():
+    modules = _product_modules()
+    assert "connections.services.actions" in modules and "onboarding.views_actions" in modules
+    graph = {name: _imported(name, path, modules) for name, path in modules.items()}
+    assert graph["connections.models"] >= {"connections.models.onboarding", "connections.models.history"}
+    assert _cycles(graph) == []

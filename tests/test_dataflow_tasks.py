@@ -18,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from connections.models import Dataflow, DataflowChange, FlowServiceCall, RemoteAction
 from connections.services import dataflow as df
 from connections.services import dataflow_choices as choices
-from connections.services import remote
+from connections.services.sweep import sweep
 from tests.test_dataflow_services import ORDERS_SCHEMA, advance, chosen_raw_dataflow
 
 Status = Dataflow.Status
@@ -118,7 +118,7 @@ class TestFinish:
         Dataflow.objects.filter(pk=dataflow.pk).update(step_started_at=timezone.now() - datetime.timedelta(hours=1))
         DBTaskResult.objects.all().delete()
 
-        assert remote.sweep() == 1
+        assert sweep() == 1
         dataflow.refresh_from_db()
         assert dataflow.status == Status.FAILED and dataflow.outcome_unknown
         alice.post(url("dataflow_retry", dataflow))

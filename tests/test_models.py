@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connections.models import AppendOnlyError, FlowServiceCall, Onboarding, StateChange
+from connections.models import ActionResult, AppendOnlyError, FlowServiceCall, Onboarding, RemoteAction, StateChange
 
 Status = Onboarding.Status
 
@@ -84,3 +84,28 @@ def test_every_operation_and_outcome_the_client_records_is_a_declared_choice(mak
     assert len(operations) >= 5
     assert operations <= set(FlowServiceCall.Operation.values)
     assert outcomes <= set(FlowServiceCall.Outcome.values)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"notice": "Deleted the connections of Orders in Adobe."},
+        {"typed": {"event_hub_name": "orders"}, "correction": True, "saved": False, "message": "Nothing changed."},
+        {"about": "https://ns.adobe.com/x", "fields": [{"path": "a", "type": "string"}]},
+    ],
+)
+def test_a_result_kept_as_json_reads_and_writes_back_unchanged(stored):
+    assert RemoteAction(result=stored).outcome.as_json() == stored
+
+
+def test_a_result_is_read_as_typed_values():
+    kept = {
+        "problem": {"title": "Changed elsewhere", "message": "Reload it.", "field": "sas_key"},
+        "stale": True,
+        "typed": {"consumer_group": "app"},
+        "rows": [{"source": "a", "destination": "b"}],
+    }
+    result = RemoteAction(result=kept).outcome
+    assert result.stale and result.problem is not None and result.problem.field == "sas_key"
+    assert (result.notice, result.typed, result.answer) == ("", {"consumer_group": "app"}, {"rows": kept["rows"]})
+    assert RemoteAction().outcome == ActionResult()  # still running: nothing to say yet

@@ -23,7 +23,8 @@ from django_tasks_db.models import DBTaskResult
 
 from connections import services
 from connections.models import FlowServiceCall, Onboarding, StateChange
-from connections.services import remote, wizard
+from connections.services import wizard
+from connections.services.sweep import sweep
 
 from .conftest import DEMO_MANAGE_KEY, account_post, source_post
 from .test_going_live import ROOT, django_env
@@ -194,7 +195,7 @@ def test_the_sweep_adopts_what_a_dead_task_created(make_onboarding, emulator, ta
         wizard.BASE_CONNECTION.create(adobe.flow_client(onboarding=onboarding, actor=None), onboarding)
     _as_if_the_task_died(onboarding)
 
-    assert remote.sweep() == 1
+    assert sweep() == 1
     onboarding.refresh_from_db()
     assert onboarding.status == Status.BASE_CREATED
     assert emulator.stats()["connections"] == 1  # adopted, not created twice
@@ -220,17 +221,26 @@ def test_the_sweep_fails_a_step_adobe_never_saw(make_onboarding, emulator, task_
 
 def test_the_sweep_leaves_a_running_task_alone(make_onboarding, task_queue):
     onboarding = wizard.onboarding_create_base_connection(onboarding=make_onboarding("draft"), actor=None)
-    assert remote.sweep() == 0
+    assert sweep() == 0
     onboarding.refresh_from_db()
     assert onboarding.status == Status.CREATING_BASE
 
 
-def test_every_remote_step_is_runnable_and_settled_by_the_sweep():
-    """A RemoteStep declared anywhere registers itself: the task runs it, the sweep settles it."""
-    for step in (wizard.BASE_CONNECTION, wizard.SOURCE_CONNECTION):
-        assert step.what in remote.OPERATIONS
-        assert (Onboarding, step.in_flight) in remote.SETTLERS
-    assert {status for model, status in remote.SETTLERS if model is Onboarding} <= set(Onboarding.IN_FLIGHT)
+def test_a_late_delivery_of_an_earlier_steps_task_creates_nothing(make_onboarding, emulator, task_queue):
+    """The base connection's task, delivered again after the onboarding moved on to the source step, does not
+    run that step: its own request's task does."""
+    source = services.Source("orders", "raw", "earliest", "aep-orders")
+    onboarding = wizard.onboarding_submit_source(onboarding=make_onboarding("base"), actor=None, source=source)
+    assert onboarding.status == Status.CREATING_SOURCE
+    assert wizard.create_in_adobe.call(str(onboarding.pk), Status.CREATING_BASE, None) == Status.CREATING_SOURCE
+    assert emulator.stats()["sourceConnections"] == 0
+    task_queue()
+    onboarding.refresh_from_db()
+    assert onboarding.status == Status.SOURCE_CREATED and emulator.stats()["sourceConnections"] == 1
+
+
+def test_every_in_flight_status_is_a_step_the_task_runs_and_the_sweep_settles():
+    assert sorted(step.in_flight for step in wizard.STEPS) == sorted(Onboarding.IN_FLIGHT)
 
 
 def _in_a_fresh_process(code: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -14,7 +14,7 @@ import pytest
 from rq import SimpleWorker
 
 from connections.models import FlowServiceCall, Onboarding, RemoteAction
-from connections.services import actions, wizard
+from connections.services import connection_test, wizard
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REDIS_URL = f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}"
@@ -46,7 +46,7 @@ def test_a_wizard_step_and_a_remote_action_run_on_rq(make_onboarding, user, emul
     assert onboarding.status == Onboarding.Status.BASE_CREATED
     assert FlowServiceCall.objects.filter(onboarding=onboarding, actor=user).exists()
 
-    action = actions.start("test", onboarding=onboarding, actor=user)
+    action = connection_test.onboarding_start_test(onboarding=onboarding, actor=user)
     assert action.state == RemoteAction.State.QUEUED
     rq_queue()
     action.refresh_from_db()

@@ -9,7 +9,8 @@ Modules: inputs (what services take), errors (how they fail), transitions (statu
 credentials (setting and replacing them), wizard (the steps), connection_test (named checks and their
 diagnosis), lifecycle (going on anyway, editing the source, archiving, deleting in Adobe), actions (what a user
 asks of Adobe outside the wizard's creates, run by a background task while the page shows progress), dataflow
-and dataflow_choices (issue 16's creates and reads; imported here so a worker knows their tasks).
+and dataflow_choices (a dataflow's creates, and the reads and checks before them), remote (how work is handed
+to a task), sweep (settling what a dead task left).
 """
 
 from __future__ import annotations

@@ -1,22 +1,29 @@
 """Remote actions: what a user asks of Adobe outside the wizard's creates runs as a background task.
 
-A view calls `start(kind, ...)`: under the onboarding's row lock it records a `RemoteAction` and
-enqueues `run_action` (with django-tasks-db, in the same transaction: never an action without its task).
-A second press while one of the same kind is pending joins it, so nothing is asked twice; asking something
-else of that kind meanwhile (other typed credentials) is refused, as is any kind the caller names in
-`apart_from` (no delete while a PATCH runs). The task runs
-the kind's handler, which talks to Adobe through the same services as before, and stores what the page
-shows (`result`); it wipes the payload (typed credentials) either way. A task that dies leaves its action
-pending; the sweep fails it once it is older than any call can last.
+A service calls `start(kind, background, ...)`: under the onboarding's row lock it records a `RemoteAction` of
+that kind (`RemoteAction.Kind` declares them all, with what the page says meanwhile) and enqueues `background`,
+the kind's task (with django-tasks-db, in the same transaction: never an action without its task). A second
+press while one of the same kind is pending joins it, so nothing is asked twice; asking something else of that
+kind meanwhile (other typed credentials) is refused, as is any kind the caller names in `apart_from` (no delete
+while a PATCH runs). A task dying leaves its action pending; the sweep fails it once it is older than any call
+can last.
 
-Handlers register with `@handles(kind, doing=...)`; `doing` is what the progress page says meanwhile.
-A handler returns a JSON-able dict; an OnboardingError it raises becomes a failed action whose result
-carries the Problem (and the field it concerns). What it puts in `run.keep` (what the user typed that is not
-secret, for the page to show again) is kept in the result however it ends.
+Each kind's task is a plain task function beside the service it runs, handing its handler to `run`:
+
+    @task
+    def test_in_background(action_id: str) -> str:
+        return actions.run(action_id, _test)
+
+`run` claims the action once (a task delivered twice runs it once), runs the handler, which talks to Adobe
+through the same services as the wizard, and keeps the `ActionResult` it returns; it wipes the payload (typed
+credentials) either way. An OnboardingError the handler raises becomes a failed action whose result carries
+the Problem (and the field it concerns). What it puts in `run.keep` (what the user typed that is not secret,
+for the page to show again) is kept in the result however it ends.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import logging
@@ -26,11 +33,11 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
-from django.tasks import task
+from django.tasks import Task
 from django.utils import timezone
 
 from connections.messages import Problem
-from connections.models import Onboarding, RemoteAction
+from connections.models import ActionResult, Onboarding, RemoteAction
 
 from .errors import OnboardingError, StaleConnectionError, abandoned_record
 from .remote import actor_of, enqueue_with_claim
@@ -39,21 +46,7 @@ from .transitions import lock_row, stale_after
 log = logging.getLogger(__name__)
 State = RemoteAction.State
 
-Handler = Callable[["ActionRun"], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Kind:
-    name: str
-    doing: str  # "Testing the connection": what the progress page says while it runs
-    handler: Handler
-    read: bool = False  # changes nothing in Adobe nor here: its finished actions may be pruned
-
-
-KINDS: dict[str, Kind] = {}
-# The actions that change the onboarding's objects in Adobe (or the app's copy of them): one at a time, and
-# no test meanwhile (its checks would describe a connection about to change).
-CHANGES_IN_ADOBE = ("credentials", "reload", "source", "source_reload", "delete")
+Handler = Callable[["ActionRun"], ActionResult]
 
 
 @dataclass(frozen=True)
@@ -67,20 +60,9 @@ class ActionRun:
     keep: dict[str, Any] = field(default_factory=dict)  # kept in `result` whether the handler returns or raises
 
 
-def handles(name: str, *, doing: str, read: bool = False) -> Callable[[Handler], Handler]:
-    """Register a handler for the action kind `name` (`read`: it only asks, so old ones may be pruned)."""
-
-    def register(handler: Handler) -> Handler:
-        if name in KINDS and KINDS[name].handler is not handler:
-            raise ValueError(f"Two remote actions are named {name!r}.")
-        KINDS[name] = Kind(name, doing, handler, read)
-        return handler
-
-    return register
-
-
 def start(
     kind: str,
+    background: Task[[str], str],
     *,
     onboarding: Onboarding,
     actor: Any,
@@ -92,8 +74,6 @@ def start(
 
     Refused (OnboardingError) while one of the same kind asks something else, or one of `apart_from` is pending.
     """
-    if kind not in KINDS:
-        raise ValueError(f"No remote action is named {kind!r}.")
     with transaction.atomic():
         lock_row(onboarding.pk)  # one writer at a time: the pending check and the insert are one step
         pending = RemoteAction.objects.of(onboarding, dataflow).pending()
@@ -112,7 +92,7 @@ def start(
             actor=actor,
             payload=json.dumps(payload) if payload else "",
         )
-        enqueue_with_claim(run_action, str(action.pk))
+        enqueue_with_claim(background, str(action.pk))
     return RemoteAction.objects.get(pk=action.pk)  # settled already with the immediate backend
 
 
@@ -125,14 +105,14 @@ def latest(kind: str, *, onboarding: Onboarding, dataflow: Any = None) -> Remote
 
 
 def doing(action: RemoteAction) -> str:
-    kind = KINDS.get(action.kind)
-    return kind.doing if kind else "Asking Adobe"
+    """What the page says while it runs ("Testing the connection")."""
+    kinds = RemoteAction.Kind
+    return str(kinds(action.kind).label) if action.kind in kinds.values else "Asking Adobe"
 
 
 def problem_of(action: RemoteAction) -> Problem | None:
     """The Problem a failed action carries (None for one that did not fail)."""
-    data = (action.result or {}).get("problem") if action.failed else None
-    return Problem(**data) if data else None
+    return action.outcome.problem if action.failed else None
 
 
 def _claim(action_id: int) -> bool:
@@ -147,28 +127,26 @@ def _finish(action_id: int, *, state: str, result: dict[str, Any]) -> None:
     )
 
 
-def _failure(error: OnboardingError) -> dict[str, Any]:
-    problem = error.problem.as_json()
-    problem["field"] = error.field or problem.get("field")
-    return {"problem": problem, "stale": isinstance(error, StaleConnectionError)}
+def _failure(error: OnboardingError) -> ActionResult:
+    problem = dataclasses.replace(error.problem, field=error.field or error.problem.field)
+    return ActionResult(problem=problem, stale=isinstance(error, StaleConnectionError))
 
 
-@task
-def run_action(action_id: str) -> str:
-    """The background task: run one remote action and keep its result; returns its final state."""
+def run(action_id: str, handler: Handler) -> str:
+    """What a kind's task does: claim the action (once), run `handler`, keep its result; the final state."""
     pk = int(action_id)
     if not _claim(pk):
         return str(RemoteAction.objects.values_list("state", flat=True).get(pk=pk))
     action = RemoteAction.objects.select_related("onboarding").get(pk=pk)
-    run = ActionRun(action, action.onboarding, actor_of(action.actor_id), _payload(action))
+    running = ActionRun(action, action.onboarding, actor_of(action.actor_id), _payload(action))
     try:
-        state, result = State.DONE, KINDS[action.kind].handler(run)
+        state, result = State.DONE, handler(running)
     except OnboardingError as error:
         state, result = State.FAILED, _failure(error)
     except Exception:
         log.exception("Remote action %s (%s) failed unexpectedly", action.public_id, action.kind)
         state, result = State.FAILED, _failure(_unexpected())
-    _finish(pk, state=state, result={**run.keep, **result})
+    _finish(pk, state=state, result={**running.keep, **result.as_json()})
     return str(state)
 
 
@@ -206,7 +184,6 @@ def sweep_actions(*, older_than: Any = None, pk: int | None = None) -> int:
 
 def prune_reads(*, older_than: datetime.timedelta) -> int:
     """Delete the finished reads older than `older_than` (their calls stay in the history); how many."""
-    reads = [kind.name for kind in KINDS.values() if kind.read]
-    old = RemoteAction.objects.exclude(state__in=RemoteAction.PENDING).filter(kind__in=reads)
+    old = RemoteAction.objects.exclude(state__in=RemoteAction.PENDING).filter(kind__in=RemoteAction.READS)
     deleted, _ = old.filter(finished_at__lt=timezone.now() - older_than).delete()
     return deleted

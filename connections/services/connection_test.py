@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.tasks import task
 from django.utils import timezone
 
 from connections import adobe
@@ -24,7 +25,7 @@ from connections.diagnoses import (
 )
 from connections.flowservice import ConnectionTest, FlowServiceError, HubListing, Verdict
 from connections.messages import Problem, describe
-from connections.models import Check, CheckState, Onboarding, RemoteAction
+from connections.models import ActionResult, Check, CheckState, Onboarding, RemoteAction
 
 from . import actions
 from .errors import OnboardingError
@@ -32,6 +33,7 @@ from .errors import OnboardingError
 if TYPE_CHECKING:
     from connections.flowservice import FlowServiceClient
 
+Kind = RemoteAction.Kind
 PASSED, FAILED, SKIPPED, UNVERIFIED = CheckState.PASSED, CheckState.FAILED, CheckState.SKIPPED, CheckState.UNVERIFIED
 # Diagnoses that can only come from Azure once the namespace answered.
 NAMESPACE_ANSWERED = frozenset({"sas_signature", "sas_token_expired", "listen_missing", "event_hub_unknown"})
@@ -222,14 +224,20 @@ def onboarding_test_connection(*, onboarding: Onboarding, actor: Any) -> Onboard
     return onboarding
 
 
-@actions.handles("test", doing="Testing the connection")
-def _test_in_background(run: actions.ActionRun) -> dict[str, Any]:
+@task
+def connection_test_task(action_id: str) -> str:
+    return actions.run(action_id, _test_in_background)
+
+
+def _test_in_background(run: actions.ActionRun) -> ActionResult:
     onboarding_test_connection(onboarding=run.onboarding, actor=run.actor)
-    return {}
+    return ActionResult()  # the checks are kept on the onboarding
 
 
 def onboarding_start_test(*, onboarding: Onboarding, actor: Any) -> RemoteAction:
     """The Test connection button: a background task asks Adobe; the page shows progress, then the checks."""
     if not onboarding.base_connection_id:
         raise OnboardingError.refused("There is no base connection to test yet.")
-    return actions.start("test", onboarding=onboarding, actor=actor, apart_from=actions.CHANGES_IN_ADOBE)
+    return actions.start(
+        Kind.TEST, connection_test_task, onboarding=onboarding, actor=actor, apart_from=RemoteAction.CHANGES_IN_ADOBE
+    )

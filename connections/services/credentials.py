@@ -6,9 +6,11 @@ the result with the non-secret values typed filled in again."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.tasks import task
 from django.utils import timezone
 
 from connections import adobe
@@ -16,7 +18,7 @@ from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.encryption import blind_index
 from connections.flowservice import FlowServiceError
 from connections.messages import Problem
-from connections.models import Onboarding, RemoteAction
+from connections.models import ActionResult, Onboarding, RemoteAction
 
 from . import actions
 from .connection_test import onboarding_test_connection
@@ -27,6 +29,7 @@ from .inputs import Credentials
 if TYPE_CHECKING:
     from connections.flowservice import FlowServiceClient
 
+Kind = RemoteAction.Kind
 REPLACING = "replacing the credentials"
 
 
@@ -115,7 +118,7 @@ def onboarding_replace_credentials(
                 onboarding.base_connection_id, etag=onboarding.base_connection_etag, auth=candidate.client_auth()
             )
     except FlowServiceError as error:
-        try:  # a lost answer is settled by reading the connection back (issue 13)
+        try:  # a lost answer is settled by reading the connection back
             updated = settle_lost_patch(error, client=client, onboarding=onboarding, candidate=candidate)
         except FlowServiceError as unsettled:
             raise adobe_failed(unsettled, doing=REPLACING, sandbox=onboarding.sandbox_name) from unsettled
@@ -199,33 +202,49 @@ def onboarding_start_replacement(
         "correction": correction,
     }
     return actions.start(
-        "credentials", onboarding=onboarding, actor=actor, payload=payload, apart_from=actions.CHANGES_IN_ADOBE
+        Kind.CREDENTIALS,
+        replace_task,
+        onboarding=onboarding,
+        actor=actor,
+        payload=payload,
+        apart_from=RemoteAction.CHANGES_IN_ADOBE,
     )
 
 
-@actions.handles("credentials", doing="Saving and testing the new credentials")
-def _replace_in_background(run: actions.ActionRun) -> dict[str, Any]:
+@task
+def replace_task(action_id: str) -> str:
+    return actions.run(action_id, _replace_in_background)
+
+
+def _replace_in_background(run: actions.ActionRun) -> ActionResult:
     credentials = Credentials(AuthType(run.payload["auth_type"]), run.payload["values"])
     typed = {name: credentials.value(name) for name in credentials.auth_type.field_names if name not in SECRET_FIELDS}
     run.keep.update(typed=typed, correction=run.payload["correction"])  # shown again, whatever happens
     replacement = onboarding_replace_credentials(
         onboarding=run.onboarding, actor=run.actor, credentials=credentials, resuming=run.payload["resuming"]
     )
+    result = ActionResult(message=replacement.message, problem=replacement.problem, answer={"saved": replacement.saved})
     if run.payload["correction"]:
         if not replacement.saved:  # the same details again: the owner asked for another test
             onboarding_test_connection(onboarding=run.onboarding, actor=run.actor)
-        return replacement.as_json()
+        return result
     done = replacement.saved and not replacement.problem
-    return {**replacement.as_json(), "notice": replacement.message if done else ""}
+    return dataclasses.replace(result, notice=replacement.message) if done else result
 
 
 def onboarding_start_reload(*, onboarding: Onboarding, actor: Any) -> RemoteAction:
     """Reload the base connection from Adobe after a 412, in a background task."""
     if not onboarding.credentials_replaceable:
         raise OnboardingError.refused("There is no base connection to reload.")
-    return actions.start("reload", onboarding=onboarding, actor=actor, apart_from=actions.CHANGES_IN_ADOBE)
+    return actions.start(
+        Kind.RELOAD, reload_task, onboarding=onboarding, actor=actor, apart_from=RemoteAction.CHANGES_IN_ADOBE
+    )
 
 
-@actions.handles("reload", doing="Reading the base connection")
-def _reload_in_background(run: actions.ActionRun) -> dict[str, Any]:
-    return {"notice": onboarding_reload_base_connection(onboarding=run.onboarding, actor=run.actor)}
+@task
+def reload_task(action_id: str) -> str:
+    return actions.run(action_id, _reload_in_background)
+
+
+def _reload_in_background(run: actions.ActionRun) -> ActionResult:
+    return ActionResult(notice=onboarding_reload_base_connection(onboarding=run.onboarding, actor=run.actor))

@@ -1,4 +1,4 @@
-"""The dataflow after a source connection (issue 16): choose data, dataset and mapping, then create, then watch.
+"""The dataflow after a source connection: choose data, dataset and mapping, then create, then watch.
 
 Finish creates up to five objects in Adobe, each declared below as a `DataflowStep` with the guarantees of the
 wizard's `RemoteStep`s: claimed under a row lock (a second submit finds the step taken), never created twice
@@ -15,11 +15,13 @@ timeout, and Retry looks for the object by its name first.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.tasks import task
 from django.utils import timezone
 
 from connections import adobe
@@ -248,21 +250,25 @@ def _create_each(dataflow: Dataflow, *, actor: Any) -> Dataflow:
             return dataflow
 
 
-def _create_in_task(dataflow: Dataflow, actor: Any) -> Dataflow:
-    """The background task: create the step the request claimed, then claim and create the ones after it."""
-    claimed = Dataflow.objects.select_related("onboarding").get(pk=dataflow.pk)
+@task
+def create_dataflow_objects(dataflow_id: str, actor_id: str | None) -> str:
+    """The background task: create the step the request claimed, then claim and create the ones after it;
+    returns the dataflow's new status."""
+    claimed = Dataflow.objects.select_related("onboarding").get(pk=int(dataflow_id))
     if claimed.status != Status.CREATING:
-        return claimed  # settled already (the sweep, after this task was taken for dead)
+        return str(claimed.status)  # settled already (the sweep, after this task was taken for dead)
+    actor = remote.actor_of(actor_id)
     claimed = run_step(STEP_BY_KEY[StepKey(claimed.current_step)], dataflow=claimed, actor=actor)
-    return claimed if claimed.status == Status.FAILED else _create_each(claimed, actor=actor)
+    return str((claimed if claimed.status == Status.FAILED else _create_each(claimed, actor=actor)).status)
 
 
-def _settle_abandoned(dataflow: Dataflow, actor: Any) -> Dataflow:
-    return dataflow_recover(dataflow=dataflow, actor=None)
-
-
-CREATE = "dataflow objects"
-remote.operation(CREATE, _create_in_task, settle=(Status.CREATING, _settle_abandoned), subject=Dataflow)
+def settle_abandoned(*, started_before: datetime.datetime) -> int:
+    """Fail every step whose task died (creating since before `started_before`); how many."""
+    abandoned = Dataflow.objects.filter(status=Status.CREATING, step_started_at__lt=started_before)
+    settled = list(abandoned.select_related("onboarding"))
+    for dataflow in settled:
+        dataflow_recover(dataflow=dataflow, actor=None)
+    return len(settled)
 
 
 def dataflow_create_remaining(*, dataflow: Dataflow, actor: Any) -> Dataflow:
@@ -273,7 +279,7 @@ def dataflow_create_remaining(*, dataflow: Dataflow, actor: Any) -> Dataflow:
     with transaction.atomic():
         claimed, step = claim_next_step(dataflow, actor=actor)
         if step is not None:
-            remote.dispatch(CREATE, subject=claimed, actor=actor)
+            remote.dispatch(create_dataflow_objects, claimed, actor=actor)
     return Dataflow.objects.select_related("onboarding").get(pk=dataflow.pk)
 
 

@@ -3,8 +3,8 @@
 Each function reads or checks with Adobe for the page and stores the choice on the dataflow; nothing here
 creates anything in Adobe (that is Finish, in dataflow.py).
 
-No page waits on Adobe: each call a page needs is a remote action (services/actions.py) registered next to its
-function below, run by a background task while the page shows progress. A read's answer is kept in the
+No page waits on Adobe: each call a page needs is a remote action (services/actions.py) whose task is declared
+next to its function below, run in the background while the page shows progress. A read's answer is kept in the
 action's `result` and reused while it is fresh (`FRESH_FOR`, the app's choice: Adobe sets no freshness), so
 opening or polling a page asks the database, not Adobe (`dataflow_read`).
 """
@@ -17,11 +17,12 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.tasks import task
 from django.utils import timezone
 
 from connections.flowservice import FlowAction, FlowServiceError
 from connections.messages import Problem
-from connections.models import Dataflow, Onboarding, RemoteAction
+from connections.models import ActionResult, Dataflow, Onboarding, RemoteAction
 
 from . import actions
 from .dataflow import client_for, failed, mapping_input
@@ -36,14 +37,9 @@ State = RemoteAction.State
 
 # The reads a page waits on, as remote actions whose answers are reused while fresh
 
-PREVIEW = "dataflow preview"
-CATALOGUE = "dataflow catalogue"
-CHOOSE_DATASET = "dataflow dataset"
-SCHEMA = "dataflow schema fields"
-MAPPING = "dataflow mapping"
-ACTIVITY = "dataflow activity"
-PAUSE = "dataflow pause"
-RESUME = "dataflow resume"
+Kind = RemoteAction.Kind
+PREVIEW, CATALOGUE, CHOOSE_DATASET, SCHEMA = Kind.PREVIEW, Kind.CATALOGUE, Kind.CHOOSE_DATASET, Kind.SCHEMA
+MAPPING, ACTIVITY, PAUSE, RESUME = Kind.MAPPING, Kind.ACTIVITY, Kind.PAUSE, Kind.RESUME
 # How long an answer is reused before a page asks Adobe again: the app's choices, not Adobe's (it sets none).
 # A failed read is shown, not asked again, as long (Retry asks at once). The preview itself is kept on the
 # dataflow as its sample; a schema changes rarely; the activity is what a user watches (Adobe counts records in
@@ -85,12 +81,12 @@ class Read:
         return actions.doing(self.action) if self.action else ""
 
 
-def _about(kind: str, dataflow: Dataflow) -> str:
+def _about(kind: RemoteAction.Kind, dataflow: Dataflow) -> str:
     """What an answer is about: the fields of one schema, the activity of one flow; the others of the dataflow."""
     return {SCHEMA: dataflow.schema_id, ACTIVITY: dataflow.flow_id}.get(kind, "")
 
 
-def dataflow_read(kind: str, *, dataflow: Dataflow, actor: Any, ask: Ask = Ask.IF_STALE) -> Read:
+def dataflow_read(kind: RemoteAction.Kind, *, dataflow: Dataflow, actor: Any, ask: Ask = Ask.IF_STALE) -> Read:
     """What the page shows for `kind`: a fresh answer is reused; otherwise a background task asks Adobe."""
     about, answered_by = _about(kind, dataflow), ANSWERED_BY.get(kind, (kind,))
     mine = RemoteAction.objects.of(dataflow.onboarding, dataflow).order_by("-created_at", "-pk")
@@ -99,11 +95,11 @@ def dataflow_read(kind: str, *, dataflow: Dataflow, actor: Any, ask: Ask = Ask.I
     if fresh is None or not (fresh.pending or (fresh.failed and _fresh(kind, fresh, dataflow))):
         fresh = held if held is not None and _fresh(kind, held, dataflow) else None
     if ask is Ask.AGAIN or (ask is Ask.IF_STALE and fresh is None):
-        fresh = actions.start(kind, onboarding=dataflow.onboarding, dataflow=dataflow, actor=actor)
-    return Read(fresh, held.result, held.created_at) if held else Read(fresh, None)
+        fresh = actions.start(kind, _READ_TASKS[kind], onboarding=dataflow.onboarding, dataflow=dataflow, actor=actor)
+    return Read(fresh, held.outcome.answer, held.created_at) if held else Read(fresh, None)
 
 
-def _fresh(kind: str, answer: RemoteAction, dataflow: Dataflow) -> bool:
+def _fresh(kind: RemoteAction.Kind, answer: RemoteAction, dataflow: Dataflow) -> bool:
     """Answered within FRESH_FOR; for the activity, also asked since the dataflow last changed (paused, resumed)."""
     if kind == ACTIVITY and answer.created_at < dataflow.updated_at:
         return False
@@ -195,10 +191,14 @@ def dataflow_preview(*, dataflow: Dataflow, actor: Any) -> Dataflow:
     return _store_sample(dataflow, events, origin="preview")
 
 
-@actions.handles(PREVIEW, doing="Previewing the event hub", read=True)
-def _preview_in_background(run: actions.ActionRun) -> dict[str, Any]:
+@task
+def preview_task(action_id: str) -> str:
+    return actions.run(action_id, _preview_in_background)
+
+
+def _preview_in_background(run: actions.ActionRun) -> ActionResult:
     dataflow_preview(dataflow=_dataflow(run), actor=run.actor)
-    return {"about": ""}  # the events are kept on the dataflow as its sample
+    return ActionResult(answer={"about": ""})  # the events are kept on the dataflow as its sample
 
 
 def dataflow_preview_read(*, dataflow: Dataflow, actor: Any) -> Read:
@@ -259,9 +259,13 @@ def dataflow_catalogue(*, dataflow: Dataflow, actor: Any) -> Catalogue:
     return Catalogue(sorted(datasets, key=lambda d: d["name"].lower()), sorted(schemas, key=lambda s: s["title"]))
 
 
-@actions.handles(CATALOGUE, doing="Listing the datasets and schemas", read=True)
-def _catalogue_in_background(run: actions.ActionRun) -> dict[str, Any]:
-    return {"about": "", **asdict(dataflow_catalogue(dataflow=_dataflow(run), actor=run.actor))}
+@task
+def catalogue_task(action_id: str) -> str:
+    return actions.run(action_id, _catalogue_in_background)
+
+
+def _catalogue_in_background(run: actions.ActionRun) -> ActionResult:
+    return ActionResult(answer={"about": "", **asdict(dataflow_catalogue(dataflow=_dataflow(run), actor=run.actor))})
 
 
 def catalogue_of(read: Read) -> Catalogue | None:
@@ -322,11 +326,15 @@ def _choose(dataflow: Dataflow, actor: Any, choice: DatasetChoice) -> tuple[Data
     return locked, targets
 
 
-@actions.handles(CHOOSE_DATASET, doing="Reading the dataset's schema")
-def _choose_in_background(run: actions.ActionRun) -> dict[str, Any]:
+@task
+def choose_task(action_id: str) -> str:
+    return actions.run(action_id, _choose_in_background)
+
+
+def _choose_in_background(run: actions.ActionRun) -> ActionResult:
     run.keep["typed"] = dict(run.payload)  # the Dataset page shows the choice again beside a refusal
     dataflow, targets = _choose(_dataflow(run), run.actor, DatasetChoice(**run.payload))
-    return {"about": dataflow.schema_id, "fields": [asdict(t) for t in targets]}
+    return ActionResult(answer={"about": dataflow.schema_id, "fields": [asdict(t) for t in targets]})
 
 
 def dataflow_start_choosing(*, dataflow: Dataflow, actor: Any, choice: DatasetChoice, held: Catalogue) -> RemoteAction:
@@ -337,7 +345,12 @@ def dataflow_start_choosing(*, dataflow: Dataflow, actor: Any, choice: DatasetCh
     if not dataflow.editable:
         raise OnboardingError.refused("This dataflow is already being created; its choices can no longer change.")
     return actions.start(
-        CHOOSE_DATASET, onboarding=dataflow.onboarding, dataflow=dataflow, actor=actor, payload=asdict(choice)
+        CHOOSE_DATASET,
+        choose_task,
+        onboarding=dataflow.onboarding,
+        dataflow=dataflow,
+        actor=actor,
+        payload=asdict(choice),
     )
 
 
@@ -348,11 +361,15 @@ def dataflow_schema_fields(*, dataflow: Dataflow, actor: Any) -> list[SchemaFiel
         raise failed(error, doing="reading the schema", dataflow=dataflow) from None
 
 
-@actions.handles(SCHEMA, doing="Reading the schema's fields", read=True)
-def _schema_fields_in_background(run: actions.ActionRun) -> dict[str, Any]:
+@task
+def schema_fields_task(action_id: str) -> str:
+    return actions.run(action_id, _schema_fields_in_background)
+
+
+def _schema_fields_in_background(run: actions.ActionRun) -> ActionResult:
     dataflow = _dataflow(run)
     fields = dataflow_schema_fields(dataflow=dataflow, actor=run.actor)
-    return {"about": dataflow.schema_id, "fields": [asdict(f) for f in fields]}
+    return ActionResult(answer={"about": dataflow.schema_id, "fields": [asdict(f) for f in fields]})
 
 
 def schema_fields_of(read: Read) -> list[SchemaField]:
@@ -396,8 +413,12 @@ def _usable(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     return [r for r in rows if r["source"] and r["destination"]]
 
 
-@actions.handles(MAPPING, doing="Checking the mapping with Data Prep")
-def _check_mapping_in_background(run: actions.ActionRun) -> dict[str, Any]:
+@task
+def check_mapping_task(action_id: str) -> str:
+    return actions.run(action_id, _check_mapping_in_background)
+
+
+def _check_mapping_in_background(run: actions.ActionRun) -> ActionResult:
     """The rows sent are kept with a refusal, and Data Prep's word on each refused row, for the page to show."""
     run.keep["rows"] = _usable(run.payload["rows"])
     try:
@@ -405,7 +426,7 @@ def _check_mapping_in_background(run: actions.ActionRun) -> dict[str, Any]:
     except MappingProblems as error:
         run.keep["row_errors"] = {str(index): said for index, said in error.rows.items()}
         raise
-    return {}
+    return ActionResult()
 
 
 def dataflow_start_mapping_check(*, dataflow: Dataflow, actor: Any, rows: list[dict[str, str]]) -> RemoteAction:
@@ -413,7 +434,12 @@ def dataflow_start_mapping_check(*, dataflow: Dataflow, actor: Any, rows: list[d
     if not _usable(rows):
         raise OnboardingError.refused("Map at least one field of your events to a field of the schema.")
     return actions.start(
-        MAPPING, onboarding=dataflow.onboarding, dataflow=dataflow, actor=actor, payload={"rows": rows}
+        MAPPING,
+        check_mapping_task,
+        onboarding=dataflow.onboarding,
+        dataflow=dataflow,
+        actor=actor,
+        payload={"rows": rows},
     )
 
 
@@ -431,9 +457,9 @@ def mapping_check(dataflow: Dataflow, public_id: Any) -> MappingCheck | None:
     action = RemoteAction.objects.of(dataflow.onboarding, dataflow).filter(kind=MAPPING, public_id=public_id).first()
     if action is None or not action.failed:
         return None
-    result = action.result or {}
-    errors = {int(index): said for index, said in (result.get("row_errors") or {}).items()}
-    return MappingCheck(result.get("rows") or list(dataflow.mappings or []), errors, actions.problem_of(action))
+    kept = action.outcome.answer
+    errors = {int(index): said for index, said in (kept.get("row_errors") or {}).items()}
+    return MappingCheck(kept.get("rows") or list(dataflow.mappings or []), errors, actions.problem_of(action))
 
 
 def _row_problems(answer: dict[str, Any], count: int) -> dict[int, str]:
@@ -512,10 +538,16 @@ def activity_of(read: Read, dataflow: Dataflow) -> dict[str, Any] | None:
     return read.held
 
 
-@actions.handles(ACTIVITY, doing="Reading the dataflow's activity", read=True)
-def _activity_in_background(run: actions.ActionRun) -> dict[str, Any]:
+@task
+def activity_task(action_id: str) -> str:
+    return actions.run(action_id, _activity_in_background)
+
+
+def _activity_in_background(run: actions.ActionRun) -> ActionResult:
     dataflow = _dataflow(run)
-    return {"about": dataflow.flow_id, **asdict(dataflow_activity(dataflow=dataflow, actor=run.actor))}
+    return ActionResult(
+        answer={"about": dataflow.flow_id, **asdict(dataflow_activity(dataflow=dataflow, actor=run.actor))}
+    )
 
 
 def dataflow_set_paused(*, dataflow: Dataflow, actor: Any, paused: bool) -> Dataflow:
@@ -537,21 +569,33 @@ def dataflow_set_paused(*, dataflow: Dataflow, actor: Any, paused: bool) -> Data
     return Dataflow.objects.select_related("onboarding").get(pk=dataflow.pk)
 
 
-@actions.handles(PAUSE, doing="Pausing the dataflow")
-def _pause_in_background(run: actions.ActionRun) -> dict[str, Any]:
+@task
+def pause_task(action_id: str) -> str:
+    return actions.run(action_id, _pause_in_background)
+
+
+def _pause_in_background(run: actions.ActionRun) -> ActionResult:
     dataflow_set_paused(dataflow=_dataflow(run), actor=run.actor, paused=True)
-    return {"notice": "The dataflow is paused."}
+    return ActionResult(notice="The dataflow is paused.")
 
 
-@actions.handles(RESUME, doing="Resuming the dataflow")
-def _resume_in_background(run: actions.ActionRun) -> dict[str, Any]:
+@task
+def resume_task(action_id: str) -> str:
+    return actions.run(action_id, _resume_in_background)
+
+
+def _resume_in_background(run: actions.ActionRun) -> ActionResult:
     dataflow_set_paused(dataflow=_dataflow(run), actor=run.actor, paused=False)
-    return {"notice": "The dataflow is running again."}
+    return ActionResult(notice="The dataflow is running again.")
 
 
 def dataflow_start_pausing(*, dataflow: Dataflow, actor: Any, paused: bool) -> RemoteAction:
     """Pause or Resume: a background task asks Adobe; the page shows progress, then the dataflow's state."""
     if not dataflow.is_created:
         raise OnboardingError.refused("The dataflow does not exist in Adobe yet.")
-    kind = PAUSE if paused else RESUME
-    return actions.start(kind, onboarding=dataflow.onboarding, dataflow=dataflow, actor=actor)
+    kind, background = (PAUSE, pause_task) if paused else (RESUME, resume_task)
+    return actions.start(kind, background, onboarding=dataflow.onboarding, dataflow=dataflow, actor=actor)
+
+
+# The task that asks Adobe for each read a page waits on (`dataflow_read`).
+_READ_TASKS = {PREVIEW: preview_task, CATALOGUE: catalogue_task, SCHEMA: schema_fields_task, ACTIVITY: activity_task}

@@ -10,11 +10,12 @@ from dataclasses import asdict
 from typing import Any
 
 from django.db import models, transaction
+from django.tasks import task
 from django.utils import timezone
 
 from connections import adobe
 from connections.flowservice import FlowServiceError, NotFoundError
-from connections.models import Onboarding, RemoteAction
+from connections.models import ActionResult, Onboarding, RemoteAction
 
 from . import actions
 from .connection_test import refresh_consumer_group_check
@@ -23,6 +24,7 @@ from .inputs import Source
 from .transitions import lock_row, record_event
 from .wizard import source_params_for, source_refusal
 
+Kind = RemoteAction.Kind
 Status = Onboarding.Status
 
 
@@ -52,15 +54,24 @@ def onboarding_start_source_update(*, onboarding: Onboarding, actor: Any, source
     """Change the source settings in a background task; what the rules refuse is refused here, at once."""
     _refuse_source_change(onboarding, source)
     return actions.start(
-        "source", onboarding=onboarding, actor=actor, payload=asdict(source), apart_from=actions.CHANGES_IN_ADOBE
+        Kind.SOURCE,
+        update_source_task,
+        onboarding=onboarding,
+        actor=actor,
+        payload=asdict(source),
+        apart_from=RemoteAction.CHANGES_IN_ADOBE,
     )
 
 
-@actions.handles("source", doing="Saving the source settings")
-def _update_source_in_background(run: actions.ActionRun) -> dict[str, Any]:
+@task
+def update_source_task(action_id: str) -> str:
+    return actions.run(action_id, _update_source_in_background)
+
+
+def _update_source_in_background(run: actions.ActionRun) -> ActionResult:
     run.keep["typed"] = run.payload  # nothing secret: the event hub, how to read it, the consumer group
     onboarding_update_source(onboarding=run.onboarding, actor=run.actor, source=Source(**run.payload))
-    return {"notice": "The source settings are saved in Adobe."}
+    return ActionResult(notice="The source settings are saved in Adobe.")
 
 
 def onboarding_update_source(*, onboarding: Onboarding, actor: Any, source: Source) -> Onboarding:
@@ -100,12 +111,22 @@ def onboarding_start_source_reload(*, onboarding: Onboarding, actor: Any) -> Rem
     """Reload the source connection from Adobe after a 412 (changed elsewhere), in a background task."""
     if not onboarding.source_changeable:
         raise OnboardingError.refused("There is no source connection to reload.")
-    return actions.start("source_reload", onboarding=onboarding, actor=actor, apart_from=actions.CHANGES_IN_ADOBE)
+    return actions.start(
+        Kind.SOURCE_RELOAD,
+        reload_source_task,
+        onboarding=onboarding,
+        actor=actor,
+        apart_from=RemoteAction.CHANGES_IN_ADOBE,
+    )
 
 
-@actions.handles("source_reload", doing="Reading the source connection")
-def _reload_source_in_background(run: actions.ActionRun) -> dict[str, Any]:
-    return {"notice": onboarding_reload_source_connection(onboarding=run.onboarding, actor=run.actor)}
+@task
+def reload_source_task(action_id: str) -> str:
+    return actions.run(action_id, _reload_source_in_background)
+
+
+def _reload_source_in_background(run: actions.ActionRun) -> ActionResult:
+    return ActionResult(notice=onboarding_reload_source_connection(onboarding=run.onboarding, actor=run.actor))
 
 
 def onboarding_reload_source_connection(*, onboarding: Onboarding, actor: Any) -> str:
@@ -169,13 +190,19 @@ def onboarding_start_delete(*, onboarding: Onboarding, actor: Any) -> RemoteActi
     """Delete the onboarding's connections in Adobe in a background task."""
     if onboarding.is_in_flight:
         raise OnboardingError.refused("Wait until the current step has finished, then delete.")
-    return actions.start("delete", onboarding=onboarding, actor=actor, apart_from=actions.CHANGES_IN_ADOBE)
+    return actions.start(
+        Kind.DELETE, delete_task, onboarding=onboarding, actor=actor, apart_from=RemoteAction.CHANGES_IN_ADOBE
+    )
 
 
-@actions.handles("delete", doing="Deleting the connections")
-def _delete_in_background(run: actions.ActionRun) -> dict[str, Any]:
+@task
+def delete_task(action_id: str) -> str:
+    return actions.run(action_id, _delete_in_background)
+
+
+def _delete_in_background(run: actions.ActionRun) -> ActionResult:
     onboarding = onboarding_delete_in_adobe(onboarding=run.onboarding, actor=run.actor)
-    return {"notice": f"Deleted the connections of {onboarding.name} in Adobe."}
+    return ActionResult(notice=f"Deleted the connections of {onboarding.name} in Adobe.")
 
 
 def onboarding_delete_in_adobe(*, onboarding: Onboarding, actor: Any) -> Onboarding:

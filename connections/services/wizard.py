@@ -6,12 +6,14 @@ first looks for the object by its unique name and adopts it.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.tasks import task
 from django.utils import timezone
 
 from connections import adobe
@@ -112,10 +114,10 @@ def _nothing_more(onboarding: Onboarding) -> dict[str, Any]:
 class RemoteStep:
     """One object the wizard creates in Adobe, and where its answer goes.
 
-    Declaring one registers it with the background tasks (services.remote): `create_remote` claims
-    it in the request and a task creates (or adopts) the object; `settled_with` names more columns the
-    settle writes with the object's id (database checks, no call); `then` runs in the same task after the
-    object exists (e.g. the new base connection's test)."""
+    `create_remote` claims it in the request (the onboarding moves to `in_flight`) and the task
+    `create_in_adobe` creates (or adopts) the object; `settled_with` names more columns the settle writes
+    with the object's id (database checks, no call); `then` runs in the same task after the object exists
+    (e.g. the new base connection's test)."""
 
     what: str
     ready: frozenset[str]
@@ -129,13 +131,6 @@ class RemoteStep:
     etag_field: str
     settled_with: Callable[[Onboarding], dict[str, Any]] = _nothing_more
     then: Callable[[Onboarding, Any], Onboarding] = _as_is
-
-    def __post_init__(self) -> None:
-        remote.operation(
-            self.what,
-            lambda onboarding, actor: perform_remote(self, onboarding=onboarding, actor=actor),
-            settle=(self.in_flight, lambda onboarding, actor: settle_abandoned(self, onboarding=onboarding)),
-        )
 
 
 def source_params_for(reader: Onboarding | Dataflow) -> SourceParams:
@@ -181,6 +176,16 @@ SOURCE_CONNECTION = RemoteStep(
     etag_field="source_connection_etag",
     settled_with=consumer_group_refreshed,  # with the settle: no UPDATE and commit of its own
 )
+STEPS = (BASE_CONNECTION, SOURCE_CONNECTION)
+
+
+@task
+def create_in_adobe(onboarding_id: str, in_flight: str, actor_id: str | None) -> str:
+    """The background task: create (or adopt) the object of the step the request claimed (the one whose
+    in-flight status it moved the onboarding to); the onboarding's new status."""
+    onboarding, actor = remote.onboarding_and_actor(onboarding_id, actor_id)
+    step = next(step for step in STEPS if step.in_flight == in_flight)
+    return str(perform_remote(step, onboarding=onboarding, actor=actor).status)
 
 
 def _claim(step: RemoteStep, locked: Onboarding, *, actor: Any, changed: frozenset[str] = frozenset()) -> bool:
@@ -189,7 +194,7 @@ def _claim(step: RemoteStep, locked: Onboarding, *, actor: Any, changed: frozens
     reason = f"Creating the {step.what}"
     if not claim_locked(locked, actor=actor, ready=set(step.ready), to=step.in_flight, reason=reason, changed=changed):
         return False
-    remote.dispatch(step.what, subject=locked, actor=actor)
+    remote.dispatch(create_in_adobe, locked, step.in_flight, actor=actor)
     return True
 
 
@@ -276,6 +281,16 @@ def settle_abandoned(step: RemoteStep, *, onboarding: Onboarding) -> Onboarding:
                 outcome_unknown=unknown,
             )
     return step.then(settled, None) if existing else settled
+
+
+def settle_abandoned_steps(*, started_before: datetime.datetime) -> int:
+    """Settle every step whose task died (in flight since before `started_before`); how many."""
+    settled = 0
+    for step in STEPS:
+        for onboarding in Onboarding.objects.filter(status=step.in_flight, step_started_at__lt=started_before):
+            settle_abandoned(step, onboarding=onboarding)
+            settled += 1
+    return settled
 
 
 def onboarding_create_base_connection(*, onboarding: Onboarding, actor: Any) -> Onboarding:

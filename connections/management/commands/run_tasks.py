@@ -30,6 +30,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from connections.services import remote
+from connections.services.sweep import sweep
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY = 60.0  # seconds
@@ -153,13 +154,13 @@ class Command(BaseCommand):
         count = threads or settings.TASKS_THREADS
         if settings.TASKS_BACKEND == "rq":
             # RQ's own pool of worker processes; the sweep runs once here, at start.
-            remote.sweep()
+            sweep()
             call_command("rqworker-pool", "default", num_workers=count, job_class="django_tasks_rq.Job", burst=batch)
             return
         if not remote.backend_path().startswith("django_tasks_db."):
             self.stdout.write("TASKS_BACKEND=immediate: remote steps run inside the requests; no worker needed.")
             return
-        remote.sweep()
+        sweep()
         if batch:
             # One loop in this thread until the queue is empty: deterministic, for tests and scripts.
             _worker(0, interval=0, batch=True).run()
@@ -201,7 +202,7 @@ class Command(BaseCommand):
         try:
             if time.monotonic() - self._swept >= SWEEP_EVERY:
                 self._swept = time.monotonic()
-                remote.sweep()
+                sweep()
             return _claim_one(worker)
         except DatabaseError:  # the database restarting must not stop the worker: try again next poll
             log.exception("Could not reach the database")

@@ -1,4 +1,4 @@
-"""A streaming dataflow of an onboarding (issue 16): what the user chose, the objects Adobe created, and its history.
+"""A streaming dataflow of an onboarding: what the user chose and the objects Adobe created.
 
 An onboarding (one connected account) may feed several dataflows: the first reads the onboarding's own source
 connection; another ("Existing account") reads another event hub or consumer group through a source connection
@@ -10,13 +10,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .encryption import blind_index
-from .models import AppendOnlyModel, HistoryQuerySet, Onboarding
+from connections.encryption import blind_index
+
+from .onboarding import Onboarding
 
 
 class DataflowQuerySet(models.QuerySet["Dataflow"]):
@@ -146,40 +146,3 @@ class Dataflow(models.Model):
     @property
     def new_dataset(self) -> bool:
         return self.dataset_choice == self.DatasetChoice.NEW
-
-
-class DataflowChangeManager(models.Manager.from_queryset(HistoryQuerySet)):  # type: ignore[misc]
-    def record(self, *, dataflow: Dataflow, actor: Any, from_status: str, to_status: str, reason: str) -> Any:
-        return self.create(
-            dataflow=dataflow,
-            actor=actor if getattr(actor, "pk", None) else None,
-            from_status=from_status,
-            to_status=to_status,
-            step=dataflow.current_step,
-            reason=f"Dataflow “{dataflow.name}”: {reason}",
-        )
-
-
-class DataflowChange(AppendOnlyModel):
-    """A move of a dataflow: who, when, which step and why (append-only, like the onboarding's)."""
-
-    dataflow = models.ForeignKey(Dataflow, on_delete=models.PROTECT, related_name="changes")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
-    from_status = models.CharField(_("from"), max_length=20, choices=Dataflow.Status.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=20, choices=Dataflow.Status.choices)
-    step = models.CharField(_("step"), max_length=20, choices=Dataflow.Step.choices, blank=True)
-    reason = models.TextField(_("why"))
-
-    objects = DataflowChangeManager()
-
-    class Meta:
-        verbose_name = _("dataflow change")
-        verbose_name_plural = _("dataflow changes")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["dataflow", "created_at"], name="dataflow_change_time")]
-
-    def __str__(self) -> str:
-        return f"{self.dataflow} : {self.from_status or 'new'} → {self.to_status}"

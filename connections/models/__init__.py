@@ -1,0 +1,35 @@
+"""The app's models: an onboarding, its dataflows, the remote actions asked of Adobe, and the history.
+
+onboarding (the wizard's memory) ← dataflow ← actions; history (append-only rows about both) imports them.
+"""
+
+from __future__ import annotations
+
+from .actions import ActionResult, RemoteAction
+from .dataflow import Dataflow
+from .history import (
+    AppendOnlyError,
+    AppendOnlyModel,
+    DataflowChange,
+    FlowServiceCall,
+    HistoryChainHead,
+    HistoryQuerySet,
+    StateChange,
+)
+from .onboarding import Check, CheckState, Onboarding
+
+__all__ = [
+    "ActionResult",
+    "AppendOnlyError",
+    "AppendOnlyModel",
+    "Check",
+    "CheckState",
+    "Dataflow",
+    "DataflowChange",
+    "FlowServiceCall",
+    "HistoryChainHead",
+    "HistoryQuerySet",
+    "Onboarding",
+    "RemoteAction",
+    "StateChange",
+]

@@ -227,7 +227,7 @@ class TestSearchAndFilters:
         assert "?status=503" in html and "?code=1103-503" in html and "?status=201" in html
         onboardings_html = admin_client.get(reverse("admin:connections_onboarding_changelist")).content.decode()
         assert "?sandbox=prod" in onboardings_html
-        assert "created_at__year=" in onboardings_html or "created_at__month=" in onboardings_html
+        assert "created_at__gte=" in onboardings_html and "?status__exact=source_created" in onboardings_html
 
 
 class TestConstantQueries:

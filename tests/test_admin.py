@@ -93,7 +93,7 @@ class TestTimeline:
         assert "Client secret value</th><td>set, last changed" in entra
 
     def test_a_call_opens_to_its_redacted_bodies(self, alice, admin_client, emulator):
-        # The list stays readable at 1280 px (issue 12): the bodies are on each call's own page.
+        # The list stays readable at 1280 px: the bodies are on each call's own page.
         complete_onboardings(alice, emulator)
         create = FlowServiceCall.objects.filter(operation="create_base_connection").first()
         url = reverse("admin:connections_flowservicecall_change", args=[create.pk])

@@ -1,4 +1,4 @@
-"""Admin pieces that cost the same on a thousand rows as on a million (connections/admin_tools.py)."""
+"""Admin pieces that cost the same on a thousand rows as on a million (connections/admin/readonly.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from connections.admin_tools import CappedCountPaginator
+from connections.admin.readonly import CappedCountPaginator
 from connections.models import Onboarding
 
 pytestmark = pytest.mark.django_db

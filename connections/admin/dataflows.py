@@ -1,32 +1,17 @@
-"""The admin of dataflows (issue 16): read-only, like the rest; their changes join the onboarding's timeline."""
+"""The dataflows' admin: read-only, like the rest; their changes join the onboarding's timeline."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .admin_tools import NoWritesMixin, link_to
-from .models import Dataflow, DataflowChange, Onboarding
+from connections.models import Dataflow, DataflowChange
 
-
-def dataflows_cell(onboarding: Onboarding) -> str:
-    """The onboarding's dataflows in one CSV cell: name, event hub, status and Adobe's id."""
-    return "; ".join(
-        f"{d.name} [{d.event_hub_name} → {d.dataset_name or d.dataset_id}] {d.status} {d.flow_id}".strip()
-        for d in onboarding.dataflows.all()
-    )
-
-
-def dataflow_timeline(onboarding: Onboarding) -> list[dict[str, Any]]:
-    """The onboarding's dataflows' state changes, as timeline entries."""
-    changes = DataflowChange.objects.filter(dataflow__onboarding=onboarding).select_related("actor", "dataflow")
-    return [{"when": change.created_at, "is_state": True, "item": change} for change in changes]
+from .readonly import ReadOnlyAdmin, link_to
 
 
 @admin.register(Dataflow)
-class DataflowAdmin(NoWritesMixin, admin.ModelAdmin[Dataflow]):
+class DataflowAdmin(ReadOnlyAdmin):
     list_display = ("name", "onboarding_link", "event_hub_name", "status", "flow_state", "flow_id", "created_at")
     list_filter = ("status", "data_type", "created_at")
     list_select_related = ("onboarding",)
@@ -68,7 +53,7 @@ class DataflowAdmin(NoWritesMixin, admin.ModelAdmin[Dataflow]):
 
 
 @admin.register(DataflowChange)
-class DataflowChangeAdmin(NoWritesMixin, admin.ModelAdmin[DataflowChange]):
+class DataflowChangeAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "dataflow", "step", "from_status", "to_status", "actor", "reason")
     list_filter = ("to_status", "step", "created_at")
     list_select_related = ("dataflow", "actor")

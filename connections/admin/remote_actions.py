@@ -1,16 +1,17 @@
-"""The admin of remote actions (issue 17): read-only; what the task needed (`payload`) is never shown."""
+"""The remote actions' admin: read-only; what the task needed (`payload`) is never shown."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .admin_tools import NoWritesMixin, link_to
-from .models import RemoteAction
+from connections.models import RemoteAction
+
+from .readonly import ReadOnlyAdmin, link_to
 
 
 @admin.register(RemoteAction)
-class RemoteActionAdmin(NoWritesMixin, admin.ModelAdmin[RemoteAction]):
+class RemoteActionAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "kind", "state", "onboarding_link", "dataflow", "actor", "finished_at")
     list_filter = ("state", "kind", "created_at")
     list_select_related = ("onboarding", "dataflow", "actor")

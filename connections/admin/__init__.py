@@ -1,0 +1,15 @@
+"""The auditors' admin: onboardings, their dataflows and remote actions, every Flow Service call and every state
+change, all read-only. Importing the package registers every admin (Django's autodiscover imports it)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from . import dataflows, history, onboardings, remote_actions
+
+__all__ = ["dataflows", "history", "onboardings", "remote_actions"]
+
+admin.site.site_header = _("Event Hubs Onboarding: administration")
+admin.site.site_title = _("Event Hubs Onboarding admin")
+admin.site.index_title = _("Onboardings and their history")

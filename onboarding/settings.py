@@ -248,7 +248,7 @@ if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-CSRF_FAILURE_VIEW = "onboarding.views.csrf_failure"
+CSRF_FAILURE_VIEW = "onboarding.views.wizard.csrf_failure"
 SESSION_COOKIE_SAMESITE = "Lax"
 
 SECURE_CSP = {

@@ -11,13 +11,13 @@ from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+from onboarding.forms_dataflow import DatasetForm, DetailForm, SampleForm
 
 from connections.auth_types import AuthType
 from connections.models import Onboarding
 from onboarding.auth import LoginForm
 from onboarding.form_renderer import FIELD_GROUP, PYTHON_TEMPLATES, FastWidgetRenderer
 from onboarding.forms import AccountForm, CredentialsForm, SourceForm
-from onboarding.forms_dataflow import DatasetForm, DetailForm, SampleForm
 
 HOSTILE = "\"><script>alert(1)</script> & 'x'"
 

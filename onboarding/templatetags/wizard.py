@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from connections.auth_types import AuthType
 from connections.models import Check, Onboarding
-from onboarding.forms import CredentialFieldsForm
+from onboarding.forms.wizard import CredentialFieldsForm
 from onboarding.listing import When
 from onboarding.markup import KeptMarkup, escaped
 from onboarding.steps import Step

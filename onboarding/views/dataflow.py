@@ -30,11 +30,11 @@ from connections.services import dataflow as finish
 from connections.services import dataflow_choices as choices
 from connections.services.dataflow_choices import Ask
 from connections.services.errors import OnboardingError
+from onboarding.access import HtmxHttpRequest
+from onboarding.forms.dataflow import DatasetForm, DetailForm, ExistingAccountForm, SampleForm
 
-from . import views_actions
-from .access import HtmxHttpRequest
-from .forms_dataflow import DatasetForm, DetailForm, ExistingAccountForm, SampleForm
-from .views_actions import shows_result
+from . import actions as views_actions
+from .actions import shows_result
 
 PAGE = "onboarding/dataflow/page.html"
 # Adobe's documents are silent: on a URL for one dataflow in Experience Platform's UI (only the navigation

@@ -25,9 +25,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from connections.messages import Problem
 from connections.models import Onboarding, RemoteAction
 from connections.services import actions
-
-from .access import HtmxHttpRequest, owned_onboarding
-from .steps import Step
+from onboarding.access import HtmxHttpRequest, owned_onboarding
+from onboarding.steps import Step
 
 Destination = Callable[[Onboarding, RemoteAction], str]
 DESTINATIONS: dict[str, tuple[Destination, bool]] = {}

@@ -24,12 +24,13 @@ from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.messages import Problem
 from connections.models import Onboarding, RemoteAction
 from connections.services import OnboardingError, Replacement, actions
+from onboarding import listing, markup, reads, secret_echo
+from onboarding.access import HtmxHttpRequest, owned_onboarding
+from onboarding.forms.wizard import AccountForm, CredentialsForm, SourceForm
+from onboarding.links import OnboardingUrls
+from onboarding.steps import Step
 
-from . import listing, markup, reads, secret_echo, views_actions
-from .access import HtmxHttpRequest, owned_onboarding
-from .forms import AccountForm, CredentialsForm, SourceForm
-from .links import OnboardingUrls
-from .steps import Step
+from . import actions as views_actions
 
 WIZARD = "onboarding/wizard.html"
 CREDENTIALS = "onboarding/credentials.html"

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connections.services.dataflow_choices import DataflowSource, DatasetChoice
 
-from .forms import ExplainedChoiceField, SourceForm
+from .wizard import ExplainedChoiceField, SourceForm
 
 MAX_SAMPLE_BYTES = 1_000_000
 

@@ -16,8 +16,7 @@ from connections import azure_names
 from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.models import Onboarding
 from connections.services import Account, Credentials, Source
-
-from . import secret_echo
+from onboarding import secret_echo
 
 NON_SECRET_FIELDS = tuple(name for name in FIELDS if name not in SECRET_FIELDS)
 AUTH_TYPES = frozenset(AuthType.values)  # `AuthType.values` builds its list again on every call

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for FORM_RENDERER
     "django_htmx",
     "django_tasks_db",
     "connections.apps.ConnectionsConfig",
@@ -298,5 +299,5 @@ LOGGING = {
 }
 DEFAULT_EXCEPTION_REPORTER_FILTER = "connections.log_filters.SecretsExceptionReporterFilter"
 
-# Widgets written in Python where Django would render three or four templates each (onboarding/form_renderer.py).
-FORM_RENDERER = "onboarding.form_renderer.FastWidgetRenderer"
+# Django's widget templates, and the app's field group (templates/onboarding/_field.html).
+FORM_RENDERER = "onboarding.forms.renderer.FieldGroupRenderer"

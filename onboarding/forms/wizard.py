@@ -327,19 +327,6 @@ class AccountForm(CredentialFieldsForm):
             credentials=self.credentials(),
         )
 
-    # The creation token the untouched form's kept markup is written with (random per process, never served):
-    # each page's own token, and the reference it gives, replace it (`stand_ins_for`).
-    STAND_IN_TOKEN = uuid.uuid4()
-
-    @classmethod
-    def untouched_with_stand_in(cls) -> AccountForm:
-        return cls(initial={**cls.initial_for(None), "creation_token": cls.STAND_IN_TOKEN})
-
-    @classmethod
-    def stand_ins_for(cls, token: uuid.UUID) -> dict[str, str]:
-        """What replaces the stand-in token in the kept markup: the whole token first, then the reference."""
-        return {str(cls.STAND_IN_TOKEN): str(token), cls.STAND_IN_TOKEN.hex[:8]: token.hex[:8]}
-
     @classmethod
     def initial_for(cls, onboarding: Onboarding | None) -> dict[str, Any]:
         """What the form shows: the onboarding's non-secret values, or fresh defaults."""

@@ -126,8 +126,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # Django's default, a connection per request, unless CONN_MAX_AGE is set: a kept connection holds the file
     # open, so a database file replaced underneath (a backup restored) would go on being written to the old,
-    # unlinked file until the process restarts. Kept (CONN_MAX_AGE=600) saves opening one, about 0.8 ms of the
-    # bare page's 1.8 ms in process (the README's Under load has the numbers).
+    # unlinked file until the process restarts. Kept (CONN_MAX_AGE=600) saves opening one on every page.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 else:
     # One connection per worker thread, kept between requests: opening a PostgreSQL connection costs more
@@ -135,9 +134,9 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
         # A query a kept connection has run five times (psycopg's threshold) is prepared on the server: parsed
-        # and planned once, not on every page (a wizard page's read: 0.26 ms, 0.11 ms prepared). Psycopg
-        # prepares only statements bound on the server. A pooler in transaction mode (PgBouncer before 1.21)
-        # cannot follow prepared statements across connections: DATABASE_PREPARED_STATEMENTS=false.
+        # and planned once, not on every page. Psycopg prepares only statements bound on the server. A pooler in
+        # transaction mode (PgBouncer before 1.21) cannot follow prepared statements across connections:
+        # DATABASE_PREPARED_STATEMENTS=false.
         options = DATABASES["default"].setdefault("OPTIONS", {})  # what DATABASE_URL's query string sets wins
         options.setdefault("server_side_binding", True)
         options.setdefault("prepare_threshold", 5)

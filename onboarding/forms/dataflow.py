@@ -1,4 +1,4 @@
-"""The dataflow steps' forms (issue 16): another source of the same account, a sample, the dataset, the detail."""
+"""The dataflow steps' forms: another source of the same account, a sample, the dataset, the detail."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The dataflow's pages (issue 16): select data, dataset, mapping, review and finish, then watching data arrive.
+"""The dataflow's pages: select data, dataset, mapping, review and finish, then watching data arrive.
 
 Thin like the wizard's views: parse a form, call one service, pick a template (htmx gets a partial).
 No view waits on Adobe: Finish and Retry claim the next create and a task does the rest (the watch page polls

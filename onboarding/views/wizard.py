@@ -77,6 +77,7 @@ def _page_onboarding(request: HtmxHttpRequest, public_id: uuid.UUID) -> Onboardi
 
 
 def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[str, Any]:
+    """What a step's page shows: the onboarding, its links, and the parts of the step that need reading."""
     if onboarding is not None and step == Step.DONE:
         extra.setdefault("flow_request", functools.partial(_flow_request, onboarding))
         # The dataflows this account feeds; none when its page's query found none (_page_onboarding).

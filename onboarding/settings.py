@@ -144,7 +144,12 @@ else:
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://onboarding")}
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://onboarding"),
+    # Markup that depends on the code alone ({% cache ... using="fragments" %}): kept in the process, so a new
+    # release never serves an old one's.
+    "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments"},
+}
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     # Sessions read from the shared cache, written through to the database: no query per page.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -258,7 +258,7 @@ def onboarding_new(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "GET":
         # The creation token makes a double submit land on one onboarding (and gives the reference it shows).
         form = AccountForm(initial={**AccountForm.initial_for(None), "creation_token": uuid.uuid4()})
-        return _show(request, None, Step.ACCOUNT, form=form)
+        return _show(request, None, Step.ACCOUNT, form=form, untouched=True)
     return _connect_account(request, None)
 
 

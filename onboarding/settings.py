@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for FORM_RENDERER
     "django_htmx",
     "django_tasks_db",
     "connections.apps.ConnectionsConfig",
@@ -127,7 +128,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # Django's default, a connection per request, unless CONN_MAX_AGE is set: a kept connection holds the file
     # open, so a database file replaced underneath (a backup restored) would go on being written to the old,
-    # unlinked file until the process restarts. CONN_MAX_AGE=600 keeps them, saving the opening of one per request.
+    # unlinked file until the process restarts. Kept (CONN_MAX_AGE=600) saves opening one on every page.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 else:
     # One connection per worker thread, kept between requests: opening a PostgreSQL connection costs more
@@ -135,8 +136,8 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
         # A query a kept connection has run five times (psycopg's threshold) is prepared on the server: parsed
-        # and planned once, not on every page. Psycopg prepares only statements bound on the server. A pooler
-        # in transaction mode (PgBouncer before 1.21) cannot follow prepared statements across connections:
+        # and planned once, not on every page. Psycopg prepares only statements bound on the server. A pooler in
+        # transaction mode (PgBouncer before 1.21) cannot follow prepared statements across connections:
         # DATABASE_PREPARED_STATEMENTS=false.
         options = DATABASES["default"].setdefault("OPTIONS", {})  # what DATABASE_URL's query string sets wins
         options.setdefault("server_side_binding", True)
@@ -145,7 +146,12 @@ else:
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://onboarding")}
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://onboarding"),
+    # Markup that depends on the code alone ({% cache ... using="fragments" %}): kept in the process, so a new
+    # release never serves an old one's.
+    "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments"},
+}
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     # Sessions read from the shared cache, written through to the database: no query per page.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -249,7 +255,7 @@ if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-CSRF_FAILURE_VIEW = "onboarding.views.csrf_failure"
+CSRF_FAILURE_VIEW = "onboarding.views.wizard.csrf_failure"
 SESSION_COOKIE_SAMESITE = "Lax"
 
 SECURE_CSP = {
@@ -299,5 +305,5 @@ LOGGING = {
 }
 DEFAULT_EXCEPTION_REPORTER_FILTER = "connections.log_filters.SecretsExceptionReporterFilter"
 
-# Widgets written in Python where Django would render three or four templates each (onboarding/form_renderer.py).
-FORM_RENDERER = "onboarding.form_renderer.FastWidgetRenderer"
+# Django's widget templates, and the app's field group (templates/onboarding/_field.html).
+FORM_RENDERER = "onboarding.forms.renderer.FieldGroupRenderer"

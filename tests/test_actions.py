@@ -205,6 +205,6 @@ def test_old_finished_reads_are_pruned_and_everything_else_kept(make_onboarding,
 
 
 def test_every_kind_of_action_says_where_its_result_shows():
-    from onboarding.views_actions import DESTINATIONS
+    from onboarding.views.actions import DESTINATIONS
 
     assert set(DESTINATIONS) == set(Kind)

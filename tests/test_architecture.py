@@ -45,7 +45,7 @@ import django
 django.setup()
 from django.urls import get_resolver
 from onboarding.wsgi import application
-import onboarding.views, onboarding.views_actions, onboarding.views_dataflow
+import onboarding.views.wizard, onboarding.views.actions, onboarding.views.dataflow
 get_resolver().url_patterns
 print("\\n".join(sorted(sys.modules)))
 """
@@ -55,7 +55,7 @@ def test_the_web_process_does_not_load_the_http_client():
     """Views enqueue remote work and read its results; the HTTP stack (about 6 MB a process) stays in the worker."""
     result = subprocess.run([sys.executable, "-c", WEB_PROCESS], capture_output=True, text=True, check=True)
     modules = set(result.stdout.split())
-    assert "onboarding.views_dataflow" in modules  # the app's web side did load
+    assert "onboarding.views.dataflow" in modules  # the app's web side did load
     assert not modules & {"requests", "urllib3", "connections.flowservice.client", "connections.flowservice.ims"}
 
 
@@ -149,7 +149,7 @@ def test_the_cycle_finder_sees_a_cycle_through_a_function_level_import():
 
 def test_no_product_modules_import_each_other_in_a_cycle():
     modules = _product_modules()
-    assert "connections.services.actions" in modules and "onboarding.views_actions" in modules
+    assert "connections.services.actions" in modules and "onboarding.views.actions" in modules
     graph = {name: _imported(name, path, modules) for name, path in modules.items()}
     assert graph["connections.models"] >= {"connections.models.onboarding", "connections.models.history"}
     assert _cycles(graph) == []

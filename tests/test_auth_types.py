@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from connections.auth_types import FIELDS, SECRET_FIELDS, SPECS, AuthType
 from connections.models import Onboarding
-from onboarding.forms import AccountForm
+from onboarding.forms.wizard import AccountForm
 
 from .conftest import account_post
 

@@ -1,4 +1,4 @@
-"""The dataflow pages without a browser (issue 16): ownership, step guards, export, admin and CSV."""
+"""The dataflow pages without a browser: ownership, step guards, export, admin and CSV."""
 
 from __future__ import annotations
 

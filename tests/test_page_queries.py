@@ -22,8 +22,12 @@ def queries(client, url: str) -> tuple[int, str]:
 
 
 def test_my_onboardings_and_the_new_account_page(alice, make_onboarding):
-    make_onboarding("source")
-    assert queries(alice, "/onboardings/")[0] == SESSION_AND_USER + 1
+    """However many rows, and whatever step each is on, the list is one query: no row reads more."""
+    names = ["Drafted", "At source", "Finished", "Scoped"]
+    make_onboarding("draft", name=names[0]), make_onboarding("base", name=names[1])
+    make_onboarding("source", name=names[2]), make_onboarding("base", auth_type="sas", name=names[3])
+    count, page = queries(alice, "/onboardings/")
+    assert count == SESSION_AND_USER + 1 and all(f">{name}</a>" in page for name in names)
     assert queries(alice, "/onboardings/new/")[0] == SESSION_AND_USER
 
 

@@ -131,6 +131,14 @@ class TestAccountStep:
         response = new_account(alice, auth_type=auth_type, **{field: value})
         assert message in field_error(response, field)
 
+    def test_what_one_user_typed_never_shows_on_a_new_page(self, alice):
+        """The new page's credential fields are rendered once per process; a refused form is always its own."""
+        alice.get(reverse("onboarding:new"))
+        refused = new_account(alice, namespace="typed-namespace", sas_key_name="TypedPolicy", name="")
+        assert 'value="typed-namespace"' in refused.content.decode() and "TypedPolicy" in refused.content.decode()
+        page = alice.get(reverse("onboarding:new")).content.decode()
+        assert "typed-namespace" not in page and "TypedPolicy" not in page and 'id="id_namespace"' in page
+
     def test_the_key_is_never_rendered_back(self, alice):
         response = new_account(alice, namespace="bad")
         assert DEMO_MANAGE_KEY not in response.content.decode()

@@ -10,11 +10,10 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
-from django.urls import reverse
-from django.utils.functional import SimpleLazyObject
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url, replace_url, reswap, retarget
@@ -22,14 +21,15 @@ from django_htmx.http import push_url, replace_url, reswap, retarget
 from connections import azure_names, exports, safe_input, services
 from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.messages import Problem
-from connections.models import Onboarding, RemoteAction
+from connections.models import Dataflow, Onboarding, RemoteAction
 from connections.services import OnboardingError, Replacement, actions
+from onboarding import secret_echo
+from onboarding.access import HtmxHttpRequest, owned_onboarding
+from onboarding.forms.wizard import AccountForm, CredentialsForm, SourceForm
+from onboarding.links import OnboardingUrls
+from onboarding.steps import Step
 
-from . import listing, markup, reads, secret_echo, views_actions
-from .access import HtmxHttpRequest, owned_onboarding
-from .forms import AccountForm, CredentialsForm, SourceForm
-from .links import OnboardingUrls
-from .steps import Step
+from . import actions as views_actions
 
 WIZARD = "onboarding/wizard.html"
 CREDENTIALS = "onboarding/credentials.html"
@@ -44,24 +44,49 @@ NON_SECRET_ACCOUNT_FIELDS = (
 )
 
 
-def _context(
-    onboarding: Onboarding | None, step: Step, stored: tuple[Any, ...] | None = None, **extra: Any
-) -> dict[str, Any]:
-    """The wizard's context. With `stored` (the onboarding's row as read, on a page that only shows it: Source
-    and Done on a GET), the step's markup is kept for what it shows (`{% kept_for %}`), and Done's developers'
-    request is written only when its markup is."""
+# The columns My onboardings shows (and its rows' properties read): the other credentials stay undecrypted.
+LISTED_COLUMNS = (
+    "public_id",
+    "name",
+    "namespace",
+    "event_hub_name",
+    "status",
+    "base_connection_id",
+    "connection_test",
+    "connection_tested_at",
+    "went_on_anyway_at",
+    "archived_at",
+    "removed_from_adobe_at",
+    "sandbox_name",
+    "created_at",
+)
+
+
+def _page_onboarding(request: HtmxHttpRequest, public_id: uuid.UUID) -> Onboarding:
+    """The onboarding a step's page shows, if it belongs to the user (404 otherwise), without its secret (no page
+    shows it), and whether it has requests to Adobe and dataflows: a page with none of them asks nothing more."""
+    queryset = (
+        Onboarding.objects.owned_by(request.user)
+        .defer(*SECRET_FIELDS)
+        .annotate(
+            has_actions=Exists(RemoteAction.objects.filter(onboarding=OuterRef("pk"), dataflow=None)),
+            has_dataflows=Exists(Dataflow.objects.filter(onboarding=OuterRef("pk"))),
+        )
+    )
+    return get_object_or_404(queryset, public_id=public_id)
+
+
+def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[str, Any]:
+    """What a step's page shows: the onboarding, its links, and the parts of the step that need reading."""
     if onboarding is not None and step == Step.DONE:
         extra.setdefault("flow_request", functools.partial(_flow_request, onboarding))
-        # The dataflows this account feeds; none when its page's query found none (reads.page_onboarding).
+        # The dataflows this account feeds; none when its page's query found none (_page_onboarding).
         has_dataflows = getattr(onboarding, "has_dataflows", True)
         extra.setdefault("dataflows", list(onboarding.dataflows.all()) if has_dataflows else [])
     if onboarding is not None and step in (Step.SOURCE, Step.DONE) and not onboarding.is_in_flight:
         # The pages that show the tools (not while a step is in flight: the progress takes their place).
         has_actions = getattr(onboarding, "has_actions", True)
         extra.setdefault("recent_actions", views_actions.recent(onboarding) if has_actions else [])
-    if stored is not None and step in (Step.SOURCE, Step.DONE):
-        actions_shown = [item["action"] for item in extra.get("recent_actions", ())]
-        extra["kept_key"] = markup.stored_key(step, stored, extra.get("dataflows", ()), actions_shown)
     return {
         "onboarding": onboarding,
         "urls": OnboardingUrls(onboarding) if onboarding is not None else None,
@@ -115,7 +140,7 @@ def _show(request: HtmxHttpRequest, onboarding: Onboarding | None, step: Step, *
     if step == Step.ACCOUNT and "form" not in extra:
         extra["form"] = _account_form(onboarding)
     if step == Step.SOURCE and "form" not in extra and onboarding and onboarding.source_editable:
-        extra["form"] = FormWhenWritten(functools.partial(_untouched_source_form, onboarding))
+        extra["form"] = SourceForm(initial=SourceForm.initial_for(onboarding), onboarding=onboarding)
     template = f"{WIZARD}#wizard" if request.htmx else WIZARD
     response = render(request, template, _context(onboarding, step, **extra))
     if request.htmx and onboarding is not None:
@@ -125,18 +150,6 @@ def _show(request: HtmxHttpRequest, onboarding: Onboarding | None, step: Step, *
         follow = replace_url if transient else push_url
         follow(response, step.url(onboarding))
     return response
-
-
-class FormWhenWritten(SimpleLazyObject[forms.Form]):
-    """A form made when the markup that shows it is written: a page whose markup is kept (`{% kept_for %}`,
-    `{% same_for_everyone %}`) needs none. It counts as a form before it is made (`{% if form %}`)."""
-
-    def __bool__(self) -> bool:
-        return True
-
-
-def _untouched_source_form(onboarding: Onboarding) -> SourceForm:
-    return SourceForm(initial=SourceForm.initial_for(onboarding), onboarding=onboarding)
 
 
 def _where_it_stands(onboarding: Onboarding) -> HttpResponse:
@@ -226,15 +239,12 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def onboarding_list(request: HtmxHttpRequest) -> HttpResponse:
     # No COUNT(*): the page asks for one row more than it shows to know whether there is a next page.
-    # The credentials are never decrypted for a list (only the namespace it shows); each row's markup is
-    # written once in Python (onboarding/listing.py) and kept for the same stored row, its URL from one
-    # reversal for the whole page.
     number = safe_input.page_number(request.GET.get("page"))
     if number is None:
         raise Http404("There is no such page.")
-    stored = reads.listed_rows(request.user, start=(number - 1) * PAGE_SIZE, stop=number * PAGE_SIZE + 1)
-    rows = listing.page(stored[:PAGE_SIZE], reverse("onboarding:list"), reads.listed_instances)
-    context = {"rows": rows, "page": number, "has_next": len(stored) > PAGE_SIZE}
+    listed = Onboarding.objects.owned_by(request.user).listed().newest_first().only(*LISTED_COLUMNS)
+    onboardings = list(listed[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
+    context = {"onboardings": onboardings[:PAGE_SIZE], "page": number, "has_next": len(onboardings) > PAGE_SIZE}
     return render(request, "onboarding/list.html", context)
 
 
@@ -246,11 +256,9 @@ def onboarding_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def onboarding_new(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "GET":
-        # Everyone's new form is the same markup but for its tokens: kept (`{% same_for_everyone %}`), written
-        # with a stand-in creation token that this page's own replaces; the form is made only to write it.
-        form = FormWhenWritten(AccountForm.untouched_with_stand_in)
-        stand_ins = AccountForm.stand_ins_for(uuid.uuid4())
-        return _show(request, None, Step.ACCOUNT, form=form, untouched=True, stand_ins=stand_ins)
+        # The creation token makes a double submit land on one onboarding (and gives the reference it shows).
+        form = AccountForm(initial={**AccountForm.initial_for(None), "creation_token": uuid.uuid4()})
+        return _show(request, None, Step.ACCOUNT, form=form, untouched=True)
     return _connect_account(request, None)
 
 
@@ -258,7 +266,7 @@ def onboarding_new(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding_account(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    onboarding = reads.page_onboarding(request.user, public_id)
+    onboarding = _page_onboarding(request, public_id)
     if request.method == "POST" and onboarding.account_gated:
         return _correct_account(request, onboarding)
     if request.method == "GET":
@@ -336,12 +344,12 @@ def _is_uuid(value: str | None) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding_source(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    onboarding, stored = reads.page_onboarding_as_stored(request.user, public_id)
+    onboarding = _page_onboarding(request, public_id)
     if not Step.SOURCE.reached_by(onboarding):
         messages.info(request, "Connect the account first: the source step needs the base connection.")
         return redirect(Step.ACCOUNT.url(onboarding))
     if request.method == "GET" or not onboarding.source_editable:
-        return _show(request, onboarding, Step.SOURCE, stored=stored)
+        return _show(request, onboarding, Step.SOURCE)
     form = SourceForm(request.POST, onboarding=onboarding)
     if not form.is_valid():
         return _show(request, onboarding, Step.SOURCE, form=form)
@@ -359,11 +367,11 @@ def onboarding_source(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
 @login_required
 @require_GET
 def onboarding_done(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    onboarding, stored = reads.page_onboarding_as_stored(request.user, public_id)
+    onboarding = _page_onboarding(request, public_id)
     if not Step.DONE.reached_by(onboarding):
         messages.info(request, "This onboarding is not finished yet; here is where it stands.")
         return _where_it_stands(onboarding)
-    return _show(request, onboarding, Step.DONE, stored=stored)
+    return _show(request, onboarding, Step.DONE)
 
 
 # Moving on
@@ -372,7 +380,7 @@ def onboarding_done(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRespo
 @login_required
 @require_GET
 def onboarding_detail(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    onboarding = reads.page_onboarding(request.user, public_id)
+    onboarding = _page_onboarding(request, public_id)
     return _where_it_stands(onboarding)
 
 
@@ -389,7 +397,7 @@ def onboarding_retry(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResp
 def onboarding_status(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Polled while a background task works for the onboarding: nothing to swap until it is done, then the
     step it stands on replaces the wizard (its URL pushed, focus on the new heading), as after a submit."""
-    onboarding = reads.page_onboarding(request.user, public_id)
+    onboarding = _page_onboarding(request, public_id)
     onboarding = services.onboarding_recover(onboarding=onboarding, actor=request.user)
     if services.onboarding_busy(onboarding):
         return HttpResponse(status=204)

@@ -25,10 +25,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from connections.messages import Problem
 from connections.models import Dataflow, Onboarding, RemoteAction
 from connections.services import actions
-
-from .access import HtmxHttpRequest, owned_onboarding
-from .dataflow_pages import Page
-from .steps import Step
+from onboarding.access import HtmxHttpRequest, owned_onboarding
+from onboarding.dataflow_pages import Page
+from onboarding.steps import Step
 
 Destination = Callable[[Onboarding, RemoteAction], str]
 Kind = RemoteAction.Kind

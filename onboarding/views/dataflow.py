@@ -1,4 +1,4 @@
-"""The dataflow's pages (issue 16): select data, dataset, mapping, review and finish, then watching data arrive.
+"""The dataflow's pages: select data, dataset, mapping, review and finish, then watching data arrive.
 
 Thin like the wizard's views: parse a form, call one service, pick a template (htmx gets a partial).
 No view waits on Adobe: Finish and Retry claim the next create and a task does the rest (the watch page polls
@@ -28,11 +28,11 @@ from connections.services import dataflow as finish
 from connections.services import dataflow_choices as choices
 from connections.services.dataflow_choices import Ask
 from connections.services.errors import OnboardingError
+from onboarding.access import HtmxHttpRequest
+from onboarding.dataflow_pages import Page
+from onboarding.forms.dataflow import DatasetForm, DetailForm, ExistingAccountForm, SampleForm
 
-from . import views_actions
-from .access import HtmxHttpRequest
-from .dataflow_pages import Page
-from .forms_dataflow import DatasetForm, DetailForm, ExistingAccountForm, SampleForm
+from . import actions as views_actions
 
 PAGE = "onboarding/dataflow/page.html"
 # Adobe's documents are silent: on a URL for one dataflow in Experience Platform's UI (only the navigation

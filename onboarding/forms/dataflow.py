@@ -1,4 +1,4 @@
-"""The dataflow steps' forms (issue 16): another source of the same account, a sample, the dataset, the detail."""
+"""The dataflow steps' forms: another source of the same account, a sample, the dataset, the detail."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connections.services.dataflow_choices import DataflowSource, DatasetChoice
 
-from .forms import ExplainedChoiceField, SourceForm
+from .wizard import ExplainedChoiceField, SourceForm
 
 MAX_SAMPLE_BYTES = 1_000_000
 

@@ -16,8 +16,7 @@ from connections import azure_names
 from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.models import Onboarding
 from connections.services import Account, Credentials, Source
-
-from . import secret_echo
+from onboarding import secret_echo
 
 NON_SECRET_FIELDS = tuple(name for name in FIELDS if name not in SECRET_FIELDS)
 AUTH_TYPES = frozenset(AuthType.values)  # `AuthType.values` builds its list again on every call
@@ -327,19 +326,6 @@ class AccountForm(CredentialFieldsForm):
             sandbox_name=data["sandbox_name"],
             credentials=self.credentials(),
         )
-
-    # The creation token the untouched form's kept markup is written with (random per process, never served):
-    # each page's own token, and the reference it gives, replace it (`stand_ins_for`).
-    STAND_IN_TOKEN = uuid.uuid4()
-
-    @classmethod
-    def untouched_with_stand_in(cls) -> AccountForm:
-        return cls(initial={**cls.initial_for(None), "creation_token": cls.STAND_IN_TOKEN})
-
-    @classmethod
-    def stand_ins_for(cls, token: uuid.UUID) -> dict[str, str]:
-        """What replaces the stand-in token in the kept markup: the whole token first, then the reference."""
-        return {str(cls.STAND_IN_TOKEN): str(token), cls.STAND_IN_TOKEN.hex[:8]: token.hex[:8]}
 
     @classmethod
     def initial_for(cls, onboarding: Onboarding | None) -> dict[str, Any]:

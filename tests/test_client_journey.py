@@ -214,9 +214,12 @@ class TestAFlowChanges:
 
     def test_disable_enable_and_delete(self, client, calls):
         made = dataflow(client, source_connection(client))
-        client.set_flow_state(made["flow"], FlowAction.DISABLE)
+        assert client.set_flow_state(made["flow"], FlowAction.DISABLE)
         assert client.get_flow(made["flow"])["state"] == "disabled"
-        client.set_flow_state(made["flow"], FlowAction.ENABLE)
+        calls.clear()
+        assert not client.set_flow_state(made["flow"], FlowAction.DISABLE)  # disabled already: done, not an error
+        assert operations(calls) == [(Operation.DISABLE_FLOW, 400), (Operation.GET_FLOW, 200)]
+        assert client.set_flow_state(made["flow"], FlowAction.ENABLE)
         assert client.get_flow(made["flow"])["state"] == "enabled"
         client.delete_flow(made["flow"])
         with pytest.raises(NotFoundError):

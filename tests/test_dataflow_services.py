@@ -159,6 +159,9 @@ class TestFinish:
         dataflow = df.dataflow_finish(dataflow=chosen_raw_dataflow(make_onboarding), actor=None)
         dataflow = choices.dataflow_set_paused(dataflow=dataflow, actor=None, paused=True)
         assert dataflow.flow_state == "disabled" and dataflow.paused
+        # A second Pause (another tab, a stale page): Adobe answers 1422-400; it is done, not a failure.
+        dataflow = choices.dataflow_set_paused(dataflow=dataflow, actor=None, paused=True)
+        assert dataflow.flow_state == "disabled" and dataflow.paused
         dataflow = choices.dataflow_set_paused(dataflow=dataflow, actor=None, paused=False)
         assert dataflow.flow_state == "enabled"
 

@@ -13,7 +13,7 @@ from typing import Any
 import requests
 
 from . import payloads
-from .errors import NotFoundError, UnrecognisedAnswerError
+from .errors import NotFoundError, UnrecognisedAnswerError, ValidationError
 from .platform import PlatformClient, as_shown, created_from, json_body, quote_id
 from .types import (
     STREAMING_FLOW_SPEC_ID,
@@ -30,6 +30,10 @@ from .types import (
 # The Schema Registry chooses the form of its answer by the Accept header.
 SCHEMA_IDS = "application/vnd.adobe.xed-id+json"
 SCHEMA_RESOLVED = "application/vnd.adobe.xed-full+json; version=1"
+# The error catalogue's code for an action the flow's current state does not allow, and the state each action
+# leaves a flow in.
+ACTION_NOT_APPLICABLE = "1422-400"
+FLOW_STATES = {FlowAction.ENABLE: "enabled", FlowAction.DISABLE: "disabled"}
 MAPPING_PAGE = 100  # mapping sets per list request (Adobe's documents are silent on a largest `limit`)
 # Catalog answers a create with `["@/dataSets/<id>"]`.
 _DATASET_REF = re.compile(r"^@/dataSets/(?P<id>[^/]+)$")
@@ -237,11 +241,22 @@ class DataflowMethods(PlatformClient):
         response = self._patch_with_if_match(Operation.UPDATE_FLOW, "flows", flow_id, etag=etag, body=body)
         return created_from(response)
 
-    def set_flow_state(self, flow_id: str, action: FlowAction) -> None:
-        """POST /flows/{id}/action?op=enable|disable (no body). Not resent on a lost answer: read the flow."""
+    def set_flow_state(self, flow_id: str, action: FlowAction) -> bool:
+        """POST /flows/{id}/action?op=enable|disable (no body); False when the flow was in that state already.
+
+        Not resent on a lost answer. Adobe refuses enabling an enabled flow (and disabling a disabled one) with
+        1422-400 (the error catalogue); the flow is then read, and if it is in the asked state the action is done.
+        The same code also refuses a flow in a passing state (disabling, updating): that refusal is raised.
+        """
         operation = Operation.ENABLE_FLOW if action is FlowAction.ENABLE else Operation.DISABLE_FLOW
         path = f"/flows/{quote_id(flow_id)}/action"
-        self._request(operation, "POST", path, params={"op": action.value}, idempotent=False)
+        try:
+            self._request(operation, "POST", path, params={"op": action.value}, idempotent=False)
+        except ValidationError as error:
+            if error.code != ACTION_NOT_APPLICABLE or self.get_flow(flow_id).get("state") != FLOW_STATES[action]:
+                raise
+            return False
+        return True
 
     def delete_flow(self, flow_id: str) -> None:
         """DELETE /flows/{id}; deleting twice is harmless, so a lost answer may be retried."""

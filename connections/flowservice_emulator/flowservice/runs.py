@@ -15,7 +15,7 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from connections.flowservice_emulator import eventdata
 from connections.flowservice_emulator.gateway import Caller
@@ -23,9 +23,7 @@ from connections.flowservice_emulator.store import Store
 
 from . import exceptions as refused
 from .listing import ListQuery
-
-if TYPE_CHECKING:
-    from .models import FlowService
+from .objects import StoredConnections
 
 Doc = dict[str, Any]
 HOUR_MS = 3_600_000
@@ -35,7 +33,7 @@ TRUE, FALSE = {"y", "yes", "on", "true"}, {"n", "no", "off", "false"}  # Data Pr
 
 
 class Runs:
-    def __init__(self, store: Store, connections: FlowService, mapping_of: MappingOf, types: FieldTypes) -> None:
+    def __init__(self, store: Store, connections: StoredConnections, mapping_of: MappingOf, types: FieldTypes) -> None:
         self.store, self.connections = store, connections
         self.mapping_of, self.types = mapping_of, types
 

@@ -293,7 +293,7 @@ class TestFlows:
         assert client.list_flow_specs()[0]["id"] == "d69717ba-71b4-4313-b654-49f9cf126d7a"
         assert [f["id"] for f in client.list_flows(property="sourceConnectionIds[]==s1")] == ["f1", "f2"]
         assert client.list_runs("f1") == []
-        assert stub.requests()[-1].query == {"property": "flowId==f1"}
+        assert stub.requests()[-1].query == {"property": "flowId==f1", "orderby": "-createdAt"}
 
     def test_a_flow_is_patched_with_the_etag_quoted_enabled_and_deleted(self, stub, client):
         stub.on("PATCH", f"{self.FLOWS}/flows/f1", json_reply({"id": "f1", "etag": '"e3"'}))

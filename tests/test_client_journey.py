@@ -26,7 +26,9 @@ from connections.flowservice import (
     SourceParams,
     StandardAuth,
     StreamingFlowInput,
+    TooManyPagesError,
     ValidationError,
+    failure_reasons,
 )
 from connections.flowservice.types import DATA_LAKE_CONNECTION_SPEC_ID, EVENT_HUBS_CONNECTION_SPEC_ID
 from tests.conftest import DEMO_MANAGE_KEY, DEMO_MANAGE_KEY_NAME, DEMO_NAMESPACE, EmulatorHandle
@@ -64,7 +66,8 @@ def client(make_client: Any) -> FlowServiceClient:
 
 def source_connection(client: FlowServiceClient, reset: Reset = Reset.EARLIEST) -> str:
     base = client.create_base_connection(name="Orders", description="the shop", auth=AUTH)
-    params = SourceParams(event_hub_name="orders", reset=reset, consumer_group=f"aep-{reset}")
+    group = "aep-orders" if reset is Reset.EARLIEST else "analytics"  # consumer groups the demo hub has
+    params = SourceParams(event_hub_name="orders", reset=reset, consumer_group=group)
     return client.create_source_connection(
         name=f"orders from {reset}", description="", base_connection_id=base.id, params=params
     ).id
@@ -183,7 +186,7 @@ class TestRefusals:
     def test_a_type_that_cannot_convert_fails_those_records_with_the_reason(self, client, emulator):
         clock(emulator, freeze=True)
         flow_id = dataflow(client, source_connection(client))["flow"]
-        errors = client.list_runs(flow_id)[0]["metrics"]["statusSummary"]["errors"]
+        errors = failure_reasons(client.list_runs(flow_id)[0])
         assert any("'n/a'" in e["message"] and "_eventhubsdemo.order.total" in e["message"] for e in errors)
 
     def test_a_flow_on_a_mapping_of_another_schema(self, client):
@@ -304,9 +307,36 @@ class TestADataflowOnTheOrdersHub:
         assert later[0] == received + 720 and later[1] > ingested  # an order every ten seconds
         runs = client.list_runs(flow_id)
         assert len(runs) == 3
-        reasons = [e for run in runs for e in run["metrics"]["statusSummary"]["errors"]]
+        reasons = [e for run in runs for e in failure_reasons(run)]
         assert {e["code"] for e in reasons} == {"INGEST-1212-400", "MAPPER-3700-400"}
-        assert all(e["message"] for e in reasons)
+        assert all(e["message"] and e["recordCount"] for e in reasons)
+
+    def test_runs_are_read_newest_first_in_a_window_and_a_long_history_costs_a_bounded_read(
+        self, make_client, emulator, calls
+    ):
+        client = make_client(page_size=2, max_pages=3)  # 3 pages of 2: a short history already overflows
+        flow_id = dataflow(client, source_connection(client, Reset.LATEST))["flow"]
+        clock(emulator, advance=10 * 3600)
+        with pytest.raises(TooManyPagesError):
+            client.list_runs(flow_id)  # the whole history: 11 runs
+        calls.clear()
+        newest = client.list_runs(flow_id, most=4)
+        started = [run["metrics"]["durationSummary"]["startedAtUTC"] for run in newest]
+        assert len(started) == 4 and started == sorted(started, reverse=True)
+        assert [c.operation for c in calls] == [Operation.LIST_RUNS] * 2
+        windowed = client.list_runs(flow_id, since_ms=started[3], most=4)
+        assert [r["id"] for r in windowed] == [r["id"] for r in newest[:3]]
+
+    def test_a_run_on_a_consumer_group_the_hub_lacks_fails_with_azures_words(self, client):
+        base = client.create_base_connection(name="Orders", description="the shop", auth=AUTH)
+        params = SourceParams(event_hub_name="orders", consumer_group="nobody")
+        source_id = client.create_source_connection(
+            name="orders", description="", base_connection_id=base.id, params=params
+        ).id
+        (run,) = client.list_runs(dataflow(client, source_id)["flow"])
+        assert run["metrics"]["statusSummary"]["status"] == "failed"
+        (reason,) = failure_reasons(run)
+        assert "orders/consumergroups/nobody' could not be found" in reason["message"]
 
     def test_reset_latest_reports_none_of_the_events_there_before(self, client, emulator):
         flow_id = dataflow(client, source_connection(client, Reset.LATEST))["flow"]

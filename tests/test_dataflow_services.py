@@ -165,6 +165,33 @@ class TestFinish:
         dataflow = choices.dataflow_set_paused(dataflow=dataflow, actor=None, paused=False)
         assert dataflow.flow_state == "enabled"
 
+    def test_activity_counts_the_last_week_and_keeps_the_newest_reasons_with_their_counts(
+        self, make_onboarding, emulator
+    ):
+        dataflow = df.dataflow_finish(dataflow=chosen_raw_dataflow(make_onboarding), actor=None)
+        advance(emulator, 3 * 3600)
+        activity = choices.dataflow_activity(dataflow=dataflow, actor=None)
+        assert activity.runs == 4 and activity.latest_status == "inProgress"
+        assert {e["code"] for e in activity.errors} <= {"INGEST-1212-400", "MAPPER-3700-400"}
+        assert activity.errors and all(e["recordCount"] for e in activity.errors)
+        runs = FlowServiceCall.objects.filter(onboarding=dataflow.onboarding, operation="list_runs").last()
+        assert "metrics.durationSummary.startedAtUTC>" in runs.path and "orderby=-createdAt" in runs.path
+
+    def test_a_dataflow_on_a_consumer_group_the_hub_lacks_shows_azures_reason(self, make_onboarding):
+        onboarding = make_onboarding("source")
+        lacking = choices.DataflowSource("orders", "not-created-yet", "raw", "earliest")
+        dataflow = choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner, source=lacking)
+        dataflow.sample = [{"id": "o-1", "total": 3}]
+        dataflow.save()
+        choice = choices.DatasetChoice(new_name="Orders again", schema_id=ORDERS_SCHEMA)
+        dataflow = choices.dataflow_choose_dataset(dataflow=dataflow, actor=None, choice=choice)
+        dataflow = df.dataflow_finish(dataflow=dataflow, actor=None)
+        assert dataflow.status == Status.CREATED, dataflow.last_error  # Adobe creates it; its runs fail
+        activity = choices.dataflow_activity(dataflow=dataflow, actor=None)
+        assert activity.latest_status == "failed" and activity.received == 0
+        (reason,) = activity.errors
+        assert "orders/consumergroups/not-created-yet' could not be found" in reason["message"]
+
     def test_the_consumer_group_guard_covers_dataflows(self, make_onboarding):
         onboarding = make_onboarding("source")  # reads orders with aep-orders
         same = choices.DataflowSource("orders", "aep-orders", "raw", "earliest")

@@ -27,6 +27,7 @@ from .errors import (
     error_from_response,
 )
 from .retry import NO_RETRY, RetryPolicy
+from .runs import failure_reasons
 from .types import (
     AAD_SPEC_NAME,
     DEFAULT_SCOPES,
@@ -119,6 +120,7 @@ __all__ = [
     "ValidationError",
     "Verdict",
     "error_from_response",
+    "failure_reasons",
 ]
 
 _ON_FIRST_USE = {

@@ -8,6 +8,7 @@ Every call goes through the shared request path (platform.py): the same headers,
 from __future__ import annotations
 
 import re
+from itertools import islice
 from typing import Any
 
 import requests
@@ -35,6 +36,7 @@ SCHEMA_RESOLVED = "application/vnd.adobe.xed-full+json; version=1"
 ACTION_NOT_APPLICABLE = "1422-400"
 FLOW_STATES = {FlowAction.ENABLE: "enabled", FlowAction.DISABLE: "disabled"}
 MAPPING_PAGE = 100  # mapping sets per list request (Adobe's documents are silent on a largest `limit`)
+RUNS_PAGE = 100  # runs per list request when only the newest are wanted
 # Catalog answers a create with `["@/dataSets/<id>"]`.
 _DATASET_REF = re.compile(r"^@/dataSets/(?P<id>[^/]+)$")
 
@@ -267,13 +269,25 @@ class DataflowMethods(PlatformClient):
         path = f"/targetConnections/{quote_id(target_connection_id)}"
         self._request(Operation.DELETE_TARGET, "DELETE", path, idempotent=True)
 
-    def list_runs(self, flow_id: str) -> list[dict[str, Any]]:
-        """GET /runs?property=flowId=={id}, every page.
+    def list_runs(self, flow_id: str, *, since_ms: int | None = None, most: int | None = None) -> list[dict[str, Any]]:
+        """GET /runs?property=flowId=={id}: the flow's runs, newest first.
 
-        Adobe's documents are silent: on runs for streaming dataflows (the streaming flow spec says
-        `flowRunsSupported: false`); this reads what Flow Service answers, possibly nothing.
+        `since_ms` keeps the runs started after that moment (`property=metrics.durationSummary.startedAtUTC>…`,
+        as the OpenAPI file's `property` text filters flows by `lastRunDetails.startedAtUTC`); `most` stops
+        reading once that many are read, so a long history costs a bounded number of pages and never reaches
+        the page limit. Adobe's documents are silent: on the order of `/runs` (so `orderby=-createdAt` asks
+        for newest first, the sort-and-filter guide's form) and on runs for streaming dataflows (the streaming
+        flow spec says `flowRunsSupported: false`); this reads what Flow Service answers, possibly nothing.
         """
-        return self._list(Operation.LIST_RUNS, "/runs", property=f"flowId=={flow_id}", limit=None)
+        filters = [f"flowId=={flow_id}"]
+        if since_ms is not None:
+            filters.append(f"metrics.durationSummary.startedAtUTC>{since_ms}")
+        params = {
+            "property": filters,
+            "orderby": "-createdAt",
+            **self._limit(None if not most else self._page_size or RUNS_PAGE),
+        }
+        return list(islice(self._pages(Operation.LIST_RUNS, "/runs", params), most))
 
     def _post(
         self,

@@ -200,7 +200,7 @@ class PlatformClient:
         token = body.get("continuationToken")
         if isinstance(token, str) and token:
             query = {**params, "continuationToken": token}
-            return path.split("?", 1)[0] + "?" + "&".join(f"{k}={quote(str(v), safe='=')}" for k, v in query.items())
+            return path.split("?", 1)[0] + "?" + "&".join(f"{k}={quote(str(v), safe='=')}" for k, v in _pairs(query))
         return None
 
     def _service_path(self, href: str, service: Service) -> str:
@@ -278,7 +278,7 @@ class PlatformClient:
         """
         url = self._service_urls[service] + path
         # Shown unencoded: the history is read by people (`?property=name==Orders (eh-1a2b)`).
-        shown_path = path + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+        shown_path = path + ("?" + "&".join(f"{k}={v}" for k, v in _pairs(params)) if params else "")
         report = self._reporter(operation, method, shown_path, body, connection_id, secrets)
         renewed = False
         while True:
@@ -325,6 +325,11 @@ class PlatformClient:
                 self._observer(replace(record, response_body=payloads.forget(record.response_body, secrets)))
 
         return report
+
+
+def _pairs(params: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A query's name-value pairs, a list value as the parameter repeated (as requests sends it)."""
+    return [(k, item) for k, v in params.items() for item in (v if isinstance(v, list) else [v])]
 
 
 def _bare(etag: str) -> str:

@@ -62,7 +62,7 @@ class TestPayloads:
         assert body == {
             "name": "Test streaming dataset",
             "schemaRef": {"id": SCHEMA_ID, "contentType": "application/vnd.adobe.xed-full-notext+json; version=1"},
-            "tags": {"identity": ["enabled:true"], "profile": ["enabled:true"]},
+            "tags": {"unifiedIdentity": ["enabled:true"], "unifiedProfile": ["enabled:true"]},  # Catalog's guide
         }
         assert "tags" not in dataset_body(DatasetInput("plain", SCHEMA_ID))
 
@@ -225,7 +225,12 @@ class TestCatalog:
             "ds1": {"name": "a"},
             "ds2": {"name": "b"},
         }
-        assert stub.requests()[0].query == {"limit": "10", "properties": "name,schemaRef"}
+        assert stub.requests()[0].query == {
+            "limit": "10",
+            "start": "0",
+            "orderBy": "asc:name",
+            "properties": "name,schemaRef",
+        }
 
 
 class TestDataPrep:

@@ -32,6 +32,8 @@ from connections.flowservice import (
 )
 from connections.flowservice.types import DATA_LAKE_CONNECTION_SPEC_ID, EVENT_HUBS_CONNECTION_SPEC_ID
 from tests.conftest import DEMO_MANAGE_KEY, DEMO_MANAGE_KEY_NAME, DEMO_NAMESPACE, EmulatorHandle
+from tests.contract.clients import flow_client
+from tests.contract.proxy import AlteringProxy, Exchange, Reply
 
 ORDERS_ID = "https://ns.adobe.com/eventhubsdemo/schemas/3f1c9a2e5b7d4c60a8e2f9b1d4c7a6e0"
 ORDERS_ALT_ID = "_eventhubsdemo.schemas.3f1c9a2e5b7d4c60a8e2f9b1d4c7a6e0"
@@ -148,6 +150,67 @@ class TestTheTutorialsSequence:
         assert all(status is not None and 200 <= status < 300 for _, status in operations(calls))
         created = {c.operation: c for c in calls if c.operation in (Operation.CREATE_TARGET, Operation.CREATE_FLOW)}
         assert created[Operation.CREATE_FLOW].connection_id == flow.id  # the record names what was created
+
+
+class TestCatalogAndSchemaRegistryLists:
+    def test_a_name_with_the_filters_signs_is_found_exactly_and_only_exactly(self, client):
+        names = ["Orders", "EU", "Orders,EU", "Orders*", "!Orders", "Orders 2"]
+        ids = {name: client.create_dataset(DatasetInput(name, ORDERS_ID)) for name in names}
+        for name in names:
+            assert client.find_dataset(name) == ids[name]
+        assert client.find_dataset("Orders,US") is None  # `name=Orders,US` would have answered "Orders"
+        assert client.find_dataset("Order*") is None
+
+    def test_profile_is_enabled_with_catalogs_tags_and_read_back(self, client, emulator):
+        enabled = client.create_dataset(
+            DatasetInput("Profiles", ORDERS_ID, profile_enabled=True, identity_enabled=True)
+        )
+        assert client.dataset_profile_enabled(enabled)
+        assert client.get_dataset(enabled)["tags"] == {
+            "unifiedProfile": ["enabled:true"],
+            "unifiedIdentity": ["enabled:true"],
+        }
+        assert not client.dataset_profile_enabled(client.create_dataset(DatasetInput("Lake only", ORDERS_ID)))
+
+    def test_datasets_are_paged_by_name_and_searched_on_the_server(self, client, emulator, calls):
+        for number in range(45):
+            client.create_dataset(DatasetInput(f"set {number:02}", ORDERS_ID))
+        calls.clear()
+        every = client.datasets(properties=("name",))
+        assert [d["name"] for d in every.values()] == [f"set {n:02}" for n in range(45)]
+        assert [c.path for c in calls if c.operation is Operation.LIST_DATASETS][-1].endswith("start=40")
+        assert len(calls) == 3  # 20, 20 and 5: the last page is short
+        found = client.list_datasets(properties=("name",), search="t 4")
+        assert sorted(d["name"] for d in found.values()) == [f"set {n}" for n in range(40, 45)]
+        assert "name=*t 4*" in calls[-1].path
+        assert len(client.list_datasets(search="t,4")) == 20  # not a filter Catalog reads as a name: one page
+
+    def test_schemas_are_paged_with_orderby_and_page_next(self, make_client, calls):
+        client = make_client(page_size=2)
+        titles = [s["title"] for s in client.list_tenant_schemas()]
+        assert titles == ["Clickstream events", "Order events", "Shop customers"]
+        paths = [c.path for c in calls if c.operation is Operation.LIST_SCHEMAS]
+        assert paths == [
+            "/tenant/schemas?orderby=title&limit=2",
+            "/tenant/schemas?orderby=title&limit=2&start=Order%20events",
+        ]
+
+    def test_answers_without_the_audit_fields_are_read(self, emulator, calls):
+        def unaudited(exchange: Exchange, reply: Reply) -> Reply:
+            body = reply.json()
+            if isinstance(body, dict):
+                body.pop("createdBy", None)
+                for item in body.get("items") or []:
+                    item.pop("createdBy", None)
+            return reply.with_json(body)
+
+        with AlteringProxy(emulator.url, after=unaudited) as proxy:
+            client = flow_client(
+                flow_url=proxy.url + "/data/foundation/flowservice", ims_url=emulator.url, observer=calls.append
+            )
+            made = dataflow(client, source_connection(client))
+            assert "createdBy" not in client.get_flow(made["flow"])
+            assert client.get_flow(made["flow"])["id"] == made["flow"]
 
 
 class TestRefusals:

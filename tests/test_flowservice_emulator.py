@@ -365,6 +365,12 @@ class TestSimulatedAzure:
         response = emulator.get(f"/connections/{connection_id}/explore?objectType=root")
         assert [entry["name"] for entry in response.json()] == ["clickstream", "inventory-updates", "orders"]
 
+    def test_explore_without_object_type_lists_the_top_level(self, emulator):
+        connection_id = create(emulator)["id"]  # objectType is optional in Adobe's OpenAPI file
+        without = emulator.get(f"/connections/{connection_id}/explore")
+        assert without.status_code == 200
+        assert without.json() == emulator.get(f"/connections/{connection_id}/explore?objectType=root").json()
+
     def test_explore_without_manage_rights_passes_azures_refusal_on(self, emulator):
         connection_id = self.base(emulator, sasKeyName=DEMO_LISTEN_KEY_NAME, sasKey=DEMO_LISTEN_KEY)
         response = emulator.get(f"/connections/{connection_id}/explore?objectType=root")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .answers import failure_reasons, is_system_dataset
 from .errors import (
     AuthenticationError,
     ConflictError,
@@ -27,7 +28,6 @@ from .errors import (
     error_from_response,
 )
 from .retry import NO_RETRY, RetryPolicy
-from .runs import failure_reasons
 from .types import (
     AAD_SPEC_NAME,
     DEFAULT_SCOPES,
@@ -121,6 +121,7 @@ __all__ = [
     "Verdict",
     "error_from_response",
     "failure_reasons",
+    "is_system_dataset",
 ]
 
 _ON_FIRST_USE = {

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from connections.flowservice import FlowAction, FlowServiceError, failure_reasons
+from connections.flowservice import FlowAction, FlowServiceError, failure_reasons, is_system_dataset
 from connections.messages import Problem
 from connections.models import Dataflow, Onboarding, RemoteAction
 
@@ -242,17 +242,24 @@ class Catalogue:
     schemas: list[dict[str, str]] = field(default_factory=list)
 
 
+# How many datasets the Dataset step lists (Catalog pages them by name; the app's choice, Adobe sets no bound).
+CATALOGUE_DATASETS = 500
+
+
 def dataflow_catalogue(*, dataflow: Dataflow, actor: Any) -> Catalogue:
-    """The sandbox's datasets and schemas, as Catalog and the Schema Registry list them now."""
+    """The sandbox's datasets and schemas, as Catalog and the Schema Registry list them now; the datasets Adobe's
+    own processes made (system datasets) are left out, as Adobe's Datasets workspace hides them by default."""
     client = client_for(dataflow, actor)
     try:
         schemas = [{"id": str(s["$id"]), "title": str(s.get("title", s["$id"]))} for s in client.list_tenant_schemas()]
-        found = client.list_datasets(properties=("name", "schemaRef"))
+        found = client.datasets(properties=("name", "schemaRef", "tags"), most=CATALOGUE_DATASETS)
     except FlowServiceError as error:
         raise failed(error, doing="listing the datasets and schemas", dataflow=dataflow) from None
     titles = {s["id"]: s["title"] for s in schemas}
     datasets = []
     for dataset_id, dataset in found.items():
+        if is_system_dataset(dataset):
+            continue
         schema_id = str((dataset.get("schemaRef") or {}).get("id", ""))
         title = titles.get(schema_id, schema_id)
         datasets.append({"id": dataset_id, "name": str(dataset.get("name", dataset_id)), "schema": title})

@@ -1,4 +1,4 @@
-"""Reading a dataflow run as Adobe answers it (help/dataflows/api/monitor.md); no HTTP here."""
+"""Reading what Adobe answers: a dataflow run (help/dataflows/api/monitor.md), a Catalog dataset. No HTTP here."""
 
 from __future__ import annotations
 
@@ -16,6 +16,13 @@ def failure_reasons(run: dict[str, Any]) -> list[dict[str, Any]]:
     found = found or _dicts(_dict(_dict(run.get("metrics")).get("statusSummary")).get("errors"))
     unique = {(str(e.get("code", "")), str(e.get("message", ""))): e for e in reversed(found)}
     return list(reversed(unique.values()))
+
+
+def is_system_dataset(dataset: dict[str, Any]) -> bool:
+    """A dataset Adobe's own processes made: it carries a tag of the `adobe` prefix that Catalog's filter guide
+    reserves for them. Adobe's documents are silent on a system flag in Catalog's answer; this is the sign used."""
+    tags = dataset.get("tags")
+    return isinstance(tags, dict) and any(str(name).lower().startswith("adobe") for name in tags)
 
 
 def _dict(value: Any) -> dict[str, Any]:

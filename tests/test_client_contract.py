@@ -156,6 +156,27 @@ def test_an_altered_emulator_is_reported(emulator):
     ]
 
 
+def test_every_answer_of_a_step_is_recorded_not_only_the_last(emulator):
+    """An 'Adobe' that refuses the first If-Match quoting: the 412, the re-read and the PATCH in the other quoting
+    are three answers; the emulator's one 200 differs from them although the last answers agree."""
+    refused: list[str] = []
+
+    def other_quoting(exchange: Exchange) -> Reply | None:
+        if exchange.method == "PATCH" and "/connections/" in exchange.path and not refused:
+            refused.append(exchange.path)
+            error = {"type": "https://ns.adobe.com/aep/errors/FLOW-1404-412", "title": "Version not matching"}
+            return Reply(412).with_json({**error, "status": 412, "report": {"detailed-message": "quoting"}})
+        return None
+
+    with AlteringProxy(emulator.url, before=other_quoting) as proxy:
+        recording = record(proxy.url, ims_url=emulator.url)
+    (patch,) = [step for step in recording["steps"] if step["step"] == "update_credentials"]
+    assert [(a["method"], a["status"]) for a in patch["answers"]] == [("PATCH", 412), ("GET", 200), ("PATCH", 200)]
+    assert differences(recording, record(emulator.url, recorded="the emulator")) == [
+        "update_credentials: answers PATCH 412, GET 200, PATCH 200 from Adobe, PATCH 200 from the emulator"
+    ]
+
+
 def test_an_unrecognised_create_answer_is_reported_and_its_object_still_deleted(emulator):
     def renamed(exchange: Exchange, reply: Reply) -> Reply:
         if exchange.method == "POST" and exchange.path.endswith("/connections"):

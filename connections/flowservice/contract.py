@@ -113,14 +113,18 @@ class JourneyInputs:
 
 @dataclass
 class Recorder:
-    """Sees every answer on the journey's session (a `requests` response hook) and keeps the last one per step."""
+    """Sees every answer on the journey's session (a `requests` response hook). A step keeps each answer in order
+    under `answers` (a 412 and then a 200 in the other If-Match quoting are two answers, not one 200), and the last
+    one's shape beside them (what recordings without `answers` compare)."""
 
     steps: list[dict[str, Any]] = field(default_factory=list)
     _current: dict[str, Any] | None = None
 
     def hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         if self._current is not None:
-            self._current.update(answer_shape(response))
+            shape = answer_shape(response)
+            self._current.update(shape)
+            self._current.setdefault("answers", []).append({"method": response.request.method, **shape})
 
     @contextmanager
     def step(self, name: str, method: str, path: str) -> Iterator[None]:
@@ -348,6 +352,15 @@ def _step_differences(expected: dict[str, Any], actual: dict[str, Any], ours: st
             mine_says, yours_say = mine.get(header, "absent"), yours.get(header, "absent")
             yield f"header {header}: {mine_says} from {ours}, {yours_say} from {theirs}"
     yield from _shape_differences("body", expected.get("body"), actual.get("body"), ours, theirs)
+    if "answers" in expected and "answers" in actual:
+        mine_seen, yours_seen = _exchanges(expected["answers"]), _exchanges(actual["answers"])
+        if mine_seen != yours_seen:
+            yield f"answers {mine_seen} from {ours}, {yours_seen} from {theirs}"
+
+
+def _exchanges(answers: list[dict[str, Any]]) -> str:
+    """The answers of a step, in order: `PATCH 412, GET 200, PATCH 200`."""
+    return ", ".join(f"{a.get('method')} {a.get('status')}" for a in answers) or "none"
 
 
 def _shape_differences(where: str, a: Shape, b: Shape, ours: str, theirs: str) -> Iterator[str]:

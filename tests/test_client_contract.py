@@ -40,6 +40,10 @@ JOURNEY = [
     "create_mapping_set",
     "create_flow",
     "list_runs",
+    "find_dataset",
+    "find_dataset_with_comma",
+    "pause_flow",
+    "pause_flow_again",
     "delete_flow",
     "delete_target_connection",
     "delete_dataset",
@@ -123,7 +127,8 @@ def test_without_a_schema_the_dataflow_steps_are_skipped_on_both_sides(emulator)
     recording = record(emulator.url, dataflow=False)
     skipped = {step["step"]: step["skipped"] for step in recording["steps"] if "skipped" in step}
     assert set(skipped) == {"list_schemas", "create_dataset", "create_target_connection", "create_mapping_set",
-                            "create_flow", "list_runs"}  # fmt: skip
+                            "create_flow", "list_runs", "find_dataset", "find_dataset_with_comma", "pause_flow",
+                            "pause_flow_again"}  # fmt: skip
     assert set(skipped.values()) == {"no schema was named for the dataflow"}
     assert differences(recording, replay(recording, emulator.url)) == []
 
@@ -154,6 +159,14 @@ def test_an_altered_emulator_is_reported(emulator):
         "get_connection_spec: body.items[].authSpecs: only in Adobe's answer",
         "test_connection: body.result: string from Adobe, boolean from the emulator",
     ]
+
+
+def test_catalog_answers_keyed_by_id_record_no_id(emulator):
+    recording = record(emulator.url)
+    (found,) = [step for step in recording["steps"] if step["step"] == "find_dataset"]
+    assert list(found["body"]["object"]) == ["{id}"]
+    (again,) = [step for step in recording["steps"] if step["step"] == "pause_flow_again"]
+    assert [(a["method"], a["status"]) for a in again["answers"]] == [("POST", 400), ("GET", 200)]
 
 
 def test_every_answer_of_a_step_is_recorded_not_only_the_last(emulator):

@@ -3,10 +3,14 @@ process never loads the HTTP client (only the task worker calls Adobe)."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def loaded_after(import_line: str) -> set[str]:
@@ -59,3 +63,35 @@ def test_the_web_process_does_not_load_the_http_client():
 def test_the_client_loads_on_first_use():
     modules = loaded_after("from connections.flowservice import FlowServiceClient")
     assert {"requests", "connections.flowservice.client"} <= modules
+
+
+def _imports(path: Path, package: str) -> set[str]:
+    """The modules of `package` that the file imports (typing-only imports count: a cycle is a cycle)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            here = path.with_suffix("").relative_to(ROOT).parts[: -node.level or None] if node.level else ()
+            base = ".".join([*here, *([node.module] if node.module else [])])
+            found |= {f"{base}.{alias.name}" for alias in node.names} | {base}
+    return {name for name in found if name.startswith(package)}
+
+
+def test_the_emulators_modules_import_each_other_in_no_cycle():
+    package = "connections.flowservice_emulator"
+    files = {
+        ".".join(p.with_suffix("").relative_to(ROOT).parts): p
+        for p in (ROOT / "connections" / "flowservice_emulator").rglob("*.py")
+    }
+    graph = {
+        name.removesuffix(".__init__"): _imports(path, package) & {n.removesuffix(".__init__") for n in files}
+        for name, path in files.items()
+    }
+    # A package's __init__ only re-exports its modules: a path through one is not followed.
+    modules = {name for name, path in files.items() if path.name != "__init__.py"}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(
+            n == goal or (n not in seen and n in modules and reaches(n, goal, seen | {n})) for n in graph.get(start, ())
+        )
+
+    assert not [name for name in sorted(modules) if reaches(name, name, {name})]

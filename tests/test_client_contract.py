@@ -16,7 +16,7 @@ import requests
 from django.core.management import CommandError, call_command
 
 from connections.flowservice import FlowServiceClient, ImsTokenProvider
-from connections.flowservice.contract import FORMAT, differences, dump, run_journey, shape_of
+from connections.flowservice.contract import FORMAT, differences, dump, run_journey, shape_of, verdicts
 from connections.flowservice_emulator import FLOW_PREFIX, BackgroundEmulator, make_emulator
 from connections.management.commands.flowservice_check import EMULATOR_DATAFLOW, emulator_inputs, replay
 from tests.conftest import DEMO_MANAGE_KEY, DEMO_NAMESPACE
@@ -130,6 +130,8 @@ def test_without_a_schema_the_dataflow_steps_are_skipped_on_both_sides(emulator)
                             "create_flow", "list_runs", "find_dataset", "find_dataset_with_comma", "pause_flow",
                             "pause_flow_again"}  # fmt: skip
     assert set(skipped.values()) == {"no schema was named for the dataflow"}
+    said = {what: verdict for what, verdict, _ in verdicts(recording, [])}
+    assert said["The Schema Registry pages with `orderby` and `_page.next`"] == "not exercised"
     assert differences(recording, replay(recording, emulator.url)) == []
 
 
@@ -185,9 +187,13 @@ def test_every_answer_of_a_step_is_recorded_not_only_the_last(emulator):
         recording = record(proxy.url, ims_url=emulator.url)
     (patch,) = [step for step in recording["steps"] if step["step"] == "update_credentials"]
     assert [(a["method"], a["status"]) for a in patch["answers"]] == [("PATCH", 412), ("GET", 200), ("PATCH", 200)]
-    assert differences(recording, record(emulator.url, recorded="the emulator")) == [
+    found = differences(recording, record(emulator.url, recorded="the emulator"))
+    assert found == [
         "update_credentials: answers PATCH 412, GET 200, PATCH 200 from Adobe, PATCH 200 from the emulator"
     ]
+    said = {what: verdict for what, verdict, _ in verdicts(recording, found)}
+    assert said["If-Match for a connection is accepted unquoted"] == "refuted"
+    assert set(said.values()) == {"confirmed", "refuted"}
 
 
 def test_an_unrecognised_create_answer_is_reported_and_its_object_still_deleted(emulator):
@@ -251,4 +257,7 @@ class TestCommand:
         path.write_text(json.dumps(recording))
         with pytest.raises(CommandError, match="1 difference"):
             call_command("flowservice_check", replay=str(path))
-        assert "DIFFERENT get_connection_spec: status 201" in capsys.readouterr().out
+        shown = capsys.readouterr().out
+        assert "DIFFERENT get_connection_spec: status 201" in shown
+        assert "REFUTED: The connection spec lists its auth types under `authSpec`" in shown
+        assert "CONFIRMED: Disabling a disabled flow is 1422-400, and the flow then reads disabled" in shown

@@ -340,6 +340,46 @@ def _find_unanswered(client: FlowServiceClient, name: str, created: dict[str, st
             created[kind] = found["id"]
 
 
+# What the journey tells about the client's guesses (where Adobe's documents are silent)
+
+
+@dataclass(frozen=True)
+class Guess:
+    """A guess of the client's or the emulator's, and the steps whose answers confirm or refute it."""
+
+    what: str
+    steps: tuple[str, ...]
+
+
+GUESSES = (
+    Guess("The connection spec lists its auth types under `authSpec`", ("get_connection_spec",)),
+    Guess("The test answers 200 `{result}`, also for credentials Azure refuses", ("test_connection",)),
+    Guess("Explore answers one entry per event hub", ("explore",)),
+    Guess("If-Match for a connection is accepted unquoted", ("update_credentials",)),
+    Guess("Lists by name answer `items`, paged by `_links.next.href`", ("list_connections", "list_source_connections")),
+    Guess("The Schema Registry pages with `orderby` and `_page.next`", ("list_schemas",)),
+    Guess("Runs of a streaming flow are listed in a time window, their reasons in `activities[]`", ("list_runs",)),
+    Guess(
+        "Catalog answers lists keyed by id; a name with a comma is found without the filter",
+        ("find_dataset", "find_dataset_with_comma"),
+    ),  # fmt: skip
+    Guess(
+        "Disabling a disabled flow is 1422-400, and the flow then reads disabled", ("pause_flow", "pause_flow_again")
+    ),
+)
+
+
+def verdicts(recording: dict[str, Any], found: list[str]) -> list[tuple[str, str, list[str]]]:
+    """For each guess: (what, "confirmed" | "refuted" | "not exercised", the differences that refute it)."""
+    answered = {s["step"] for s in recording.get("steps", []) if "skipped" not in s}
+    result = []
+    for guess in GUESSES:
+        said = [d for d in found if d.split(":", 1)[0] in guess.steps]
+        verdict = "refuted" if said else "confirmed" if answered & set(guess.steps) else "not exercised"
+        result.append((guess.what, verdict, said))
+    return result
+
+
 # Comparison
 
 

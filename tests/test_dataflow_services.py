@@ -158,6 +158,20 @@ class TestFinish:
         assert count(emulator, kind) == 1
         assert DataflowChange.objects.filter(dataflow=dataflow, reason__contains="Adopted").count() == 1
 
+    def test_a_dataset_named_with_a_comma_is_adopted_once_after_an_unknown_outcome(
+        self, make_onboarding, emulator, make_client
+    ):
+        make_client().create_dataset(DatasetInput("Orders", ORDERS_SCHEMA))  # what `name=Orders, EU` would match
+        dataflow = chosen_raw_dataflow(make_onboarding, dataset="Orders, EU")
+        emulator.fault("/data/foundation/catalog/dataSets", method="POST", drop=True, phase="after")
+        dataflow = df.dataflow_finish(dataflow=dataflow, actor=None)
+        assert dataflow.status == Status.FAILED and dataflow.outcome_unknown
+        dataflow = df.dataflow_retry(dataflow=dataflow, actor=None)
+        assert dataflow.status == Status.CREATED, dataflow.last_error
+        assert count(emulator, "dataSets") == 2  # "Orders" and the one "Orders, EU", adopted, not made again
+        dataset = make_client().get_dataset(dataflow.dataset_id)
+        assert dataset["name"] == "Orders, EU"
+
     def test_pause_and_resume(self, make_onboarding):
         dataflow = df.dataflow_finish(dataflow=chosen_raw_dataflow(make_onboarding), actor=None)
         dataflow = choices.dataflow_set_paused(dataflow=dataflow, actor=None, paused=True)

@@ -37,11 +37,11 @@ SCHEMA_RESOLVED = "application/vnd.adobe.xed-full+json; version=1"
 ACTION_NOT_APPLICABLE = "1422-400"
 FLOW_STATES = {FlowAction.ENABLE: "enabled", FlowAction.DISABLE: "disabled"}
 MAPPING_PAGE = 100  # mapping sets per list request (Adobe's documents are silent on a largest `limit`)
-RUNS_PAGE = 100
+RUNS_PAGE = 100  # runs per list request when only the newest are wanted
 SCHEMA_PAGE = 300  # schemas per Schema Registry list request (the appendix allows a `limit` hint up to 500)
 # Datasets per Catalog list request: Catalog's filter guide gives 20 as the most a service token may ask (an older
 # revision says 100 for every caller); 20 holds under both.
-CATALOG_PAGE = 20  # runs per list request when only the newest are wanted
+CATALOG_PAGE = 20
 # Catalog answers a create with `["@/dataSets/<id>"]`.
 _DATASET_REF = re.compile(r"^@/dataSets/(?P<id>[^/]+)$")
 

@@ -12,17 +12,17 @@ CLIENT=my-client       # any client id and secret, unless --client-id/--client-s
 SCHEMA='https://ns.adobe.com/eventhubsdemo/schemas/3f1c9a2e5b7d4c60a8e2f9b1d4c7a6e0'  # the demo "Order events"
 SCHEMA_ALT_ID='_eventhubsdemo.schemas.3f1c9a2e5b7d4c60a8e2f9b1d4c7a6e0'
 
-# One Python per step: it prints the answer (its first 40 lines, indented) and the value `pick` names: `id`, `ref`
+# One Python per step: it prints the answer (its first $SHOWN lines, 40 unless set) and the value `pick` names: `id`, `ref`
 # (the id in Catalog's `["@/dataSets/<id>"]`) or nothing (`-`).
 PRETTY='
-import json, sys
-text, pick = sys.stdin.read(), sys.argv[1]
+import json, os, sys
+text, pick, most = sys.stdin.read(), sys.argv[1], int(os.environ.get("SHOWN") or 40)
 try:
     body = json.loads(text)
 except ValueError:
     body = None
 shown = json.dumps(body, indent=1).splitlines() if body is not None else [text]
-print("\n".join(shown[:40]) + ("\n …" if len(shown) > 40 else ""), file=sys.stderr)
+print("\n".join(shown[:most]) + ("\n …" if len(shown) > most else ""), file=sys.stderr)
 if pick == "id":
     print(body["id"])
 elif pick == "ref":
@@ -96,5 +96,6 @@ FLOW=$(show "Create the streaming dataflow" id POST "$PLATFORM/flowservice/flows
   "sourceConnectionIds": ["'"$SOURCE"'"], "targetConnectionIds": ["'"$TARGET"'"],
   "transformations": [{"name": "Mapping", "params": {"mappingId": "'"$MAPPING"'", "mappingVersion": 0}}]}')
 
-show "Watch it: the dataflow's runs (hourly windows, newest first)" - GET \
+# A run is long: its reasons for failed records sit in its activities, below the counts.
+SHOWN=140 show "Watch it: the dataflow's runs (hourly windows, newest first)" - GET \
   "$PLATFORM/flowservice/runs?property=flowId==$FLOW" ""

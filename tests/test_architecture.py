@@ -5,9 +5,9 @@ in a cycle."""
 from __future__ import annotations
 
 import ast
-import pathlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -65,10 +65,10 @@ def test_the_client_loads_on_first_use():
 
 
 PRODUCT = ("onboarding", "connections")
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def _product_modules() -> dict[str, pathlib.Path]:
+def _product_modules() -> dict[str, Path]:
     """The product's modules by dotted name; the emulator (a program of its own) and migrations left out."""
     found = {}
     for package in PRODUCT:
@@ -88,7 +88,7 @@ def _only_for_type_checking(tree: ast.Module) -> set[ast.AST]:
     return {inner for node in guarded for inner in ast.walk(node)}
 
 
-def _imported(name: str, path: pathlib.Path, modules: dict[str, pathlib.Path]) -> set[str]:
+def _imported(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     """The product modules `name` imports, at its top or inside a function."""
     tree = ast.parse(path.read_text())
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
@@ -153,3 +153,35 @@ def test_no_product_modules_import_each_other_in_a_cycle():
     graph = {name: _imported(name, path, modules) for name, path in modules.items()}
     assert graph["connections.models"] >= {"connections.models.onboarding", "connections.models.history"}
     assert _cycles(graph) == []
+
+
+def _imports(path: Path, package: str) -> set[str]:
+    """The modules of `package` that the file imports (typing-only imports count: a cycle is a cycle)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            here = path.with_suffix("").relative_to(ROOT).parts[: -node.level or None] if node.level else ()
+            base = ".".join([*here, *([node.module] if node.module else [])])
+            found |= {f"{base}.{alias.name}" for alias in node.names} | {base}
+    return {name for name in found if name.startswith(package)}
+
+
+def test_the_emulators_modules_import_each_other_in_no_cycle():
+    package = "connections.flowservice_emulator"
+    files = {
+        ".".join(p.with_suffix("").relative_to(ROOT).parts): p
+        for p in (ROOT / "connections" / "flowservice_emulator").rglob("*.py")
+    }
+    graph = {
+        name.removesuffix(".__init__"): _imports(path, package) & {n.removesuffix(".__init__") for n in files}
+        for name, path in files.items()
+    }
+    # A package's __init__ only re-exports its modules: a path through one is not followed.
+    modules = {name for name, path in files.items() if path.name != "__init__.py"}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(
+            n == goal or (n not in seen and n in modules and reaches(n, goal, seen | {n})) for n in graph.get(start, ())
+        )
+
+    assert not [name for name in sorted(modules) if reaches(name, name, {name})]

@@ -217,6 +217,8 @@ class Command(BaseCommand):
         found = contract.differences(recording, replayed)
         for difference in found:
             self.stdout.write(f"  DIFFERENT {difference}")
+        for what, verdict, _ in contract.verdicts(recording, found):
+            self.stdout.write(f"  {verdict.upper()}: {what}")
         if found:
             raise CommandError(f"{len(found)} difference(s) between {recording['recorded']} and the emulator.")
         self.stdout.write(self.style.SUCCESS(f"No difference between {recording['recorded']} and the emulator."))

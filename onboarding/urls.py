@@ -41,6 +41,7 @@ urlpatterns = [
     path("onboardings/", include(wizard)),
     path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("oidc/", include("identity.urls")),
     path("admin/", admin.site.urls),
     # Pages without a <link rel="icon"> (the admin's) make browsers ask for this.
     path("favicon.ico", views.favicon),

@@ -30,8 +30,9 @@ class Role(enum.Enum):
 def groups_in(claims: dict[str, Any]) -> list[str] | None:
     """The groups the claims name, or None when they do not say (which is not the same as no groups)."""
     name: str = settings.OIDC_GROUPS_CLAIM
-    if name in claims.get("_claim_names", {}) or name not in claims:
-        # Entra ID leaves the claim out above 200 groups and points at Microsoft Graph instead.
+    if name in claims.get("_claim_names", {}) or claims.get("hasgroups") or name not in claims:
+        # Entra ID leaves the claim out above 200 groups (and the implicit flow's above 5), pointing at Microsoft
+        # Graph instead.
         return None
     value = claims[name]
     if isinstance(value, str):

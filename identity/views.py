@@ -19,6 +19,9 @@ from .problems import SignInFailed, SignInProblem, provider_faults, sign_in_fail
 
 logger = logging.getLogger(__name__)
 
+# The provider's errors (OpenID Connect Core 1.0, 3.1.2.6) that mean the person did not go on.
+DECLINED_ERRORS = {"access_denied", "consent_required", "interaction_required", "login_required"}
+
 
 def problem_page(request: HttpRequest, failure: SignInFailed) -> HttpResponse:
     logger.warning("Sign-in through the identity provider failed: %s", failure)
@@ -54,13 +57,7 @@ class SignInCallback(OIDCAuthenticationCallbackView):  # type: ignore[misc]
     def get(self, request: HttpRequest) -> HttpResponse:
         if not settings.OIDC_ISSUER:
             raise Http404("Single sign-on is not set up.")
-        error = request.GET.get("error")
-        if error:
-            super().get(request)  # forgets the state and ends any session, as the library does
-            declined = error in ("access_denied", "consent_required", "interaction_required", "login_required")
-            problem = SignInProblem.DECLINED if declined else SignInProblem.PROVIDER_REFUSED
-            return problem_page(request, SignInFailed(problem, f"the provider answered {error!r}"))
-        if request.GET.get("state") not in request.session.get("oidc_states", {}):
+        if "error" not in request.GET and request.GET.get("state") not in request.session.get("oidc_states", {}):
             return problem_page(request, SignInFailed(SignInProblem.EXPIRED, "no such state in this session"))
         try:
             response: HttpResponse = super().get(request)
@@ -69,7 +66,12 @@ class SignInCallback(OIDCAuthenticationCallbackView):  # type: ignore[misc]
         return response
 
     def login_failure(self) -> HttpResponse:
-        return problem_page(self.request, SignInFailed(SignInProblem.NOT_ACCEPTED, "the account was not accepted"))
+        """The provider answered with an error (the library has forgotten the state), or the person was refused."""
+        error = self.request.GET.get("error")
+        if not error:
+            return problem_page(self.request, SignInFailed(SignInProblem.NOT_ACCEPTED, "the account was refused"))
+        problem = SignInProblem.DECLINED if error in DECLINED_ERRORS else SignInProblem.PROVIDER_REFUSED
+        return problem_page(self.request, SignInFailed(problem, f"the provider answered {error!r}"))
 
 
 @require_GET

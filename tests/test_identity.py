@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
 
 from identity.backends.organisation import OrganisationBackend
-from identity.membership import AUDITORS_GROUP, teams_of
+from identity.membership import AUDITORS_GROUP, groups_in, teams_of
 from identity.models import Identity
 from tests.identity_provider import (
     CLIENT_ID,
@@ -25,6 +25,7 @@ from tests.identity_provider import (
     running_provider,
     sign_in_at_provider,
 )
+from tests.test_going_live import manage
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +60,13 @@ def sso(settings: Any, provider: IdentityProvider) -> IdentityProvider:
     return provider
 
 
+SSO_ENV = {
+    "OIDC_ISSUER": "https://login.microsoftonline.com/contoso/v2.0",
+    "OIDC_CLIENT_ID": "app",
+    "OIDC_CLIENT_SECRET": "secret",
+}
+
+
 def sign_in(client: Any, provider: IdentityProvider, login: str, *, consent: bool = True) -> Any:
     start = client.get("/oidc/authenticate/")
     assert start.status_code == 302, start.content
@@ -73,6 +81,37 @@ def person(login: str) -> User:
 
 def team_names(user: User) -> set[str]:
     return set(teams_of(user).values_list("name", flat=True))
+
+
+# Settings
+
+
+def test_settings_with_an_issuer_load_without_asking_it_anything():
+    """No network here: a discovery fetch while the settings load or the checks run would fail the command."""
+    shown = "from django.conf import settings as s; print(s.AUTHENTICATION_BACKENDS, s.LOGOUT_REDIRECT_URL)"
+    result = manage("shell", "-c", shown, **SSO_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "identity.backends.organisation.OrganisationBackend" in result.stdout
+    assert "identity:signed_out" in result.stdout
+
+
+def test_settings_without_an_issuer_keep_the_password_only():
+    result = manage("shell", "-c", "from django.conf import settings as s; print(s.AUTHENTICATION_BACKENDS)")
+    assert "['identity.backends.password.LocalPasswordBackend']" in result.stdout.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({**SSO_ENV, "OIDC_CLIENT_SECRET": ""}, "OIDC_CLIENT_ID or OIDC_CLIENT_SECRET is not"),
+        ({**SSO_ENV, "OIDC_ISSUER": "http://idp.example.com"}, "must be an https:// address"),
+        ({"LOCAL_PASSWORD_LOGIN": "false"}, "LOCAL_PASSWORD_LOGIN=false needs OIDC_ISSUER"),
+    ],
+    ids=["no-secret", "plain-http", "nobody-could-log-in"],
+)
+def test_settings_that_cannot_work_stop_the_app(env, message):
+    result = manage("check", **env)
+    assert result.returncode != 0 and message in result.stderr
 
 
 # Signing in
@@ -135,6 +174,22 @@ def test_people_are_keyed_on_issuer_and_subject_not_email_or_name(client, sso, d
     assert local.identities.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("claims", "groups"),
+    [
+        ({"groups": ["a", "b", "a"]}, ["a", "b"]),
+        ({"groups": "a"}, ["a"]),
+        ({"groups": []}, []),
+        ({}, None),  # no claim: unknown
+        ({"_claim_names": {"groups": "src1"}, "_claim_sources": {"src1": {}}}, None),  # Entra ID's overage
+        ({"hasgroups": True}, None),
+        ({"groups": {"a": 1}}, None),
+    ],
+)
+def test_groups_are_read_from_the_claim_or_unknown(claims, groups):
+    assert groups_in(claims) == groups
+
+
 # Roles
 
 
@@ -172,6 +227,21 @@ def test_a_refused_consent_gives_a_clear_page(client, sso):
     response = sign_in(client, sso, "ada", consent=False)
     assert response.status_code == 403
     assert b"You did not allow the sign-in" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_another_provider_error_gives_a_clear_page(client, sso):
+    response = client.get("/oidc/callback/", {"error": "temporarily_unavailable"})
+    assert response.status_code == 403
+    assert b"did not sign you in" in response.content
+
+
+def test_a_deactivated_account_is_not_signed_in(client, sso):
+    sign_in(client, sso, "ada")
+    User.objects.filter(username="ada").update(is_active=False)
+    client.logout()
+    response = sign_in(client, sso, "ada")
+    assert response.status_code == 403 and b"Your account cannot use this app" in response.content
     assert "_auth_user_id" not in client.session
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.views import LogoutView
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,6 +20,8 @@ from .problems import SignInFailed, SignInProblem, provider_faults, sign_in_fail
 
 logger = logging.getLogger(__name__)
 
+# Where the log-out leaves the provider's sign-out address for the signed-out page (in the new, empty session).
+END_SESSION_KEY = "identity_end_session_url"
 # The provider's errors (OpenID Connect Core 1.0, 3.1.2.6) that mean the person did not go on.
 DECLINED_ERRORS = {"access_denied", "consent_required", "interaction_required", "login_required"}
 
@@ -74,15 +77,28 @@ class SignInCallback(OIDCAuthenticationCallbackView):  # type: ignore[misc]
         return problem_page(self.request, SignInFailed(problem, f"the provider answered {error!r}"))
 
 
+class SignOut(LogoutView):
+    """Django's log-out; for someone who came through the provider, it also prepares the provider's sign-out."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        end_session = end_session_url(request)  # before the log-out forgets the ID token it names
+        response = super().post(request, *args, **kwargs)
+        if end_session:
+            request.session[END_SESSION_KEY] = end_session
+        return response
+
+
 @require_GET
 def signed_out(request: HttpRequest) -> HttpResponse:
     """The app's session is over; the provider's may go on, so this page offers to end that one too."""
-    return render(request, "identity/signed_out.html", {"end_session_url": end_session_url(request)})
+    return render(request, "identity/signed_out.html", {"end_session_url": request.session.pop(END_SESSION_KEY, None)})
 
 
 def end_session_url(request: HttpRequest) -> str | None:
-    """The provider's RP-initiated logout, coming back to the log-in page; None if it has none or is down."""
-    if not settings.OIDC_ISSUER:
+    """The provider's RP-initiated logout for this session, back to the log-in page after; None if the person did
+    not come through the provider, or the provider has no such endpoint or is down."""
+    id_token = request.session.get("oidc_id_token")
+    if not (settings.OIDC_ISSUER and id_token):
         return None
     try:
         endpoint = provider_metadata().end_session_endpoint
@@ -91,6 +107,8 @@ def end_session_url(request: HttpRequest) -> str | None:
     if not endpoint:
         return None
     query = {
+        # Most providers honour post_logout_redirect_uri only with the ID token as a hint (RP-Initiated Logout 1.0).
+        "id_token_hint": id_token,
         "client_id": settings.OIDC_RP_CLIENT_ID,
         "post_logout_redirect_uri": request.build_absolute_uri(reverse("login")),
     }

@@ -199,6 +199,7 @@ OIDC_USE_PKCE = True
 OIDC_TOKEN_USE_BASIC_AUTH = True  # client_secret_basic, which every provider must accept (RFC 6749, 2.3.1)
 OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
 OIDC_AUTHENTICATION_CALLBACK_URL = "identity:callback"
+OIDC_STORE_ID_TOKEN = True  # in the (server-side) session, as the hint of the provider's sign-out
 AUTHENTICATION_BACKENDS = ["identity.backends.password.LocalPasswordBackend"]
 if OIDC_ISSUER:
     AUTHENTICATION_BACKENDS.append("identity.backends.organisation.OrganisationBackend")

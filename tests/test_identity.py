@@ -286,14 +286,25 @@ def test_sso_pages_are_not_found_without_an_issuer(client, settings):
 
 def test_sign_out_ends_the_session_and_offers_the_providers(client, sso):
     sign_in(client, sso, "ada")
+    id_token = client.session["oidc_id_token"]
     response = client.post("/logout/", follow=True)
     assert "_auth_user_id" not in client.session
     end_session = response.context["end_session_url"]
     assert end_session.startswith(sso.issuer + "/session/end?")
     assert callback_query(end_session) == {
+        "id_token_hint": id_token,
         "client_id": CLIENT_ID,
         "post_logout_redirect_uri": "http://testserver/login/",
     }
+    assert client.get("/oidc/signed-out/").context["end_session_url"] is None  # offered once
+
+
+def test_a_local_log_out_offers_no_providers_sign_out(client, sso, django_user_model):
+    django_user_model.objects.create_superuser("root", password="root-password-1")
+    client.post("/login/", {"username": "root", "password": "root-password-1"})
+    response = client.post("/logout/", follow=True)
+    assert response.context["end_session_url"] is None
+    assert b"You are signed out" in response.content
 
 
 # The log-in page and the local password

@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .membership import groups_in, membership_sync
@@ -22,11 +22,17 @@ def person_find(*, claims: dict[str, Any]) -> User | None:
     return identity.user if identity else None
 
 
-@transaction.atomic
 def person_create(*, claims: dict[str, Any]) -> User:
     """A new account for the person: no usable password, so only the identity provider signs them in."""
-    user = User.objects.create_user(username_for(claims))  # no password: an unusable one
-    Identity.objects.create(user=user, issuer=claims["iss"], subject=claims["sub"])
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(username_for(claims))  # no password: an unusable one
+            Identity.objects.create(user=user, issuer=claims["iss"], subject=claims["sub"])
+    except IntegrityError:  # their sign-in in another tab made the account meanwhile
+        existing = person_find(claims=claims)
+        if existing is None:
+            raise
+        user = existing
     return person_update(user=user, claims=claims)
 
 

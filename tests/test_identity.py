@@ -17,6 +17,7 @@ from django.core.exceptions import SuspiciousOperation
 from identity.backends.organisation import OrganisationBackend
 from identity.membership import AUDITORS_GROUP, groups_in, teams_of
 from identity.models import Identity
+from identity.people import person_create
 from tests.identity_provider import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -188,6 +189,14 @@ def test_people_are_keyed_on_issuer_and_subject_not_email_or_name(client, sso, d
 )
 def test_groups_are_read_from_the_claim_or_unknown(claims, groups):
     assert groups_in(claims) == groups
+
+
+def test_a_person_made_twice_at_once_is_one_account(settings):
+    """Two tabs finishing a first sign-in together: the second finds the account the first made."""
+    claims = {"iss": "https://idp.example", "sub": "s-1", "preferred_username": "zed", "groups": ["team-z"]}
+    first, second = person_create(claims=claims), person_create(claims=claims)
+    assert first == second and User.objects.filter(username__startswith="zed").count() == 1
+    assert team_names(first) == {"team-z"}
 
 
 # Roles

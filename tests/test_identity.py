@@ -68,8 +68,8 @@ SSO_ENV = {
 }
 
 
-def sign_in(client: Any, provider: IdentityProvider, login: str, *, consent: bool = True) -> Any:
-    start = client.get("/oidc/authenticate/")
+def sign_in(client: Any, provider: IdentityProvider, login: str, *, consent: bool = True, **query: str) -> Any:
+    start = client.get("/oidc/authenticate/", query)
     assert start.status_code == 302, start.content
     back = sign_in_at_provider(provider, start["Location"], login, consent=consent)
     assert back.startswith(CALLBACK)
@@ -135,6 +135,14 @@ def test_a_person_signs_in_lands_on_my_onboardings_with_teams_and_no_password(cl
     assert not ada.is_staff and not ada.is_superuser
     assert Identity.objects.get(user=ada).subject == "ada"
     assert client.get("/onboardings/").status_code == 200
+
+
+def test_sign_in_returns_to_the_page_asked_for_on_this_site_only(client, sso):
+    page = client.get("/login/", {"next": "/onboardings/new/"}).content.decode()
+    assert 'href="/oidc/authenticate/?next=%2Fonboardings%2Fnew%2F"' in page
+    assert sign_in(client, sso, "ada", next="/onboardings/new/")["Location"] == "/onboardings/new/"
+    client.logout()
+    assert sign_in(client, sso, "ada", next="https://evil.example/")["Location"] == "/onboardings/"
 
 
 def test_teams_follow_the_provider_at_every_sign_in(client, sso):

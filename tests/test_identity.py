@@ -237,6 +237,15 @@ def test_roles_are_taken_away_when_the_provider_stops_giving_them(client, sso):
     assert client.get("/admin/connections/onboarding/").status_code == 302  # to the admin's log-in
 
 
+def test_the_admin_shows_identities_and_teams_read_only(client, sso, admin_client):
+    sign_in(client, sso, "ada")
+    identities = admin_client.get("/admin/identity/identity/")
+    assert identities.status_code == 200 and b"ada" in identities.content
+    teams = admin_client.get("/admin/identity/team/").content.decode()
+    assert "team-blue" in teams and "team-green" in teams
+    assert admin_client.get("/admin/identity/team/add/").status_code == 403
+
+
 # What goes wrong gets a clear page
 
 

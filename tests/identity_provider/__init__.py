@@ -50,13 +50,15 @@ def running_provider(redirect_uris: list[str], post_logout_uris: list[str]) -> I
             "POST_LOGOUT_REDIRECT_URIS": ",".join(post_logout_uris),
             "NODE_NO_WARNINGS": "1",
         }
-        process = subprocess.Popen(
-            [node, str(SCRIPT)], cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
+        log = Path(directory) / "provider.log"
+        with log.open("w") as errors:
+            process = subprocess.Popen(
+                [node, str(SCRIPT)], cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=errors, text=True
+            )
         try:
             line = process.stdout.readline() if process.stdout else ""
             if not line:
-                raise RuntimeError(f"The identity provider did not start (exit status {process.wait(10)}).")
+                raise RuntimeError(f"The identity provider did not start: {log.read_text()[-2000:]}")
             yield IdentityProvider(issuer=json.loads(line)["issuer"], people_file=people_file)
         finally:
             process.terminate()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import django_stubs_ext
 import environ
@@ -24,6 +25,7 @@ if env.bool("READ_DOT_ENV", default=True) and (BASE_DIR / ".env").exists():
 
 HOW_TO_SET = "Set it in the environment or in .env (see .env.example); `make run` writes a .env with fresh dev keys."
 INSECURE_SECRET_KEYS = {"", "change-me", "dev-insecure-change-me"}
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def required(name: str) -> str:
@@ -79,6 +81,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "connections.apps.ConnectionsConfig",
     "onboarding.apps.OnboardingConfig",
+    "mozilla_django_oidc",
+    "identity.apps.IdentityConfig",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +189,40 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "onboarding:list"
 LOGOUT_REDIRECT_URL = "login"
+
+# Single sign-on with the organisation's OpenID Connect provider (identity/, docs/notes-sso.md). Off while
+# OIDC_ISSUER is empty: then everyone logs in with a local password, as before. Nothing is fetched here: the
+# provider's discovery document is read when the first sign-in needs it, then cached.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").strip()
+OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="").strip()
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="").strip()
+OIDC_RP_SCOPES = env.str("OIDC_SCOPES", default="openid email profile groups").strip()
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups").strip()
+OIDC_ADMIN_GROUPS = env.list("OIDC_ADMIN_GROUPS", default=[])
+OIDC_AUDITOR_GROUPS = env.list("OIDC_AUDITOR_GROUPS", default=[])
+# With single sign-on on: true keeps the password log-in for local superusers only (break-glass), false shuts it.
+LOCAL_PASSWORD_LOGIN = env.bool("LOCAL_PASSWORD_LOGIN", default=True)
+OIDC_RP_SIGN_ALGO = "RS256"  # what Entra ID, Okta and Keycloak sign ID tokens with
+OIDC_USE_PKCE = True
+OIDC_TOKEN_USE_BASIC_AUTH = True  # client_secret_basic, which every provider must accept (RFC 6749, 2.3.1)
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
+OIDC_AUTHENTICATION_CALLBACK_URL = "identity:callback"
+OIDC_STORE_ID_TOKEN = True  # in the (server-side) session, as the hint of the provider's sign-out
+AUTHENTICATION_BACKENDS = ["identity.backends.password.LocalPasswordBackend"]
+if OIDC_ISSUER:
+    AUTHENTICATION_BACKENDS.append("identity.backends.organisation.OrganisationBackend")
+    if not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+        raise ImproperlyConfigured(
+            "OIDC_ISSUER is set but OIDC_CLIENT_ID or OIDC_CLIENT_SECRET is not: copy both from the app's "
+            "registration at the identity provider (docs/notes-sso.md)."
+        )
+    issuer_url = urlsplit(OIDC_ISSUER)
+    if issuer_url.scheme != "https" and not (issuer_url.scheme == "http" and issuer_url.hostname in LOOPBACK):
+        # Tokens and the client secret travel to it: plain HTTP only to a provider on this machine (tests).
+        raise ImproperlyConfigured(f"OIDC_ISSUER must be an https:// address, not {OIDC_ISSUER!r}.")
+    LOGOUT_REDIRECT_URL = "identity:signed_out"  # which offers the provider's sign-out too
+elif not LOCAL_PASSWORD_LOGIN:
+    raise ImproperlyConfigured("LOCAL_PASSWORD_LOGIN=false needs OIDC_ISSUER: nobody could log in at all.")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

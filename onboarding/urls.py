@@ -1,8 +1,9 @@
 """URLs: the wizard, login, and the admin."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
+
+from identity.views import SignOut
 
 from .auth import AdminLoginForm, ThrottledLoginView
 from .views import actions, dataflow, wizard
@@ -40,7 +41,8 @@ urlpatterns = [
     path("", wizard.home, name="home"),
     path("onboardings/", include(wizard_pages)),
     path("login/", ThrottledLoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", SignOut.as_view(), name="logout"),
+    path("oidc/", include("identity.urls")),
     path("admin/", admin.site.urls),
     # Pages without a <link rel="icon"> (the admin's) make browsers ask for this.
     path("favicon.ico", wizard.favicon),

@@ -1,0 +1,2 @@
+"""Authentication backends: the identity provider's, and the local password's (modules apart, so a password
+log-in never loads the HTTP client the provider's needs)."""

@@ -17,7 +17,6 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import models
-from django.db.models.fetch_modes import FETCH_ONE, FetchMode
 
 from .keys import key_id
 
@@ -160,42 +159,3 @@ class EncryptedTextField(models.TextField[str, str]):
 
     def get_transform(self, lookup_name: str) -> Any:
         raise FieldError(f"{self.name} is encrypted: it cannot be transformed with '{lookup_name}'.")
-
-
-# Sealed credentials: read from the database, decrypted only when first used.
-SEALED = "_sealed_credentials"
-
-
-class Unseal(FetchMode):
-    """The fetch mode of an instance whose encrypted fields were read but left sealed (`seal`): the first access to
-    one decrypts its stored value, as the ORM would have when reading it; any other deferred field is fetched as
-    Django fetches it (FETCH_ONE). A page that does not show a credential then never decrypts it."""
-
-    __slots__ = ()
-
-    def fetch(self, fetcher: Any, instance: models.Model) -> None:
-        sealed = instance.__dict__.get(SEALED) or {}
-        field = getattr(fetcher, "field", None)
-        if field is not None and field.attname in sealed:
-            instance.__dict__[field.attname] = field.from_db_value(sealed.pop(field.attname), None, None)
-            return
-        FETCH_ONE.fetch(fetcher, instance)
-
-
-UNSEAL = Unseal()
-
-
-def seal(instance: models.Model, stored: dict[str, Any]) -> None:
-    """Keep `stored` (an encrypted field's attname: its value as the database holds it) on an instance made without
-    those fields, to be decrypted when first read."""
-    instance.__dict__[SEALED] = stored
-    instance._state.fetch_mode = UNSEAL
-
-
-def forget_sealed(instance: models.Model, fields: Any = None) -> None:
-    """What is read again from the database (`refresh_from_db`) replaces a sealed value: it is dropped, so the
-    field is then fetched afresh, never decrypted from what an earlier read kept."""
-    sealed = instance.__dict__.get(SEALED)
-    if sealed:
-        for name in list(sealed) if fields is None else fields:
-            sealed.pop(name, None)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connections import auth_types
 from connections.diagnoses import Diagnosis
-from connections.encryption import EncryptedTextField, blind_index, forget_sealed
+from connections.encryption import EncryptedTextField, blind_index
 from connections.flowservice import EventHubAuth
 
 
@@ -183,10 +183,6 @@ class Onboarding(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def refresh_from_db(self, using: Any = None, fields: Any = None, from_queryset: Any = None) -> None:
-        forget_sealed(self, fields)  # a page's read may have left credentials sealed (onboarding/reads.py)
-        super().refresh_from_db(using, fields, from_queryset)
 
     @property
     def reference(self) -> str:

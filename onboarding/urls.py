@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views, views_actions, views_dataflow
-from .auth import AdminLoginForm, ThrottledLoginView
+from .auth import AdminLoginForm, ThrottledLoginView, refuse_throttled
 
 admin.site.login_form = AdminLoginForm
 
@@ -39,8 +39,10 @@ wizard = (
 urlpatterns = [
     path("", views.home, name="home"),
     path("onboardings/", include(wizard)),
-    path("login/", ThrottledLoginView.as_view(), name="login"),
+    path("login/", refuse_throttled(ThrottledLoginView.as_view()), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Before the admin's own routes, so that its log-in page answers a throttled attempt with a 429 too.
+    path("admin/login/", refuse_throttled(admin.site.login)),
     path("admin/", admin.site.urls),
     # Pages without a <link rel="icon"> (the admin's) make browsers ask for this.
     path("favicon.ico", views.favicon),

@@ -85,7 +85,7 @@ def _wait_after(attempts: int) -> int:
     beyond = attempts - int(settings.LOGIN_THROTTLE_SLOW_AFTER)
     if beyond < 0:
         return 0
-    return math.ceil(min(float(settings.LOGIN_THROTTLE_DELAY) * 2**beyond, float(settings.LOGIN_THROTTLE_MAX_DELAY)))
+    return math.ceil(min(float(settings.LOGIN_THROTTLE_DELAY) * 2.0**beyond, float(settings.LOGIN_THROTTLE_MAX_DELAY)))
 
 
 def _pass_gate(gate: str, wait: int) -> bool:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from .admin_safety import HostileQueryMixin
 from .admin_tools import NoWritesMixin, link_to
 from .models import RemoteAction
 
 
 @admin.register(RemoteAction)
-class RemoteActionAdmin(NoWritesMixin, admin.ModelAdmin[RemoteAction]):
+class RemoteActionAdmin(NoWritesMixin, HostileQueryMixin, admin.ModelAdmin[RemoteAction]):
     list_display = ("created_at", "kind", "state", "onboarding_link", "dataflow", "actor", "finished_at")
     list_filter = ("state", "kind", "created_at")
     list_select_related = ("onboarding", "dataflow", "actor")

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from .admin_safety import HostileQueryMixin
 from .admin_tools import NoWritesMixin, link_to
 from .models import Dataflow, DataflowChange, Onboarding
 
@@ -26,7 +27,7 @@ def dataflow_timeline(onboarding: Onboarding) -> list[dict[str, Any]]:
 
 
 @admin.register(Dataflow)
-class DataflowAdmin(NoWritesMixin, admin.ModelAdmin[Dataflow]):
+class DataflowAdmin(NoWritesMixin, HostileQueryMixin, admin.ModelAdmin[Dataflow]):
     list_display = ("name", "onboarding_link", "event_hub_name", "status", "flow_state", "flow_id", "created_at")
     list_filter = ("status", "data_type", "created_at")
     list_select_related = ("onboarding",)
@@ -68,7 +69,7 @@ class DataflowAdmin(NoWritesMixin, admin.ModelAdmin[Dataflow]):
 
 
 @admin.register(DataflowChange)
-class DataflowChangeAdmin(NoWritesMixin, admin.ModelAdmin[DataflowChange]):
+class DataflowChangeAdmin(NoWritesMixin, HostileQueryMixin, admin.ModelAdmin[DataflowChange]):
     list_display = ("created_at", "dataflow", "step", "from_status", "to_status", "actor", "reason")
     list_filter = ("to_status", "step", "created_at")
     list_select_related = ("dataflow", "actor")

@@ -8,6 +8,7 @@ from . import views, views_actions, views_dataflow
 from .auth import AdminLoginForm, ThrottledLoginView, refuse_throttled
 
 admin.site.login_form = AdminLoginForm
+handler400 = "onboarding.middleware.refused_request"
 
 wizard = (
     [

@@ -15,6 +15,8 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from connections import azure_names
+
 DROPPED = _(
     "This looked like a key or a connection string, so it was not kept here (secrets are never shown again). "
     "Paste a connection string into “Connection string”, a key into its own field."
@@ -23,9 +25,7 @@ _CONNECTION_STRING = re.compile(r"SharedAccessKey\s*=|SharedAccessSignature\s|[?
 # An Entra ID client secret value: about 40 URL-safe characters with "Q~" early on (Azure's format),
 # alone or inside other text.
 _CLIENT_SECRET = re.compile(r"(?<![A-Za-z0-9_.~-])[A-Za-z0-9_.~-]{1,16}Q~[A-Za-z0-9_.~-]{20,}")
-# A SAS key is 32 random bytes in base64: 43 characters, the last one of the 16 that end 256 bits, then
-# one "=" that a copy may leave out; found alone or inside other text (not inside a longer base64 run).
-_SAS_KEY = re.compile(r"(?<![A-Za-z0-9+/])([A-Za-z0-9+/]{42}[AEIMQUYcgkosw048])=?(?![A-Za-z0-9+/=])")
+_SAS_KEY = re.compile(azure_names.SAS_KEY_IN_TEXT)
 
 
 def _random_looking(run: str) -> bool:

@@ -100,3 +100,10 @@ class TestTheKeyInAnyShape:
         response = alice.post(reverse("onboarding:source", args=[onboarding.public_id]), source_post(**{field: value}))
         assert response.status_code == 200
         assert UNPADDED.encode() not in response.content
+
+
+@pytest.mark.parametrize("text", [f"key {UNPADDED} here", f"key={DEMO_MANAGE_KEY}", f'"{UNPADDED}"'])
+def test_the_log_masks_the_key_with_or_without_its_padding(text):
+    from connections.log_filters import mask
+
+    assert UNPADDED not in mask(text)

@@ -14,8 +14,7 @@ from typing import Any
 
 # Far beyond any real list (20 rows a page); small enough for every database's LIMIT/OFFSET.
 MAX_PAGE = 10_000
-
-
+# Events are a few levels deep; a value this deep is an attack on whatever walks it.
 MAX_JSON_DEPTH = 32
 
 

@@ -19,6 +19,9 @@ SERVICE_BUS_SUFFIXES = (
     ".servicebus.usgovcloudapi.net",
     ".servicebus.cloudapi.de",
 )
+# A SAS key (32 random bytes in base64) anywhere in a text: 43 characters, the last one of the 16 that end
+# 256 bits, then one "=" that a copy may leave out; not part of a longer base64 run.
+SAS_KEY_IN_TEXT = r"(?<![A-Za-z0-9+/])([A-Za-z0-9+/]{42}[AEIMQUYcgkosw048])=?(?![A-Za-z0-9+/=])"
 _ENTITY_CHARS = re.compile(r"[A-Za-z0-9._-]+")
 _DOMAIN = re.compile(r"(?=.{3,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 _SANDBOX = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?")

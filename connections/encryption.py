@@ -47,6 +47,10 @@ class Unreadable(str):
         value.stored = stored
         return value
 
+    def __reduce__(self) -> tuple[type[Unreadable], tuple[str, str]]:
+        # So a copy (the export masks secrets in a deep copy) is still the label with its ciphertext.
+        return (Unreadable, (self.stored, str(self)))
+
 
 def readable_key_ids() -> set[str]:
     return {key_id(k) for k in _configured()}

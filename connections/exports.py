@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
+from .encryption import Unreadable
 from .flowservice import EVENT_HUBS_CONNECTION_SPEC_ID, EVENT_HUBS_CONNECTION_SPEC_VERSION
 from .flowservice.payloads import redact, streaming_flow_body
 from .models import Dataflow, Onboarding
@@ -96,7 +97,10 @@ def onboarding_export(onboarding: Onboarding) -> dict[str, Any]:
     """Everything about an onboarding a user may keep, with secrets masked by the auth spec."""
     auth = onboarding.client_auth()
     o = onboarding
+    unreadable = [f"authentication.{name}" for name, value in auth.params().items() if isinstance(value, Unreadable)]
     return {
+        # A value under a removed encryption key is exported as its label; this names each such one.
+        **({"unreadable": unreadable} if unreadable else {}),
         **_identity("eh", o),
         "sandbox": o.sandbox_name,
         "authentication": {

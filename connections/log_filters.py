@@ -9,6 +9,8 @@ from typing import Any
 
 from django.views.debug import SafeExceptionReporterFilter
 
+from .azure_names import SAS_KEY_IN_TEXT
+
 MASK = "[masked]"
 
 # name=value and "name": "value" forms of every credential this app handles, plus bearer tokens.
@@ -20,8 +22,8 @@ _PATTERNS = [
     ),
     re.compile(r"(?i)(Bearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"(?i)((?<![A-Za-z0-9])sig\s*=\s*)[^\"'&,;\s}]+"),  # a SAS token's signature
-    # The shape of an Event Hubs SAS key (32 bytes in base64), wherever it appears.
-    re.compile(r"()(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])"),
+    # The shape of an Event Hubs SAS key (32 bytes in base64), with or without its "=", wherever it appears.
+    re.compile("()" + SAS_KEY_IN_TEXT),
 ]
 
 

@@ -22,19 +22,22 @@ DROPPED = _(
     "Paste a connection string into “Connection string”, a key into its own field."
 )
 _CONNECTION_STRING = re.compile(r"SharedAccessKey\s*=|SharedAccessSignature\s|[?&]sig=", re.IGNORECASE)
-# An Entra ID client secret value: about 40 URL-safe characters with "Q~" early on (Azure's format).
-_CLIENT_SECRET = re.compile(r"[A-Za-z0-9_.~-]{1,16}Q~[A-Za-z0-9_.~-]{20,}")
+# An Entra ID client secret value: about 40 URL-safe characters with "Q~" early on (Azure's format),
+# alone or inside other text.
+_CLIENT_SECRET = re.compile(r"(?<![A-Za-z0-9_.~-])[A-Za-z0-9_.~-]{1,16}Q~[A-Za-z0-9_.~-]{20,}")
+_SAS_KEY = re.compile(azure_names.SAS_KEY_IN_TEXT)
+
+
+def _random_looking(run: str) -> bool:
+    """Lower case, upper case and digits all present, as in any random key; a name typed by a person rarely is."""
+    return any(c.islower() for c in run) and any(c.isupper() for c in run) and any(c.isdigit() for c in run)
 
 
 def looks_secret(value: str) -> bool:
     text = value.strip()
-    if _CONNECTION_STRING.search(text) or _CLIENT_SECRET.fullmatch(text):
+    if _CONNECTION_STRING.search(text) or _CLIENT_SECRET.search(text):
         return True
-    try:
-        azure_names.sas_key(text)
-    except ValueError:
-        return False
-    return True
+    return any(_random_looking(match.group(1)) for match in _SAS_KEY.finditer(text))
 
 
 def drop_secret_shaped(form: forms.Form) -> None:

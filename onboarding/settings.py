@@ -310,7 +310,8 @@ SECURE_CSP = {
 }
 
 # Login throttling (onboarding/throttle.py): attempts within the window per (user name, address) before a
-# lock, per address before refusal; a user name's attempts from anywhere only slow down after SLOW_AFTER.
+# lock, per address before refusal; after SLOW_AFTER attempts on a user name from anywhere, its next attempt must
+# wait DELAY seconds, doubling up to MAX_DELAY. A refused attempt is a 429 with Retry-After; nothing sleeps.
 LOGIN_THROTTLE_LIMIT = env.int("LOGIN_THROTTLE_LIMIT", default=5)
 LOGIN_THROTTLE_ADDRESS_LIMIT = env.int("LOGIN_THROTTLE_ADDRESS_LIMIT", default=20)
 LOGIN_THROTTLE_WINDOW = env.int("LOGIN_THROTTLE_WINDOW", default=900)

@@ -10,8 +10,12 @@ Following OWASP's Authentication Cheat Sheet ("Protect against automated attacks
   reservation back.
 - A user name and an address together are locked after LOGIN_THROTTLE_LIMIT attempts in the
   window; one address is refused after LOGIN_THROTTLE_ADDRESS_LIMIT attempts on any names.
-- A user name attacked from many addresses is never locked (a third party could then keep the
-  real user out); its attempts only slow down, each waiting longer up to LOGIN_THROTTLE_MAX_DELAY.
+- A user name attacked from many addresses is never locked for long (a third party could then keep
+  the real user out); after LOGIN_THROTTLE_SLOW_AFTER attempts it takes one attempt at a time, each
+  next one allowed after a longer wait, up to LOGIN_THROTTLE_MAX_DELAY seconds.
+
+A refused attempt is answered at once (429 with Retry-After, the password never checked): nothing
+sleeps inside a request, so a burst of log-ins cannot hold the workers another person's page needs.
 
 Counts live in Django's cache, so every app process sees them; no tables, no extra dependency.
 """
@@ -55,7 +59,6 @@ class Attempt:
 
     keys: tuple[str, ...]
     refused_for: int = 0  # seconds until allowed again; 0 when the password may be checked
-    delay: float = 0.0  # seconds to wait before checking it (the user name's slow-down)
     refused_because: str = ""  # what is locked, in words for the page
 
 
@@ -77,11 +80,27 @@ def _seconds_left(key: str) -> int:
     return max(1, math.ceil(until - time.time()))
 
 
-def _delay(failures_before: int) -> float:
-    beyond = failures_before - settings.LOGIN_THROTTLE_SLOW_AFTER
+def _wait_after(attempts: int) -> int:
+    """Seconds the user name's next attempt must wait after this many; whole, as cache timeouts are."""
+    beyond = attempts - int(settings.LOGIN_THROTTLE_SLOW_AFTER)
     if beyond < 0:
-        return 0.0
-    return float(min(settings.LOGIN_THROTTLE_DELAY * 2**beyond, settings.LOGIN_THROTTLE_MAX_DELAY))
+        return 0
+    return math.ceil(min(float(settings.LOGIN_THROTTLE_DELAY) * 2.0**beyond, float(settings.LOGIN_THROTTLE_MAX_DELAY)))
+
+
+def _pass_gate(gate: str, wait: int) -> bool:
+    """Whether no earlier attempt on the user name asked this one to wait; if so, close the gate for `wait` seconds.
+
+    `add` is atomic, so of a burst only one attempt passes a gate that has to close behind it.
+    """
+    if wait:
+        return bool(cache.add(gate, time.time() + wait, wait))
+    return cache.get(gate) is None
+
+
+def _gate_left(gate: str) -> int:
+    until = float(cache.get(gate, time.time() + 1))
+    return max(1, math.ceil(until - time.time()))
 
 
 def reserve(username: str, address: str) -> Attempt:
@@ -92,13 +111,10 @@ def reserve(username: str, address: str) -> Attempt:
         return Attempt(keys=(pair,), refused_for=_seconds_left(pair), refused_because="this user name from here")
     if _take(per_address) > settings.LOGIN_THROTTLE_ADDRESS_LIMIT:
         return Attempt(keys=(pair, per_address), refused_for=_seconds_left(per_address), refused_because="this address")
-    failures_before = _take(per_user) - 1
-    return Attempt(keys=(pair, per_address, per_user), delay=_delay(failures_before))
-
-
-def slow_down(attempt: Attempt) -> None:
-    if attempt.delay:
-        time.sleep(attempt.delay)
+    keys, gate = (pair, per_address, per_user), f"login:gate:{name}"
+    if not _pass_gate(gate, _wait_after(_take(per_user))):
+        return Attempt(keys=keys, refused_for=_gate_left(gate), refused_because="this user name")
+    return Attempt(keys=keys)
 
 
 def succeeded(attempt: Attempt) -> None:

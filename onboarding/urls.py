@@ -5,10 +5,11 @@ from django.urls import include, path
 
 from identity.views import SignOut
 
-from .auth import AdminLoginForm, ThrottledLoginView
+from .auth import AdminLoginForm, ThrottledLoginView, refuse_throttled
 from .views import actions, dataflow, wizard
 
 admin.site.login_form = AdminLoginForm
+handler400 = "onboarding.middleware.refused_request"
 
 wizard_pages = (
     [
@@ -40,9 +41,11 @@ wizard_pages = (
 urlpatterns = [
     path("", wizard.home, name="home"),
     path("onboardings/", include(wizard_pages)),
-    path("login/", ThrottledLoginView.as_view(), name="login"),
+    path("login/", refuse_throttled(ThrottledLoginView.as_view()), name="login"),
     path("logout/", SignOut.as_view(), name="logout"),
     path("oidc/", include("identity.urls")),
+    # Before the admin's own routes, so that its log-in page answers a throttled attempt with a 429 too.
+    path("admin/login/", refuse_throttled(admin.site.login)),
     path("admin/", admin.site.urls),
     # Pages without a <link rel="icon"> (the admin's) make browsers ask for this.
     path("favicon.ico", wizard.favicon),

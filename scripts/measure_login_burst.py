@@ -16,6 +16,7 @@ import http.cookiejar
 import re
 import sys
 import threading
+import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -57,6 +58,8 @@ def main() -> int:
         start.wait()  # all threads send together
         try:
             text = urllib.request.urlopen(request, timeout=120).read().decode()
+        except urllib.error.HTTPError as error:  # a refused attempt is a 429, its page says why
+            text = error.read().decode()
         except OSError as error:
             text = f"error: {error}"
         with lock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.conftest import DEMO_MANAGE_KEY, DEMO_OWNER_SECRET, account_post
+from tests.conftest import DEMO_HUB_KEY, DEMO_MANAGE_KEY, DEMO_OWNER_APP, DEMO_OWNER_SECRET, account_post, source_post
 
 CONNECTION_STRING = (
     "Endpoint=sb://contoso-events.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;"
@@ -44,3 +44,66 @@ class TestSecretShapedValuesAreNotEchoed:
     def test_ordinary_values_are_kept_after_an_error(self, alice):
         response = alice.post(reverse("onboarding:new"), account_post(sas_key="short", namespace="contoso-events"))
         assert b'value="contoso-events"' in response.content and SENTENCE not in response.content
+
+
+UNPADDED = DEMO_MANAGE_KEY.rstrip("=")
+
+
+@pytest.mark.django_db
+class TestTheKeyInAnyShape:
+    """The key without its trailing "=", or inside other text, is recognised as well (issue 31)."""
+
+    @pytest.mark.parametrize(
+        ("auth_type", "field", "value", "secret"),
+        [
+            ("standard", "namespace", UNPADDED, UNPADDED),
+            ("standard", "namespace", f"contoso-events {DEMO_MANAGE_KEY}", UNPADDED),
+            ("standard", "namespace", f"contoso-events {UNPADDED}", UNPADDED),
+            ("standard", "namespace", f" {UNPADDED} ", UNPADDED),
+            ("standard", "sas_key_name", UNPADDED, UNPADDED),
+            ("standard", "sas_key_name", f"RootManageSharedAccessKey:{UNPADDED}", UNPADDED),
+            ("standard", "name", f"Orders ({UNPADDED})", UNPADDED),
+            ("standard", "description", f"the key is {UNPADDED}, keep it safe", UNPADDED),
+            ("standard", "description", f'{{"key": "{DEMO_MANAGE_KEY}"}}', UNPADDED),
+            ("standard", "description", f"key={UNPADDED};", UNPADDED),
+            ("sas", "auth_event_hub_name", f"orders {DEMO_HUB_KEY}", DEMO_HUB_KEY.rstrip("=")),
+            ("sas", "auth_event_hub_name", DEMO_HUB_KEY.rstrip("="), DEMO_HUB_KEY.rstrip("=")),
+            ("aad", "client_id", f"{DEMO_OWNER_APP} {DEMO_OWNER_SECRET}", DEMO_OWNER_SECRET),
+            ("aad", "tenant_id", f"secret: {DEMO_OWNER_SECRET}", DEMO_OWNER_SECRET),
+        ],
+    )
+    def test_the_key_is_not_echoed(self, alice, auth_type, field, value, secret):
+        response = alice.post(reverse("onboarding:new"), account_post(auth_type, **{field: value}))
+        assert response.status_code == 200
+        assert secret.encode() not in response.content
+        assert SENTENCE in response.content
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "contoso-events",
+            "Orders from the shop, 2026 edition",
+            "a" * 43,
+            "orders-" + "x1" * 30,
+            "RootManageSharedAccessKey",
+        ],
+    )
+    def test_ordinary_long_values_are_not_taken_for_keys(self, value):
+        from onboarding.secret_echo import looks_secret
+
+        assert not looks_secret(value)
+
+    @pytest.mark.parametrize("value", [UNPADDED, f"orders {DEMO_MANAGE_KEY}", f"orders;{UNPADDED}"])
+    @pytest.mark.parametrize("field", ["event_hub_name", "consumer_group"])
+    def test_nor_on_the_source_step(self, alice, make_onboarding, field, value):
+        onboarding = make_onboarding("source")
+        response = alice.post(reverse("onboarding:source", args=[onboarding.public_id]), source_post(**{field: value}))
+        assert response.status_code == 200
+        assert UNPADDED.encode() not in response.content
+
+
+@pytest.mark.parametrize("text", [f"key {UNPADDED} here", f"key={DEMO_MANAGE_KEY}", f'"{UNPADDED}"'])
+def test_the_log_masks_the_key_with_or_without_its_padding(text):
+    from connections.log_filters import mask
+
+    assert UNPADDED not in mask(text)

@@ -16,6 +16,7 @@ from connections.models import Onboarding
 from tests.conftest import account_post
 
 OWN_PAGE = b"Event Hubs Onboarding"
+FORM = "application/x-www-form-urlencoded"
 
 
 def refused(response: Any) -> bool:
@@ -144,3 +145,170 @@ def test_fuzzed_query_strings_never_reach_a_500(admin_user, make_onboarding, que
         assert response.status_code < 500, (url, query)
         if response.status_code >= 400:
             assert OWN_PAGE in response.content, (url, query)
+
+
+# Issue 31: what still reached a 500.
+
+
+@pytest.mark.django_db
+class TestBodiesInAnotherCharset:
+    @pytest.mark.parametrize("charset", ["utf8", "us-ascii", "ascii", "latin-1", "iso-8859-1", "cp1252", "utf-16"])
+    @pytest.mark.parametrize("url", ["/login/", "/onboardings/new/"])
+    def test_a_form_post_with_a_csrf_cookie_in_another_charset_is_a_400(self, user, charset, url):
+        """Django reads a form only as UTF-8; its refusal must not be read again by the 400 page's CSRF check."""
+        client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+        client.force_login(user)
+        client.get("/login/")
+        token = client.cookies["csrftoken"].value
+        body = f"username=alice&password=x&csrfmiddlewaretoken={token}".encode()
+        response = client.generic("POST", url, body, content_type=f"{FORM}; charset={charset}")
+        assert response.status_code == 400
+        assert OWN_PAGE in response.content
+
+    def test_utf8_by_its_own_name_is_still_read(self, quiet, user):
+        response = quiet.generic("POST", "/login/", b"username=alice&password=alice-password", f"{FORM}; charset=UTF-8")
+        assert response.status_code == 302
+
+
+def wsgi_status(path: str, content_type: str, method: str = "GET") -> tuple[str, bytes]:
+    """What the WSGI application that gunicorn serves answers (the test client builds its request another way)."""
+    import io
+    import wsgiref.util
+
+    from onboarding.wsgi import application
+
+    environ = {"PATH_INFO": path, "REQUEST_METHOD": method, "CONTENT_TYPE": content_type, "HTTP_HOST": "testserver"}
+    environ.update({"wsgi.input": io.BytesIO(b"x=1"), "CONTENT_LENGTH": "3"})
+    wsgiref.util.setup_testing_defaults(environ)
+    answer: dict[str, str] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        answer["status"] = status
+
+    body = b"".join(application(environ, start_response))
+    return answer["status"], body
+
+
+@pytest.mark.django_db
+class TestMalformedContentType:
+    @pytest.mark.parametrize("content_type", ["a*=bogus''x", "text/plain; a*=bogus''x", "text/html; charset*=x''y"])
+    @pytest.mark.parametrize("path", ["/login/", "/onboardings/", "/static/onboarding/app.css", "/admin/", "/nowhere"])
+    @pytest.mark.parametrize("method", ["GET", "POST"])
+    def test_a_content_type_that_cannot_be_parsed_is_a_400_on_every_url(self, path, content_type, method):
+        status, body = wsgi_status(path, content_type, method)
+        if ";" in content_type:  # parameters Django cannot decode (an RFC 2231 value in an unknown charset)
+            assert status.startswith("400") and b"Content-Type" in body, status
+        else:  # a strange media type, but a readable header: the page's ordinary answer
+            assert int(status[:3]) < 500, status
+
+
+def data_page(make_onboarding: Any, alice: Client) -> str:
+    from connections.models import Dataflow
+
+    onboarding = make_onboarding("source")
+    alice.post(reverse("onboarding:dataflow_new", args=[onboarding.public_id]))
+    dataflow = Dataflow.objects.get()
+    return reverse("onboarding:dataflow_data", args=[onboarding.public_id, dataflow.public_id])
+
+
+def nested(depth: int) -> str:
+    return '{"a": ' * depth + "1" + "}" * depth
+
+
+@pytest.mark.django_db
+class TestHostileSamples:
+    @pytest.mark.parametrize(
+        ("sample", "said"),
+        [
+            (nested(200), b"nested too deeply"),
+            ("[" * 100_000 + "]" * 100_000, b"nested too deeply"),
+            ('{"a": NaN}', b"NaN"),
+            ('{"a": Infinity}', b"Infinity"),
+            ('{"a": "x\\u0000y"}', b"NUL"),
+            ('{"a\\u0000": 1}', b"NUL"),
+        ],
+    )
+    def test_a_hostile_sample_is_refused_next_to_the_field(self, make_onboarding, alice, sample, said):
+        alice.raise_request_exception = False
+        page = data_page(make_onboarding, alice)
+        response = alice.post(page, {"sample": sample})
+        assert response.status_code == 200
+        assert said in response.content and b'id="id_sample_error"' in response.content
+
+    def test_a_deeply_nested_sample_already_stored_does_not_break_its_page(self, make_onboarding, alice):
+        import json
+
+        from connections.models import Dataflow
+
+        alice.raise_request_exception = False
+        page = data_page(make_onboarding, alice)
+        Dataflow.objects.update(sample=[json.loads(nested(900))])
+        response = alice.get(page)
+        assert response.status_code == 200
+        assert b"nested too deeply" in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", ["²", "٣", "１", "9" * 30])
+def test_a_mapping_row_count_that_is_not_ascii_digits_is_no_rows(make_onboarding, alice, count):
+    from tests.test_dataflow_services import chosen_raw_dataflow
+
+    alice.raise_request_exception = False
+    dataflow = chosen_raw_dataflow(make_onboarding)
+    url = reverse("onboarding:dataflow_mapping", args=[dataflow.onboarding.public_id, dataflow.public_id])
+    for action in ("add", f"remove-{count}"):
+        response = alice.post(url, {"rows": count, "action": action, "source-0": "a", "destination-0": "b"})
+        assert response.status_code == 200, action
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ["remoteaction", "dataflow", "dataflowchange", "onboarding", "statechange"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"created_at__gte": "garbage"},
+        {"created_at__lt": "2026-13-45"},
+        {"created_at__lt": "\x00"},
+        {"created_at__isnull": "maybe"},
+        {"created_at__year": "-1"},
+        {"created_at__year": "9" * 30},
+    ],
+)
+def test_garbage_in_a_date_filter_is_not_a_500(admin_user, make_onboarding, model, query):
+    client = Client(raise_request_exception=False)
+    client.force_login(admin_user)
+    make_onboarding("draft")
+    response = client.get(reverse(f"admin:connections_{model}_changelist"), query)
+    assert response.status_code in (200, 302, 400), response.status_code
+    if response.status_code == 302:
+        assert "e=1" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_the_export_after_a_key_is_removed_says_what_could_not_be_read(make_onboarding, alice, settings):
+    import json
+
+    from cryptography.fernet import Fernet
+
+    from tests.test_dataflow_services import chosen_raw_dataflow
+
+    dataflow = chosen_raw_dataflow(make_onboarding)
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    alice.raise_request_exception = False
+    response = alice.get(reverse("onboarding:export", args=[dataflow.onboarding.public_id]))
+    assert response.status_code == 200
+    exported = json.loads(response.content)
+    assert "authentication.sasKey" in exported["unreadable"]
+
+
+@pytest.mark.django_db
+def test_a_refused_request_logs_one_line_not_a_traceback(user, caplog):
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.get("/login/")
+    token = client.cookies["csrftoken"].value
+    with caplog.at_level("WARNING"):
+        client.generic("POST", "/login/", f"csrfmiddlewaretoken={token}".encode(), f"{FORM}; charset=latin-1")
+        wsgi_status("/login/", "a*=bogus''x")
+    assert caplog.records, "a refusal is logged"
+    for record in caplog.records:
+        assert record.exc_info is None and "\n" not in record.getMessage(), record.getMessage()

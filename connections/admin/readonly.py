@@ -21,7 +21,7 @@ from .safety import HostileQueryMixin
 PAGES_AHEAD = 5
 
 
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+class ReadOnlyAdmin(HostileQueryMixin, admin.ModelAdmin[Any]):
     """Admin pages that are read, never written: nobody may add, change or delete a row from them."""
 
     class Media:
@@ -66,7 +66,7 @@ class CappedCountPaginator(Paginator[Any]):
         return cls(queryset, per_page, cap=(number + PAGES_AHEAD) * per_page, **kwargs)
 
 
-class LargeListAdmin(HostileQueryMixin, ReadOnlyAdmin):
+class LargeListAdmin(ReadOnlyAdmin):
     """A list that grows without end (onboardings, calls, state changes): no full count, no facet counts, and a
     hostile query string answered as a wrong filter, never a 500."""
 

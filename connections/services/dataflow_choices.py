@@ -23,6 +23,7 @@ from django.utils import timezone
 from connections.flowservice import FlowAction, FlowServiceError, failure_reasons, is_system_dataset
 from connections.messages import Problem
 from connections.models import ActionResult, Dataflow, Onboarding, RemoteAction
+from connections.safe_input import json_problem
 
 from . import actions
 from .dataflow import client_for, failed, mapping_input
@@ -227,8 +228,13 @@ def _store_sample(dataflow: Dataflow, events: list[dict[str, Any]], *, origin: s
     return locked
 
 
+def stored_sample_problem(dataflow: Dataflow) -> str:
+    """Why the sample kept earlier (before samples were checked) cannot be walked or shown; "" when it can."""
+    return json_problem(dataflow.sample or [])
+
+
 def fields_of(dataflow: Dataflow) -> list[SampleField]:
-    return sample_fields(dataflow.sample or [])
+    return [] if stored_sample_problem(dataflow) else sample_fields(dataflow.sample or [])
 
 
 # Dataset

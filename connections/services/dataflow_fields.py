@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connections.flowservice.types import scalar_type
+from connections.safe_input import UnsafeJSON, load_json
 
 MAX_SAMPLE_EVENTS = 100
 # XDM's ExperienceEvent class requires `_id` and `timestamp` (Adobe's XDM documentation of the class); any
@@ -48,10 +49,14 @@ def parse_sample(text: str) -> list[dict[str, Any]]:
     if not text:
         raise ValueError("Paste or upload at least one event.")
     try:
-        parsed: Any = json.loads(text)
+        parsed: Any = load_json(text)
+    except UnsafeJSON:
+        raise
     except ValueError:
         try:
-            parsed = [json.loads(line) for line in text.splitlines() if line.strip()]
+            parsed = [load_json(line) for line in text.splitlines() if line.strip()]
+        except UnsafeJSON:
+            raise
         except ValueError as exc:
             raise ValueError(f"This is not JSON: {exc}.") from None
     events = parsed if isinstance(parsed, list) else [parsed]

@@ -22,7 +22,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from connections import exports
+from connections import exports, safe_input
 from connections.models import Dataflow, Onboarding, RemoteAction
 from connections.services import dataflow as finish
 from connections.services import dataflow_choices as choices
@@ -148,8 +148,11 @@ def dataflow_data(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: u
     read = choices.dataflow_preview_read(dataflow=dataflow, actor=request.user)
     if read.action and not read.pending and not dataflow.sample:
         dataflow.refresh_from_db()  # the preview just kept (the task ran at once)
-    fields = choices.fields_of(dataflow)
-    context = {"fields": fields, "problem": read.problem, "form": form, "raw": _raw(dataflow)}
+    fields, stored_problem = choices.fields_of(dataflow), choices.stored_sample_problem(dataflow)
+    if stored_problem:
+        messages.error(request, f"The sample kept earlier cannot be shown. {stored_problem} Paste or upload it again.")
+    raw = "" if stored_problem else _raw(dataflow)
+    context = {"fields": fields, "problem": read.problem, "form": form, "raw": raw}
     return _show(request, dataflow, Page.DATA, waiting=read if read.pending else None, **context)
 
 
@@ -222,8 +225,7 @@ def _dataset_initial(dataflow: Dataflow, asked: RemoteAction | None = None) -> d
 
 def _posted_rows(request: HtmxHttpRequest) -> list[dict[str, str]]:
     rows = []
-    count = request.POST.get("rows", "")
-    for index in range(min(int(count) if count.isdigit() else 0, MAX_MAPPING_ROWS)):
+    for index in range(safe_input.whole_number(request.POST.get("rows", ""), MAX_MAPPING_ROWS) or 0):
         rows.append(
             {
                 "source": request.POST.get(f"source-{index}", "").strip(),
@@ -242,9 +244,9 @@ def dataflow_mapping(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpRespon
     if request.method == "POST" and dataflow.is_raw:
         rows, row_errors, problem = _posted_rows(request), {}, None
         action = request.POST.get("action", "save")
-        removed = action.removeprefix("remove-")
-        if action.startswith("remove-") and removed.isdigit() and int(removed) < len(rows):
-            del rows[int(removed)]
+        removed = safe_input.whole_number(action.removeprefix("remove-"), MAX_MAPPING_ROWS)
+        if action.startswith("remove-") and removed is not None and removed < len(rows):
+            del rows[removed]
         elif action == "add":
             rows.append({"source": "", "destination": ""})
         else:

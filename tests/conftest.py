@@ -127,6 +127,8 @@ def make_client(emulator: EmulatorHandle, calls: list[CallRecord]) -> Any:
         read_timeout: float = 5.0,
         retry: RetryPolicy | None = None,
         base_url: str | None = None,
+        page_size: int | None = None,
+        max_pages: int = 50,
         **provider_options: Any,
     ) -> FlowServiceClient:
         fast_retry = retry or RetryPolicy(initial_delay=0.01, max_delay=0.05, budget=5)
@@ -147,6 +149,8 @@ def make_client(emulator: EmulatorHandle, calls: list[CallRecord]) -> Any:
             timeouts=Timeouts(connect=2, read=read_timeout),
             retry=fast_retry,
             observer=calls.append,
+            page_size=page_size,
+            max_pages=max_pages,
         )
 
     return build

@@ -40,6 +40,10 @@ JOURNEY = [
     "create_mapping_set",
     "create_flow",
     "list_runs",
+    "find_dataset",
+    "find_dataset_with_comma",
+    "pause_flow",
+    "pause_flow_again",
     "delete_flow",
     "delete_target_connection",
     "delete_dataset",
@@ -123,7 +127,8 @@ def test_without_a_schema_the_dataflow_steps_are_skipped_on_both_sides(emulator)
     recording = record(emulator.url, dataflow=False)
     skipped = {step["step"]: step["skipped"] for step in recording["steps"] if "skipped" in step}
     assert set(skipped) == {"list_schemas", "create_dataset", "create_target_connection", "create_mapping_set",
-                            "create_flow", "list_runs"}  # fmt: skip
+                            "create_flow", "list_runs", "find_dataset", "find_dataset_with_comma", "pause_flow",
+                            "pause_flow_again"}  # fmt: skip
     assert set(skipped.values()) == {"no schema was named for the dataflow"}
     assert differences(recording, replay(recording, emulator.url)) == []
 
@@ -153,6 +158,35 @@ def test_an_altered_emulator_is_reported(emulator):
         "get_connection_spec: body.items[].authSpec: only in the emulator's answer",
         "get_connection_spec: body.items[].authSpecs: only in Adobe's answer",
         "test_connection: body.result: string from Adobe, boolean from the emulator",
+    ]
+
+
+def test_catalog_answers_keyed_by_id_record_no_id(emulator):
+    recording = record(emulator.url)
+    (found,) = [step for step in recording["steps"] if step["step"] == "find_dataset"]
+    assert list(found["body"]["object"]) == ["{id}"]
+    (again,) = [step for step in recording["steps"] if step["step"] == "pause_flow_again"]
+    assert [(a["method"], a["status"]) for a in again["answers"]] == [("POST", 400), ("GET", 200)]
+
+
+def test_every_answer_of_a_step_is_recorded_not_only_the_last(emulator):
+    """An 'Adobe' that refuses the first If-Match quoting: the 412, the re-read and the PATCH in the other quoting
+    are three answers; the emulator's one 200 differs from them although the last answers agree."""
+    refused: list[str] = []
+
+    def other_quoting(exchange: Exchange) -> Reply | None:
+        if exchange.method == "PATCH" and "/connections/" in exchange.path and not refused:
+            refused.append(exchange.path)
+            error = {"type": "https://ns.adobe.com/aep/errors/FLOW-1404-412", "title": "Version not matching"}
+            return Reply(412).with_json({**error, "status": 412, "report": {"detailed-message": "quoting"}})
+        return None
+
+    with AlteringProxy(emulator.url, before=other_quoting) as proxy:
+        recording = record(proxy.url, ims_url=emulator.url)
+    (patch,) = [step for step in recording["steps"] if step["step"] == "update_credentials"]
+    assert [(a["method"], a["status"]) for a in patch["answers"]] == [("PATCH", 412), ("GET", 200), ("PATCH", 200)]
+    assert differences(recording, record(emulator.url, recorded="the emulator")) == [
+        "update_credentials: answers PATCH 412, GET 200, PATCH 200 from Adobe, PATCH 200 from the emulator"
     ]
 
 

@@ -62,7 +62,7 @@ class TestPayloads:
         assert body == {
             "name": "Test streaming dataset",
             "schemaRef": {"id": SCHEMA_ID, "contentType": "application/vnd.adobe.xed-full-notext+json; version=1"},
-            "tags": {"identity": ["enabled:true"], "profile": ["enabled:true"]},
+            "tags": {"unifiedIdentity": ["enabled:true"], "unifiedProfile": ["enabled:true"]},  # Catalog's guide
         }
         assert "tags" not in dataset_body(DatasetInput("plain", SCHEMA_ID))
 
@@ -225,7 +225,12 @@ class TestCatalog:
             "ds1": {"name": "a"},
             "ds2": {"name": "b"},
         }
-        assert stub.requests()[0].query == {"limit": "10", "properties": "name,schemaRef"}
+        assert stub.requests()[0].query == {
+            "limit": "10",
+            "start": "0",
+            "orderBy": "asc:name",
+            "properties": "name,schemaRef",
+        }
 
 
 class TestDataPrep:
@@ -293,7 +298,7 @@ class TestFlows:
         assert client.list_flow_specs()[0]["id"] == "d69717ba-71b4-4313-b654-49f9cf126d7a"
         assert [f["id"] for f in client.list_flows(property="sourceConnectionIds[]==s1")] == ["f1", "f2"]
         assert client.list_runs("f1") == []
-        assert stub.requests()[-1].query == {"property": "flowId==f1"}
+        assert stub.requests()[-1].query == {"property": "flowId==f1", "orderby": "-createdAt"}
 
     def test_a_flow_is_patched_with_the_etag_quoted_enabled_and_deleted(self, stub, client):
         stub.on("PATCH", f"{self.FLOWS}/flows/f1", json_reply({"id": "f1", "etag": '"e3"'}))

@@ -26,10 +26,14 @@ from connections.flowservice import (
     SourceParams,
     StandardAuth,
     StreamingFlowInput,
+    TooManyPagesError,
     ValidationError,
+    failure_reasons,
 )
 from connections.flowservice.types import DATA_LAKE_CONNECTION_SPEC_ID, EVENT_HUBS_CONNECTION_SPEC_ID
 from tests.conftest import DEMO_MANAGE_KEY, DEMO_MANAGE_KEY_NAME, DEMO_NAMESPACE, EmulatorHandle
+from tests.contract.clients import flow_client
+from tests.contract.proxy import AlteringProxy, Exchange, Reply
 
 ORDERS_ID = "https://ns.adobe.com/eventhubsdemo/schemas/3f1c9a2e5b7d4c60a8e2f9b1d4c7a6e0"
 ORDERS_ALT_ID = "_eventhubsdemo.schemas.3f1c9a2e5b7d4c60a8e2f9b1d4c7a6e0"
@@ -64,7 +68,8 @@ def client(make_client: Any) -> FlowServiceClient:
 
 def source_connection(client: FlowServiceClient, reset: Reset = Reset.EARLIEST) -> str:
     base = client.create_base_connection(name="Orders", description="the shop", auth=AUTH)
-    params = SourceParams(event_hub_name="orders", reset=reset, consumer_group=f"aep-{reset}")
+    group = "aep-orders" if reset is Reset.EARLIEST else "analytics"  # consumer groups the demo hub has
+    params = SourceParams(event_hub_name="orders", reset=reset, consumer_group=group)
     return client.create_source_connection(
         name=f"orders from {reset}", description="", base_connection_id=base.id, params=params
     ).id
@@ -147,6 +152,67 @@ class TestTheTutorialsSequence:
         assert created[Operation.CREATE_FLOW].connection_id == flow.id  # the record names what was created
 
 
+class TestCatalogAndSchemaRegistryLists:
+    def test_a_name_with_the_filters_signs_is_found_exactly_and_only_exactly(self, client):
+        names = ["Orders", "EU", "Orders,EU", "Orders*", "!Orders", "Orders 2"]
+        ids = {name: client.create_dataset(DatasetInput(name, ORDERS_ID)) for name in names}
+        for name in names:
+            assert client.find_dataset(name) == ids[name]
+        assert client.find_dataset("Orders,US") is None  # `name=Orders,US` would have answered "Orders"
+        assert client.find_dataset("Order*") is None
+
+    def test_profile_is_enabled_with_catalogs_tags_and_read_back(self, client, emulator):
+        enabled = client.create_dataset(
+            DatasetInput("Profiles", ORDERS_ID, profile_enabled=True, identity_enabled=True)
+        )
+        assert client.dataset_profile_enabled(enabled)
+        assert client.get_dataset(enabled)["tags"] == {
+            "unifiedProfile": ["enabled:true"],
+            "unifiedIdentity": ["enabled:true"],
+        }
+        assert not client.dataset_profile_enabled(client.create_dataset(DatasetInput("Lake only", ORDERS_ID)))
+
+    def test_datasets_are_paged_by_name_and_searched_on_the_server(self, client, emulator, calls):
+        for number in range(45):
+            client.create_dataset(DatasetInput(f"set {number:02}", ORDERS_ID))
+        calls.clear()
+        every = client.datasets(properties=("name",))
+        assert [d["name"] for d in every.values()] == [f"set {n:02}" for n in range(45)]
+        assert [c.path for c in calls if c.operation is Operation.LIST_DATASETS][-1].endswith("start=40")
+        assert len(calls) == 3  # 20, 20 and 5: the last page is short
+        found = client.list_datasets(properties=("name",), search="t 4")
+        assert sorted(d["name"] for d in found.values()) == [f"set {n}" for n in range(40, 45)]
+        assert "name=*t 4*" in calls[-1].path
+        assert len(client.list_datasets(search="t,4")) == 20  # not a filter Catalog reads as a name: one page
+
+    def test_schemas_are_paged_with_orderby_and_page_next(self, make_client, calls):
+        client = make_client(page_size=2)
+        titles = [s["title"] for s in client.list_tenant_schemas()]
+        assert titles == ["Clickstream events", "Order events", "Shop customers"]
+        paths = [c.path for c in calls if c.operation is Operation.LIST_SCHEMAS]
+        assert paths == [
+            "/tenant/schemas?orderby=title&limit=2",
+            "/tenant/schemas?orderby=title&limit=2&start=Order%20events",
+        ]
+
+    def test_answers_without_the_audit_fields_are_read(self, emulator, calls):
+        def unaudited(exchange: Exchange, reply: Reply) -> Reply:
+            body = reply.json()
+            if isinstance(body, dict):
+                body.pop("createdBy", None)
+                for item in body.get("items") or []:
+                    item.pop("createdBy", None)
+            return reply.with_json(body)
+
+        with AlteringProxy(emulator.url, after=unaudited) as proxy:
+            client = flow_client(
+                flow_url=proxy.url + "/data/foundation/flowservice", ims_url=emulator.url, observer=calls.append
+            )
+            made = dataflow(client, source_connection(client))
+            assert "createdBy" not in client.get_flow(made["flow"])
+            assert client.get_flow(made["flow"])["id"] == made["flow"]
+
+
 class TestRefusals:
     def test_a_dataset_on_a_schema_that_does_not_exist(self, client):
         missing = "https://ns.adobe.com/eventhubsdemo/schemas/00000000000000000000000000000000"
@@ -183,7 +249,7 @@ class TestRefusals:
     def test_a_type_that_cannot_convert_fails_those_records_with_the_reason(self, client, emulator):
         clock(emulator, freeze=True)
         flow_id = dataflow(client, source_connection(client))["flow"]
-        errors = client.list_runs(flow_id)[0]["metrics"]["statusSummary"]["errors"]
+        errors = failure_reasons(client.list_runs(flow_id)[0])
         assert any("'n/a'" in e["message"] and "_eventhubsdemo.order.total" in e["message"] for e in errors)
 
     def test_a_flow_on_a_mapping_of_another_schema(self, client):
@@ -214,9 +280,12 @@ class TestAFlowChanges:
 
     def test_disable_enable_and_delete(self, client, calls):
         made = dataflow(client, source_connection(client))
-        client.set_flow_state(made["flow"], FlowAction.DISABLE)
+        assert client.set_flow_state(made["flow"], FlowAction.DISABLE)
         assert client.get_flow(made["flow"])["state"] == "disabled"
-        client.set_flow_state(made["flow"], FlowAction.ENABLE)
+        calls.clear()
+        assert not client.set_flow_state(made["flow"], FlowAction.DISABLE)  # disabled already: done, not an error
+        assert operations(calls) == [(Operation.DISABLE_FLOW, 400), (Operation.GET_FLOW, 200)]
+        assert client.set_flow_state(made["flow"], FlowAction.ENABLE)
         assert client.get_flow(made["flow"])["state"] == "enabled"
         client.delete_flow(made["flow"])
         with pytest.raises(NotFoundError):
@@ -301,9 +370,36 @@ class TestADataflowOnTheOrdersHub:
         assert later[0] == received + 720 and later[1] > ingested  # an order every ten seconds
         runs = client.list_runs(flow_id)
         assert len(runs) == 3
-        reasons = [e for run in runs for e in run["metrics"]["statusSummary"]["errors"]]
+        reasons = [e for run in runs for e in failure_reasons(run)]
         assert {e["code"] for e in reasons} == {"INGEST-1212-400", "MAPPER-3700-400"}
-        assert all(e["message"] for e in reasons)
+        assert all(e["message"] and e["recordCount"] for e in reasons)
+
+    def test_runs_are_read_newest_first_in_a_window_and_a_long_history_costs_a_bounded_read(
+        self, make_client, emulator, calls
+    ):
+        client = make_client(page_size=2, max_pages=3)  # 3 pages of 2: a short history already overflows
+        flow_id = dataflow(client, source_connection(client, Reset.LATEST))["flow"]
+        clock(emulator, advance=10 * 3600)
+        with pytest.raises(TooManyPagesError):
+            client.list_runs(flow_id)  # the whole history: 11 runs
+        calls.clear()
+        newest = client.list_runs(flow_id, most=4)
+        started = [run["metrics"]["durationSummary"]["startedAtUTC"] for run in newest]
+        assert len(started) == 4 and started == sorted(started, reverse=True)
+        assert [c.operation for c in calls] == [Operation.LIST_RUNS] * 2
+        windowed = client.list_runs(flow_id, since_ms=started[3], most=4)
+        assert [r["id"] for r in windowed] == [r["id"] for r in newest[:3]]
+
+    def test_a_run_on_a_consumer_group_the_hub_lacks_fails_with_azures_words(self, client):
+        base = client.create_base_connection(name="Orders", description="the shop", auth=AUTH)
+        params = SourceParams(event_hub_name="orders", consumer_group="nobody")
+        source_id = client.create_source_connection(
+            name="orders", description="", base_connection_id=base.id, params=params
+        ).id
+        (run,) = client.list_runs(dataflow(client, source_id)["flow"])
+        assert run["metrics"]["statusSummary"]["status"] == "failed"
+        (reason,) = failure_reasons(run)
+        assert "orders/consumergroups/nobody' could not be found" in reason["message"]
 
     def test_reset_latest_reports_none_of_the_events_there_before(self, client, emulator):
         flow_id = dataflow(client, source_connection(client, Reset.LATEST))["flow"]

@@ -6,15 +6,18 @@ import pytest
 import requests
 
 from connections.flowservice import DatasetInput
+from connections.flowservice_emulator import FLOW_PREFIX
 from connections.models import Dataflow, DataflowChange, FlowServiceCall
 from connections.services import dataflow as df
 from connections.services import dataflow_choices as choices
 from connections.services.errors import OnboardingError
 from tests.conftest import DEMO_MANAGE_KEY
+from tests.contract.proxy import AlteringProxy, Exchange, Reply
 
 Status = Dataflow.Status
 pytestmark = pytest.mark.django_db
 
+CATALOG = "/data/foundation/catalog/dataSets"
 ORDERS_SCHEMA = "https://ns.adobe.com/eventhubsdemo/schemas/3f1c9a2e5b7d4c60a8e2f9b1d4c7a6e0"
 
 
@@ -159,8 +162,89 @@ class TestFinish:
         dataflow = df.dataflow_finish(dataflow=chosen_raw_dataflow(make_onboarding), actor=None)
         dataflow = choices.dataflow_set_paused(dataflow=dataflow, actor=None, paused=True)
         assert dataflow.flow_state == "disabled" and dataflow.paused
+        # A second Pause (another tab, a stale page): Adobe answers 1422-400; it is done, not a failure.
+        dataflow = choices.dataflow_set_paused(dataflow=dataflow, actor=None, paused=True)
+        assert dataflow.flow_state == "disabled" and dataflow.paused
         dataflow = choices.dataflow_set_paused(dataflow=dataflow, actor=None, paused=False)
         assert dataflow.flow_state == "enabled"
+
+    def test_activity_counts_the_last_week_and_keeps_the_newest_reasons_with_their_counts(
+        self, make_onboarding, emulator
+    ):
+        dataflow = df.dataflow_finish(dataflow=chosen_raw_dataflow(make_onboarding), actor=None)
+        advance(emulator, 3 * 3600)
+        activity = choices.dataflow_activity(dataflow=dataflow, actor=None)
+        assert activity.runs == 4 and activity.latest_status == "inProgress"
+        assert {e["code"] for e in activity.errors} <= {"INGEST-1212-400", "MAPPER-3700-400"}
+        assert activity.errors and all(e["recordCount"] for e in activity.errors)
+        runs = FlowServiceCall.objects.filter(onboarding=dataflow.onboarding, operation="list_runs").last()
+        assert "metrics.durationSummary.startedAtUTC>" in runs.path and "orderby=-createdAt" in runs.path
+
+    def test_a_dataflow_on_a_consumer_group_the_hub_lacks_shows_azures_reason(self, make_onboarding):
+        onboarding = make_onboarding("source")
+        lacking = choices.DataflowSource("orders", "not-created-yet", "raw", "earliest")
+        dataflow = choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner, source=lacking)
+        dataflow.sample = [{"id": "o-1", "total": 3}]
+        dataflow.save()
+        choice = choices.DatasetChoice(new_name="Orders again", schema_id=ORDERS_SCHEMA)
+        dataflow = choices.dataflow_choose_dataset(dataflow=dataflow, actor=None, choice=choice)
+        dataflow = df.dataflow_finish(dataflow=dataflow, actor=None)
+        assert dataflow.status == Status.CREATED, dataflow.last_error  # Adobe creates it; its runs fail
+        activity = choices.dataflow_activity(dataflow=dataflow, actor=None)
+        assert activity.latest_status == "failed" and activity.received == 0
+        (reason,) = activity.errors
+        assert "orders/consumergroups/not-created-yet' could not be found" in reason["message"]
+
+    def test_the_catalogue_pages_through_catalog_and_hides_system_datasets(
+        self, make_onboarding, make_client, emulator
+    ):
+        client = make_client()
+        for number in range(25):
+            client.create_dataset(DatasetInput(f"Orders {number:02}", ORDERS_SCHEMA))
+        system = {"name": "Profile snapshot", "schemaRef": {"id": ORDERS_SCHEMA}, "tags": {"adobe/pqs/table": ["x"]}}
+        requests.post(emulator.url + CATALOG, json=system, headers=emulator.headers(), timeout=5).raise_for_status()
+        onboarding = make_onboarding("source")
+        dataflow = choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner)
+        catalogue = choices.dataflow_catalogue(dataflow=dataflow, actor=None)
+        assert [d["name"] for d in catalogue.datasets] == [f"Orders {n:02}" for n in range(25)]
+        assert all(d["schema"] == "Order events" for d in catalogue.datasets)
+
+    @pytest.mark.parametrize("existing", ["Orders,EU", "Orders*", "!Orders"])
+    def test_a_name_with_catalogs_filter_signs_is_still_found_taken(self, make_onboarding, make_client, existing):
+        make_client().create_dataset(DatasetInput(existing, ORDERS_SCHEMA))
+        dataflow = chosen_raw_dataflow(make_onboarding, dataset="Orders")  # "Orders" alone is free
+        assert dataflow.dataset_name == "Orders"
+        with pytest.raises(OnboardingError) as refused:
+            choice = choices.DatasetChoice(new_name=existing, schema_id=ORDERS_SCHEMA)
+            choices.dataflow_choose_dataset(dataflow=dataflow, actor=None, choice=choice)
+        assert refused.value.field == "dataset_name"
+
+    def test_profile_is_read_back_after_the_dataset_is_created(self, make_onboarding, emulator):
+        dataflow = chosen_raw_dataflow(make_onboarding)
+        dataflow.profile_enabled = True
+        dataflow.save()
+        dataflow = df.dataflow_finish(dataflow=dataflow, actor=None)
+        assert dataflow.status == Status.CREATED and dataflow.profile_enabled
+        created = DataflowChange.objects.get(dataflow=dataflow, reason__contains="Adobe created the dataset")
+        assert "Catalog shows it enabled for Profile" in created.reason
+
+    def test_profile_not_read_back_is_said_and_no_longer_claimed(self, make_onboarding, emulator, settings):
+        def without_profile(exchange: Exchange, reply: Reply) -> Reply:
+            body = reply.json()
+            if exchange.method == "GET" and "/catalog/dataSets/" in exchange.path and isinstance(body, dict):
+                for dataset in body.values():
+                    dataset.get("tags", {}).pop("unifiedProfile", None)
+            return reply.with_json(body) if body is not None else reply
+
+        dataflow = chosen_raw_dataflow(make_onboarding)
+        dataflow.profile_enabled = True
+        dataflow.save()
+        with AlteringProxy(emulator.url, after=without_profile) as proxy:
+            settings.FLOW_SERVICE_URL = proxy.url + FLOW_PREFIX
+            dataflow = df.dataflow_finish(dataflow=dataflow, actor=None)
+        assert dataflow.status == Status.CREATED and not dataflow.profile_enabled
+        created = DataflowChange.objects.get(dataflow=dataflow, reason__contains="Adobe created the dataset")
+        assert "does not show it enabled for Profile" in created.reason
 
     def test_the_consumer_group_guard_covers_dataflows(self, make_onboarding):
         onboarding = make_onboarding("source")  # reads orders with aep-orders

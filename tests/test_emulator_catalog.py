@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tests.conftest import EmulatorHandle
+from tests.openapi import check_answer
 
 PREFIX = "/data/foundation/catalog"
 ORDERS_SCHEMA = "https://ns.adobe.com/eventhubsdemo/schemas/3f1c9a2e5b7d4c60a8e2f9b1d4c7a6e0"
@@ -59,6 +60,40 @@ def test_list_filters_by_name(emulator):
     create(emulator, name="a")
     wanted = create(emulator, name="b")
     assert list(call(emulator, "GET", "/dataSets?name=b").json()) == [wanted]
+
+
+def test_the_name_filter_is_a_pattern_as_catalogs_guide_says(emulator):
+    ids = {name: create(emulator, name=name) for name in ("a", "b", "a,b", "a*b", "ab", "!a")}
+
+    def found(name: str) -> set[str]:
+        response = requests.get(
+            emulator.url + PREFIX + "/dataSets", params={"name": name}, headers=emulator.headers(), timeout=5
+        )
+        check_answer("catalog", "/dataSets", "GET", 200, response.json())
+        return {n for n, i in ids.items() if i in response.json()}
+
+    assert found("a,b") == {"a", "b"}  # a comma: any of the names, never the name with the comma
+    assert found("!a,b") == {"a,b", "a*b", "ab", "!a"}  # a leading `!` inverts the list
+    assert found("a*b") == {"a,b", "a*b", "ab"}  # `*` matches any characters
+    assert found("a**b") == {"a*b"}  # `**` is a literal asterisk
+
+
+def test_order_by_name_and_paging_with_start(emulator):
+    for name in ("delta", "Alpha", "charlie", "bravo"):
+        create(emulator, name=name)
+    first = call(emulator, "GET", "/dataSets?orderBy=asc:name&limit=3&properties=name").json()
+    rest = call(emulator, "GET", "/dataSets?orderBy=asc:name&limit=3&start=3&properties=name").json()
+    assert [d["name"] for d in [*first.values(), *rest.values()]] == ["Alpha", "bravo", "charlie", "delta"]
+    newest = call(emulator, "GET", "/dataSets?orderBy=desc:name&limit=1&properties=name").json()
+    assert [d["name"] for d in newest.values()] == ["delta"]
+
+
+def test_profile_tags_as_catalogs_guide_sends_them_are_read_back(emulator):
+    tags = {"unifiedProfile": ["enabled:true"], "unifiedIdentity": ["enabled:true"]}
+    dataset_id = create(emulator, tags=tags)
+    answer = call(emulator, "GET", f"/dataSets/{dataset_id}").json()
+    check_answer("catalog", "/dataSets/{DATASET_ID}", "GET", 200, answer)
+    assert answer[dataset_id]["tags"] == tags
 
 
 def test_datasets_belong_to_their_sandbox(emulator):

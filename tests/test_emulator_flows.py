@@ -144,12 +144,16 @@ def action(emulator: EmulatorHandle, flow_id: str, op: str) -> requests.Response
     return requests.post(f"{emulator.flow_url}/flows/{flow_id}/action?op={op}", headers=headers, timeout=5)
 
 
-def test_disable_and_enable_answer_id_and_etag_and_repeat_safely(emulator, journey):
+def test_disable_and_enable_answer_id_and_etag_and_a_repeat_is_1422(emulator, journey):
     created = make_flow(emulator, journey)
+    assert flow_error_code(action(emulator, created["id"], "enable")) == "1422-400"  # enabled when created
     disabled = action(emulator, created["id"], "disable")
     assert disabled.status_code == 200
     assert emulator.get(f"/flows/{created['id']}").json()["items"][0]["state"] == "disabled"
-    assert action(emulator, created["id"], "DISABLE").json() == disabled.json()  # repeated: unchanged
+    again = action(emulator, created["id"], "DISABLE")
+    assert flow_error_code(again) == "1422-400"
+    assert "cannot be applied on the current state disabled" in again.json()["report"]["detailed-message"]
+    assert emulator.get(f"/flows/{created['id']}").json()["items"][0]["etag"] == disabled.json()["etag"]
     assert action(emulator, created["id"], "enable").json()["etag"] != disabled.json()["etag"]
     assert flow_error_code(action(emulator, created["id"], "pause")) == "1434-400"
 

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from tests.conftest import EmulatorHandle
+from tests.openapi import check_answer
 from tests.test_emulator_fidelity import source
 from tests.test_emulator_flows import build_journey, flow_body
 from tests.test_flowservice_emulator import post
@@ -53,13 +54,41 @@ def test_earliest_reads_the_backlog_and_then_what_arrives(frozen, journey):
     assert records(later)[0] == received + 6  # then an order every ten seconds
 
 
-def test_failed_records_carry_their_reasons(frozen, journey):
+def test_failed_records_carry_their_reasons_in_the_activities_as_adobes_example_does(frozen, journey):
     flow = post(frozen, "/flows", flow_body(journey)).json()
     (run,) = runs(frozen, flow["id"])
-    errors = run["metrics"]["statusSummary"]["errors"]
+    assert run["metrics"]["statusSummary"]["errors"] == [
+        {"code": "CONNECTOR-2001-500", "message": "Error occurred at promotion activity."}
+    ]
+    promotion = next(a for a in run["activities"] if a["id"] == "promotionActivity")
+    errors = promotion["statusSummary"]["extensions"]["errors"]
     assert {e["code"] for e in errors} == {"INGEST-1212-400", "MAPPER-3700-400"}
     assert sum(e["recordCount"] for e in errors) == records(run)[2]
     assert any("'n/a'" in e["message"] and "_eventhubsdemo.order.total" in e["message"] for e in errors)
+
+
+@pytest.mark.parametrize(
+    ("params", "entity"),
+    [
+        ({"eventHubName": "orders", "consumerGroup": "nobody"}, "/orders/consumergroups/nobody'"),
+        ({"eventHubName": "returns", "consumerGroup": "$Default"}, "/returns'"),
+    ],
+    ids=["unknown-consumer-group", "unknown-hub"],
+)
+def test_a_flow_on_what_the_namespace_lacks_reads_nothing_and_each_run_fails_with_azures_words(
+    frozen, journey, params, entity
+):
+    lacking = source(frozen, journey["base"]["id"], params={**params, "dataType": "raw"})
+    flow = post(frozen, "/flows", flow_body(journey, sourceConnectionIds=[lacking["id"]])).json()
+    clock(frozen, advance=3600 + 5)
+    listed = runs(frozen, flow["id"])
+    assert [r["metrics"]["statusSummary"]["status"] for r in listed] == ["failed", "failed"]
+    assert all(records(r) == (0, 0, 0) for r in listed)
+    (error,) = listed[0]["metrics"]["statusSummary"]["errors"]
+    assert "could not be found" in error["message"] and entity in error["message"]
+    copy = next(a for a in listed[0]["activities"] if a["id"] == "copyActivity")
+    assert copy["statusSummary"] == {"status": "failed", "errors": [error]}
+    check_answer("flow-service", "/runs", "GET", 200, frozen.get(f"/runs?property=flowId=={flow['id']}").json())
 
 
 def test_latest_reports_none_of_what_was_there_before(frozen, journey):

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tests.conftest import EmulatorHandle
+from tests.openapi import check_answer
 
 PREFIX = "/data/foundation/schemaregistry"
 SUMMARY = "application/vnd.adobe.xed-id+json"
@@ -98,3 +99,25 @@ def test_faults_apply_in_its_own_shape(emulator):
     assert response.status_code == 503
     assert xdm_code(response) == "1000-503"
     assert get(emulator, "/tenant/schemas", SUMMARY).status_code == 200
+
+
+def test_lists_page_as_the_appendix_says_orderby_limit_and_start_from_page_next(emulator, listed):
+    titles = sorted(s["title"] for s in listed)
+    first = get(emulator, "/tenant/schemas?orderby=title&limit=2", SUMMARY).json()
+    check_answer("schema-registry", "/{CONTAINER_ID}/schemas", "GET", 200, first)
+    assert [s["title"] for s in first["results"]] == titles[:2]
+    assert first["_page"] == {"orderby": "title", "next": titles[1], "count": 2}
+    last = get(emulator, f"/tenant/schemas?orderby=title&limit=2&start={quote(titles[1])}", SUMMARY).json()
+    assert [s["title"] for s in last["results"]] == titles[2:]
+    assert last["_page"]["next"] is None
+    backwards = get(emulator, "/tenant/schemas?orderby=-title&limit=1", SUMMARY).json()
+    assert [s["title"] for s in backwards["results"]] == titles[-1:]
+
+
+@pytest.mark.parametrize(
+    "query", ["limit=2", "start=Order%20events", "orderby=title&limit=501", "orderby=title&limit=x"]
+)
+def test_paging_the_appendix_does_not_allow_is_refused(emulator, query):
+    response = get(emulator, f"/tenant/schemas?{query}", SUMMARY)
+    assert response.status_code == 400
+    assert xdm_code(response) == "1001-400"

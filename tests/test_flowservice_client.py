@@ -207,6 +207,16 @@ class TestTypedErrors:
         assert caught.value.code == "403025"
         assert caught.value.message == "Profile is not valid"
 
+    def test_a_token_used_for_another_org_is_refused_and_not_retried(self, make_client, calls):
+        client = make_client()
+        client.get_connection_spec()
+        client.org_id = "OTHER0000000000@AdobeOrg"
+        with pytest.raises(PermissionDeniedError) as caught:
+            client.get_connection_spec()
+        assert caught.value.code == "403025"
+        assert not caught.value.should_retry
+        assert [c.status for c in calls].count(403) == 1  # asked once, not again
+
     def test_ims_refusal_is_an_ims_error(self):
         server = BackgroundEmulator(make_emulator(client_id="app", client_secret="right")).start()
         try:

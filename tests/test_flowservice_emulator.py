@@ -196,6 +196,16 @@ class TestRefusals:
         assert response.status_code == status
         assert shape.items() <= response.json().items()
 
+    def test_a_token_belongs_to_the_org_it_was_first_used_with(self, emulator):
+        token = emulator.token()
+        assert emulator.get("/connectionSpecs/" + SPEC_ID, Authorization=f"Bearer {token}").status_code == 200
+        other = {"Authorization": f"Bearer {token}", "x-gw-ims-org-id": "OTHER0000000000@AdobeOrg"}
+        response = emulator.get("/connectionSpecs/" + SPEC_ID, **other)
+        assert response.status_code == 403
+        assert response.json() == {"error_code": "403025", "message": "Profile is not valid"}
+        fresh = {"x-gw-ims-org-id": "OTHER0000000000@AdobeOrg"}  # a token of its own may belong to another org
+        assert emulator.get("/connectionSpecs/" + SPEC_ID, **fresh).status_code == 200
+
     def test_missing_sandbox_name(self, emulator):
         response = emulator.get("/connectionSpecs/" + SPEC_ID, **{"x-sandbox-name": ""})
         assert response.status_code == 400
@@ -354,6 +364,12 @@ class TestSimulatedAzure:
         connection_id = self.base(emulator)
         response = emulator.get(f"/connections/{connection_id}/explore?objectType=root")
         assert [entry["name"] for entry in response.json()] == ["clickstream", "inventory-updates", "orders"]
+
+    def test_explore_without_object_type_lists_the_top_level(self, emulator):
+        connection_id = create(emulator)["id"]  # objectType is optional in Adobe's OpenAPI file
+        without = emulator.get(f"/connections/{connection_id}/explore")
+        assert without.status_code == 200
+        assert without.json() == emulator.get(f"/connections/{connection_id}/explore?objectType=root").json()
 
     def test_explore_without_manage_rights_passes_azures_refusal_on(self, emulator):
         connection_id = self.base(emulator, sasKeyName=DEMO_LISTEN_KEY_NAME, sasKey=DEMO_LISTEN_KEY)

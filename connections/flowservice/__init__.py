@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .answers import failure_reasons, is_system_dataset
 from .errors import (
     AuthenticationError,
     ConflictError,
@@ -119,6 +120,8 @@ __all__ = [
     "ValidationError",
     "Verdict",
     "error_from_response",
+    "failure_reasons",
+    "is_system_dataset",
 ]
 
 _ON_FIRST_USE = {

@@ -9,6 +9,7 @@ two recordings differ exactly where the emulator is not faithful to what the app
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from .types import (
     DatasetInput,
     EventHubAuth,
     FieldMapping,
+    FlowAction,
     MappingSetInput,
     SourceParams,
     StreamingFlowInput,
@@ -39,6 +41,7 @@ FORMAT = "eventhubs-onboarding contract shapes, version 1"
 # documented) and on Retry-After; both are recorded so that a real recording shows what Adobe sends.
 HEADERS_THAT_MATTER = ("content-type", "etag", "location", "retry-after", "x-request-id")
 
+ID_KEY = re.compile(r"[0-9a-f]{24}|[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")
 Shape = Any  # "string" | "integer" | ... | {"object": {key: Shape}} | {"array": Shape} | {"anyOf": [Shape]}
 
 
@@ -53,7 +56,11 @@ def shape_of(value: Any) -> Shape:
             merged = merge(merged, shape_of(item))
         return {"array": merged if merged is not None else "empty"}
     if isinstance(value, dict):
-        return {"object": {str(k): shape_of(v) for k, v in sorted(value.items())}}
+        keys: dict[str, Shape] = {}
+        for key, item in sorted(value.items()):
+            name = "{id}" if ID_KEY.fullmatch(str(key)) else str(key)  # Catalog keys its answers by id: a value
+            keys[name] = merge(keys.get(name), shape_of(item))
+        return {"object": keys}
     return scalar_type(value)
 
 
@@ -113,14 +120,18 @@ class JourneyInputs:
 
 @dataclass
 class Recorder:
-    """Sees every answer on the journey's session (a `requests` response hook) and keeps the last one per step."""
+    """Sees every answer on the journey's session (a `requests` response hook). A step keeps each answer in order
+    under `answers` (a 412 and then a 200 in the other If-Match quoting are two answers, not one 200), and the last
+    one's shape beside them (what recordings without `answers` compare)."""
 
     steps: list[dict[str, Any]] = field(default_factory=list)
     _current: dict[str, Any] | None = None
 
     def hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         if self._current is not None:
-            self._current.update(answer_shape(response))
+            shape = answer_shape(response)
+            self._current.update(shape)
+            self._current.setdefault("answers", []).append({"method": response.request.method, **shape})
 
     @contextmanager
     def step(self, name: str, method: str, path: str) -> Iterator[None]:
@@ -214,8 +225,15 @@ DATAFLOW_STEPS = (
     ("create_target_connection", "POST", "/targetConnections"),
     ("create_mapping_set", "POST", "/mappingSets"),
     ("create_flow", "POST", "/flows"),
-    ("list_runs", "GET", "/runs?property=flowId=={id}"),
+    ("list_runs", "GET", "/runs?property=flowId=={id}&property=metrics.durationSummary.startedAtUTC>{t}"),
+    # Probes of what the documents leave open: a lookup by a name with a comma (Catalog reads `name=a,b` as
+    # "a or b"), and a second pause (the catalogue's 1422-400 for an action the state does not allow).
+    ("find_dataset", "GET", "/dataSets?name={name}"),
+    ("find_dataset_with_comma", "GET", "/dataSets?properties=name&orderBy=asc:name"),
+    ("pause_flow", "POST", "/flows/{id}/action?op=disable"),
+    ("pause_flow_again", "POST", "/flows/{id}/action?op=disable"),
 )
+RUNS_WINDOW_MS = 86_400_000  # the journey reads the runs of its last day
 
 
 _KINDS = {"source": "source connection", "target": "target connection", "mapping": "mapping set", "dataset": "dataset"}
@@ -251,7 +269,11 @@ def _dataflow(recorder: Recorder, client: FlowServiceClient, inputs: JourneyInpu
         "create_target_connection": (("dataset",), target),
         "create_mapping_set": ((), mapping),
         "create_flow": (("source", "target", "mapping"), flow),
-        "list_runs": (("flow",), lambda: client.list_runs(created["flow"])),
+        "list_runs": (("flow",), lambda: client.list_runs(created["flow"], since_ms=_since(), most=10)),
+        "find_dataset": (("dataset",), lambda: client.find_dataset(inputs.name)),
+        "find_dataset_with_comma": (("dataset",), lambda: client.find_dataset(f"{inputs.name},{inputs.name}")),
+        "pause_flow": (("flow",), lambda: client.set_flow_state(created["flow"], FlowAction.DISABLE)),
+        "pause_flow_again": (("flow",), lambda: client.set_flow_state(created["flow"], FlowAction.DISABLE)),
     }
     for name, method, path in DATAFLOW_STEPS:
         needs, action = actions[name]
@@ -262,6 +284,10 @@ def _dataflow(recorder: Recorder, client: FlowServiceClient, inputs: JourneyInpu
             continue
         with recorder.step(name, method, path):
             action()
+
+
+def _since() -> int:
+    return int(datetime.now(UTC).timestamp() * 1000) - RUNS_WINDOW_MS
 
 
 _BASE_STEPS = (
@@ -348,6 +374,15 @@ def _step_differences(expected: dict[str, Any], actual: dict[str, Any], ours: st
             mine_says, yours_say = mine.get(header, "absent"), yours.get(header, "absent")
             yield f"header {header}: {mine_says} from {ours}, {yours_say} from {theirs}"
     yield from _shape_differences("body", expected.get("body"), actual.get("body"), ours, theirs)
+    if "answers" in expected and "answers" in actual:
+        mine_seen, yours_seen = _exchanges(expected["answers"]), _exchanges(actual["answers"])
+        if mine_seen != yours_seen:
+            yield f"answers {mine_seen} from {ours}, {yours_seen} from {theirs}"
+
+
+def _exchanges(answers: list[dict[str, Any]]) -> str:
+    """The answers of a step, in order: `PATCH 412, GET 200, PATCH 200`."""
+    return ", ".join(f"{a.get('method')} {a.get('status')}" for a in answers) or "none"
 
 
 def _shape_differences(where: str, a: Shape, b: Shape, ours: str, theirs: str) -> Iterator[str]:

@@ -8,12 +8,14 @@ Every call goes through the shared request path (platform.py): the same headers,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 import requests
 
 from . import payloads
-from .errors import NotFoundError, UnrecognisedAnswerError
+from .errors import NotFoundError, TooManyPagesError, UnrecognisedAnswerError, ValidationError
 from .platform import PlatformClient, as_shown, created_from, json_body, quote_id
 from .types import (
     STREAMING_FLOW_SPEC_ID,
@@ -30,7 +32,16 @@ from .types import (
 # The Schema Registry chooses the form of its answer by the Accept header.
 SCHEMA_IDS = "application/vnd.adobe.xed-id+json"
 SCHEMA_RESOLVED = "application/vnd.adobe.xed-full+json; version=1"
+# The error catalogue's code for an action the flow's current state does not allow, and the state each action
+# leaves a flow in.
+ACTION_NOT_APPLICABLE = "1422-400"
+FLOW_STATES = {FlowAction.ENABLE: "enabled", FlowAction.DISABLE: "disabled"}
 MAPPING_PAGE = 100  # mapping sets per list request (Adobe's documents are silent on a largest `limit`)
+RUNS_PAGE = 100
+SCHEMA_PAGE = 300  # schemas per Schema Registry list request (the appendix allows a `limit` hint up to 500)
+# Datasets per Catalog list request: Catalog's filter guide gives 20 as the most a service token may ask (an older
+# revision says 100 for every caller); 20 holds under both.
+CATALOG_PAGE = 20  # runs per list request when only the newest are wanted
 # Catalog answers a create with `["@/dataSets/<id>"]`.
 _DATASET_REF = re.compile(r"^@/dataSets/(?P<id>[^/]+)$")
 
@@ -41,12 +52,16 @@ class DataflowMethods(PlatformClient):
     # Schema Registry
 
     def list_tenant_schemas(self) -> list[dict[str, Any]]:
-        """GET /tenant/schemas: the organisation's schemas ($id, meta:altId, version, title), every page."""
+        """GET /tenant/schemas: the organisation's schemas ($id, meta:altId, version, title), every page.
+
+        A list stops at a few hundred; the rest come page by page as the Schema Registry appendix pages them:
+        `orderby` (which `limit` and `start` need), then `start` set to the previous answer's `_page.next`.
+        """
         return list(
             self._pages(
                 Operation.LIST_SCHEMAS,
                 "/tenant/schemas",
-                {},
+                {"orderby": "title", "limit": self._page_size or SCHEMA_PAGE},
                 service=Service.SCHEMA_REGISTRY,
                 items_key="results",
                 headers={"Accept": SCHEMA_IDS},
@@ -83,29 +98,60 @@ class DataflowMethods(PlatformClient):
         return found
 
     def find_dataset(self, name: str) -> str | None:
-        """The id of the dataset with exactly this name (GET /dataSets?name=...), if Catalog has one."""
-        params = {"name": name, "properties": "name", "limit": 100}
-        response = self._request(
-            Operation.LIST_DATASETS, "GET", "/dataSets", params=params, idempotent=True, service=Service.CATALOG
-        )
-        found = [
-            key for key, value in _object(response).items() if isinstance(value, dict) and value.get("name") == name
-        ]
-        return found[0] if found else None
+        """The id of the dataset with exactly this name, if Catalog has one; a refused or endless read is raised,
+        never read as "none" (after an unknown outcome, "none" means create again).
 
-    def list_datasets(self, *, properties: tuple[str, ...] = (), limit: int = 50) -> dict[str, dict[str, Any]]:
-        """GET /dataSets: one page of datasets keyed by id (`properties` narrows each to those fields).
-
-        Adobe's documents are silent: on a next-page link in Catalog lists (Catalog pages with `start`
-        and `limit`); this reads one page of `limit` datasets.
+        Catalog's `name=` filter is a pattern, not a name (filter-data.md): a comma separates names any of which
+        may match, a leading `!` inverts, `*` is a wildcard. A name free of those is narrowed by the filter; any
+        other is looked for page by page among every dataset. Either way, only an exact match on what comes back
+        counts.
         """
-        params: dict[str, Any] = {"limit": limit}
+        params = {"properties": "name"} | ({"name": name} if plain_name(name) else {})
+        return next((key for key, dataset in self._catalog_pages(params) if dataset.get("name") == name), None)
+
+    def list_datasets(
+        self, *, properties: tuple[str, ...] = (), search: str = "", start: int = 0, limit: int = CATALOG_PAGE
+    ) -> dict[str, dict[str, Any]]:
+        """GET /dataSets: one page of datasets keyed by id, by name (`orderBy=asc:name`), from `start`.
+
+        `search` narrows them on the server to names containing it (`name=*search*`, the wildcard of Catalog's
+        filter guide) when it holds none of the filter's signs (`,` `!` `*`); otherwise every page is the sandbox's
+        and the caller narrows. `properties` narrows each dataset to those fields.
+        """
+        params: dict[str, Any] = {"orderBy": "asc:name", "limit": limit, "start": start}
         if properties:
             params["properties"] = ",".join(properties)
+        if search and plain_name(search):
+            params["name"] = f"*{search}*"
+        return self._dataset_page(params)
+
+    def _dataset_page(self, params: dict[str, Any]) -> dict[str, dict[str, Any]]:
         response = self._request(
             Operation.LIST_DATASETS, "GET", "/dataSets", params=params, idempotent=True, service=Service.CATALOG
         )
         return {key: value for key, value in _object(response).items() if isinstance(value, dict)}
+
+    def datasets(self, *, properties: tuple[str, ...] = (), most: int = 500) -> dict[str, dict[str, Any]]:
+        """The sandbox's datasets by name, keyed by id, page after page: at most `most` of them."""
+        params = {"properties": ",".join(properties)} if properties else {}
+        return dict(islice(self._catalog_pages(params), most))
+
+    def dataset_profile_enabled(self, dataset_id: str) -> bool:
+        """Whether Catalog reads the dataset back with `unifiedProfile: ["enabled:true"]`."""
+        tags = self.get_dataset(dataset_id).get("tags")
+        profile = tags.get("unifiedProfile") if isinstance(tags, dict) else None
+        return isinstance(profile, list) and "enabled:true" in profile
+
+    def _catalog_pages(self, params: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every dataset a Catalog list gives, page by page (`limit`/`start`) until a short page, lazily; at most
+        `max_pages` pages (Catalog answers no next link: its paging is an offset)."""
+        for page_number in range(self._max_pages):
+            paging = {"orderBy": "asc:name", "limit": CATALOG_PAGE, "start": page_number * CATALOG_PAGE}
+            page = self._dataset_page(params | paging)
+            yield from page.items()
+            if len(page) < CATALOG_PAGE:
+                return
+        raise TooManyPagesError(f"Catalog kept listing after {self._max_pages} pages; the client stopped there.")
 
     def delete_dataset(self, dataset_id: str) -> None:
         """DELETE /dataSets/{id} (Catalog answers 200 `["@/dataSets/<id>"]`); deleting twice is harmless, so a
@@ -237,11 +283,22 @@ class DataflowMethods(PlatformClient):
         response = self._patch_with_if_match(Operation.UPDATE_FLOW, "flows", flow_id, etag=etag, body=body)
         return created_from(response)
 
-    def set_flow_state(self, flow_id: str, action: FlowAction) -> None:
-        """POST /flows/{id}/action?op=enable|disable (no body). Not resent on a lost answer: read the flow."""
+    def set_flow_state(self, flow_id: str, action: FlowAction) -> bool:
+        """POST /flows/{id}/action?op=enable|disable (no body); False when the flow was in that state already.
+
+        Not resent on a lost answer. Adobe refuses enabling an enabled flow (and disabling a disabled one) with
+        1422-400 (the error catalogue); the flow is then read, and if it is in the asked state the action is done.
+        The same code also refuses a flow in a passing state (disabling, updating): that refusal is raised.
+        """
         operation = Operation.ENABLE_FLOW if action is FlowAction.ENABLE else Operation.DISABLE_FLOW
         path = f"/flows/{quote_id(flow_id)}/action"
-        self._request(operation, "POST", path, params={"op": action.value}, idempotent=False)
+        try:
+            self._request(operation, "POST", path, params={"op": action.value}, idempotent=False)
+        except ValidationError as error:
+            if error.code != ACTION_NOT_APPLICABLE or self.get_flow(flow_id).get("state") != FLOW_STATES[action]:
+                raise
+            return False
+        return True
 
     def delete_flow(self, flow_id: str) -> None:
         """DELETE /flows/{id}; deleting twice is harmless, so a lost answer may be retried."""
@@ -252,13 +309,25 @@ class DataflowMethods(PlatformClient):
         path = f"/targetConnections/{quote_id(target_connection_id)}"
         self._request(Operation.DELETE_TARGET, "DELETE", path, idempotent=True)
 
-    def list_runs(self, flow_id: str) -> list[dict[str, Any]]:
-        """GET /runs?property=flowId=={id}, every page.
+    def list_runs(self, flow_id: str, *, since_ms: int | None = None, most: int | None = None) -> list[dict[str, Any]]:
+        """GET /runs?property=flowId=={id}: the flow's runs, newest first.
 
-        Adobe's documents are silent: on runs for streaming dataflows (the streaming flow spec says
-        `flowRunsSupported: false`); this reads what Flow Service answers, possibly nothing.
+        `since_ms` keeps the runs started after that moment (`property=metrics.durationSummary.startedAtUTC>…`,
+        as the OpenAPI file's `property` text filters flows by `lastRunDetails.startedAtUTC`); `most` stops
+        reading once that many are read, so a long history costs a bounded number of pages and never reaches
+        the page limit. Adobe's documents are silent: on the order of `/runs` (so `orderby=-createdAt` asks
+        for newest first, the sort-and-filter guide's form) and on runs for streaming dataflows (the streaming
+        flow spec says `flowRunsSupported: false`); this reads what Flow Service answers, possibly nothing.
         """
-        return self._list(Operation.LIST_RUNS, "/runs", property=f"flowId=={flow_id}", limit=None)
+        filters = [f"flowId=={flow_id}"]
+        if since_ms is not None:
+            filters.append(f"metrics.durationSummary.startedAtUTC>{since_ms}")
+        params = {
+            "property": filters,
+            "orderby": "-createdAt",
+            **self._limit(None if not most else self._page_size or RUNS_PAGE),
+        }
+        return list(islice(self._pages(Operation.LIST_RUNS, "/runs", params), most))
 
     def _post(
         self,
@@ -279,6 +348,11 @@ class DataflowMethods(PlatformClient):
         """One GET of another service than Flow Service (retried where safe, like every read)."""
         headers = {"Accept": accept} if accept else None
         return self._request(operation, "GET", path, headers=headers, idempotent=True, service=service)
+
+
+def plain_name(name: str) -> bool:
+    """A name Catalog's `name=` filter reads as itself: none of its signs (a comma, `!`, `*`)."""
+    return not any(sign in name for sign in ",!*")
 
 
 def _named_exactly(items: Any, name: str) -> dict[str, Any] | None:

@@ -64,7 +64,12 @@ def source_patch_body(params: SourceParams) -> list[dict[str, Any]]:
 
 
 def dataset_body(dataset: DatasetInput) -> dict[str, Any]:
-    """POST /dataSets body (Catalog): the schema reference, and the Profile and Identity tags when enabled."""
+    """POST /dataSets body (Catalog): the schema reference, and the Profile and Identity tags when enabled.
+
+    The tags are Catalog's reserved `unifiedProfile` / `unifiedIdentity` (Catalog's filter guide reserves them; the
+    Profile dataset-configuration guide sends them), not the streaming tutorial's `profile` / `identity`: Catalog is
+    the service that reads them, and its read-back confirms them (`DataflowMethods.dataset_profile_enabled`).
+    """
     body: dict[str, Any] = {
         "name": dataset.name,
         "schemaRef": {"id": dataset.schema_id, "contentType": SCHEMA_CONTENT_TYPE},
@@ -73,7 +78,10 @@ def dataset_body(dataset: DatasetInput) -> dict[str, Any]:
         body["description"] = dataset.description
     tags = {
         name: ["enabled:true"]
-        for name, enabled in (("identity", dataset.identity_enabled), ("profile", dataset.profile_enabled))
+        for name, enabled in (
+            ("unifiedIdentity", dataset.identity_enabled),
+            ("unifiedProfile", dataset.profile_enabled),
+        )
         if enabled
     }
     if tags:

@@ -191,7 +191,17 @@ class PlatformClient:
         )
 
     def _next_page(self, body: dict[str, Any], path: str, params: dict[str, Any], service: Service) -> str | None:
-        """The path (with its query) of the next page, relative to the service, or None after the last."""
+        """The path (with its query) of the next page, relative to the service, or None after the last.
+
+        The Schema Registry names it in `_page.next`: the appendix makes it the `start` of the next request with
+        the same `orderby` (its OpenAPI file calls it a URI; one that reads as a path or URL is followed as one).
+        """
+        schema_page = body.get("_page")
+        following = schema_page.get("next") if isinstance(schema_page, dict) else None
+        if isinstance(following, str) and following and "orderby" in params:
+            if following.startswith(("/", "http://", "https://")):
+                return self._service_path(following, service)
+            return _with_query(path, {**params, "start": following})
         links = body.get("_links")
         next_link = links.get("next") if isinstance(links, dict) else None
         href = next_link.get("href") if isinstance(next_link, dict) else None
@@ -199,8 +209,7 @@ class PlatformClient:
             return self._service_path(href, service)
         token = body.get("continuationToken")
         if isinstance(token, str) and token:
-            query = {**params, "continuationToken": token}
-            return path.split("?", 1)[0] + "?" + "&".join(f"{k}={quote(str(v), safe='=')}" for k, v in query.items())
+            return _with_query(path, {**params, "continuationToken": token})
         return None
 
     def _service_path(self, href: str, service: Service) -> str:
@@ -278,7 +287,7 @@ class PlatformClient:
         """
         url = self._service_urls[service] + path
         # Shown unencoded: the history is read by people (`?property=name==Orders (eh-1a2b)`).
-        shown_path = path + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+        shown_path = path + ("?" + "&".join(f"{k}={v}" for k, v in _pairs(params)) if params else "")
         report = self._reporter(operation, method, shown_path, body, connection_id, secrets)
         renewed = False
         while True:
@@ -325,6 +334,15 @@ class PlatformClient:
                 self._observer(replace(record, response_body=payloads.forget(record.response_body, secrets)))
 
         return report
+
+
+def _with_query(path: str, query: dict[str, Any]) -> str:
+    return path.split("?", 1)[0] + "?" + "&".join(f"{k}={quote(str(v), safe='=')}" for k, v in _pairs(query))
+
+
+def _pairs(params: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A query's name-value pairs, a list value as the parameter repeated (as requests sends it)."""
+    return [(k, item) for k, v in params.items() for item in (v if isinstance(v, list) else [v])]
 
 
 def _bare(etag: str) -> str:

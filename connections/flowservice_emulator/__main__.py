@@ -29,7 +29,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--azure", default=str(DEMO_FILE), help="JSON file describing the simulated Azure side")
     parser.add_argument("--client-id", help="the only IMS client id accepted (default: any non-empty one)")
     parser.add_argument("--client-secret", help="the only IMS client secret accepted (default: any non-empty one)")
-    parser.add_argument("--org-id", help="the only IMS org accepted (default: any ...@AdobeOrg)")
+    parser.add_argument(
+        "--org-id",
+        help="the only IMS org accepted (default: a token belongs to the first ...@AdobeOrg it is used with)",
+    )
     parser.add_argument(
         "--scopes",
         default=",".join(DEFAULT_SCOPES),

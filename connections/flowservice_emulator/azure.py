@@ -91,6 +91,19 @@ class SimulatedAzure:
             return self._aad_access(namespace, params, same_secret, scoped=auth == "scoped_aad")
         raise AzureError(f"Unsupported authentication '{auth}'.")
 
+    def reading_problem(self, namespace: str, hub: str, consumer_group: str) -> str | None:
+        """Why a reader on this hub and consumer group gets nothing (Azure's words), or None when it can read."""
+        if namespace not in self.namespaces:
+            return f"No such host is known. ({_host(namespace)}:443)"
+        try:
+            groups = self._hub(namespace, hub).get("consumerGroups", ["$Default"])
+        except AzureError as refusal:
+            return str(refusal)
+        if consumer_group not in groups:
+            entity = f"sb://{_host(namespace)}/{hub}/consumergroups/{consumer_group}"
+            return _tracked(f"The messaging entity '{entity}' could not be found.")
+        return None
+
     def _hub(self, namespace: str, hub: str) -> dict[str, Any]:
         hubs = self.namespaces[namespace]["eventHubs"]
         if hub not in hubs:

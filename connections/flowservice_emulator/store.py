@@ -13,7 +13,9 @@ import time
 from typing import Any
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, client_id TEXT NOT NULL, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+    token TEXT PRIMARY KEY, client_id TEXT NOT NULL, expires_at REAL NOT NULL, org TEXT
+);
 CREATE TABLE IF NOT EXISTS resources (
     kind TEXT NOT NULL, id TEXT NOT NULL, org TEXT NOT NULL, sandbox TEXT NOT NULL,
     name TEXT NOT NULL, created_at REAL NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (kind, id)
@@ -35,6 +37,9 @@ class Store:
         self._lock = threading.Lock()
         with self._lock:
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(tokens)")}
+            if "org" not in columns:  # a state file written before tokens were bound to an org
+                self._db.execute("ALTER TABLE tokens ADD COLUMN org TEXT")
         self.epoch_ms()  # the simulated event hubs' backlog ends when this state begins
 
     def close(self) -> None:
@@ -46,7 +51,7 @@ class Store:
     def issue_token(self, client_id: str, lifetime: float) -> str:
         token = "emu-" + secrets.token_urlsafe(32)
         with self._lock:
-            self._db.execute("INSERT INTO tokens VALUES (?, ?, ?)", (token, client_id, time.time() + lifetime))
+            self._db.execute("INSERT INTO tokens VALUES (?, ?, ?, NULL)", (token, client_id, time.time() + lifetime))
         self.increment("tokens_issued")
         return token
 
@@ -57,6 +62,13 @@ class Store:
                 "SELECT client_id FROM tokens WHERE token = ? AND expires_at > ?", (token, time.time())
             ).fetchone()
         return row[0] if row else None
+
+    def token_org(self, token: str, org: str) -> str:
+        """The org a token belongs to: the first one it was used with (IMS ties a token to one org)."""
+        with self._lock:
+            self._db.execute("UPDATE tokens SET org = ? WHERE token = ? AND org IS NULL", (org, token))
+            row = self._db.execute("SELECT org FROM tokens WHERE token = ?", (token,)).fetchone()
+        return str(row[0]) if row else org
 
     def expire_tokens(self) -> None:
         with self._lock:

@@ -57,6 +57,8 @@ class DataflowStep:
     create: Callable[[FlowServiceClient, Dataflow], Created]
     id_field: str
     etag_field: str = ""
+    # Read back what was created: (changes to store, words for the history) once Adobe gave the object's id.
+    confirm: Callable[[FlowServiceClient, Dataflow, str], tuple[dict[str, Any], str]] | None = None
 
     @property
     def what(self) -> str:
@@ -92,6 +94,23 @@ SOURCE = DataflowStep(
     id_field="source_connection_id",
     etag_field="source_connection_etag",
 )
+
+
+def _confirm_profile(client: FlowServiceClient, dataflow: Dataflow, dataset_id: str) -> tuple[dict[str, Any], str]:
+    """Profile was asked for: Catalog's read-back says whether it is on, and the stored choice follows Adobe."""
+    if not dataflow.profile_enabled:
+        return {}, ""
+    try:
+        enabled = client.dataset_profile_enabled(dataset_id)
+    except FlowServiceError as error:
+        return {}, f"; whether it is enabled for Profile could not be read back ({error})"
+    if enabled:
+        return {}, "; Catalog shows it enabled for Profile"
+    return {"profile_enabled": False}, (
+        "; Catalog does not show it enabled for Profile: enable Profile on the dataset in Adobe's Datasets workspace"
+    )
+
+
 DATASET = DataflowStep(
     key=StepKey.DATASET,
     needed=lambda d: d.new_dataset,
@@ -110,6 +129,7 @@ DATASET = DataflowStep(
         "",
     ),
     id_field="dataset_id",
+    confirm=_confirm_profile,
 )
 TARGET = DataflowStep(
     key=StepKey.TARGET,
@@ -231,6 +251,9 @@ def run_step(step: DataflowStep, *, dataflow: Dataflow, actor: Any) -> Dataflow:
         changes[step.etag_field] = created.etag
     if step.key == StepKey.FLOW:
         changes["flow_state"] = "enabled"
+    if step.confirm is not None:
+        confirmed, said = step.confirm(client, dataflow, created.id)
+        changes, reason = changes | confirmed, reason + said
     dataflow = _settle(dataflow, actor=actor, to=Status.READY, reason=reason, **changes)
     if next_step(dataflow) is None:
         dataflow = _settle(dataflow, actor=actor, to=Status.CREATED, reason="The dataflow exists: data is flowing")

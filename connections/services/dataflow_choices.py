@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from connections.flowservice import FlowAction, FlowServiceError
+from connections.flowservice import FlowAction, FlowServiceError, failure_reasons, is_system_dataset
 from connections.messages import Problem
 from connections.models import Dataflow, Onboarding, RemoteAction
 
@@ -242,17 +242,24 @@ class Catalogue:
     schemas: list[dict[str, str]] = field(default_factory=list)
 
 
+# How many datasets the Dataset step lists (Catalog pages them by name; the app's choice, Adobe sets no bound).
+CATALOGUE_DATASETS = 500
+
+
 def dataflow_catalogue(*, dataflow: Dataflow, actor: Any) -> Catalogue:
-    """The sandbox's datasets and schemas, as Catalog and the Schema Registry list them now."""
+    """The sandbox's datasets and schemas, as Catalog and the Schema Registry list them now; the datasets Adobe's
+    own processes made (system datasets) are left out, as Adobe's Datasets workspace hides them by default."""
     client = client_for(dataflow, actor)
     try:
         schemas = [{"id": str(s["$id"]), "title": str(s.get("title", s["$id"]))} for s in client.list_tenant_schemas()]
-        found = client.list_datasets(properties=("name", "schemaRef"))
+        found = client.datasets(properties=("name", "schemaRef", "tags"), most=CATALOGUE_DATASETS)
     except FlowServiceError as error:
         raise failed(error, doing="listing the datasets and schemas", dataflow=dataflow) from None
     titles = {s["id"]: s["title"] for s in schemas}
     datasets = []
     for dataset_id, dataset in found.items():
+        if is_system_dataset(dataset):
+            continue
         schema_id = str((dataset.get("schemaRef") or {}).get("id", ""))
         title = titles.get(schema_id, schema_id)
         datasets.append({"id": dataset_id, "name": str(dataset.get("name", dataset_id)), "schema": title})
@@ -468,9 +475,16 @@ def dataflow_save_detail(*, dataflow: Dataflow, name: str, description: str) -> 
 # Watching it arrive
 
 
+# The runs the activity counts: those of the last week, at most a week of hourly runs and a day more. The app's
+# choice (Adobe's documents are silent on how long runs are kept): a long history costs two pages, never more.
+ACTIVITY_WINDOW = datetime.timedelta(days=7)
+ACTIVITY_RUNS = 200
+
+
 @dataclass(frozen=True)
 class Activity:
-    """What Adobe reports of a dataflow: its state and its records (all runs), with the latest failures."""
+    """What Adobe reports of a dataflow: its state and its records (the runs of ACTIVITY_WINDOW), with the
+    newest run's status and the newest reasons for failing."""
 
     state: str
     received: int = 0
@@ -478,28 +492,29 @@ class Activity:
     failed: int = 0
     runs: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    latest_status: str = ""
 
 
 def dataflow_activity(*, dataflow: Dataflow, actor: Any) -> Activity:
     """The dataflow's state and its runs' record counts (Records received, ingested and failed, as Adobe's
     Dataflow activity page shows them: inputRecordCount, outputRecordCount, failedRecordCount)."""
     client = client_for(dataflow, actor)
+    since = int((timezone.now() - ACTIVITY_WINDOW).timestamp() * 1000)
     try:
         flow = client.get_flow(dataflow.flow_id)
-        runs = client.list_runs(dataflow.flow_id)
+        runs = client.list_runs(dataflow.flow_id, since_ms=since, most=ACTIVITY_RUNS)
     except FlowServiceError as error:
         raise failed(error, doing="reading the dataflow's activity", dataflow=dataflow) from None
-    totals = [((r.get("metrics") or {}).get("recordSummary") or {}) for r in runs]
-    latest_errors: list[Any] = next(
-        (e for r in runs if (e := ((r.get("metrics") or {}).get("statusSummary") or {}).get("errors"))), []
-    )
+    metrics: list[dict[str, Any]] = [r["metrics"] if isinstance(r.get("metrics"), dict) else {} for r in runs]
+    totals = [m.get("recordSummary") or {} for m in metrics]
     return Activity(
         state=str(flow.get("state", "")),
         received=sum(int(t.get("inputRecordCount", 0)) for t in totals),
         ingested=sum(int(t.get("outputRecordCount", 0)) for t in totals),
         failed=sum(int(t.get("failedRecordCount", 0)) for t in totals),
         runs=len(runs),
-        errors=[e for e in latest_errors if isinstance(e, dict)][:5],
+        errors=next((reasons for run in runs if (reasons := failure_reasons(run))), [])[:5],
+        latest_status=str((metrics[0].get("statusSummary") or {}).get("status", "")) if metrics else "",
     )
 
 

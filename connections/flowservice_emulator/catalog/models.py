@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,7 @@ class DatasetQuery:
     start: int = 0
     properties: tuple[str, ...] = ()
     name: str | None = None
+    order_by: str | None = None
 
 
 class Catalog:
@@ -60,8 +63,9 @@ class Catalog:
     def listed(self, caller: Caller, query: DatasetQuery) -> Doc:
         docs = self.store.all(DATASETS, caller.org, caller.sandbox)
         if query.name is not None:
-            docs = [d for d in docs if d["name"] == query.name]
-        page = docs[query.start : query.start + query.limit]
+            matches = name_filter(query.name)
+            docs = [d for d in docs if matches(d["name"])]
+        page = ordered(docs, query.order_by)[query.start : query.start + query.limit]
         return {d["id"]: _view(d, query.properties) for d in page}
 
     def delete(self, caller: Caller, dataset_id: str) -> None:
@@ -81,6 +85,39 @@ class Catalog:
         if doc is None:
             raise refused.DatasetNotFound()
         return doc
+
+
+def name_filter(raw: str) -> Callable[[str], bool]:
+    """Catalog's simple filter (filter-data.md): a comma separates values any of which may match, a leading `!`
+    inverts the whole list, `*` matches any characters (`**` is a literal asterisk: the guide's note on `name`)."""
+    negated = raw.startswith("!")
+    patterns = [_wildcard(value) for value in (raw[1:] if negated else raw).split(",")]
+    return lambda name: any(p.fullmatch(name) for p in patterns) != negated
+
+
+def _wildcard(value: str) -> re.Pattern[str]:
+    literal_stars = value.split("**")
+    return re.compile(r"\*".join(".*".join(map(re.escape, part.split("*"))) for part in literal_stars), re.DOTALL)
+
+
+def ordered(docs: list[Doc], order_by: str | None) -> list[Doc]:
+    """`orderBy=name,desc:updated`: each key `asc:` (the default) or `desc:`, the first one deciding first."""
+    for key in reversed([k.strip() for k in (order_by or "").split(",") if k.strip()]):
+        direction, _, field = key.rpartition(":")
+        docs = sorted(docs, key=_sort_key(field), reverse=direction == "desc")
+    return docs
+
+
+def _sort_key(field: str) -> Callable[[Doc], tuple[bool, float, str]]:
+    """Numbers by value, text without regard to case (Adobe's documents are silent on case), missing ones last."""
+
+    def key(doc: Doc) -> tuple[bool, float, str]:
+        value = doc.get(field)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return False, float(value), ""
+        return value is None, 0.0, str(value or "").lower()
+
+    return key
 
 
 def _new_dataset(caller: Caller, name: str, body: Doc, ref: Doc, tags: Doc) -> Doc:

@@ -52,6 +52,7 @@ class CatalogResponses:
             start=_number(request, "start", 0, 0, 10**9),
             properties=_properties(request),
             name=request.arg("name"),
+            order_by=request.arg("orderBy"),
         )
         return Response(200, self.backend.listed(caller, query))
 

@@ -167,6 +167,13 @@ class MappingNotValid(FlowServiceError):
     )
 
 
+class ActionNotApplicable(FlowServiceError):
+    """Enabling an enabled flow, or disabling a disabled one."""
+
+    code, title = "1422-400", "Invalid request"
+    text = "The action {op} cannot be applied on the current state {state}. Please update the action and try again."
+
+
 class SchemaMismatch(FlowServiceError):
     code, title = "1425-400", "Invalid request"
     text = (

@@ -4,7 +4,7 @@ Data Prep mapping (the streaming tutorial; update-dataflows.md; the destinations
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from connections.flowservice_emulator.gateway import Caller
 from connections.flowservice_emulator.store import Store
@@ -12,10 +12,7 @@ from connections.flowservice_emulator.store import Store
 from . import datalake, patching
 from . import exceptions as refused
 from .listing import ListQuery
-from .objects import check_spec_ref, current, json_object, new_doc, now_ms, touched
-
-if TYPE_CHECKING:
-    from .models import FlowService
+from .objects import StoredConnections, check_spec_ref, current, json_object, new_doc, now_ms, touched
 
 Doc = dict[str, Any]
 FLOWS = "flows"
@@ -24,7 +21,7 @@ ACTIONS = {"enable": "enabled", "disable": "disabled"}
 
 
 class Flows:
-    def __init__(self, store: Store, connections: FlowService, mapping_schema: MappingSchema) -> None:
+    def __init__(self, store: Store, connections: StoredConnections, mapping_schema: MappingSchema) -> None:
         self.store = store
         self.connections = connections
         self.mapping_schema = mapping_schema
@@ -73,14 +70,14 @@ class Flows:
         return self._save(caller, updated)
 
     def act(self, caller: Caller, flow_id: str, op: str) -> Doc:
-        """`op=enable|disable`. Adobe's documents are silent on enabling an enabled flow: it succeeds unchanged,
-        so a client may repeat an action whose answer it lost."""
+        """`op=enable|disable`. Enabling an enabled flow (or disabling a disabled one) is refused, as the error
+        catalogue's 1422-400 shows for disable; a client that lost an answer reads the flow instead."""
         state = ACTIONS.get(op.lower())
         if state is None:
             raise refused.UnsupportedOperation(op=op)
         doc = self.get(caller, flow_id)
         if doc["state"] == state:
-            return doc
+            raise refused.ActionNotApplicable(op=op.lower(), state=doc["state"])
         doc["state"] = state
         doc["lastOperation"] = _operation(op.lower(), []) | {"started": self.store.now_ms()}  # runs stop there
         return self._save(caller, doc)

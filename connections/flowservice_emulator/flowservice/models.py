@@ -171,6 +171,15 @@ class FlowService:
         spec.validate_params(spec.SOURCE_SPEC["spec"], updated["params"], where="params")
         return self._save(SOURCE_CONNECTIONS, caller, updated)
 
+    def reading_problem(self, caller: Caller, source: Doc) -> str | None:
+        """Why a flow on this source connection reads nothing from Azure (an unknown hub or consumer group)."""
+        base = self.store.get(CONNECTIONS, source["baseConnectionId"], caller.org, caller.sandbox)
+        if base is None:
+            return None  # the base connection is guarded while a flow uses it; a deleted one reads as before
+        params = source["params"]
+        namespace = str(base["auth"]["params"].get("namespace", ""))
+        return self.azure.reading_problem(namespace, params["eventHubName"], params.get("consumerGroup", "$Default"))
+
     def delete_source_connection(self, caller: Caller, source_id: str) -> None:
         self._delete_unless_in_a_flow(SOURCE_CONNECTIONS, caller, source_id, "sourceConnectionIds")
 

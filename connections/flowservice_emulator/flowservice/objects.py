@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from connections.flowservice_emulator.gateway import Caller
 
@@ -80,3 +80,15 @@ def new_doc(caller: Caller, body: Doc) -> Doc:
         "version": etag,
         "etag": etag,
     }
+
+
+class StoredConnections(Protocol):
+    """What flows and runs read of the connections they join (FlowService gives it; they never import it)."""
+
+    def source_connection(self, caller: Caller, source_id: str) -> Doc: ...
+
+    def target_connection(self, caller: Caller, target_id: str) -> Doc: ...
+
+    def dataset_schema(self, caller: Caller, dataset_id: str) -> str | None: ...
+
+    def reading_problem(self, caller: Caller, source: Doc) -> str | None: ...

@@ -68,7 +68,8 @@ class FlowServiceResponses:
         return Response(200, {"result": self.backend.test_connection(caller, object_id)})
 
     def explore(self, request: Request, caller: Caller, object_id: str) -> Response:
-        object_type, hub = request.arg("objectType") or "", request.arg("object")
+        # `objectType` is optional in Adobe's OpenAPI file; left out, the emulator lists the top level (root).
+        object_type, hub = request.arg("objectType") or "root", request.arg("object")
         wants_preview = (request.arg("preview") or "").lower() == "true"
         return Response(200, self.backend.explore(caller, object_id, object_type, hub if wants_preview else None))
 

@@ -44,8 +44,8 @@ class Gateway:
 
     def authorize(self, request: Request) -> Caller:
         """The caller, or the gateway's refusal."""
-        client_id = self._client(request)
-        org = self._org(request)
+        token, client_id = self._client(request)
+        org = self._org(request, token)
         sandbox = self._sandbox(request, org)
         if request.method in BODY_METHODS and request.body:  # a body-less POST (a flow action) needs no type
             content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
@@ -53,11 +53,13 @@ class Gateway:
                 raise refused.MissingContentType()
         return Caller(client_id, org, sandbox)
 
-    def _client(self, request: Request) -> str:
+    def _client(self, request: Request) -> tuple[str, str]:
+        """The token and the client it was issued to."""
         scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
             raise refused.MissingToken()
-        client_id = self.store.token_client(token.strip())
+        client_id = self.store.token_client(token)
         if client_id is None:
             raise refused.InvalidToken()
         api_key = request.headers.get("x-api-key")
@@ -65,14 +67,18 @@ class Gateway:
             raise refused.MissingApiKey()
         if api_key != client_id:
             raise refused.InvalidApiKey()
-        return client_id
+        return token, client_id
 
-    def _org(self, request: Request) -> str:
+    def _org(self, request: Request, token: str) -> str:
+        """A token belongs to one org (403025 for any other, flow-service.md's gateway table). With --org-id the
+        credential belongs to that org alone; without it, a token belongs to the first org it is used with:
+        the emulator's IMS does not know the org when it issues a token, Adobe's does."""
         org = request.headers.get("x-gw-ims-org-id")
         if not org:
             raise refused.MissingOrg()
-        # With --org-id, the credential belongs to that org alone; without it, to any org.
         if not org.endswith("@AdobeOrg") or (self.org_id and org != self.org_id):
+            raise refused.InvalidOrg()
+        if self.store.token_org(token, org) != org:
             raise refused.InvalidOrg()
         return org
 

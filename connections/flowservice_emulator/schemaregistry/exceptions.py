@@ -49,6 +49,14 @@ class InvalidLookupAccept(SchemaRegistryError):
     )
 
 
+class InvalidPaging(SchemaRegistryError):
+    """A paging parameter the appendix does not allow (limit outside 0-500, limit or start without orderby). Adobe's
+    documents are silent on this answer's code; a 400 in the registry's shape."""
+
+    code, title = "1001-400", "Bad request"
+    text = "{reason}"
+
+
 class SchemaNotFound(SchemaRegistryError):
     code, title = "1012-404", "Resource Not Found"
     text = "Requested resource {schema_id} with version 1 is not found"

@@ -4,13 +4,14 @@ form. No HTTP here: the Accept header's meaning arrives as a `Form`."""
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from typing import Any
 
 from . import exceptions as refused
 from .demo import DEMO_SCHEMAS, TENANT, TENANT_ID, TYPES
 
 Doc = dict[str, Any]
-__all__ = ["TENANT_ID", "Form", "SchemaRegistry"]
+__all__ = ["TENANT_ID", "Form", "Paging", "SchemaRegistry"]
 
 
 class Form(enum.Enum):
@@ -35,9 +36,26 @@ class SchemaRegistry:
     def __init__(self) -> None:
         self.schemas = {schema_id(s["hash"]): s for s in DEMO_SCHEMAS}
 
-    def listed(self, form: Form) -> Doc:
-        items = [self._render(s, form) for s in sorted(self.schemas.values(), key=lambda s: s["title"])]
-        return {"results": items, "_page": {"orderby": "title", "next": None, "count": len(items)}, "_links": {}}
+    def listed(self, form: Form, paging: Paging | None = None) -> Doc:
+        """One page, as the appendix pages: sorted by `orderby` (`-` descending), from the first whose primary
+        sort value is strictly past `start`, about `limit` long (a hint: the page never ends inside a run of
+        equal values, so `start` stays reliable); `_page.next` is the `start` of the page after, null on the last."""
+        paging = paging or Paging()
+        field, descending = paging.orderby.lstrip("-+"), paging.orderby.startswith("-")
+        rendered = sorted((self._render(s, form) for s in self.schemas.values()), key=lambda d: _value(d, field))
+        rendered = rendered[::-1] if descending else rendered
+        if paging.start is not None:
+            start = paging.start
+            rendered = [d for d in rendered if (_value(d, field) < start if descending else _value(d, field) > start)]
+        page = rendered[: max(paging.limit, 1)]  # a hint: 0 still answers one, so `next` moves on
+        while page and len(page) < len(rendered) and _value(rendered[len(page)], field) == _value(page[-1], field):
+            page = rendered[: len(page) + 1]
+        following = _value(page[-1], field) if len(page) < len(rendered) else None
+        return {
+            "results": page,
+            "_page": {"orderby": paging.orderby, "next": following, "count": len(page)},
+            "_links": {},
+        }
 
     def lookup(self, wanted: str, form: Form) -> Doc:
         return self._render(self._find(wanted), form)
@@ -83,6 +101,20 @@ class SchemaRegistry:
             doc.pop("title", None)
             doc.pop("description", None)
         return doc
+
+
+@dataclass(frozen=True)
+class Paging:
+    """The appendix's paging parameters. Without `limit` a list stops at 300 (the emulator's reading of Adobe's
+    Schema Registry limits; the appendix itself names no default)."""
+
+    orderby: str = "title"
+    start: str | None = None
+    limit: int = 300
+
+
+def _value(doc: Doc, field: str) -> str:
+    return str(doc.get(field, ""))
 
 
 def _tree(fields: list[tuple[str, str]]) -> Doc:

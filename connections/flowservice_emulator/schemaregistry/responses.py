@@ -9,7 +9,7 @@ from connections.flowservice_emulator.gateway import Caller
 from connections.flowservice_emulator.http import Request, Response
 
 from . import exceptions as refused
-from .models import Form, SchemaRegistry
+from .models import Form, Paging, SchemaRegistry
 
 ACCEPT = re.compile(r"application/vnd\.adobe\.(?P<form>xed[a-z-]*)\+json\s*(?:;\s*version=(?P<version>[\d.]+))?")
 LIST_FORMS = (Form.SUMMARY, Form.RAW)
@@ -30,12 +30,25 @@ def accepted(request: Request, *, lookup: bool) -> Form:
     return form
 
 
+def paging(request: Request) -> Paging:
+    """`orderby`, `start` and `limit` as the appendix allows them: `limit` 0-500, and neither `limit` nor `start`
+    without `orderby`."""
+    orderby, start, limit = request.arg("orderby"), request.arg("start"), request.arg("limit")
+    if orderby is None:
+        if start is not None or limit is not None:
+            raise refused.InvalidPaging(reason="limit and start cannot be used without orderby.")
+        return Paging()
+    if limit is not None and not (limit.isascii() and limit.isdigit() and len(limit) <= 3 and int(limit) <= 500):
+        raise refused.InvalidPaging(reason=f"limit must be a whole number from 0 to 500, not {limit}.")
+    return Paging(orderby=orderby, start=start, limit=300 if limit is None else int(limit))
+
+
 class SchemaRegistryResponses:
     def __init__(self, backend: SchemaRegistry) -> None:
         self.backend = backend
 
     def schemas(self, request: Request, caller: Caller) -> Response:
-        return Response(200, self.backend.listed(accepted(request, lookup=False)))
+        return Response(200, self.backend.listed(accepted(request, lookup=False), paging(request)))
 
     def schema(self, request: Request, caller: Caller, schema_ref: str) -> Response:
         return Response(200, self.backend.lookup(unquote(schema_ref), accepted(request, lookup=True)))

@@ -39,6 +39,7 @@ wizard = (
 urlpatterns = [
     path("", views.home, name="home"),
     path("onboardings/", include(wizard)),
+    path("dataflows/", include("monitoring.urls")),
     path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

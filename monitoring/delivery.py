@@ -1,0 +1,58 @@
+"""Sending one alert: by email (Django's email framework, configured by EMAIL_URL) or by webhook (Slack, Microsoft
+Teams Workflows, or a generic JSON POST). Each returns why it failed, or None; the caller records both."""
+
+from __future__ import annotations
+
+import smtplib
+from typing import Any
+
+from django.core.mail import send_mail
+
+from .models import Subscription
+
+Channel = Subscription.Channel
+WEBHOOK_TIMEOUT = (5.0, 10.0)  # seconds to connect, to read: a hung chat service must not hold a worker
+
+
+def send_email(to: str, subject: str, body: str) -> str | None:
+    try:
+        send_mail(subject, body, None, [to])
+    except (OSError, smtplib.SMTPException) as error:
+        return f"The mail server refused or could not be reached: {type(error).__name__}: {error}"
+    return None
+
+
+def send_webhook(channel: str, url: str, message: dict[str, Any]) -> str | None:
+    import requests  # the worker's: the web processes never load it
+
+    try:
+        response = requests.post(url, json=payload(channel, message), timeout=WEBHOOK_TIMEOUT)
+    except requests.RequestException as error:
+        return f"The webhook could not be reached: {type(error).__name__}"
+    if not response.ok:
+        return f"The webhook answered {response.status_code}: {response.text[:200]}"
+    return None
+
+
+def payload(channel: str, message: dict[str, Any]) -> dict[str, Any]:
+    """What each service takes: Slack's incoming webhook `text` (mrkdwn), a Teams Workflows adaptive card, else
+    the message itself as JSON (title, text, and the facts a program would read)."""
+    text = f"{message['subject']}\n{message['body']}"
+    if channel == Channel.SLACK:
+        return {"text": text}
+    if channel == Channel.TEAMS:
+        card = {
+            "type": "AdaptiveCard",
+            "version": "1.4",
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "body": [
+                {"type": "TextBlock", "text": message["subject"], "weight": "Bolder", "wrap": True},
+                {"type": "TextBlock", "text": message["body"], "wrap": True},
+            ],
+            "actions": [{"type": "Action.OpenUrl", "title": "Open the dataflow", "url": message["link"]}],
+        }
+        return {
+            "type": "message",
+            "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}],
+        }
+    return {"version": "1.0", "title": message["subject"], "message": message["body"], **message["facts"]}

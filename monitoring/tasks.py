@@ -1,0 +1,43 @@
+"""The background work: watch one dataflow (read its runs once per interval, check its alerts), and enqueue that
+for every dataflow due (the task worker calls `enqueue_due` every MONITORING_INTERVAL)."""
+
+from __future__ import annotations
+
+from django.tasks import task
+from django.utils import timezone
+
+from connections.models import Dataflow
+
+from . import alerts, summaries
+from .models import DataflowSummary
+
+
+@task
+def watch_dataflow(dataflow_id: int) -> str:
+    """Read the dataflow's runs and check its alerts, unless another worker holds this interval's claim."""
+    dataflow = Dataflow.objects.select_related("onboarding").filter(pk=dataflow_id, status="created").first()
+    if dataflow is None:
+        return "gone"
+    if not summaries.claim(dataflow):
+        return "claimed elsewhere"
+    summary = summaries.refresh(dataflow)
+    sent = alerts.check(dataflow, summary)
+    return f"{len(sent)} alert(s)"
+
+
+def due() -> list[int]:
+    """The created dataflows whose interval has passed (or never read)."""
+    claimed = DataflowSummary.objects.exclude(
+        pk__in=DataflowSummary.objects.claimable(timezone.now()).values("pk")
+    ).values("pk")
+    return list(
+        Dataflow.objects.filter(status=Dataflow.Status.CREATED).exclude(pk__in=claimed).values_list("pk", flat=True)
+    )
+
+
+def enqueue_due() -> int:
+    """One task per due dataflow; a second worker enqueueing the same is harmless (the claim turns it away)."""
+    ids = due()
+    for dataflow_id in ids:
+        watch_dataflow.enqueue(dataflow_id)
+    return len(ids)

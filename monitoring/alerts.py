@@ -61,7 +61,8 @@ def compose(subscription: Subscription, summary: DataflowSummary, *, started: bo
     """The message: which dataflow and event hub, what happened, the latest reasons, and a link to its page."""
     dataflow = subscription.dataflow
     happened = conditions.what_happened(subscription, summary, started=started)
-    link = absolute(reverse("onboarding:dataflow_watch", args=[dataflow.onboarding.public_id, dataflow.public_id]))
+    site = settings.SITE_URL or subscription.site
+    link = site + reverse("onboarding:dataflow_watch", args=[dataflow.onboarding.public_id, dataflow.public_id])
     reasons = [_reason(r) for r in summary.reasons if isinstance(r, dict)]
     lines = [
         f"Dataflow: {dataflow.name}",
@@ -75,7 +76,7 @@ def compose(subscription: Subscription, summary: DataflowSummary, *, started: bo
         f"Open the dataflow: {link}",
         "",
         f"You get this because {subscription.recipient} is subscribed to: {subscription.describe()}.",
-        f"Change or stop it: {absolute(reverse('monitoring:alerts'))}",
+        f"Change or stop it: {site}{reverse('monitoring:alerts')}",
     ]
     status = "Alert" if started else "Cleared"
     return {
@@ -90,11 +91,6 @@ def compose(subscription: Subscription, summary: DataflowSummary, *, started: bo
             "reasons": reasons,
         },
     }
-
-
-def absolute(path: str) -> str:
-    """SITE_URL and the path; without SITE_URL the path alone (said so in the notes)."""
-    return f"{settings.SITE_URL}{path}"
 
 
 def _reason(reason: dict[str, Any]) -> str:

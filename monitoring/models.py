@@ -105,6 +105,8 @@ class Subscription(models.Model):
     channel = models.CharField(_("tell by"), max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     email = models.EmailField(_("email address"), blank=True)
     webhook_url = EncryptedTextField(_("webhook URL"), blank=True)
+    # The address the subscriber used the app at, for the links in messages when SITE_URL is not set.
+    site = models.CharField(_("app address"), max_length=300, blank=True, editable=False)
     firing = models.BooleanField(_("condition holds"), default=False, editable=False)
     changed_at = models.DateTimeField(_("condition last changed"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)

@@ -63,6 +63,7 @@ def unsubscribe(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _subscribe(request: HttpRequest, form: SubscriptionForm) -> None:
     form.instance.created_by = request.user  # type: ignore[assignment]
+    form.instance.site = request.build_absolute_uri("/").rstrip("/")
     subscription = form.save()
     messages.success(
         request, f"Alert on: {subscription.describe()} → {subscription.recipient}. Checked in the background."

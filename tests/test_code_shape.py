@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ("onboarding", "connections", "scripts")
+PRODUCT = ("onboarding", "connections", "monitoring", "scripts")
 MOST_LINES = 50
 
 

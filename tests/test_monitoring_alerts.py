@@ -3,6 +3,7 @@ to an SMTP server (aiosmtpd) and an HTTP server on loopback ports; the schedule 
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import threading
@@ -13,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import environ
 import pytest
 from aiosmtpd.controller import Controller
+from django.core.management import call_command
 from django.utils import timezone
 
 from connections.models import FlowServiceCall
@@ -224,12 +226,60 @@ class TestSchedule:
         assert tasks.enqueue_due() == 0  # read this interval: not due again
         assert len(inbox.messages) == 1
 
+    @pytest.mark.django_db(transaction=True)
+    def test_the_worker_loop_calls_it_once_per_interval(self, dataflow, task_queue, settings):
+        from django_tasks_db.models import DBTaskResult
+
+        from connections.management.commands.run_tasks import Command
+
+        settings.TASKS_PERIODIC = [("monitoring.tasks.enqueue_due", 300)]
+        worker = Command()
+        worker._periodic_at = {"monitoring.tasks.enqueue_due": 0.0}
+        worker._run_periodic()
+        worker._run_periodic()  # a poll later: not due for 300 seconds
+        assert DBTaskResult.objects.count() == 1
+
+    def test_a_scheduler_may_enqueue_instead_of_the_worker(self, dataflow, inbox):
+        subscribe(dataflow)
+        out = io.StringIO()
+        call_command("watch_dataflows", stdout=out)  # the immediate backend runs the task at once
+        assert out.getvalue().strip() == "1 dataflow(s) to read." and len(inbox.messages) == 1
+
     def test_of_two_claims_at_once_one_wins(self, dataflow):
         assert summaries.claim(dataflow) is True
         assert summaries.claim(dataflow) is False
 
 
+class TestLinks:
+    def test_without_site_url_the_link_uses_the_address_the_subscriber_used(self, dataflow, inbox, settings):
+        settings.SITE_URL = ""
+        subscribe(dataflow, site="http://app.internal:8000")
+        tasks.watch_dataflow.call(dataflow.pk)
+        body = inbox.messages[0].get_content()
+        assert f"Open the dataflow: http://app.internal:8000/onboardings/{dataflow.onboarding.public_id}/" in body
+        assert "Change or stop it: http://app.internal:8000/dataflows/alerts/" in body
+
+
 class TestHistory:
+    def test_stopping_an_alert_keeps_what_was_sent(self, dataflow, inbox):
+        subscribe(dataflow)
+        tasks.watch_dataflow.call(dataflow.pk)
+        Subscription.objects.get().delete()
+        sent = AlertDelivery.objects.get()
+        assert sent.subscription is None and sent.delivered and sent.recipient == "ops@example.com"
+
+    def test_the_admin_shows_the_history_and_cannot_change_it(self, dataflow, inbox, admin_client):
+        subscribe(dataflow)
+        tasks.watch_dataflow.call(dataflow.pk)
+        page = admin_client.get("/admin/monitoring/alertdelivery/").content.decode()
+        assert dataflow.name in page and "ops@example.com" in page
+        assert admin_client.get("/admin/monitoring/alertdelivery/add/").status_code == 403
+        sent = AlertDelivery.objects.get()
+        assert (
+            admin_client.post(f"/admin/monitoring/alertdelivery/{sent.pk}/delete/", {"post": "yes"}).status_code == 403
+        )
+        assert AlertDelivery.objects.count() == 1
+
     def test_the_history_cannot_be_changed(self, dataflow, inbox):
         subscribe(dataflow)
         tasks.watch_dataflow.call(dataflow.pk)

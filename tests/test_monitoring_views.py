@@ -99,6 +99,7 @@ class TestSubscribing:
         assert "Alert on: records failing above 5% → team@example.com" in response.content.decode()
         subscription = Subscription.objects.get()
         assert subscription.dataflow == flow and subscription.created_by == user
+        assert subscription.site == "http://testserver"  # the links in its messages when SITE_URL is unset
         response = alice.post(f"/dataflows/alerts/{subscription.pk}/stop/", {"next": url}, follow=True)
         assert "Stopped" in response.content.decode() and not Subscription.objects.exists()
 

@@ -36,8 +36,8 @@ def test_an_alert_on_failing_records_emails_the_reasons_and_the_fleet_shows_it_f
     emulator,
     make_onboarding,
     browser_user,
-    inbox,
-    settings,  # noqa: F811
+    inbox,  # noqa: F811 - the fixture imported above
+    settings,
 ):
     settings.SITE_URL = live_server.url
     with override_settings(TASKS=IMMEDIATE_TASKS):  # set-up, not under test: the dataflow exists in Adobe

@@ -24,6 +24,7 @@ DAY = datetime.timedelta(days=1)
 # Streaming runs are hourly windows: a day is 24 of them; a few more leave room for runs Adobe restarted.
 DAY_RUNS = 48
 REASONS_KEPT = 5
+RECORD_COUNTS = ("inputRecordCount", "outputRecordCount", "failedRecordCount")
 
 
 def claim(dataflow: Dataflow, now: datetime.datetime | None = None) -> bool:
@@ -59,7 +60,7 @@ def summarise(runs: list[dict[str, Any]], now: datetime.datetime) -> dict[str, A
     trend = [0] * 24
     last_records_ms = 0
     for run in runs:
-        started, ended, records = _times(run), _ended(run), _records(run)
+        started, ended, records = _started(run), _ended(run), _records(run)
         if started < day_ago:
             continue
         windows = ("hour", "day") if started >= hour_ago else ("day",)
@@ -86,7 +87,7 @@ def _metrics(run: dict[str, Any]) -> dict[str, Any]:
     return metrics if isinstance(metrics, dict) else {}
 
 
-def _times(run: dict[str, Any]) -> int:
+def _started(run: dict[str, Any]) -> int:
     started = (_metrics(run).get("durationSummary") or {}).get("startedAtUTC") or run.get("createdAt") or 0
     return int(started)
 
@@ -96,10 +97,10 @@ def _ended(run: dict[str, Any]) -> int:
 
 
 def _records(run: dict[str, Any]) -> tuple[int, int, int]:
+    """Records received, ingested and failed (Adobe's inputRecordCount, outputRecordCount, failedRecordCount)."""
     summary = _metrics(run).get("recordSummary") or {}
-    return tuple(
-        int(summary.get(key, 0) or 0) for key in ("inputRecordCount", "outputRecordCount", "failedRecordCount")
-    )  # type: ignore[return-value]
+    received, ingested, failed_ = (int(summary.get(key) or 0) for key in RECORD_COUNTS)
+    return received, ingested, failed_
 
 
 def _status(run: dict[str, Any]) -> str:

@@ -3,19 +3,20 @@ for every dataflow due (the task worker calls `enqueue_due` every MONITORING_INT
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
 from connections.models import Dataflow
 
 from . import alerts, summaries
-from .models import DataflowSummary
 
 
 @task
 def watch_dataflow(dataflow_id: int) -> str:
     """Read the dataflow's runs and check its alerts, unless another worker holds this interval's claim."""
-    dataflow = Dataflow.objects.select_related("onboarding").filter(pk=dataflow_id, status="created").first()
+    created = Dataflow.objects.filter(status=Dataflow.Status.CREATED)
+    dataflow = created.select_related("onboarding").filter(pk=dataflow_id).first()
     if dataflow is None:
         return "gone"
     if not summaries.claim(dataflow):
@@ -26,13 +27,10 @@ def watch_dataflow(dataflow_id: int) -> str:
 
 
 def due() -> list[int]:
-    """The created dataflows whose interval has passed (or never read)."""
-    claimed = DataflowSummary.objects.exclude(
-        pk__in=DataflowSummary.objects.claimable(timezone.now()).values("pk")
-    ).values("pk")
-    return list(
-        Dataflow.objects.filter(status=Dataflow.Status.CREATED).exclude(pk__in=claimed).values_list("pk", flat=True)
-    )
+    """The created dataflows never read, or whose claim has run out."""
+    now = timezone.now()
+    unclaimed = Q(summary__isnull=True) | Q(summary__claimed_until__isnull=True) | Q(summary__claimed_until__lte=now)
+    return list(Dataflow.objects.filter(unclaimed, status=Dataflow.Status.CREATED).values_list("pk", flat=True))
 
 
 def enqueue_due() -> int:

@@ -87,6 +87,8 @@ class TestFleet:
         with django_assert_max_num_queries(len(few.captured_queries)):
             response = alice.get("/dataflows/")
         assert len(names(response)) == 100 and "Page 1 of 5" in response.content.decode()
+        page_three = alice.get("/dataflows/?sort=name&page=3")
+        assert len(names(page_three)) == 100 and 'href="?sort=name&amp;page=4"' in page_three.content.decode()
         assert not FlowServiceCall.objects.exists()
 
 

@@ -86,9 +86,9 @@ class TestFleet:
         many_dataflows(onboarding, 480)
         with django_assert_max_num_queries(len(few.captured_queries)):
             response = alice.get("/dataflows/")
-        assert len(names(response)) == 100 and "Page 1 of 5" in response.content.decode()
+        assert len(names(response)) == 50 and "Page 1 of 10" in response.content.decode()
         page_three = alice.get("/dataflows/?sort=name&page=3")
-        assert len(names(page_three)) == 100 and 'href="?sort=name&amp;page=4"' in page_three.content.decode()
+        assert len(names(page_three)) == 50 and 'href="?sort=name&amp;page=4"' in page_three.content.decode()
         assert not FlowServiceCall.objects.exists()
 
 

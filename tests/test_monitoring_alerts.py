@@ -15,6 +15,7 @@ import environ
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from connections.models import FlowServiceCall
@@ -245,9 +246,25 @@ class TestSchedule:
         call_command("watch_dataflows", stdout=out)  # the immediate backend runs the task at once
         assert out.getvalue().strip() == "1 dataflow(s) to read." and len(inbox.messages) == 1
 
-    def test_of_two_claims_at_once_one_wins(self, dataflow):
-        assert summaries.claim(dataflow) is True
-        assert summaries.claim(dataflow) is False
+    @pytest.mark.django_db(transaction=True)
+    def test_of_several_workers_at_once_exactly_one_asks_adobe_and_tells(self, dataflow, inbox):
+        subscribe(dataflow)
+        start, said = threading.Barrier(4), []
+
+        def worker() -> None:
+            try:
+                start.wait()
+                said.append(tasks.watch_dataflow.call(dataflow.pk))
+            finally:
+                connection.close()
+
+        workers = [threading.Thread(target=worker) for _ in range(4)]
+        for each in workers:
+            each.start()
+        for each in workers:
+            each.join()
+        assert sorted(said) == ["1 alert(s)"] + ["claimed elsewhere"] * 3
+        assert runs_read(dataflow) == 1 and len(inbox.messages) == 1
 
 
 class TestLinks:

@@ -37,9 +37,10 @@ def send_webhook(channel: str, url: str, message: dict[str, Any]) -> str | None:
 def payload(channel: str, message: dict[str, Any]) -> dict[str, Any]:
     """What each service takes: Slack's incoming webhook `text` (mrkdwn), a Teams Workflows adaptive card, else
     the message itself as JSON (title, text, and the facts a program would read)."""
-    text = f"{message['subject']}\n{message['body']}"
     if channel == Channel.SLACK:
-        return {"text": text}
+        # Slack reads <, > and & as its own markup: escaped, a reason quoting a record shows as written.
+        text = f"{message['subject']}\n{message['body']}"
+        return {"text": text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")}
     if channel == Channel.TEAMS:
         card = {
             "type": "AdaptiveCard",

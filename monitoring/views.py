@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from connections.models import Dataflow
@@ -58,7 +59,10 @@ def unsubscribe(request: HttpRequest, pk: int) -> HttpResponse:
     subscription = get_object_or_404(Subscription.objects.owned_by(request.user), pk=pk)
     subscription.delete()
     messages.success(request, f"Stopped: {subscription.describe()} → {subscription.recipient}.")
-    return redirect(request.POST.get("next") or "monitoring:alerts")
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
+    return redirect("monitoring:alerts")
 
 
 def _subscribe(request: HttpRequest, form: SubscriptionForm) -> None:

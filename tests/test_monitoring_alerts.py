@@ -215,6 +215,12 @@ class TestWebhooks:
         assert generic["dataflow"]["flowId"] == dataflow.flow_id and generic["reasons"]
         assert all(d.delivered and "secret-path" not in d.recipient for d in AlertDelivery.objects.all())
 
+    def test_slack_shows_a_reason_quoting_markup_as_written(self):
+        from monitoring.delivery import payload
+
+        sent = payload(Channel.SLACK, {"subject": "[Alert] x", "body": "MAPPER: <b> & <!channel>", "link": ""})
+        assert sent == {"text": "[Alert] x\nMAPPER: &lt;b&gt; &amp; &lt;!channel&gt;"}
+
 
 class TestSchedule:
     @pytest.mark.django_db(transaction=True)

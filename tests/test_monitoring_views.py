@@ -105,6 +105,18 @@ class TestSubscribing:
         response = alice.post(f"/dataflows/alerts/{subscription.pk}/stop/", {"next": url}, follow=True)
         assert "Stopped" in response.content.decode() and not Subscription.objects.exists()
 
+    def test_stopping_goes_back_only_to_this_site(self, alice, make_onboarding):
+        (flow,) = many_dataflows(make_onboarding("draft"), 1)
+        form = {"dataflow": flow.pk, "condition": "flow_down", "failed_share": "5", "quiet_hours": "6"}
+        alice.post("/dataflows/alerts/", form | {"channel": "email", "email": "x@example.com"})
+        stop = f"/dataflows/alerts/{Subscription.objects.get().pk}/stop/"
+        assert alice.post(stop, {"next": "https://evil.example.com/"}).url == "/dataflows/alerts/"
+
+    def test_the_sorted_column_is_announced(self, alice, make_onboarding):
+        many_dataflows(make_onboarding("draft"), 2)
+        page = alice.get("/dataflows/?sort=-name").content.decode()
+        assert '<th scope="col" aria-sort="descending"><a href="?sort=name">Dataflow</a>' in page
+
     def test_bad_input_is_said_next_to_the_field_and_nothing_is_saved(self, alice, make_onboarding):
         (flow,) = many_dataflows(make_onboarding("draft"), 1)
         url = f"/dataflows/{flow.public_id}/alerts/"

@@ -31,3 +31,10 @@ def sort_link(context: dict[str, Any], column: str) -> str:
 @register.filter
 def share(failed: int, received: int) -> str:
     return f"{100 * failed / received:.1f}%" if received else "–"
+
+
+@register.simple_tag(takes_context=True)
+def aria_sort(context: dict[str, Any], column: str) -> str:
+    """The sorted column's aria-sort value ("none" for the others), for a screen reader's table navigation."""
+    sort = context["request"].GET.get("sort", "")
+    return {column: "ascending", f"-{column}": "descending"}.get(sort, "none")

@@ -40,6 +40,30 @@ def check(dataflow: Dataflow, summary: DataflowSummary, now: datetime.datetime |
 
 def tell(subscription: Subscription, summary: DataflowSummary, *, started: bool) -> AlertDelivery:
     message = compose(subscription, summary, started=started)
+    return deliver(subscription, message, Event.STARTED if started else Event.CLEARED)
+
+
+def tell_a_test(subscription: Subscription) -> AlertDelivery:
+    """A message sent when the alert is turned on, so its subscriber sees at once that it reaches them."""
+    dataflow = subscription.dataflow
+    link = _page(subscription)
+    body = "\n".join(
+        [
+            f"This is a test. From now on, {subscription.recipient} is told when this starts and when it clears:",
+            f"{subscription.describe()}.",
+            "",
+            f"Dataflow: {dataflow.name}",
+            f"Event hub: {dataflow.event_hub_name} (consumer group {dataflow.consumer_group})",
+            f"Open the dataflow: {link}",
+        ]
+    )
+    subject = f"[Test] {dataflow.name} ({dataflow.event_hub_name}): {subscription.describe()}"
+    facts = {"event": "test", "condition": subscription.condition, "dataflow": _facts(subscription, link)}
+    return deliver(subscription, {"subject": subject, "body": body, "link": link, "facts": facts}, Event.TEST)
+
+
+def deliver(subscription: Subscription, message: dict[str, Any], event: str) -> AlertDelivery:
+    """Send by the subscription's channel and record it, delivered or not."""
     if subscription.channel == Subscription.Channel.EMAIL:
         error = delivery.send_email(subscription.email, message["subject"], message["body"])
     else:
@@ -47,7 +71,7 @@ def tell(subscription: Subscription, summary: DataflowSummary, *, started: bool)
     return AlertDelivery.objects.create(
         subscription=subscription,
         dataflow=subscription.dataflow,
-        event=Event.STARTED if started else Event.CLEARED,
+        event=event,
         channel=subscription.channel,
         recipient=subscription.recipient,
         subject=message["subject"][:300],
@@ -61,8 +85,7 @@ def compose(subscription: Subscription, summary: DataflowSummary, *, started: bo
     """The message: which dataflow and event hub, what happened, the latest reasons, and a link to its page."""
     dataflow = subscription.dataflow
     happened = conditions.what_happened(subscription, summary, started=started)
-    site = settings.SITE_URL or subscription.site
-    link = site + reverse("onboarding:dataflow_watch", args=[dataflow.onboarding.public_id, dataflow.public_id])
+    link = _page(subscription)
     reasons = [_reason(r) for r in summary.reasons if isinstance(r, dict)]
     lines = [
         f"Dataflow: {dataflow.name}",
@@ -76,7 +99,7 @@ def compose(subscription: Subscription, summary: DataflowSummary, *, started: bo
         f"Open the dataflow: {link}",
         "",
         f"You get this because {subscription.recipient} is subscribed to: {subscription.describe()}.",
-        f"Change or stop it: {site}{reverse('monitoring:alerts')}",
+        f"Change or stop it: {_site(subscription)}{reverse('monitoring:alerts')}",
     ]
     status = "Alert" if started else "Cleared"
     return {
@@ -86,11 +109,28 @@ def compose(subscription: Subscription, summary: DataflowSummary, *, started: bo
         "facts": {
             "event": "started" if started else "cleared",
             "condition": subscription.condition,
-            "dataflow": {"name": dataflow.name, "flowId": dataflow.flow_id, "url": link},
+            "dataflow": _facts(subscription, link),
             "eventHub": dataflow.event_hub_name,
             "reasons": reasons,
         },
     }
+
+
+def _site(subscription: Subscription) -> str:
+    """SITE_URL, else the address the subscriber used the app at (a worker has no request to read it from)."""
+    return settings.SITE_URL or subscription.site
+
+
+def _page(subscription: Subscription) -> str:
+    dataflow = subscription.dataflow
+    return _site(subscription) + reverse(
+        "onboarding:dataflow_watch", args=[dataflow.onboarding.public_id, dataflow.public_id]
+    )
+
+
+def _facts(subscription: Subscription, link: str) -> dict[str, str]:
+    dataflow = subscription.dataflow
+    return {"name": dataflow.name, "flowId": dataflow.flow_id, "eventHub": dataflow.event_hub_name, "url": link}
 
 
 def _reason(reason: dict[str, Any]) -> str:

@@ -154,6 +154,7 @@ class AlertDelivery(models.Model):
     class Event(models.TextChoices):
         STARTED = "started", _("Condition started")
         CLEARED = "cleared", _("Condition cleared")
+        TEST = "test", _("Test message")
 
     subscription = models.ForeignKey(
         Subscription, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"

@@ -10,6 +10,7 @@ from django.utils import timezone
 from connections.models import Dataflow
 
 from . import alerts, summaries
+from .models import Subscription
 
 
 @task
@@ -24,6 +25,15 @@ def watch_dataflow(dataflow_id: int) -> str:
     summary = summaries.refresh(dataflow)
     sent = alerts.check(dataflow, summary)
     return f"{len(sent)} alert(s)"
+
+
+@task
+def send_test_message(subscription_id: int) -> str:
+    """Tell the new subscriber that the alert reaches them (or record why it does not)."""
+    subscription = Subscription.objects.select_related("dataflow__onboarding").filter(pk=subscription_id).first()
+    if subscription is None:
+        return "gone"
+    return "delivered" if alerts.tell_a_test(subscription).delivered else "not delivered"
 
 
 def due() -> list[int]:

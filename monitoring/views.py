@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from connections.models import Dataflow
 
+from . import tasks
 from .fleet import SORTS, STATES, fleet_for
 from .forms import SubscriptionForm
 from .models import AlertDelivery, Subscription
@@ -69,8 +70,11 @@ def _subscribe(request: HttpRequest, form: SubscriptionForm) -> None:
     form.instance.created_by = request.user  # type: ignore[assignment]
     form.instance.site = request.build_absolute_uri("/").rstrip("/")
     subscription = form.save()
+    tasks.send_test_message.enqueue(subscription.pk)
     messages.success(
-        request, f"Alert on: {subscription.describe()} → {subscription.recipient}. Checked in the background."
+        request,
+        f"Alert on: {subscription.describe()} → {subscription.recipient}. A test message is on its way; "
+        "the dataflow is checked in the background.",
     )
 
 

@@ -93,7 +93,7 @@ class TestFleet:
 
 
 class TestSubscribing:
-    def test_on_the_dataflows_page_an_alert_is_turned_on_and_stopped(self, alice, make_onboarding, user):
+    def test_on_the_dataflows_page_an_alert_is_turned_on_and_stopped(self, alice, make_onboarding, user, mailoutbox):
         (flow,) = many_dataflows(make_onboarding("draft"), 1)
         url = f"/dataflows/{flow.public_id}/alerts/"
         form = {"condition": "failed_share", "failed_share": "5", "quiet_hours": "6", "channel": "email"}
@@ -102,6 +102,10 @@ class TestSubscribing:
         subscription = Subscription.objects.get()
         assert subscription.dataflow == flow and subscription.created_by == user
         assert subscription.site == "http://testserver"  # the links in its messages when SITE_URL is unset
+        (test,) = mailoutbox  # a test message at once, so the subscriber knows it reaches them
+        assert test.to == ["team@example.com"] and test.subject.startswith(f"[Test] {flow.name} (orders)")
+        assert f"http://testserver/onboardings/{flow.onboarding.public_id}/dataflows/{flow.public_id}/" in test.body
+        assert "[Test]" in alice.get(url).content.decode()  # in the history on the page
         response = alice.post(f"/dataflows/alerts/{subscription.pk}/stop/", {"next": url}, follow=True)
         assert "Stopped" in response.content.decode() and not Subscription.objects.exists()
 

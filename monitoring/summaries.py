@@ -46,11 +46,17 @@ def refresh(dataflow: Dataflow, now: datetime.datetime | None = None) -> Dataflo
     except FlowServiceError as error:
         problem = failed(error, doing="reading the dataflow's runs", dataflow=dataflow).message
         DataflowSummary.objects.filter(pk=dataflow.pk).update(problem=problem)
-        return DataflowSummary.objects.get(pk=dataflow.pk)
+        return _read_back(dataflow)
     counted = summarise(runs, now)
     counted.update(state=str(flow.get("state", "")), asked_at=now, problem="")
     DataflowSummary.objects.filter(pk=dataflow.pk).update(**counted)
-    return DataflowSummary.objects.get(pk=dataflow.pk)
+    return _read_back(dataflow)
+
+
+def _read_back(dataflow: Dataflow) -> DataflowSummary:
+    summary = DataflowSummary.objects.get(pk=dataflow.pk)
+    summary.dataflow = dataflow  # the checks read its name and creation time: no second query
+    return summary
 
 
 def summarise(runs: list[dict[str, Any]], now: datetime.datetime) -> dict[str, Any]:

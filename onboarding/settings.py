@@ -181,6 +181,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Event Hubs Onboardin
 SITE_URL = env.str("SITE_URL", default="").strip().rstrip("/")
 # Seconds between two reads of a dataflow's runs (and checks of its alerts), whoever watches it.
 MONITORING_INTERVAL = env.int("MONITORING_INTERVAL", default=300)
+# Signs the body of generic JSON webhooks (HMAC-SHA256 in X-Signature-256), so receivers can check who sent it.
+ALERT_WEBHOOK_SECRET = env.str("ALERT_WEBHOOK_SECRET", default="")
 # What the task worker (`run_tasks`) calls every so many seconds: (dotted path, seconds).
 TASKS_PERIODIC = [("monitoring.tasks.enqueue_due", MONITORING_INTERVAL)]
 

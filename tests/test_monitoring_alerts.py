@@ -3,6 +3,8 @@ to an SMTP server (aiosmtpd) and an HTTP server on loopback ports; the schedule 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import json
 import socket
@@ -64,6 +66,7 @@ def inbox(settings):
 class Received:
     def __init__(self) -> None:
         self.posts: list[tuple[str, dict]] = []
+        self.signatures: dict[str, tuple[str | None, bytes]] = {}
 
 
 @pytest.fixture
@@ -74,6 +77,7 @@ def webhook_server():
         def do_POST(self):  # noqa: N802 - http.server's hook name
             body = self.rfile.read(int(self.headers["Content-Length"]))
             received.posts.append((self.path, json.loads(body)))
+            received.signatures[self.path] = (self.headers.get("X-Signature-256"), body)
             self.send_response(500 if self.path.startswith("/broken") else 200)
             self.end_headers()
 
@@ -201,7 +205,8 @@ class TestDeliveryFailures:
 
 
 class TestWebhooks:
-    def test_slack_teams_and_json_receive_what_each_reads(self, dataflow, webhook_server):
+    def test_slack_teams_and_json_receive_what_each_reads(self, dataflow, webhook_server, settings):
+        settings.ALERT_WEBHOOK_SECRET = "shared-with-the-receiver"
         for channel in (Channel.SLACK, Channel.TEAMS, Channel.WEBHOOK):
             subscribe(dataflow, channel=channel, email="", webhook_url=f"{webhook_server.url}/{channel}/secret-path")
         assert tasks.watch_dataflow.call(dataflow.pk) == "3 alert(s)"
@@ -214,6 +219,10 @@ class TestWebhooks:
         assert generic["event"] == "started" and generic["eventHub"] == "orders"
         assert generic["dataflow"]["flowId"] == dataflow.flow_id and generic["reasons"]
         assert all(d.delivered and "secret-path" not in d.recipient for d in AlertDelivery.objects.all())
+        signature, body = webhook_server.signatures["/webhook/secret-path"]
+        expected = hmac.new(b"shared-with-the-receiver", body, hashlib.sha256).hexdigest()
+        assert signature == f"sha256={expected}"
+        assert webhook_server.signatures["/slack/secret-path"][0] is None
 
     def test_slack_shows_a_reason_quoting_markup_as_written(self):
         from monitoring.delivery import payload

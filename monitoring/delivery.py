@@ -37,7 +37,8 @@ def send_webhook(channel: str, url: str, message: dict[str, Any]) -> str | None:
     except requests.RequestException as error:
         return f"The webhook could not be reached: {type(error).__name__}"
     if not response.ok:
-        return f"The webhook answered {response.status_code}: {response.text[:200]}"
+        # Its status only: what a server answers is not shown to the person who named it (it may be internal).
+        return f"The webhook answered {response.status_code} {response.reason}."
     return None
 
 

@@ -4,6 +4,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 
 from connections.models import Dataflow
 
@@ -79,6 +80,9 @@ def webhook_problem(url: str) -> str | None:
         parts = urlsplit(url)
     except ValueError:
         return "This is not a web address."
+    allowed = settings.ALERT_WEBHOOK_HOSTS
+    if allowed and not any(parts.hostname == h or str(parts.hostname).endswith(f".{h}") for h in allowed):
+        return f"Webhooks may only go to {', '.join(allowed)}."
     if parts.scheme == "https" and parts.hostname:
         return None
     if parts.scheme == "http" and parts.hostname in LOOPBACK:

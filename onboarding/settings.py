@@ -183,6 +183,8 @@ SITE_URL = env.str("SITE_URL", default="").strip().rstrip("/")
 MONITORING_INTERVAL = env.int("MONITORING_INTERVAL", default=300)
 # Signs the body of generic JSON webhooks (HMAC-SHA256 in X-Signature-256), so receivers can check who sent it.
 ALERT_WEBHOOK_SECRET = env.str("ALERT_WEBHOOK_SECRET", default="")
+# The hosts (and their subdomains) webhooks may go to, e.g. hooks.slack.com,logic.azure.com; empty: any https host.
+ALERT_WEBHOOK_HOSTS = env.list("ALERT_WEBHOOK_HOSTS", default=[])
 # What the task worker (`run_tasks`) calls every so many seconds: (dotted path, seconds).
 TASKS_PERIODIC = [("monitoring.tasks.enqueue_due", MONITORING_INTERVAL)]
 

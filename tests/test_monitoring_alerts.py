@@ -200,7 +200,7 @@ class TestDeliveryFailures:
         subscribe(dataflow, channel=Channel.WEBHOOK, email="", webhook_url=f"{webhook_server.url}/broken/hook")
         tasks.watch_dataflow.call(dataflow.pk)
         (failed,) = AlertDelivery.objects.all()
-        assert not failed.delivered and "answered 500" in failed.error
+        assert not failed.delivered and failed.error == "The webhook answered 500 Internal Server Error."
         assert failed.recipient == f"JSON webhook at {webhook_server.url.split('//')[1]}/…"
 
 

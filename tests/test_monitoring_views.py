@@ -131,6 +131,16 @@ class TestSubscribing:
         assert "Give the address to email." in page
         assert not Subscription.objects.exists()
 
+    def test_webhooks_only_to_the_hosts_allowed(self, alice, make_onboarding, settings):
+        settings.ALERT_WEBHOOK_HOSTS = ["hooks.slack.com", "logic.azure.com"]
+        (flow,) = many_dataflows(make_onboarding("draft"), 1)
+        form = {"dataflow": flow.pk, "condition": "flow_down", "failed_share": "5", "quiet_hours": "6"}
+        page = alice.post("/dataflows/alerts/", form | {"channel": "webhook", "webhook_url": "https://10.0.0.5/x"})
+        assert "Webhooks may only go to hooks.slack.com, logic.azure.com." in page.content.decode()
+        teams = "https://prod-01.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?sig=s"
+        alice.post("/dataflows/alerts/", form | {"channel": "teams", "webhook_url": teams})
+        assert Subscription.objects.get().channel == "teams"
+
     def test_a_webhook_is_kept_encrypted_and_shown_by_its_host_only(self, alice, make_onboarding):
         (flow,) = many_dataflows(make_onboarding("draft"), 1)
         hook = "https://hooks.slack.com/services/T000/B000/very-secret-token"

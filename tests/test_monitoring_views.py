@@ -72,7 +72,8 @@ class TestFleet:
         many_dataflows(make_onboarding("draft"), 10)
         assert names(alice.get("/dataflows/?failing=1")) == ["Flow 000", "Flow 003", "Flow 006", "Flow 009"]
         assert names(alice.get("/dataflows/?state=disabled&sort=name")) == ["Flow 000", "Flow 007"]
-        assert names(alice.get("/dataflows/?stale=1")) == ["Flow 001"]
+        stale = alice.get("/dataflows/?stale=1")
+        assert names(stale) == ["Flow 001"] and "Not read lately</span>" in stale.content.decode()
         assert names(alice.get("/dataflows/?sort=-received"))[0] == "Flow 009"
         assert names(alice.get("/dataflows/?state=<script>"))  # an unknown state is ignored, not an error
 

@@ -13,6 +13,7 @@ from django.utils.csp import CSP
 from connections.flowservice.types import DEFAULT_SCOPES
 from connections.keys import KeyConfigurationError, parse_history_keys, parse_keys
 from connections.target import FlowServiceMode
+from monitoring.mailers import mailers_from
 from onboarding.file_modes import owner_only_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -83,6 +84,7 @@ INSTALLED_APPS = [
     "onboarding.apps.OnboardingConfig",
     "mozilla_django_oidc",
     "identity.apps.IdentityConfig",
+    "monitoring.apps.MonitoringConfig",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +181,22 @@ if TASKS_BACKEND == "rq":
     RQ_QUEUES = {"default": {"URL": required("REDIS_URL"), "DEFAULT_TIMEOUT": 300}}
 # How many tasks one `run_tasks` process runs at once (threads): eight onboardings wait on Adobe together.
 TASKS_THREADS = env.int("TASKS_THREADS", default=8)
+
+# Email (alerts): EMAIL_URL, e.g. smtp+tls://user%40example.com:password@mail.example.com:587 (django-environ's
+# form); unset, every email is printed on the worker's console (`make run` says so).
+EMAIL_URL_SET = bool(env.str("EMAIL_URL", default="").strip())
+MAILERS = mailers_from(env.email_url("EMAIL_URL", default="consolemail://"), timeout=env.float("EMAIL_TIMEOUT", 10.0))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Event Hubs Onboarding <alerts@localhost>")
+# The address people open the app at, for the links in alerts (a worker has no request to read it from).
+SITE_URL = env.str("SITE_URL", default="").strip().rstrip("/")
+# Seconds between two reads of a dataflow's runs (and checks of its alerts), whoever watches it.
+MONITORING_INTERVAL = env.int("MONITORING_INTERVAL", default=300)
+# Signs the body of generic JSON webhooks (HMAC-SHA256 in X-Signature-256), so receivers can check who sent it.
+ALERT_WEBHOOK_SECRET = env.str("ALERT_WEBHOOK_SECRET", default="")
+# The hosts (and their subdomains) webhooks may go to, e.g. hooks.slack.com,logic.azure.com; empty: any https host.
+ALERT_WEBHOOK_HOSTS = env.list("ALERT_WEBHOOK_HOSTS", default=[])
+# What the task worker (`run_tasks`) calls every so many seconds: (dotted path, seconds).
+TASKS_PERIODIC = [("monitoring.tasks.enqueue_due", MONITORING_INTERVAL)]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

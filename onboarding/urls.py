@@ -41,6 +41,7 @@ wizard_pages = (
 urlpatterns = [
     path("", wizard.home, name="home"),
     path("onboardings/", include(wizard_pages)),
+    path("dataflows/", include("monitoring.urls")),
     path("login/", refuse_throttled(ThrottledLoginView.as_view()), name="login"),
     path("logout/", SignOut.as_view(), name="logout"),
     path("oidc/", include("identity.urls")),

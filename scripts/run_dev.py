@@ -91,6 +91,8 @@ def _prepare(args: argparse.Namespace) -> bool:
         call_command("collectstatic", interactive=False, verbosity=0)
     print("Database ready." + (" DEBUG is on." if settings.DEBUG else ""))
     call_command("ensure_local_user")
+    if not settings.EMAIL_URL_SET:
+        print("EMAIL_URL is not set: alert emails are printed by the task worker here, not sent.")
     target = flow_service_target()
     if target.is_adobe:
         print(f"Adobe credentials found: talking to {target.flow_service_url} (the emulator is not started).")

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ("onboarding", "connections", "identity", "scripts")
+PRODUCT = ("onboarding", "connections", "identity", "monitoring", "scripts")
 MOST_LINES = 50
 
 

@@ -43,6 +43,8 @@ PRODUCTION = {
     "SECURE_HSTS_SECONDS": "31536000",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
     "SECURE_HSTS_PRELOAD": "true",
+    # Alerts are emailed: without it `check --deploy` says mail is printed, not sent (mail.E001).
+    "EMAIL_URL": "smtp+tls://alerts%40example.com:not-a-password@mail.example.com:587",
 }
 
 

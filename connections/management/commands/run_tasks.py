@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, OperationalError, connection, connections
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -184,6 +185,7 @@ class Command(BaseCommand):
         listens = " and listens for new ones" if wakeup.listening is not None else ""
         self.stdout.write(f"Running tasks, {count} at once{listens} (Ctrl-C stops)")
         self._swept = time.monotonic()
+        self._periodic_at = {path: 0.0 for path, _ in settings.TASKS_PERIODIC}
         with ThreadPoolExecutor(max_workers=count, thread_name_prefix="task") as pool:
             while not stopping.is_set():
                 if not free.acquire(timeout=interval):
@@ -197,12 +199,20 @@ class Command(BaseCommand):
         wakeup.close()
         connection.close()
 
+    def _run_periodic(self) -> None:
+        """Call each of TASKS_PERIODIC when its seconds have passed (each enqueues its own tasks)."""
+        for path, every in settings.TASKS_PERIODIC:
+            if time.monotonic() >= self._periodic_at[path]:
+                self._periodic_at[path] = time.monotonic() + every
+                import_string(path)()
+
     def _claim_or_sweep(self, worker: Worker) -> DBTaskResult[Any, Any] | None:
         refresh_connections()
         try:
             if time.monotonic() - self._swept >= SWEEP_EVERY:
                 self._swept = time.monotonic()
                 sweep()
+            self._run_periodic()
             return _claim_one(worker)
         except DatabaseError:  # the database restarting must not stop the worker: try again next poll
             log.exception("Could not reach the database")

@@ -1,0 +1,125 @@
+"""One shared, time-bounded read of a dataflow's runs, kept as its summary: claimed, then asked of Adobe once.
+
+The read asks for the runs of the last day only, newest first and bounded in number (the client's `list_runs`), so
+a long history never costs more than a page or two. Run times are Adobe's; the windows are counted back from the
+app's clock, and a run that started after it (a clock ahead of ours) counts as the newest.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from connections.flowservice import FlowServiceError, failure_reasons
+from connections.models import Dataflow
+from connections.services.dataflow import client_for, failed
+
+from .models import DataflowSummary
+
+HOUR = datetime.timedelta(hours=1)
+DAY = datetime.timedelta(days=1)
+# Streaming runs are hourly windows: a day is 24 of them; a few more leave room for runs Adobe restarted.
+DAY_RUNS = 48
+REASONS_KEPT = 5
+RECORD_COUNTS = ("inputRecordCount", "outputRecordCount", "failedRecordCount")
+
+
+def claim(dataflow: Dataflow, now: datetime.datetime | None = None) -> bool:
+    """Take the right to ask Adobe about this dataflow for the next interval: one conditional UPDATE, so of several
+    workers (or several people's pages) asking at once exactly one gets it."""
+    now = now or timezone.now()
+    DataflowSummary.objects.get_or_create(dataflow=dataflow)
+    until = now + datetime.timedelta(seconds=settings.MONITORING_INTERVAL)
+    return DataflowSummary.objects.filter(pk=dataflow.pk).claimable(now).update(claimed_until=until) == 1
+
+
+def refresh(dataflow: Dataflow, now: datetime.datetime | None = None) -> DataflowSummary:
+    """Ask Adobe for the dataflow's state and its last day of runs, and keep what they say (or why it could not)."""
+    now = now or timezone.now()
+    client = client_for(dataflow, None)
+    try:
+        flow = client.get_flow(dataflow.flow_id)
+        runs = client.list_runs(dataflow.flow_id, since_ms=_ms(now - DAY), most=DAY_RUNS)
+    except FlowServiceError as error:
+        problem = failed(error, doing="reading the dataflow's runs", dataflow=dataflow).message
+        DataflowSummary.objects.filter(pk=dataflow.pk).update(problem=problem)
+        return _read_back(dataflow)
+    counted = summarise(runs, now)
+    counted.update(state=str(flow.get("state", "")), asked_at=now, problem="")
+    DataflowSummary.objects.filter(pk=dataflow.pk).update(**counted)
+    return _read_back(dataflow)
+
+
+def _read_back(dataflow: Dataflow) -> DataflowSummary:
+    summary = DataflowSummary.objects.get(pk=dataflow.pk)
+    summary.dataflow = dataflow  # the checks read its name and creation time: no second query
+    return summary
+
+
+def summarise(runs: list[dict[str, Any]], now: datetime.datetime) -> dict[str, Any]:
+    """The fields of a summary from runs read newest first (Adobe's recordSummary counts per run)."""
+    hour_ago, day_ago = _ms(now - HOUR), _ms(now - DAY)
+    counts = {f"{what}_{window}": 0 for what in ("received", "ingested", "failed") for window in ("hour", "day")}
+    trend = [0] * 24
+    last_records_ms = 0
+    for run in runs:
+        started, ended, records = _started(run), _ended(run), _records(run)
+        if started < day_ago:
+            continue
+        windows = ("hour", "day") if started >= hour_ago else ("day",)
+        for window in windows:
+            for what, count in zip(("received", "ingested", "failed"), records, strict=True):
+                counts[f"{what}_{window}"] += count
+        trend[min(23, max(0, (started - day_ago) // _ms_of(HOUR)))] += records[0]
+        if records[0]:
+            last_records_ms = max(last_records_ms, min(ended or started, _ms(now)))
+    latest_status = _status(runs[0]) if runs else ""
+    reasons = next((found for run in runs if (found := failure_reasons(run))), [])[:REASONS_KEPT]
+    return {
+        **counts,
+        "trend": trend,
+        "reasons": reasons,
+        "latest_status": latest_status,
+        "failing": latest_status == "failed" or counts["failed_day"] > 0,
+        "last_records_at": _when(last_records_ms) if last_records_ms else None,
+    }
+
+
+def _metrics(run: dict[str, Any]) -> dict[str, Any]:
+    metrics = run.get("metrics")
+    return metrics if isinstance(metrics, dict) else {}
+
+
+def _started(run: dict[str, Any]) -> int:
+    started = (_metrics(run).get("durationSummary") or {}).get("startedAtUTC") or run.get("createdAt") or 0
+    return int(started)
+
+
+def _ended(run: dict[str, Any]) -> int:
+    return int((_metrics(run).get("durationSummary") or {}).get("completedAtUTC") or 0)
+
+
+def _records(run: dict[str, Any]) -> tuple[int, int, int]:
+    """Records received, ingested and failed (Adobe's inputRecordCount, outputRecordCount, failedRecordCount)."""
+    summary = _metrics(run).get("recordSummary") or {}
+    received, ingested, failed_ = (int(summary.get(key) or 0) for key in RECORD_COUNTS)
+    return received, ingested, failed_
+
+
+def _status(run: dict[str, Any]) -> str:
+    return str((_metrics(run).get("statusSummary") or {}).get("status", ""))
+
+
+def _ms(moment: datetime.datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _ms_of(span: datetime.timedelta) -> int:
+    return int(span.total_seconds() * 1000)
+
+
+def _when(ms: int) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.UTC)

@@ -130,7 +130,9 @@ class TestFinish:
     def test_the_watch_page_settles_a_dead_task_when_no_worker_sweeps(self, make_onboarding, alice, task_queue):
         dataflow = chosen_raw_dataflow(make_onboarding)
         finish(alice, dataflow)
-        Dataflow.objects.filter(pk=dataflow.pk).update(step_started_at=timezone.now() - datetime.timedelta(hours=1))
+        # Its task took the lease an hour ago and died.
+        long_ago = timezone.now() - datetime.timedelta(hours=1)
+        Dataflow.objects.filter(pk=dataflow.pk).update(step_started_at=long_ago, lease_expires_at=long_ago)
         moved = alice.get(url("dataflow_status", dataflow), headers=HTMX)
         assert moved["HX-Redirect"] == url("dataflow_watch", dataflow)
         page = html.unescape(alice.get(url("dataflow_watch", dataflow)).content.decode())

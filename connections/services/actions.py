@@ -39,6 +39,7 @@ from django.utils import timezone
 from connections.messages import Problem
 from connections.models import ActionResult, Onboarding, RemoteAction
 
+from . import caps
 from .errors import OnboardingError, StaleConnectionError, abandoned_record
 from .lease import stale_after, task_gone
 from .remote import actor_of, enqueue_with_claim
@@ -70,10 +71,12 @@ def start(
     dataflow: Any = None,
     payload: dict[str, Any] | None = None,
     apart_from: Collection[str] = (),
+    on_demand: bool = True,
 ) -> RemoteAction:
     """Record the action and hand it to a task; the pending one of the same kind if it asks the same.
 
-    Refused (OnboardingError) while one of the same kind asks something else, or one of `apart_from` is pending.
+    Refused (OnboardingError) while one of the same kind asks something else, or one of `apart_from` is pending;
+    and beyond the caps of services/caps.py (the rate counts only what a person asks `on_demand`).
     """
     with transaction.atomic():
         lock_row(onboarding.pk)  # one writer at a time: the pending check and the insert are one step
@@ -86,6 +89,9 @@ def start(
             raise OnboardingError.refused(
                 f"{doing(busy)} is still under way for this onboarding. Wait until it has finished, then try again."
             )
+        caps.refuse_beyond_ceiling(actor)
+        if on_demand:
+            caps.refuse_over_rate(actor)
         action = RemoteAction.objects.create(
             onboarding=onboarding,
             dataflow=dataflow,
@@ -93,7 +99,8 @@ def start(
             actor=actor,
             payload=json.dumps(payload) if payload else "",
         )
-        enqueue_with_claim(background, str(action.pk), work=RemoteAction.objects.filter(pk=action.pk))
+        work = RemoteAction.objects.filter(pk=action.pk)
+        enqueue_with_claim(caps.placed(background, actor), str(action.pk), work=work)
     return RemoteAction.objects.get(pk=action.pk)  # settled already with the immediate backend
 
 

@@ -24,6 +24,7 @@ from django.tasks import Task
 
 from connections.models import Onboarding
 
+from . import caps
 from .lease import name_task
 
 
@@ -52,9 +53,8 @@ def dispatch(background: Task[..., Any], subject: models.Model, *args: str, acto
     once, so they enqueue only once the claim has committed.
     """
     work = type(subject)._default_manager.filter(pk=subject.pk)
-    task_id = enqueue_with_claim(
-        background, str(subject.pk), *args, None if actor is None else str(actor.pk), work=work
-    )
+    actor_id = None if actor is None else str(actor.pk)
+    task_id = enqueue_with_claim(caps.placed(background, actor), str(subject.pk), *args, actor_id, work=work)
     if task_id is not None:
         subject.task_id = task_id  # type: ignore[attr-defined]  # as stored: what a service returns is the row
 

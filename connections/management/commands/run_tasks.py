@@ -155,7 +155,9 @@ class Command(BaseCommand):
         if settings.TASKS_BACKEND == "rq":
             # RQ's own pool of worker processes; the sweep runs once here, at start.
             sweep()
-            call_command("rqworker-pool", "default", num_workers=count, job_class="django_tasks_rq.Job", burst=batch)
+            # "behind" last: a person's tasks beyond their first few (connections/services/caps.py).
+            queues = ("default", "behind")
+            call_command("rqworker-pool", *queues, num_workers=count, job_class="django_tasks_rq.Job", burst=batch)
             return
         if not remote.backend_path().startswith("django_tasks_db."):
             self.stdout.write("TASKS_BACKEND=immediate: remote steps run inside the requests; no worker needed.")

@@ -176,6 +176,9 @@ TASKS_THREADS = env.int("TASKS_THREADS", default=8)
 TASKS_AHEAD_PER_PERSON = env.int("TASKS_AHEAD_PER_PERSON", default=2)
 TASKS_PER_PERSON = env.int("TASKS_PER_PERSON", default=20)
 ADOBE_ASKS_PER_MINUTE = env.int("ADOBE_ASKS_PER_MINUTE", default=30)
+# A running task's lease outlasts one call to Adobe (timeouts and retries) by this margin, in seconds: room for
+# the machines' clocks to differ and a busy worker to be slow (connections/services/lease.py).
+TASKS_LEASE_MARGIN = env.float("TASKS_LEASE_MARGIN", default=30.0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

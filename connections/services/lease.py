@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 def stale_after() -> datetime.timedelta:
     """The lease's length: longer than any one call to Adobe can last, its retries included."""
     seconds = 2 * (settings.FLOW_SERVICE_CONNECT_TIMEOUT + settings.FLOW_SERVICE_READ_TIMEOUT)
-    return datetime.timedelta(seconds=seconds + settings.FLOW_SERVICE_RETRY_BUDGET + 30)
+    return datetime.timedelta(seconds=seconds + settings.FLOW_SERVICE_RETRY_BUDGET + settings.TASKS_LEASE_MARGIN)
 
 
 @dataclass

@@ -107,3 +107,20 @@ def test_a_task_that_lost_its_lease_calls_nothing(make_onboarding, emulator, tas
     assert wizard.create_in_adobe.call(str(onboarding.pk), Status.CREATING_BASE, None) == Status.CREATING_BASE
     assert emulator.stats()["connections"] == 0
     call_command("verify_history")
+
+
+def test_a_dataflow_step_is_failed_only_once_its_lease_has_expired(make_onboarding, client, user, emulator, task_queue):
+    from connections.models import Dataflow
+
+    from .test_dataflow_tasks import chosen_raw_dataflow, finish
+
+    client.force_login(user)
+    dataflow = chosen_raw_dataflow(make_onboarding)
+    finish(client, dataflow)
+    running = Dataflow.objects.filter(pk=dataflow.pk)
+    in_a_minute = timezone.now() + datetime.timedelta(minutes=1)
+    running.update(step_started_at=timezone.now() - LONG_AGO, lease_expires_at=in_a_minute)
+    assert sweep() == 0  # old, but its task renewed its lease: it may be calling Adobe
+    running.update(lease_expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    assert sweep() == 1
+    assert running.get().status == Dataflow.Status.FAILED and running.get().outcome_unknown  # Retry looks first

@@ -76,7 +76,7 @@ def start(
     """Record the action and hand it to a task; the pending one of the same kind if it asks the same.
 
     Refused (OnboardingError) while one of the same kind asks something else, or one of `apart_from` is pending;
-    and beyond the caps of services/caps.py (the rate counts only what a person asks `on_demand`).
+    and, for what a person asks `on_demand`, beyond the caps of services/caps.py.
     """
     with transaction.atomic():
         lock_row(onboarding.pk)  # one writer at a time: the pending check and the insert are one step
@@ -89,8 +89,8 @@ def start(
             raise OnboardingError.refused(
                 f"{doing(busy)} is still under way for this onboarding. Wait until it has finished, then try again."
             )
-        caps.refuse_beyond_ceiling(actor)
-        if on_demand:
+        if on_demand:  # a page's own reads are bounded by their freshness, and a page cannot be refused
+            caps.refuse_beyond_ceiling(actor)
             caps.refuse_over_rate(actor)
         action = RemoteAction.objects.create(
             onboarding=onboarding,

@@ -322,6 +322,16 @@ class TestWatching:
         assert "Asking Adobe…" in region and 'id="records-ingested"' in region  # the held answer meanwhile
         assert RemoteAction.objects.filter(kind=choices.ACTIVITY).count() == 2
 
+    def test_the_activity_is_looked_at_again_within_a_second_while_adobe_is_asked(
+        self, make_onboarding, alice, task_queue
+    ):
+        dataflow = _created(make_onboarding)
+        asking = alice.get(url("dataflow_activity", dataflow), headers=HTMX).content.decode()
+        assert "Asking Adobe for the dataflow" in asking and 'hx-trigger="load delay:1s"' in asking
+        task_queue()
+        answered = alice.get(url("dataflow_activity", dataflow), headers=HTMX).content.decode()
+        assert 'id="records-ingested"' in answered and 'id="activity-soon"' not in answered  # the 5-second refresh
+
     def test_pause_and_resume_run_in_a_task_and_the_page_shows_the_new_state(self, make_onboarding, alice, task_queue):
         dataflow = _created(make_onboarding)
         alice.get(url("dataflow_watch", dataflow))

@@ -124,3 +124,31 @@ def test_a_dataflow_step_is_failed_only_once_its_lease_has_expired(make_onboardi
     running.update(lease_expires_at=timezone.now() - datetime.timedelta(seconds=1))
     assert sweep() == 1
     assert running.get().status == Dataflow.Status.FAILED and running.get().outcome_unknown  # Retry looks first
+
+
+def test_two_workers_sweeping_at_once_settle_a_dead_step_once(make_onboarding, emulator, task_queue):
+    from connections import adobe
+    from connections.models import StateChange
+
+    onboarding = wizard.onboarding_create_base_connection(onboarding=make_onboarding("draft"), actor=None)
+    onboarding.refresh_from_db()
+    wizard.BASE_CONNECTION.create(adobe.flow_client(onboarding=onboarding, actor=None), onboarding)  # Adobe has it
+    Onboarding.objects.filter(pk=onboarding.pk).update(lease_expires_at=timezone.now() - LONG_AGO)  # its task died
+    barrier, settled = threading.Barrier(2), []
+
+    def sweeping() -> None:
+        try:
+            barrier.wait()
+            settled.append(sweep())
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=sweeping) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(WAIT)
+    assert sorted(settled) == [0, 1]
+    assert StateChange.objects.filter(onboarding=onboarding, reason__startswith="Adopted").count() == 1
+    assert Onboarding.objects.get(pk=onboarding.pk).status == Status.BASE_CREATED
+    assert emulator.stats()["connections"] == 1

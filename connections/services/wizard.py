@@ -254,9 +254,10 @@ def perform_remote(step: RemoteStep, *, onboarding: Onboarding, actor: Any) -> O
     return step.then(settled, actor)
 
 
-def settle_abandoned(step: RemoteStep, *, onboarding: Onboarding) -> Onboarding:
+def settle_abandoned(step: RemoteStep, *, onboarding: Onboarding) -> Onboarding | None:
     """The sweep's settling of a step whose task died: adopt Adobe's object if it exists, else fail the step
-    (Retry creates it then). When Adobe cannot be asked, the outcome stays unknown and Retry looks again."""
+    (Retry creates it then). When Adobe cannot be asked, the outcome stays unknown and Retry looks again.
+    None when another sweep settled it meanwhile, or its task took the lease while Adobe was asked."""
     client = adobe.flow_client(onboarding=onboarding, actor=None)
     try:
         existing = step.find(client, step.remote_name(onboarding))
@@ -267,7 +268,7 @@ def settle_abandoned(step: RemoteStep, *, onboarding: Onboarding) -> Onboarding:
     with transaction.atomic():
         locked = lock_row(onboarding.pk)
         if locked.status != step.in_flight or not abandoned(locked):
-            return locked  # settled meanwhile, or its task took the lease while Adobe was asked
+            return None
         if existing:
             reason = f"Adopted the {step.what} a stopped task had created"
             changes = {step.id_field: existing["id"], step.etag_field: existing["etag"], "last_error": None}
@@ -291,7 +292,7 @@ def settle_abandoned_steps() -> int:
     settled = 0
     for step in STEPS:
         for onboarding in Onboarding.objects.filter(status=step.in_flight).filter(lease.maybe_abandoned()):
-            if abandoned(onboarding) and settle_abandoned(step, onboarding=onboarding).status != step.in_flight:
+            if abandoned(onboarding) and settle_abandoned(step, onboarding=onboarding) is not None:
                 settled += 1
     return settled
 

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import datetime
 import threading
+import time
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.db import connections
+from django.tasks import task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from connections import services
 from connections.flowservice import FlowServiceClient
-from connections.models import Onboarding
-from connections.services import wizard
+from connections.models import ActionResult, Onboarding, RemoteAction
+from connections.services import actions, wizard
 from connections.services.sweep import sweep
 
 Status = Onboarding.Status
@@ -152,3 +154,45 @@ def test_two_workers_sweeping_at_once_settle_a_dead_step_once(make_onboarding, e
     assert StateChange.objects.filter(onboarding=onboarding, reason__startswith="Adopted").count() == 1
     assert Onboarding.objects.get(pk=onboarding.pk).status == Status.BASE_CREATED
     assert emulator.stats()["connections"] == 1
+
+
+HANDLING, RELEASED = threading.Event(), threading.Event()
+
+
+def _slow_handler(run: actions.ActionRun) -> ActionResult:
+    HANDLING.set()
+    assert RELEASED.wait(WAIT)
+    return ActionResult(notice="Done at last.")
+
+
+@task
+def slow_action_task(action_id: str) -> str:
+    return actions.run(action_id, _slow_handler)
+
+
+def _until(condition: Any) -> None:
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_an_action_longer_than_its_lease_keeps_it_while_its_process_lives(make_onboarding, user, task_queue, settings):
+    onboarding = make_onboarding("source")
+    # A lease of 2 x (0.1 + 0.2) + 0 + 0.6 = 1.2 s, renewed every 0.4 s while the handler runs.
+    settings.FLOW_SERVICE_CONNECT_TIMEOUT, settings.FLOW_SERVICE_READ_TIMEOUT = 0.1, 0.2
+    settings.FLOW_SERVICE_RETRY_BUDGET, settings.TASKS_LEASE_MARGIN = 0, 0.6
+    HANDLING.clear(), RELEASED.clear()
+    action = actions.start(RemoteAction.Kind.TEST, slow_action_task, onboarding=onboarding, actor=user)
+    worker = _worker_in_a_thread(task_queue)
+    try:
+        assert HANDLING.wait(WAIT)
+        first = RemoteAction.objects.get(pk=action.pk).lease_expires_at
+        _until(lambda: timezone.now() > first)  # the lease taken at the start has run out...
+        _until(lambda: (RemoteAction.objects.get(pk=action.pk).lease_expires_at or first) > timezone.now())  # renewed
+        assert sweep() == 0
+    finally:
+        RELEASED.set()
+        worker.join(WAIT)
+    action.refresh_from_db()
+    assert action.state == RemoteAction.State.DONE and action.lease_expires_at is None

@@ -41,7 +41,7 @@ from connections.models import ActionResult, Onboarding, RemoteAction
 
 from . import caps
 from .errors import OnboardingError, StaleConnectionError, abandoned_record
-from .lease import stale_after, task_gone
+from .lease import Lease, kept_alive, stale_after, task_gone
 from .remote import actor_of, enqueue_with_claim
 from .transitions import lock_row
 
@@ -123,11 +123,14 @@ def problem_of(action: RemoteAction) -> Problem | None:
     return action.outcome.problem if action.failed else None
 
 
-def _claim(action_id: int) -> bool:
+def _claim(action_id: int) -> Lease | None:
     """QUEUED → RUNNING with its lease, once: a task delivered twice runs the action once."""
     claimed = RemoteAction.objects.filter(pk=action_id, state=State.QUEUED)
     now = timezone.now()
-    return bool(claimed.update(state=State.RUNNING, started_at=now, lease_expires_at=now + stale_after()))
+    expires_at = now + stale_after()
+    if not claimed.update(state=State.RUNNING, started_at=now, lease_expires_at=expires_at):
+        return None
+    return Lease(RemoteAction.objects.filter(pk=action_id, state=State.RUNNING), expires_at)
 
 
 def _finish(action_id: int, *, state: str, result: dict[str, Any]) -> None:
@@ -144,12 +147,14 @@ def _failure(error: OnboardingError) -> ActionResult:
 def run(action_id: str, handler: Handler) -> str:
     """What a kind's task does: claim the action (once), run `handler`, keep its result; the final state."""
     pk = int(action_id)
-    if not _claim(pk):
+    held = _claim(pk)
+    if held is None:
         return str(RemoteAction.objects.values_list("state", flat=True).get(pk=pk))
     action = RemoteAction.objects.select_related("onboarding").get(pk=pk)
     running = ActionRun(action, action.onboarding, actor_of(action.actor_id), _payload(action))
     try:
-        state, result = State.DONE, handler(running)
+        with kept_alive(held):  # a handler may call Adobe several times
+            state, result = State.DONE, handler(running)
     except OnboardingError as error:
         state, result = State.FAILED, _failure(error)
     except Exception:

@@ -20,10 +20,14 @@ from __future__ import annotations
 
 import datetime
 import logging
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, connections
 from django.db.models import Q, QuerySet
 from django.tasks import TaskResultStatus, default_task_backend
 from django.tasks.exceptions import TaskResultDoesNotExist
@@ -44,15 +48,43 @@ class Lease:
 
     work: QuerySet[Any]
     expires_at: datetime.datetime
+    _renewing: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def renew(self) -> bool:
         """Extend the lease before a call to Adobe; False when it was lost (the work was settled or taken over):
         the task must stop without calling."""
-        renewed = timezone.now() + stale_after()
-        if not self.work.filter(lease_expires_at=self.expires_at).update(lease_expires_at=renewed):
-            return False
-        self.expires_at = renewed
-        return True
+        with self._renewing:
+            renewed = timezone.now() + stale_after()
+            if not self.work.filter(lease_expires_at=self.expires_at).update(lease_expires_at=renewed):
+                return False
+            self.expires_at = renewed
+            return True
+
+
+@contextmanager
+def kept_alive(held: Lease) -> Iterator[None]:
+    """Renew `held` every third of its length while the block runs, from a thread of this process: work that
+    makes several calls keeps its lease as long as its process lives, and loses it when the process dies.
+    Nothing to keep inside a caller's transaction (the immediate backend): no one else sees the work there."""
+    if connection.in_atomic_block:
+        yield
+        return
+    done = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not done.wait(stale_after().total_seconds() / 3) and held.renew():
+                pass
+        finally:
+            connections.close_all()
+
+    beating = threading.Thread(target=beat, name="lease", daemon=True)
+    beating.start()
+    try:
+        yield
+    finally:
+        done.set()
+        beating.join()
 
 
 def take(work: QuerySet[Any]) -> Lease | None:

@@ -4,7 +4,8 @@ Work handed to a task (a wizard step, a dataflow step, a remote action) is claim
 then names its queued task (`task_id`). The task, when it starts, takes a lease on the work
 (`lease_expires_at`, one lease length ahead) and renews it before each call to Adobe, so a task that
 holds no unexpired lease makes no call. Each call is bounded by the client's timeouts and retry budget,
-which the lease outlasts. So the work may be settled (the sweep, a page's recovery) only when its task
+which the lease outlasts (a remote action's handler, which may call several times, has it renewed from a
+thread while it runs: `kept_alive`). So the work may be settled (the sweep, a page's recovery) only when its task
 cannot be running any more:
 
 - a lease was taken and has expired (the task died, or lost the lease and stops before its next call), or

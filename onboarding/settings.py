@@ -169,7 +169,8 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
 TASKS_BACKEND = env.str("TASKS_BACKEND", default="db")
 TASKS_BACKENDS = {
     "db": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
-    "rq": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]},
+    # "behind": a person's tasks beyond their first few (connections/services/caps.py); workers take it last.
+    "rq": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", "behind"]},
     "immediate": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
 }
 if TASKS_BACKEND not in TASKS_BACKENDS:
@@ -178,9 +179,18 @@ TASKS = {"default": TASKS_BACKENDS[TASKS_BACKEND]}
 if TASKS_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     # A job running longer than every call's timeouts and retries is killed (then settled by the sweep).
-    RQ_QUEUES = {"default": {"URL": required("REDIS_URL"), "DEFAULT_TIMEOUT": 300}}
+    RQ_QUEUES = {name: {"URL": required("REDIS_URL"), "DEFAULT_TIMEOUT": 300} for name in ("default", "behind")}
 # How many tasks one `run_tasks` process runs at once (threads): eight onboardings wait on Adobe together.
 TASKS_THREADS = env.int("TASKS_THREADS", default=8)
+# Caps on background work (connections/services/caps.py): a person's first tasks go ahead of the queue, the
+# rest behind everyone else's; a ceiling on a person's work under way for a new remote action; a rate on
+# asking Adobe on demand.
+TASKS_AHEAD_PER_PERSON = env.int("TASKS_AHEAD_PER_PERSON", default=2)
+TASKS_PER_PERSON = env.int("TASKS_PER_PERSON", default=20)
+ADOBE_ASKS_PER_MINUTE = env.int("ADOBE_ASKS_PER_MINUTE", default=30)
+# A running task's lease outlasts one call to Adobe (timeouts and retries) by this margin, in seconds: room for
+# the machines' clocks to differ and a busy worker to be slow (connections/services/lease.py).
+TASKS_LEASE_MARGIN = env.float("TASKS_LEASE_MARGIN", default=30.0)
 
 # Email (alerts): EMAIL_URL, e.g. smtp+tls://user%40example.com:password@mail.example.com:587 (django-environ's
 # form); unset, every email is printed on the worker's console (`make run` says so).

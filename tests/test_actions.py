@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.tasks import task
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from connections.models import ActionResult, FlowServiceCall, RemoteAction
 from connections.services import actions
@@ -143,7 +144,11 @@ def test_the_sweep_fails_what_dead_tasks_left(make_onboarding, user, task_queue)
     onboarding = make_onboarding("source")
     actions.start(Kind.TEST, connection_test_task, onboarding=onboarding, actor=user)
     assert actions.sweep_actions() == 0  # young: still waiting for its worker
-    assert actions.sweep_actions(older_than=datetime.timedelta(seconds=-1)) == 1
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    RemoteAction.objects.update(created_at=long_ago)
+    assert actions.sweep_actions() == 0  # old, but its task still waits in the queue: never failed for its age
+    DBTaskResult.objects.all().delete()  # the queue lost it
+    assert actions.sweep_actions() == 1
     assert RemoteAction.objects.get().failed
 
 

@@ -130,7 +130,9 @@ class TestFinish:
     def test_the_watch_page_settles_a_dead_task_when_no_worker_sweeps(self, make_onboarding, alice, task_queue):
         dataflow = chosen_raw_dataflow(make_onboarding)
         finish(alice, dataflow)
-        Dataflow.objects.filter(pk=dataflow.pk).update(step_started_at=timezone.now() - datetime.timedelta(hours=1))
+        # Its task took the lease an hour ago and died.
+        long_ago = timezone.now() - datetime.timedelta(hours=1)
+        Dataflow.objects.filter(pk=dataflow.pk).update(step_started_at=long_ago, lease_expires_at=long_ago)
         moved = alice.get(url("dataflow_status", dataflow), headers=HTMX)
         assert moved["HX-Redirect"] == url("dataflow_watch", dataflow)
         page = html.unescape(alice.get(url("dataflow_watch", dataflow)).content.decode())
@@ -319,6 +321,16 @@ class TestWatching:
         region = alice.get(url("dataflow_activity", dataflow, "?again=1"), headers=HTMX).content.decode()
         assert "Asking Adobe…" in region and 'id="records-ingested"' in region  # the held answer meanwhile
         assert RemoteAction.objects.filter(kind=choices.ACTIVITY).count() == 2
+
+    def test_the_activity_is_looked_at_again_within_a_second_while_adobe_is_asked(
+        self, make_onboarding, alice, task_queue
+    ):
+        dataflow = _created(make_onboarding)
+        asking = alice.get(url("dataflow_activity", dataflow), headers=HTMX).content.decode()
+        assert "Asking Adobe for the dataflow" in asking and 'hx-trigger="load delay:1s"' in asking
+        task_queue()
+        answered = alice.get(url("dataflow_activity", dataflow), headers=HTMX).content.decode()
+        assert 'id="records-ingested"' in answered and 'id="activity-soon"' not in answered  # the 5-second refresh
 
     def test_pause_and_resume_run_in_a_task_and_the_page_shows_the_new_state(self, make_onboarding, alice, task_queue):
         dataflow = _created(make_onboarding)

@@ -23,8 +23,8 @@ REDIS_URL = f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}"
 @pytest.fixture
 def rq_queue(settings):
     """TASKS_BACKEND=rq as settings.py configures it; returns `drain()`, which runs every queued job."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    settings.RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", "behind"]}}
+    settings.RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300} for name in ("default", "behind")}
     queue = django_rq.get_queue("default")
     queue.empty()
 

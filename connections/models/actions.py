@@ -123,6 +123,9 @@ class RemoteAction(models.Model):
     created_at = models.DateTimeField(_("asked at"), default=timezone.now, db_index=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The running task's lease (services/lease.py) and the queued task's id.
+    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = RemoteActionQuerySet.as_manager()
 

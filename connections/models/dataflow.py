@@ -96,6 +96,9 @@ class Dataflow(models.Model):
     last_error = models.JSONField(_("last error"), null=True, blank=True)
     outcome_unknown = models.BooleanField(_("outcome unknown"), default=False)
     step_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The running task's lease on the step in flight (services/lease.py) and the queued task's id.
+    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -147,6 +147,9 @@ class Onboarding(models.Model):
         help_text=_("The last create got no clear answer: the object may exist in Adobe."),
     )
     step_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The running task's lease on the step in flight (services/lease.py) and the queued task's id.
+    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
     connection_test = models.JSONField(_("last connection test"), null=True, blank=True)
     connection_tested_at = models.DateTimeField(_("tested at"), null=True, blank=True)
     event_hubs = models.JSONField(_("event hubs found"), null=True, blank=True)

@@ -5,8 +5,8 @@ that kind (`RemoteAction.Kind` declares them all, with what the page says meanwh
 the kind's task (with django-tasks-db, in the same transaction: never an action without its task). A second
 press while one of the same kind is pending joins it, so nothing is asked twice; asking something else of that
 kind meanwhile (other typed credentials) is refused, as is any kind the caller names in `apart_from` (no delete
-while a PATCH runs). A task dying leaves its action pending; the sweep fails it once it is older than any call
-can last.
+while a PATCH runs). A task dying leaves its action pending; the sweep fails it once its task cannot be
+running any more (its lease, taken when it starts, expired; or the queue no longer holds it: services/lease.py).
 
 Each kind's task is a plain task function beside the service it runs, handing its handler to `run`:
 
@@ -39,9 +39,11 @@ from django.utils import timezone
 from connections.messages import Problem
 from connections.models import ActionResult, Onboarding, RemoteAction
 
+from . import caps
 from .errors import OnboardingError, StaleConnectionError, abandoned_record
+from .lease import Lease, kept_alive, stale_after, task_gone
 from .remote import actor_of, enqueue_with_claim
-from .transitions import lock_row, stale_after
+from .transitions import lock_row
 
 log = logging.getLogger(__name__)
 State = RemoteAction.State
@@ -69,10 +71,12 @@ def start(
     dataflow: Any = None,
     payload: dict[str, Any] | None = None,
     apart_from: Collection[str] = (),
+    on_demand: bool = True,
 ) -> RemoteAction:
     """Record the action and hand it to a task; the pending one of the same kind if it asks the same.
 
-    Refused (OnboardingError) while one of the same kind asks something else, or one of `apart_from` is pending.
+    Refused (OnboardingError) while one of the same kind asks something else, or one of `apart_from` is pending;
+    and, for what a person asks `on_demand`, beyond the caps of services/caps.py.
     """
     with transaction.atomic():
         lock_row(onboarding.pk)  # one writer at a time: the pending check and the insert are one step
@@ -85,6 +89,9 @@ def start(
             raise OnboardingError.refused(
                 f"{doing(busy)} is still under way for this onboarding. Wait until it has finished, then try again."
             )
+        if on_demand:  # a page's own reads are bounded by their freshness, and a page cannot be refused
+            caps.refuse_beyond_ceiling(actor)
+            caps.refuse_over_rate(actor)
         action = RemoteAction.objects.create(
             onboarding=onboarding,
             dataflow=dataflow,
@@ -92,7 +99,8 @@ def start(
             actor=actor,
             payload=json.dumps(payload) if payload else "",
         )
-        enqueue_with_claim(background, str(action.pk))
+        work = RemoteAction.objects.filter(pk=action.pk)
+        enqueue_with_claim(caps.placed(background, actor), str(action.pk), work=work)
     return RemoteAction.objects.get(pk=action.pk)  # settled already with the immediate backend
 
 
@@ -115,15 +123,19 @@ def problem_of(action: RemoteAction) -> Problem | None:
     return action.outcome.problem if action.failed else None
 
 
-def _claim(action_id: int) -> bool:
-    """QUEUED → RUNNING, once: a task delivered twice runs the action once."""
+def _claim(action_id: int) -> Lease | None:
+    """QUEUED → RUNNING with its lease, once: a task delivered twice runs the action once."""
     claimed = RemoteAction.objects.filter(pk=action_id, state=State.QUEUED)
-    return bool(claimed.update(state=State.RUNNING, started_at=timezone.now()))
+    now = timezone.now()
+    expires_at = now + stale_after()
+    if not claimed.update(state=State.RUNNING, started_at=now, lease_expires_at=expires_at):
+        return None
+    return Lease(RemoteAction.objects.filter(pk=action_id, state=State.RUNNING), expires_at)
 
 
 def _finish(action_id: int, *, state: str, result: dict[str, Any]) -> None:
     RemoteAction.objects.filter(pk=action_id, state=State.RUNNING).update(
-        state=state, result=result, payload="", finished_at=timezone.now()
+        state=state, result=result, payload="", finished_at=timezone.now(), lease_expires_at=None
     )
 
 
@@ -135,12 +147,14 @@ def _failure(error: OnboardingError) -> ActionResult:
 def run(action_id: str, handler: Handler) -> str:
     """What a kind's task does: claim the action (once), run `handler`, keep its result; the final state."""
     pk = int(action_id)
-    if not _claim(pk):
+    held = _claim(pk)
+    if held is None:
         return str(RemoteAction.objects.values_list("state", flat=True).get(pk=pk))
     action = RemoteAction.objects.select_related("onboarding").get(pk=pk)
     running = ActionRun(action, action.onboarding, actor_of(action.actor_id), _payload(action))
     try:
-        state, result = State.DONE, handler(running)
+        with kept_alive(held):  # a handler may call Adobe several times
+            state, result = State.DONE, handler(running)
     except OnboardingError as error:
         state, result = State.FAILED, _failure(error)
     except Exception:
@@ -161,22 +175,41 @@ def _unexpected() -> OnboardingError:
 
 
 def recovered(action: RemoteAction) -> RemoteAction:
-    """The action, failed first if it has been pending longer than any call can last (its task died)."""
+    """The action, failed first if its task cannot be running any more (it died, or the queue lost it)."""
     if action.pending and sweep_actions(pk=action.pk):
         return RemoteAction.objects.get(pk=action.pk)
     return action
 
 
-def sweep_actions(*, older_than: Any = None, pk: int | None = None) -> int:
-    """Fail every action pending longer than any call can last (its task died, or no worker ran it)."""
-    cutoff = timezone.now() - (older_than if older_than is not None else stale_after())
+def _dead_running(now: datetime.datetime) -> Q:
+    """Running, and its lease expired (or, started by an earlier version without one, long ago)."""
+    unleased = Q(lease_expires_at__isnull=True, started_at__lt=now - stale_after())
+    return Q(state=State.RUNNING) & (Q(lease_expires_at__lt=now) | unleased)
+
+
+def sweep_actions(*, pk: int | None = None) -> int:
+    """Fail every pending action whose task cannot be running any more: its lease expired, or, never started,
+    the queue no longer holds its task. One still waiting for a worker is left alone."""
+    now = timezone.now()
+    candidates = RemoteAction.objects.filter(
+        _dead_running(now) | Q(state=State.QUEUED, created_at__lt=now - stale_after())
+    )
+    if pk is not None:
+        candidates = candidates.filter(pk=pk)
+    dead = [
+        a.pk
+        for a in candidates.only("pk", "state", "task_id")
+        if a.state == State.RUNNING or task_gone(a.task_id, now=now)
+    ]
+    if not dead:
+        return 0
     problem = abandoned_record()
     problem["message"] = "This stopped without an answer from Adobe (the app restarted). Try again."
-    never_started = Q(state=State.QUEUED, created_at__lt=cutoff)
-    stale = RemoteAction.objects.filter(never_started | Q(state=State.RUNNING, started_at__lt=cutoff))
-    if pk is not None:
-        stale = stale.filter(pk=pk)
-    settled = stale.update(state=State.FAILED, result={"problem": problem}, payload="", finished_at=timezone.now())
+    # Decided again in the UPDATE: a task that started or renewed meanwhile keeps its action.
+    stale = RemoteAction.objects.filter(pk__in=dead).filter(_dead_running(now) | Q(state=State.QUEUED))
+    settled = stale.update(
+        state=State.FAILED, result={"problem": problem}, payload="", finished_at=now, lease_expires_at=None
+    )
     if settled:
         log.warning("Failed %d remote action(s) a dead task had left pending", settled)
     return settled

@@ -15,7 +15,6 @@ timeout, and Retry looks for the object by its name first.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -36,9 +35,9 @@ from connections.flowservice import (
 )
 from connections.models import Dataflow, DataflowChange
 
-from . import remote
+from . import lease, remote
 from .errors import OnboardingError, abandoned_record, adobe_failed, failure_record
-from .transitions import stale_after
+from .lease import cannot_be_running, stale_after
 from .wizard import source_params_for
 
 if TYPE_CHECKING:
@@ -187,8 +186,13 @@ def _move(dataflow: Dataflow, to: str, *, actor: Any, reason: str) -> None:
 
 
 def _abandoned(dataflow: Dataflow) -> bool:
-    started = dataflow.step_started_at
-    return dataflow.is_in_flight and not (started and timezone.now() - started < stale_after())
+    """In flight, and its task cannot be running any more (services/lease.py)."""
+    return dataflow.is_in_flight and cannot_be_running(dataflow, claimed_at=dataflow.step_started_at)
+
+
+def _step_work(dataflow: Dataflow) -> Any:
+    """The dataflow's step while it is still the claim the task is running (its lease's work)."""
+    return Dataflow.objects.filter(pk=dataflow.pk, status=Status.CREATING, step_started_at=dataflow.step_started_at)
 
 
 def _recover(dataflow: Dataflow, actor: Any) -> None:
@@ -196,6 +200,7 @@ def _recover(dataflow: Dataflow, actor: Any) -> None:
     if _abandoned(dataflow):
         _move(dataflow, Status.FAILED, actor=actor, reason="The previous attempt was abandoned; outcome unknown")
         dataflow.outcome_unknown, dataflow.last_error, dataflow.step_started_at = True, abandoned_record(), None
+        dataflow.lease_expires_at = None
         dataflow.save()
 
 
@@ -216,6 +221,7 @@ def claim_next_step(dataflow: Dataflow, *, actor: Any) -> tuple[Dataflow, Datafl
         locked.current_step = step.key
         _move(locked, Status.CREATING, actor=actor, reason=f"Creating the {step.what}")
         locked.step_started_at = timezone.now()
+        locked.lease_expires_at, locked.task_id = None, ""  # its task names itself, then takes the lease
         locked.save()
     return locked, step
 
@@ -226,18 +232,23 @@ def _settle(dataflow: Dataflow, *, actor: Any, to: str, reason: str, **changes: 
         for name, value in changes.items():
             setattr(locked, name, value)
         _move(locked, to, actor=actor, reason=reason)
-        locked.step_started_at = None
+        locked.step_started_at = locked.lease_expires_at = None
         locked.save()
     return locked
 
 
 def run_step(step: DataflowStep, *, dataflow: Dataflow, actor: Any) -> Dataflow:
     """Create the claimed step's object (or, after an unknown outcome, find it by name and adopt it); settle."""
+    held = lease.take(_step_work(dataflow))
+    if held is None:  # settled already (the sweep, after this task was taken for dead), or another task has it
+        return Dataflow.objects.select_related("onboarding").get(pk=dataflow.pk)
     client = client_for(dataflow, actor)
     resolved = not dataflow.outcome_unknown
     try:
         existing = None if resolved else step.find(client, step.remote_name(dataflow))
         resolved = True
+        if not existing and not held.renew():
+            return Dataflow.objects.select_related("onboarding").get(pk=dataflow.pk)  # lost the lease meanwhile
         created = existing or step.create(client, dataflow)
     except FlowServiceError as error:
         unknown = error.outcome_unknown or not resolved
@@ -285,13 +296,13 @@ def create_dataflow_objects(dataflow_id: str, actor_id: str | None) -> str:
     return str((claimed if claimed.status == Status.FAILED else _create_each(claimed, actor=actor)).status)
 
 
-def settle_abandoned(*, started_before: datetime.datetime) -> int:
-    """Fail every step whose task died (creating since before `started_before`); how many."""
-    abandoned = Dataflow.objects.filter(status=Status.CREATING, step_started_at__lt=started_before)
-    settled = list(abandoned.select_related("onboarding"))
-    for dataflow in settled:
-        dataflow_recover(dataflow=dataflow, actor=None)
-    return len(settled)
+def settle_abandoned() -> int:
+    """Fail every step whose task cannot be running any more (services/lease.py); how many."""
+    candidates = Dataflow.objects.filter(status=Status.CREATING).filter(lease.maybe_abandoned())
+    settled = 0
+    for dataflow in candidates.select_related("onboarding"):
+        settled += dataflow_recover(dataflow=dataflow, actor=None).status != Status.CREATING
+    return settled
 
 
 def dataflow_create_remaining(*, dataflow: Dataflow, actor: Any) -> Dataflow:

@@ -26,6 +26,7 @@ from connections.models import ActionResult, Dataflow, Onboarding, RemoteAction
 from connections.safe_input import json_problem
 
 from . import actions
+from .caps import take_ask
 from .dataflow import client_for, failed, mapping_input
 from .dataflow_fields import SampleField, SchemaField, parse_sample, sample_fields, schema_fields, suggest
 from .errors import OnboardingError
@@ -95,8 +96,12 @@ def dataflow_read(kind: RemoteAction.Kind, *, dataflow: Dataflow, actor: Any, as
     fresh = mine.filter(kind=kind).first()  # running, or failed lately: shown as it is, not asked again
     if fresh is None or not (fresh.pending or (fresh.failed and _fresh(kind, fresh, dataflow))):
         fresh = held if held is not None and _fresh(kind, held, dataflow) else None
+    if ask is Ask.AGAIN and held is not None and not (fresh is not None and fresh.pending) and not take_ask(actor):
+        ask = Ask.NEVER  # asked too often (services/caps.py): the last answer stands, no call, no history row
     if ask is Ask.AGAIN or (ask is Ask.IF_STALE and fresh is None):
-        fresh = actions.start(kind, _READ_TASKS[kind], onboarding=dataflow.onboarding, dataflow=dataflow, actor=actor)
+        fresh = actions.start(
+            kind, _READ_TASKS[kind], onboarding=dataflow.onboarding, dataflow=dataflow, actor=actor, on_demand=False
+        )
     return Read(fresh, held.outcome.answer, held.created_at) if held else Read(fresh, None)
 
 

@@ -6,8 +6,9 @@ Django's Tasks framework (`django.tasks`) with `dispatch`, and shows progress; t
 settles it. The tasks are the wizard's `create_in_adobe` (services/wizard.py), the dataflow's
 `create_dataflow_objects` (services/dataflow.py) and one per remote action (services/actions.py).
 
-A task that dies (its worker killed) leaves its work in flight; the sweep (services/sweep.py) settles it once
-it is older than every call's timeouts.
+The claimed row names its queued task (`task_id`); the task takes a lease on the work when it starts and
+renews it before each call (services/lease.py). A task that dies (its worker killed) leaves its work in
+flight; the sweep (services/sweep.py) settles it once its task cannot be running any more.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
+from django.db.models import QuerySet
 from django.tasks import Task
 
 from connections.models import Onboarding
+
+from . import caps
+from .lease import name_task
 
 
 def backend_path() -> str:
@@ -47,16 +52,27 @@ def dispatch(background: Task[..., Any], subject: models.Model, *args: str, acto
     its task, never a task for a claim that did not happen. Other backends (RQ) write elsewhere at
     once, so they enqueue only once the claim has committed.
     """
-    enqueue_with_claim(background, str(subject.pk), *args, None if actor is None else str(actor.pk))
+    work = type(subject)._default_manager.filter(pk=subject.pk)
+    actor_id = None if actor is None else str(actor.pk)
+    task_id = enqueue_with_claim(caps.placed(background, actor), str(subject.pk), *args, actor_id, work=work)
+    if task_id is not None:
+        subject.task_id = task_id  # type: ignore[attr-defined]  # as stored: what a service returns is the row
 
 
-def enqueue_with_claim(background: Task[..., Any], *args: str | None) -> None:
-    """Enqueue `background(*args)` so that it exists exactly when the caller's transaction commits."""
+def enqueue_with_claim(background: Task[..., Any], *args: str | None, work: QuerySet[Any]) -> str | None:
+    """Enqueue `background(*args)` so that it exists exactly when the caller's transaction commits, and name
+    it on its claimed `work` (the sweep asks the queue about it); its id, if it is known already."""
     if _stores_in_this_database():
-        background.enqueue(*args)
+        task_id = background.enqueue(*args).id
+        name_task(work, task_id)
         _wake_the_worker()
-    else:
-        transaction.on_commit(functools.partial(background.enqueue, *args))
+        return task_id
+    transaction.on_commit(functools.partial(_enqueue_and_name, background, args, work))
+    return None
+
+
+def _enqueue_and_name(background: Task[..., Any], args: tuple[str | None, ...], work: QuerySet[Any]) -> None:
+    name_task(work, background.enqueue(*args).id)
 
 
 # The channel a task worker on PostgreSQL listens on (run_tasks): a task is ready.

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from connections.models import Onboarding, StateChange
 
 from .errors import OnboardingError, abandoned_record
+from .lease import cannot_be_running
 
 Status = Onboarding.Status
 
@@ -37,21 +37,22 @@ def lock_row(pk: int) -> Onboarding:
     return Onboarding.objects.select_for_update().get(pk=pk)
 
 
-def stale_after() -> datetime.timedelta:
-    """How long an in-flight step may last before it is taken as abandoned (the app restarted)."""
-    seconds = 2 * (settings.FLOW_SERVICE_CONNECT_TIMEOUT + settings.FLOW_SERVICE_READ_TIMEOUT)
-    return datetime.timedelta(seconds=seconds + settings.FLOW_SERVICE_RETRY_BUDGET + 30)
-
-
 def abandoned(onboarding: Onboarding) -> bool:
-    """In flight longer than every timeout (the app restarted): read without a lock, decided under one."""
-    started = onboarding.step_started_at
-    return onboarding.is_in_flight and not (started and timezone.now() - started < stale_after())
+    """In flight, and its task cannot be running any more (services/lease.py): read without a lock, decided
+    again under one."""
+    return onboarding.is_in_flight and cannot_be_running(onboarding, claimed_at=onboarding.step_started_at)
+
+
+def step_work(onboarding: Onboarding) -> QuerySet[Onboarding]:
+    """The onboarding's step while it is still the claim the task was started for (its lease's work)."""
+    return Onboarding.objects.filter(
+        pk=onboarding.pk, status=onboarding.status, step_started_at=onboarding.step_started_at
+    )
 
 
 # What a move writes (updated_at too: `onboarding_busy` reads it). A transition saves only these columns, so
 # the credentials it never touched are neither re-encrypted nor written again.
-STEP_FIELDS = frozenset({"status", "step_started_at", "updated_at"})
+STEP_FIELDS = frozenset({"status", "step_started_at", "lease_expires_at", "task_id", "updated_at"})
 RECOVERY_FIELDS = STEP_FIELDS | {"outcome_unknown", "last_error"}
 
 
@@ -63,7 +64,7 @@ def recover_if_abandoned(onboarding: Onboarding, actor: Any) -> bool:
     move(onboarding, failed, actor=actor, reason="The previous attempt was abandoned; its outcome is unknown")
     onboarding.outcome_unknown = True
     onboarding.last_error = abandoned_record()
-    onboarding.step_started_at = None
+    onboarding.step_started_at = onboarding.lease_expires_at = None
     return True
 
 
@@ -88,6 +89,7 @@ def claim_locked(
     if claimed:
         move(locked, to, actor=actor, reason=reason)
         locked.step_started_at = timezone.now()
+        locked.lease_expires_at, locked.task_id = None, ""  # its task names itself, then takes the lease
         fields |= STEP_FIELDS
     if fields:
         locked.save(update_fields=fields | {"updated_at"})
@@ -102,7 +104,7 @@ def settle_step(onboarding: Onboarding, *, actor: Any, to: str, reason: str, **c
     the transaction holds the write lock), and the state change is recorded in the same transaction. A row
     that has moved on meanwhile (the sweep settled it) is refused, as `move` refuses it."""
     previous = onboarding.status
-    values = {**changes, "status": to, "step_started_at": None, "updated_at": timezone.now()}
+    values = {**changes, "status": to, "step_started_at": None, "lease_expires_at": None, "updated_at": timezone.now()}
     if onboarding.can_move_to(to):
         with transaction.atomic():
             if Onboarding.objects.filter(pk=onboarding.pk, status=previous).update(**values):

@@ -6,7 +6,6 @@ first looks for the object by its unique name and adopts it.
 
 from __future__ import annotations
 
-import datetime
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,12 +22,13 @@ from connections.flowservice import DataType as ApiDataType
 from connections.flowservice import Reset as ApiReset
 from connections.models import Dataflow, Onboarding, StateChange
 
-from . import remote
+from . import lease, remote
 from .connection_test import consumer_group_refreshed, onboarding_test_connection
 from .credentials import apply_credentials
 from .errors import OnboardingError, abandoned_record, failure_record
 from .inputs import Account, Source
-from .transitions import Status, abandoned, claim_locked, lock_row, recovered, settle_step, stale_after
+from .lease import stale_after
+from .transitions import Status, abandoned, claim_locked, lock_row, recovered, settle_step, step_work
 
 # The columns the Account step changes on a draft, and the Source step on an onboarding (with updated_at).
 ACCOUNT_FIELDS = frozenset(
@@ -219,8 +219,9 @@ def perform_remote(step: RemoteStep, *, onboarding: Onboarding, actor: Any) -> O
     """In the task, with the onboarding it has just read: create the step's object in Adobe, or, after an
     unknown outcome, find it by name and adopt it; settle the step; then run the step's follow-up."""
     claimed = onboarding
-    if claimed.status != step.in_flight:
-        return claimed  # settled already (the sweep, after this task was taken for dead)
+    held = lease.take(step_work(claimed)) if claimed.status == step.in_flight else None
+    if held is None:
+        return claimed  # settled already (the sweep, after this task was taken for dead), or another task has it
     client = adobe.flow_client(onboarding=claimed, actor=actor)
     resolved = not claimed.outcome_unknown
     try:
@@ -229,6 +230,8 @@ def perform_remote(step: RemoteStep, *, onboarding: Onboarding, actor: Any) -> O
         if existing:
             created = Created(existing["id"], existing["etag"])
             reason = f"Adopted the {step.what} an earlier attempt created"
+        elif not held.renew():
+            return Onboarding.objects.get(pk=claimed.pk)  # lost the lease: the step was settled meanwhile
         else:
             created, reason = step.create(client, claimed), f"Adobe created the {step.what}"
     except FlowServiceError as error:
@@ -251,9 +254,10 @@ def perform_remote(step: RemoteStep, *, onboarding: Onboarding, actor: Any) -> O
     return step.then(settled, actor)
 
 
-def settle_abandoned(step: RemoteStep, *, onboarding: Onboarding) -> Onboarding:
+def settle_abandoned(step: RemoteStep, *, onboarding: Onboarding) -> Onboarding | None:
     """The sweep's settling of a step whose task died: adopt Adobe's object if it exists, else fail the step
-    (Retry creates it then). When Adobe cannot be asked, the outcome stays unknown and Retry looks again."""
+    (Retry creates it then). When Adobe cannot be asked, the outcome stays unknown and Retry looks again.
+    None when another sweep settled it meanwhile, or its task took the lease while Adobe was asked."""
     client = adobe.flow_client(onboarding=onboarding, actor=None)
     try:
         existing = step.find(client, step.remote_name(onboarding))
@@ -263,8 +267,8 @@ def settle_abandoned(step: RemoteStep, *, onboarding: Onboarding) -> Onboarding:
         unknown = False
     with transaction.atomic():
         locked = lock_row(onboarding.pk)
-        if locked.status != step.in_flight:
-            return locked
+        if locked.status != step.in_flight or not abandoned(locked):
+            return None
         if existing:
             reason = f"Adopted the {step.what} a stopped task had created"
             changes = {step.id_field: existing["id"], step.etag_field: existing["etag"], "last_error": None}
@@ -283,13 +287,13 @@ def settle_abandoned(step: RemoteStep, *, onboarding: Onboarding) -> Onboarding:
     return step.then(settled, None) if existing else settled
 
 
-def settle_abandoned_steps(*, started_before: datetime.datetime) -> int:
-    """Settle every step whose task died (in flight since before `started_before`); how many."""
+def settle_abandoned_steps() -> int:
+    """Settle every step whose task cannot be running any more (services/lease.py); how many."""
     settled = 0
     for step in STEPS:
-        for onboarding in Onboarding.objects.filter(status=step.in_flight, step_started_at__lt=started_before):
-            settle_abandoned(step, onboarding=onboarding)
-            settled += 1
+        for onboarding in Onboarding.objects.filter(status=step.in_flight).filter(lease.maybe_abandoned()):
+            if abandoned(onboarding) and settle_abandoned(step, onboarding=onboarding) is not None:
+                settled += 1
     return settled
 
 

@@ -142,6 +142,19 @@ def _run_one(worker: Worker, claimed: DBTaskResult[Any, Any], free: threading.Se
         free.release()
 
 
+def _sweep_every(seconds: float) -> None:
+    """The sweep beside RQ's workers: several workers may sweep at once (each settle is decided under a lock)."""
+    while True:
+        time.sleep(seconds)
+        try:
+            refresh_connections()
+            sweep()
+        except DatabaseError:
+            log.exception("Could not reach the database")
+        finally:
+            connections.close_all()
+
+
 class Command(BaseCommand):
     help = "Run background tasks (remote steps) from the database, N at once; Ctrl-C stops after the current ones."
 
@@ -150,13 +163,12 @@ class Command(BaseCommand):
         # Short: a task waits at most this long to start; an idle poll is one read (no lock).
         parser.add_argument("--interval", type=float, default=0.05, help="seconds between polls when idle")
         parser.add_argument("--batch", action="store_true", help="sweep, run every task ready, then exit")
+        parser.add_argument("--sweep-every", type=float, default=None, help=f"seconds between sweeps ({SWEEP_EVERY:g})")
 
     def handle(self, *args: Any, threads: int | None, interval: float, batch: bool, **options: Any) -> None:
         count = threads or settings.TASKS_THREADS
         if settings.TASKS_BACKEND == "rq":
-            # RQ's own pool of worker processes; the sweep runs once here, at start.
-            sweep()
-            call_command("rqworker-pool", "default", num_workers=count, job_class="django_tasks_rq.Job", burst=batch)
+            self._run_rq(count, batch=batch, sweep_every=options.get("sweep_every") or SWEEP_EVERY)
             return
         if not remote.backend_path().startswith("django_tasks_db."):
             self.stdout.write("TASKS_BACKEND=immediate: remote steps run inside the requests; no worker needed.")
@@ -167,6 +179,23 @@ class Command(BaseCommand):
             _worker(0, interval=0, batch=True).run()
             return
         self._run(count, interval)
+
+    def _run_rq(self, count: int, *, batch: bool, sweep_every: float) -> None:
+        """RQ's workers, with the sweep at start and then every `sweep_every` seconds in a thread of this process.
+
+        One worker runs its jobs in this process (RQ's SimpleWorker): a process killed mid-task leaves nothing
+        running behind it. Several are RQ's pool of processes, forked once the first sweep has closed its
+        connection."""
+        sweep()
+        connections.close_all()
+        if not batch:
+            threading.Thread(target=_sweep_every, args=(sweep_every,), name="sweep", daemon=True).start()
+        # "behind" last: a person's tasks beyond their first few (connections/services/caps.py).
+        queues, job = ("default", "behind"), "django_tasks_rq.Job"
+        if count == 1:
+            call_command("rqworker", *queues, job_class=job, worker_class="rq.worker.SimpleWorker", burst=batch)
+        else:
+            call_command("rqworker-pool", *queues, num_workers=count, job_class=job, burst=batch)
 
     def _run(self, count: int, interval: float) -> None:
         """One loop claims, a pool of `count` threads runs: idle, the database sees one read per interval,

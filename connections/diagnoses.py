@@ -3,7 +3,7 @@
 Adobe's test answers only `{"result": true|false}` (no reason). The reason comes from Adobe's explore
 answer `1308-400`, "The request could not be processed. Error message: {msftErrorMessage}", which
 relays Azure's own words. Those words only choose the sentence; the decision that the test failed is
-made from the answer's structure. Sources for each row: docs/ in the README, "Diagnoses".
+made from the answer's structure. What a user sees for each cause: the README, "When the connection test fails".
 """
 
 from __future__ import annotations

@@ -218,7 +218,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "onboarding:list"
 LOGOUT_REDIRECT_URL = "login"
 
-# Single sign-on with the organisation's OpenID Connect provider (identity/, docs/notes-sso.md). Off while
+# Single sign-on with the organisation's OpenID Connect provider (identity/, docs/sign-in.md). Off while
 # OIDC_ISSUER is empty: then everyone logs in with a local password, as before. Nothing is fetched here: the
 # provider's discovery document is read when the first sign-in needs it, then cached.
 OIDC_ISSUER = env.str("OIDC_ISSUER", default="").strip()
@@ -242,7 +242,7 @@ if OIDC_ISSUER:
     if not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
         raise ImproperlyConfigured(
             "OIDC_ISSUER is set but OIDC_CLIENT_ID or OIDC_CLIENT_SECRET is not: copy both from the app's "
-            "registration at the identity provider (docs/notes-sso.md)."
+            "registration at the identity provider (docs/sign-in.md)."
         )
     issuer_url = urlsplit(OIDC_ISSUER)
     if issuer_url.scheme != "https" and not (issuer_url.scheme == "http" and issuer_url.hostname in LOOPBACK):

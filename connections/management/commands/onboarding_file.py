@@ -1,0 +1,127 @@
+"""An onboarding as a file, for those who script it: export one, or import a file into another sandbox."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from connections.models import Onboarding
+from connections.services import OnboardingError
+from connections.services.portable import (
+    FileProblems,
+    ImportResult,
+    onboarding_export_document,
+    onboarding_import_document,
+    read_document,
+)
+
+BAD_INPUT = 2  # the exit status of a file or target the import refuses, as argparse uses for bad arguments
+
+
+class Command(BaseCommand):
+    help = (
+        "Export an onboarding with its dataflows as a JSON document (no secret, no Adobe id), or import such a "
+        "document into a sandbox on an account already connected there. The import checks the file and the "
+        "sandbox before it creates anything, and creates nothing a second time."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True)
+        export = actions.add_parser("export", help="Write the onboarding's document to standard output.")
+        export.add_argument("public_id", help="The onboarding's reference (its public id).")
+        into = actions.add_parser("import", help="Create the file's dataflows in a sandbox.")
+        into.add_argument("file", help="The document (JSON); - reads standard input.")
+        into.add_argument("--sandbox", required=True, help="The sandbox to create the dataflows in.")
+        into.add_argument(
+            "--account",
+            required=True,
+            help="The public id of an onboarding connected in that sandbox: its credentials and base connection "
+            "are reused, and the dataflows become its own.",
+        )
+        into.add_argument("--owner", required=True, help="The username of the account's owner, who imports.")
+        into.add_argument(
+            "--consumer-group",
+            action="append",
+            default=[],
+            metavar="HUB=GROUP",
+            help="Read the event hub HUB with the consumer group GROUP instead of the file's (repeatable).",
+        )
+
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        if action == "export":
+            self._export(options["public_id"])
+            return
+        try:
+            result = self._import(options)
+        except FileProblems as problems:
+            numbered = "\n".join(f"  {n}. {problem}" for n, problem in enumerate(problems.problems, 1))
+            raise CommandError(f"{problems.heading}:\n{numbered}", returncode=BAD_INPUT) from None
+        except OnboardingError as refused:
+            raise CommandError(refused.message, returncode=BAD_INPUT) from None
+        self._report(result)
+
+    def _export(self, public_id: str) -> None:
+        onboarding = _onboarding(public_id)
+        try:
+            document = onboarding_export_document(onboarding)
+        except OnboardingError as refused:
+            raise CommandError(refused.message) from None
+        self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))
+
+    def _import(self, options: dict[str, Any]) -> ImportResult:
+        owner = get_user_model().objects.filter(username=options["owner"]).first()
+        if owner is None:
+            raise CommandError(f"There is no user {options['owner']}.", returncode=BAD_INPUT)
+        account = _onboarding(options["account"], owner=owner)
+        document = read_document(_read(options["file"]))
+        return onboarding_import_document(
+            document,
+            account=account,
+            sandbox=options["sandbox"],
+            actor=owner,
+            consumer_groups=_groups(options["consumer_group"]),
+        )
+
+    def _report(self, result: ImportResult) -> None:
+        for dataflow in result.created:
+            self.stdout.write(f"Created: {dataflow.name} ({dataflow.get_status_display()})")
+        for dataflow in result.already_there:
+            self.stdout.write(f"Already there, unchanged: {dataflow.name} ({dataflow.get_status_display()})")
+        self.stdout.write(self.style.SUCCESS(f"Import {result.run}: {len(result.created)} dataflow(s) created."))
+
+
+def _onboarding(public_id: str, *, owner: Any = None) -> Onboarding:
+    try:
+        wanted = uuid.UUID(public_id)
+    except ValueError:
+        raise CommandError(f"{public_id} is not an onboarding's reference.", returncode=BAD_INPUT) from None
+    onboardings = Onboarding.objects.owned_by(owner) if owner is not None else Onboarding.objects.all()
+    found = onboardings.filter(public_id=wanted).first()
+    if found is None:
+        raise CommandError(f"No onboarding {public_id}{' of ' + str(owner) if owner else ''}.", returncode=BAD_INPUT)
+    return found
+
+
+def _read(path: str) -> str:
+    try:
+        if path == "-":
+            return sys.stdin.read()
+        with open(path, encoding="utf-8") as file:
+            return file.read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"The file cannot be read: {error}", returncode=BAD_INPUT) from None
+
+
+def _groups(pairs: list[str]) -> dict[str, str]:
+    groups = {}
+    for pair in pairs:
+        hub, _, group = pair.partition("=")
+        if not hub or not group:
+            raise CommandError(f"--consumer-group takes HUB=GROUP, not {pair}.", returncode=BAD_INPUT)
+        groups[hub] = group
+    return groups

@@ -1,0 +1,125 @@
+"""The onboarding file: its format (a JSON Schema beside this module), reading and checking one, and the export.
+
+The file carries what a person chose (names, event hubs, consumer groups, data types, the dataset by name and its
+schema by title, the mapping, a few sample events) and never a secret or an Adobe id: ids differ from one sandbox
+to the next, and a secret must never leave the app.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jsonschema
+
+from connections import adobe
+from connections.flowservice import FlowServiceError
+from connections.models import Dataflow, Onboarding
+from connections.services.errors import adobe_failed
+
+if TYPE_CHECKING:
+    from connections.flowservice import FlowServiceClient
+
+FORMAT = "eventhubs-onboarding"
+VERSION = 1
+SCHEMA_PATH = Path(__file__).with_name("onboarding-file.schema.json")
+SAMPLE_EVENTS = 5  # enough for the mapping page to show the fields; few, as they are real events
+
+
+class FileProblems(Exception):
+    """A file the import cannot take, or a target sandbox that lacks what it needs: every problem, in order."""
+
+    def __init__(self, problems: list[str], *, heading: str) -> None:
+        super().__init__(heading)
+        self.heading = heading
+        self.problems = problems
+
+
+@cache
+def file_schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return loaded
+
+
+def read_document(text: str) -> dict[str, Any]:
+    """The document in `text`, checked against the format's JSON Schema; FileProblems lists what is wrong."""
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        raise FileProblems([f"The file is not JSON: {error}."], heading="The file cannot be read") from None
+    problems = schema_problems(document) or duplicate_names(document)
+    if problems:
+        raise FileProblems(problems, heading="The file does not follow the onboarding file format")
+    return dict(document)
+
+
+def schema_problems(document: Any) -> list[str]:
+    """Each way the document breaks the JSON Schema, said with where it is (`dataflows[0].consumer_group`)."""
+    validator = jsonschema.Draft202012Validator(file_schema())
+    errors = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
+    return [f"{_where(error.absolute_path)}: {_said(error)}" for error in errors]
+
+
+def _said(error: Any) -> str:
+    """jsonschema's message, or for a pattern (which reads as a regular expression) what the field must be."""
+    if error.validator == "pattern" and "description" in error.schema:
+        return f"{error.instance!r} is not {error.schema['description']}"
+    return str(error.message)
+
+
+def _where(path: Any) -> str:
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(".")
+    return where or "the document"
+
+
+def duplicate_names(document: dict[str, Any]) -> list[str]:
+    names = [flow["name"] for flow in document["dataflows"]]
+    return [f"dataflows[{i}].name: “{name}” is used twice" for i, name in enumerate(names) if name in names[:i]]
+
+
+def onboarding_export_document(onboarding: Onboarding, *, actor: Any = None) -> dict[str, Any]:
+    """The onboarding and its reviewed dataflows as a file's document (drafts are not finished choices).
+
+    A dataflow on an existing dataset knows the dataset only by id: its name is read from Catalog (the read is
+    recorded in the onboarding's history)."""
+    flows = onboarding.dataflows.exclude(status=Dataflow.Status.DRAFT).order_by("created_at", "id")
+    client = adobe.flow_client(onboarding=onboarding, actor=actor) if any(not f.dataset_name for f in flows) else None
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "onboarding": {"name": onboarding.name, "description": onboarding.description},
+        "dataflows": [_dataflow_document(flow, client) for flow in flows],
+    }
+
+
+def _dataflow_document(dataflow: Dataflow, client: FlowServiceClient | None) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "name": dataflow.name,
+        "description": dataflow.description,
+        "event_hub": dataflow.event_hub_name,
+        "consumer_group": dataflow.consumer_group,
+        "data_type": dataflow.data_type,
+        "reset": dataflow.reset,
+        "dataset": {
+            "name": dataflow.dataset_name or _dataset_name(dataflow, client),
+            "schema_title": dataflow.schema_title,
+            "profile_enabled": dataflow.profile_enabled,
+        },
+    }
+    if dataflow.is_raw:
+        rows = dataflow.mappings or []
+        document["mapping"] = [{"source": m["source"], "destination": m["destination"]} for m in rows]
+        document["sample"] = list(dataflow.sample or [])[:SAMPLE_EVENTS]
+    return document
+
+
+def _dataset_name(dataflow: Dataflow, client: FlowServiceClient | None) -> str:
+    assert client is not None  # built whenever a dataflow lacks its dataset's name
+    try:
+        return str(client.get_dataset(dataflow.dataset_id).get("name", ""))
+    except FlowServiceError as error:
+        raise adobe_failed(
+            error, doing="reading the dataset's name", sandbox=dataflow.onboarding.sandbox_name
+        ) from None

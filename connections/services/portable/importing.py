@@ -1,0 +1,117 @@
+"""The import: the file's dataflows created on an account already connected in the target sandbox, as one run.
+
+Nothing is created until the file is valid and the target sandbox holds every schema and field the file needs.
+Then each dataflow the account does not have yet (matched by name) becomes a dataflow of the account, recorded
+as part of the run, and goes through Finish as one the wizard made: its objects are claimed, created by a
+background task, audited, retried alone and adopted by their unique names after an unknown outcome. Importing the
+same file again finds every dataflow by name and creates nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from django.db import transaction
+
+from connections import adobe
+from connections.models import Dataflow, DataflowChange, Onboarding
+from connections.services import dataflow as df
+from connections.services.errors import OnboardingError
+
+from .checks import Resolved, check_target, reads_account_source
+from .document import FileProblems
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one import did: its run's reference (in each new dataflow's history), and the dataflows by fate."""
+
+    run: str
+    created: list[Dataflow] = field(default_factory=list)
+    already_there: list[Dataflow] = field(default_factory=list)
+
+
+def onboarding_import_document(
+    document: dict[str, Any],
+    *,
+    account: Onboarding,
+    sandbox: str,
+    actor: Any,
+    consumer_groups: Mapping[str, str] | None = None,
+) -> ImportResult:
+    """Create the document's dataflows (read and checked by `read_document`) on `account`, in `sandbox`.
+
+    `consumer_groups` replaces the file's consumer group per event hub (a hub read in the source sandbox keeps its
+    consumer group there). Raises FileProblems, before anything is created, when the sandbox lacks something."""
+    _require_account(account, sandbox)
+    flows = [_with_group(flow, consumer_groups or {}) for flow in document["dataflows"]]
+    present = set(account.dataflows.values_list("name", flat=True))
+    new = [flow for flow in flows if flow["name"] not in present]
+    resolved, problems = check_target(new, account=account, client=adobe.flow_client(onboarding=account, actor=actor))
+    if problems:
+        raise FileProblems(problems, heading=f"The sandbox {sandbox} lacks what the file needs; nothing was created")
+    result = ImportResult(run=uuid.uuid4().hex[:8])
+    drafts = _drafts(new, resolved, account=account, actor=actor, run=result.run)
+    created = [df.dataflow_finish(dataflow=draft, actor=actor) for draft in drafts]
+    names = {flow["name"] for flow in flows} - {d.name for d in created}
+    there = list(account.dataflows.filter(name__in=names).order_by("created_at", "id"))
+    return replace(result, created=created, already_there=there)
+
+
+def _require_account(account: Onboarding, sandbox: str) -> None:
+    if account.sandbox_name != sandbox:
+        raise OnboardingError.refused(
+            f"The account {account.name} is connected in the sandbox {account.sandbox_name}, not {sandbox}: "
+            f"choose an account connected in {sandbox}."
+        )
+    if not account.is_done or account.archived_at is not None:
+        raise OnboardingError.refused(f"The account {account.name} is not connected (or is archived).")
+
+
+def _with_group(flow: dict[str, Any], consumer_groups: Mapping[str, str]) -> dict[str, Any]:
+    return flow | {"consumer_group": consumer_groups.get(flow["event_hub"], flow["consumer_group"])}
+
+
+def _drafts(
+    flows: list[dict[str, Any]], resolved: dict[str, Resolved], *, account: Onboarding, actor: Any, run: str
+) -> list[Dataflow]:
+    """Under the account's row lock (two imports at once make each dataflow once): the new dataflows, recorded."""
+    with transaction.atomic():
+        locked = Onboarding.objects.select_for_update().get(pk=account.pk)
+        present = set(locked.dataflows.values_list("name", flat=True))
+        drafts = [_draft(flow, resolved[flow["name"]], locked) for flow in flows if flow["name"] not in present]
+        for draft in drafts:
+            reason = f"Imported from an onboarding file (import {run}) into the sandbox {locked.sandbox_name}"
+            DataflowChange.objects.record(
+                dataflow=draft, actor=actor, from_status="", to_status=draft.status, reason=reason
+            )
+    return drafts
+
+
+def _draft(flow: dict[str, Any], resolved: Resolved, account: Onboarding) -> Dataflow:
+    shared = reads_account_source(flow, account)
+    dataset = flow["dataset"]
+    return Dataflow.objects.create(
+        onboarding=account,
+        name=flow["name"],
+        description=flow.get("description", ""),
+        own_source=not shared,
+        event_hub_name=flow["event_hub"],
+        consumer_group=flow["consumer_group"],
+        data_type=flow["data_type"],
+        reset=flow["reset"],
+        sample=flow.get("sample") or None,
+        sample_origin="file",
+        dataset_choice=Dataflow.DatasetChoice.EXISTING if resolved.dataset_id else Dataflow.DatasetChoice.NEW,
+        dataset_id=resolved.dataset_id,
+        dataset_name="" if resolved.dataset_id else dataset["name"],
+        schema_id=resolved.schema_id,
+        schema_title=dataset["schema_title"],
+        profile_enabled=bool(dataset.get("profile_enabled")) and not resolved.dataset_id,
+        mappings=flow.get("mapping") or None,
+        source_connection_id=account.source_connection_id if shared else "",
+        source_connection_etag=account.source_connection_etag if shared else "",
+    )

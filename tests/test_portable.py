@@ -132,6 +132,23 @@ class TestImport:
         assert created_counts(emulator) == before
         assert Dataflow.objects.filter(onboarding=prod_account).count() == 1
 
+    def test_a_dataflow_whose_creation_failed_is_retried_by_the_next_import_and_adopted(
+        self, dev_onboarding, prod_account, tmp_path, emulator
+    ):
+        path = exported(dev_onboarding, tmp_path)
+        before = created_counts(emulator)
+        emulator.fault("/flows", method="POST", count=1, status=500, phase="after")  # created, answer lost
+        out = run(*import_args(path, prod_account, "--consumer-group", "orders=$Default"))
+        assert "Created: Orders (Creation failed)" in out
+        out = run(*import_args(path, prod_account, "--consumer-group", "orders=$Default"))
+        assert "Retried: Orders (Created)" in out
+        imported = Dataflow.objects.get(onboarding=prod_account)
+        assert imported.is_created
+        after = created_counts(emulator)
+        assert {kind: after[kind] - before[kind] for kind in CREATED_KINDS} == dict.fromkeys(CREATED_KINDS, 1)
+        reasons = [change.reason for change in DataflowChange.objects.filter(dataflow=imported)]
+        assert any("Adopted the dataflow an earlier attempt created" in reason for reason in reasons)
+
     def test_the_same_hub_and_consumer_group_as_the_account_reads_its_own_source(
         self, dev_onboarding, prod_account, tmp_path, emulator
     ):

@@ -90,6 +90,8 @@ class Command(BaseCommand):
     def _report(self, result: ImportResult) -> None:
         for dataflow in result.created:
             self.stdout.write(f"Created: {dataflow.name} ({dataflow.get_status_display()})")
+        for dataflow in result.resumed:
+            self.stdout.write(f"Retried: {dataflow.name} ({dataflow.get_status_display()})")
         for dataflow in result.already_there:
             self.stdout.write(f"Already there, unchanged: {dataflow.name} ({dataflow.get_status_display()})")
         self.stdout.write(self.style.SUCCESS(f"Import {result.run}: {len(result.created)} dataflow(s) created."))

@@ -4,7 +4,8 @@ Nothing is created until the file is valid and the target sandbox holds every sc
 Then each dataflow the account does not have yet (matched by name) becomes a dataflow of the account, recorded
 as part of the run, and goes through Finish as one the wizard made: its objects are claimed, created by a
 background task, audited, retried alone and adopted by their unique names after an unknown outcome. Importing the
-same file again finds every dataflow by name and creates nothing.
+same file again finds every dataflow by name and creates nothing; one whose creation failed is retried from the
+failed step, as Retry would.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class ImportResult:
 
     run: str
     created: list[Dataflow] = field(default_factory=list)
+    resumed: list[Dataflow] = field(default_factory=list)  # there already, failed: retried from the failed step
     already_there: list[Dataflow] = field(default_factory=list)
 
 
@@ -58,7 +60,10 @@ def onboarding_import_document(
     created = [df.dataflow_finish(dataflow=draft, actor=actor) for draft in drafts]
     names = {flow["name"] for flow in flows} - {d.name for d in created}
     there = list(account.dataflows.filter(name__in=names).order_by("created_at", "id"))
-    return replace(result, created=created, already_there=there)
+    failed = [d for d in there if d.status == Dataflow.Status.FAILED]
+    resumed = [df.dataflow_retry(dataflow=dataflow, actor=actor) for dataflow in failed]
+    unchanged = [d for d in there if d.status != Dataflow.Status.FAILED]
+    return replace(result, created=created, resumed=resumed, already_there=unchanged)
 
 
 def _require_account(account: Onboarding, sandbox: str) -> None:

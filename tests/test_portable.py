@@ -188,6 +188,24 @@ class TestImport:
             onboarding_import_document(document, account=prod_account, sandbox="prod", actor=prod_account.owner)
         assert refused.value.problems == ["Dataflow “Orders”: there is no schema titled “Returns” in the sandbox prod."]
 
+    def test_two_dataflows_of_the_file_on_one_consumer_group_are_reported(self, dev_onboarding, prod_account, tmp_path):
+        document = json.loads(run("export", str(dev_onboarding.public_id)))
+        twin = document["dataflows"][0] | {"name": "Orders again"}
+        document["dataflows"].append(twin)
+        with pytest.raises(FileProblems) as refused:
+            onboarding_import_document(
+                document,
+                account=prod_account,
+                sandbox="prod",
+                actor=prod_account.owner,
+                consumer_groups={"orders": "$Default"},
+            )
+        assert refused.value.problems == [
+            "Dataflow “Orders again”: the consumer group $Default of the event hub orders is read by “Orders” too, "
+            "and a consumer group serves one flow at a time."
+        ]
+        assert not Dataflow.objects.filter(onboarding=prod_account).exists()
+
     def test_an_account_in_another_sandbox_is_refused(self, dev_onboarding, tmp_path):
         path = exported(dev_onboarding, tmp_path)
         with pytest.raises(Exception) as refused:
@@ -197,6 +215,11 @@ class TestImport:
 
 
 class TestBadFiles:
+    def test_the_documented_example_is_a_valid_file(self):
+        guide = (Path(__file__).parent.parent / "docs" / "onboarding-file.md").read_text(encoding="utf-8")
+        example = guide.split("```json\n", 1)[1].split("```", 1)[0]
+        assert read_document(example)["dataflows"][0]["dataset"]["schema_title"] == "Order events"
+
     def test_a_bad_file_gets_a_numbered_list_of_its_problems(self, prod_account, tmp_path, emulator):
         bad = {
             "format": "eventhubs-onboarding",

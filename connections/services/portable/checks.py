@@ -37,7 +37,7 @@ def check_target(
     try:
         schemas = _schemas_by_title(client)
         found: dict[str, Resolved] = {}
-        problems: list[str] = []
+        problems = _groups_read_twice(flows, account)
         for flow in flows:
             resolved, flow_problems = _check_one(flow, schemas=schemas, account=account, client=client)
             problems += [f"Dataflow “{flow['name']}”: {problem}" for problem in flow_problems]
@@ -79,6 +79,21 @@ def _check_one(
 
 def _schema_of_dataset(client: FlowServiceClient, dataset_id: str) -> str:
     return str((client.get_dataset(dataset_id).get("schemaRef") or {}).get("id", ""))
+
+
+def _groups_read_twice(flows: list[dict[str, Any]], account: Onboarding) -> list[str]:
+    """Two dataflows of the file with a source connection of their own on one hub and consumer group."""
+    seen: dict[tuple[str, str], str] = {}
+    problems = []
+    for flow in (flow for flow in flows if not reads_account_source(flow, account)):
+        slot = (flow["event_hub"], flow["consumer_group"])
+        if slot in seen:
+            problems.append(
+                f"Dataflow “{flow['name']}”: the consumer group {slot[1]} of the event hub {slot[0]} is read by "
+                f"“{seen[slot]}” too, and a consumer group serves one flow at a time."
+            )
+        seen.setdefault(slot, flow["name"])
+    return problems
 
 
 def _consumer_group_problems(flow: dict[str, Any], account: Onboarding) -> list[str]:

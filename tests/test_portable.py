@@ -123,6 +123,23 @@ class TestImport:
         assert "Imported from an onboarding file" in history.first().reason
         assert history.last().to_status == Dataflow.Status.CREATED
 
+    def test_a_check_says_what_the_import_would_create_and_creates_nothing(
+        self, dev_onboarding, prod_account, tmp_path, emulator
+    ):
+        path = exported(dev_onboarding, tmp_path)
+        before = created_counts(emulator)
+        out = run(*import_args(path, prod_account, "--consumer-group", "orders=$Default", "--check"))
+        assert out.splitlines() == [
+            "Create “Orders”: the event hub orders read with $Default through a source connection of its own, into "
+            "a new dataset “Orders from Event Hubs” on the schema “Order events”, 7 mapped fields.",
+            "The file can be imported into prod; nothing was created.",
+        ]
+        assert created_counts(emulator) == before
+        assert not Dataflow.objects.filter(onboarding=prod_account).exists()
+        run(*import_args(path, prod_account, "--consumer-group", "orders=$Default"))
+        out = run(*import_args(path, prod_account, "--consumer-group", "orders=$Default", "--check"))
+        assert out.splitlines()[0] == "Leave “Orders” as it is (Created)."
+
     def test_importing_twice_creates_nothing_new(self, dev_onboarding, prod_account, tmp_path, emulator):
         path = exported(dev_onboarding, tmp_path)
         run(*import_args(path, prod_account, "--consumer-group", "orders=$Default"))

@@ -17,6 +17,7 @@ from connections.services.portable import (
     ImportResult,
     onboarding_export_document,
     onboarding_import_document,
+    onboarding_import_plan,
     read_document,
 )
 
@@ -45,6 +46,11 @@ class Command(BaseCommand):
         )
         into.add_argument("--owner", required=True, help="The username of the account's owner, who imports.")
         into.add_argument(
+            "--check",
+            action="store_true",
+            help="Check the file and the sandbox and say what the import would do; create nothing.",
+        )
+        into.add_argument(
             "--consumer-group",
             action="append",
             default=[],
@@ -57,13 +63,12 @@ class Command(BaseCommand):
             self._export(options["public_id"])
             return
         try:
-            result = self._import(options)
+            self._import(options)
         except FileProblems as problems:
             numbered = "\n".join(f"  {n}. {problem}" for n, problem in enumerate(problems.problems, 1))
             raise CommandError(f"{problems.heading}:\n{numbered}", returncode=BAD_INPUT) from None
         except OnboardingError as refused:
             raise CommandError(refused.message, returncode=BAD_INPUT) from None
-        self._report(result)
 
     def _export(self, public_id: str) -> None:
         onboarding = _onboarding(public_id)
@@ -73,19 +78,24 @@ class Command(BaseCommand):
             raise CommandError(refused.message) from None
         self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))
 
-    def _import(self, options: dict[str, Any]) -> ImportResult:
+    def _import(self, options: dict[str, Any]) -> None:
         owner = get_user_model().objects.filter(username=options["owner"]).first()
         if owner is None:
             raise CommandError(f"There is no user {options['owner']}.", returncode=BAD_INPUT)
-        account = _onboarding(options["account"], owner=owner)
         document = read_document(_read(options["file"]))
-        return onboarding_import_document(
-            document,
-            account=account,
-            sandbox=options["sandbox"],
-            actor=owner,
-            consumer_groups=_groups(options["consumer_group"]),
-        )
+        target = {
+            "account": _onboarding(options["account"], owner=owner),
+            "sandbox": options["sandbox"],
+            "actor": owner,
+            "consumer_groups": _groups(options["consumer_group"]),
+        }
+        if options["check"]:
+            plan = onboarding_import_plan(document, **target)
+            self.stdout.write("\n".join(plan.describe()))
+            checked = f"The file can be imported into {options['sandbox']}; nothing was created."
+            self.stdout.write(self.style.SUCCESS(checked))
+            return
+        self._report(onboarding_import_document(document, **target))
 
     def _report(self, result: ImportResult) -> None:
         for dataflow in result.created:

@@ -8,14 +8,17 @@ anything is created), importing (the run that creates what the file describes, o
 from __future__ import annotations
 
 from .document import FORMAT, VERSION, FileProblems, onboarding_export_document, read_document
-from .importing import ImportResult, onboarding_import_document
+from .importing import ImportPlan, ImportResult, Planned, onboarding_import_document, onboarding_import_plan
 
 __all__ = [
     "FORMAT",
     "VERSION",
     "FileProblems",
+    "ImportPlan",
     "ImportResult",
+    "Planned",
     "onboarding_export_document",
     "onboarding_import_document",
+    "onboarding_import_plan",
     "read_document",
 ]

@@ -27,6 +27,43 @@ from .document import FileProblems
 
 
 @dataclass(frozen=True)
+class Planned:
+    """A dataflow of the file the account does not have yet, and where it lands in the target sandbox."""
+
+    flow: dict[str, Any]  # the file's entry, with the consumer group it will read with
+    resolved: Resolved
+    shares_account_source: bool
+
+    def describe(self) -> str:
+        flow, dataset = self.flow, self.flow["dataset"]
+        source = "the account's source connection" if self.shares_account_source else "a source connection of its own"
+        into = "the existing dataset" if self.resolved.dataset_id else "a new dataset"
+        mapped = f", {len(flow['mapping'])} mapped fields" if flow.get("mapping") else ""
+        return (
+            f"Create “{flow['name']}”: the event hub {flow['event_hub']} read with {flow['consumer_group']} through "
+            f"{source}, into {into} “{dataset['name']}” on the schema “{dataset['schema_title']}”{mapped}."
+        )
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What an import of a file would do in a sandbox, once the file and the sandbox passed every check."""
+
+    account: Onboarding
+    new: list[Planned]
+    there: list[Dataflow]  # matched by name: left as they are, or retried if their creation failed
+
+    def describe(self) -> list[str]:
+        kept = [
+            f"Retry “{d.name}” from its failed step."
+            if d.status == Dataflow.Status.FAILED
+            else f"Leave “{d.name}” as it is ({d.get_status_display()})."
+            for d in self.there
+        ]
+        return [planned.describe() for planned in self.new] + kept
+
+
+@dataclass(frozen=True)
 class ImportResult:
     """What one import did: its run's reference (in each new dataflow's history), and the dataflows by fate."""
 
@@ -34,6 +71,31 @@ class ImportResult:
     created: list[Dataflow] = field(default_factory=list)
     resumed: list[Dataflow] = field(default_factory=list)  # there already, failed: retried from the failed step
     already_there: list[Dataflow] = field(default_factory=list)
+
+
+def onboarding_import_plan(
+    document: dict[str, Any],
+    *,
+    account: Onboarding,
+    sandbox: str,
+    actor: Any,
+    consumer_groups: Mapping[str, str] | None = None,
+) -> ImportPlan:
+    """What importing the document (read and checked by `read_document`) on `account` in `sandbox` would do;
+    nothing is created. Raises FileProblems listing everything the sandbox lacks.
+
+    `consumer_groups` replaces the file's consumer group per event hub (a hub read in the source sandbox keeps its
+    consumer group there)."""
+    _require_account(account, sandbox)
+    flows = [_with_group(flow, consumer_groups or {}) for flow in document["dataflows"]]
+    present = set(account.dataflows.values_list("name", flat=True))
+    new = [flow for flow in flows if flow["name"] not in present]
+    resolved, problems = check_target(new, account=account, client=adobe.flow_client(onboarding=account, actor=actor))
+    if problems:
+        raise FileProblems(problems, heading=f"The sandbox {sandbox} lacks what the file needs; nothing was created")
+    there = account.dataflows.filter(name__in=[flow["name"] for flow in flows]).order_by("created_at", "id")
+    planned = [Planned(flow, resolved[flow["name"]], reads_account_source(flow, account)) for flow in new]
+    return ImportPlan(account=account, new=planned, there=list(there))
 
 
 def onboarding_import_document(
@@ -44,25 +106,17 @@ def onboarding_import_document(
     actor: Any,
     consumer_groups: Mapping[str, str] | None = None,
 ) -> ImportResult:
-    """Create the document's dataflows (read and checked by `read_document`) on `account`, in `sandbox`.
-
-    `consumer_groups` replaces the file's consumer group per event hub (a hub read in the source sandbox keeps its
-    consumer group there). Raises FileProblems, before anything is created, when the sandbox lacks something."""
-    _require_account(account, sandbox)
-    flows = [_with_group(flow, consumer_groups or {}) for flow in document["dataflows"]]
-    present = set(account.dataflows.values_list("name", flat=True))
-    new = [flow for flow in flows if flow["name"] not in present]
-    resolved, problems = check_target(new, account=account, client=adobe.flow_client(onboarding=account, actor=actor))
-    if problems:
-        raise FileProblems(problems, heading=f"The sandbox {sandbox} lacks what the file needs; nothing was created")
+    """Plan the import (every check, nothing created: `onboarding_import_plan`), then create the new dataflows on
+    the account as one run and retry those whose creation failed."""
+    plan = onboarding_import_plan(
+        document, account=account, sandbox=sandbox, actor=actor, consumer_groups=consumer_groups
+    )
     result = ImportResult(run=uuid.uuid4().hex[:8])
-    drafts = _drafts(new, resolved, account=account, actor=actor, run=result.run)
+    drafts = _drafts(plan.new, account=account, actor=actor, run=result.run)
     created = [df.dataflow_finish(dataflow=draft, actor=actor) for draft in drafts]
-    names = {flow["name"] for flow in flows} - {d.name for d in created}
-    there = list(account.dataflows.filter(name__in=names).order_by("created_at", "id"))
-    failed = [d for d in there if d.status == Dataflow.Status.FAILED]
+    failed = [d for d in plan.there if d.status == Dataflow.Status.FAILED]
     resumed = [df.dataflow_retry(dataflow=dataflow, actor=actor) for dataflow in failed]
-    unchanged = [d for d in there if d.status != Dataflow.Status.FAILED]
+    unchanged = [d for d in plan.there if d.status != Dataflow.Status.FAILED]
     return replace(result, created=created, resumed=resumed, already_there=unchanged)
 
 
@@ -80,14 +134,12 @@ def _with_group(flow: dict[str, Any], consumer_groups: Mapping[str, str]) -> dic
     return flow | {"consumer_group": consumer_groups.get(flow["event_hub"], flow["consumer_group"])}
 
 
-def _drafts(
-    flows: list[dict[str, Any]], resolved: dict[str, Resolved], *, account: Onboarding, actor: Any, run: str
-) -> list[Dataflow]:
+def _drafts(planned: list[Planned], *, account: Onboarding, actor: Any, run: str) -> list[Dataflow]:
     """Under the account's row lock (two imports at once make each dataflow once): the new dataflows, recorded."""
     with transaction.atomic():
         locked = Onboarding.objects.select_for_update().get(pk=account.pk)
         present = set(locked.dataflows.values_list("name", flat=True))
-        drafts = [_draft(flow, resolved[flow["name"]], locked) for flow in flows if flow["name"] not in present]
+        drafts = [_draft(one, locked) for one in planned if one.flow["name"] not in present]
         for draft in drafts:
             reason = f"Imported from an onboarding file (import {run}) into the sandbox {locked.sandbox_name}"
             DataflowChange.objects.record(
@@ -96,8 +148,8 @@ def _drafts(
     return drafts
 
 
-def _draft(flow: dict[str, Any], resolved: Resolved, account: Onboarding) -> Dataflow:
-    shared = reads_account_source(flow, account)
+def _draft(planned: Planned, account: Onboarding) -> Dataflow:
+    flow, resolved, shared = planned.flow, planned.resolved, planned.shares_account_source
     dataset = flow["dataset"]
     return Dataflow.objects.create(
         onboarding=account,

@@ -197,6 +197,16 @@ class TestImport:
         assert created_counts(emulator) == before
         assert not Dataflow.objects.filter(onboarding=prod_account).exists()
 
+    def test_data_prep_is_asked_before_anything_is_created(self, dev_onboarding, prod_account, tmp_path, emulator):
+        path = exported(dev_onboarding, tmp_path)
+        before = created_counts(emulator)
+        emulator.fault("/data/foundation/conversion/mappingSets/validate", method="POST", status=403)
+        with pytest.raises(Exception) as refused:
+            run(*import_args(path, prod_account, "--consumer-group", "orders=$Default"))
+        assert "lacks a permission" in str(refused.value) and refused.value.returncode == 2
+        assert created_counts(emulator) == before
+        assert not Dataflow.objects.filter(onboarding=prod_account).exists()
+
     def test_a_schema_title_prod_does_not_have_is_reported(self, dev_onboarding, prod_account, tmp_path):
         dataset = {"name": "Orders", "schema_title": "Returns"}
         path = exported(dev_onboarding, tmp_path, dataset=dataset, consumer_group="analytics")

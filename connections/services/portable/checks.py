@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from connections.flowservice import FlowServiceError
+from connections.flowservice import FieldMapping, FlowServiceError, MappingSetInput
 from connections.models import Onboarding
-from connections.services.dataflow_choices import consumer_group_taken
+from connections.services.dataflow_choices import consumer_group_taken, mapping_row_problems
 from connections.services.dataflow_fields import schema_fields
 from connections.services.errors import adobe_failed
 
@@ -64,17 +64,31 @@ def _check_one(
     if len(ids) != 1:
         many = f"{len(ids)} schemas are titled “{title}”" if ids else f"there is no schema titled “{title}”"
         return None, [*problems, f"{many} in the sandbox {sandbox}."]
-    fields = {field.path for field in schema_fields(client.get_schema(ids[0]))}
-    problems += [
-        f"the schema “{title}” in the sandbox {sandbox} has no field {row['destination']} "
-        f"(mapped from {row['source']})."
-        for row in flow.get("mapping", [])
-        if row["destination"] not in fields
-    ]
+    problems += _mapping_problems(flow, schema_id=ids[0], sandbox=sandbox, client=client)
     dataset_id = client.find_dataset(flow["dataset"]["name"]) or ""
     if dataset_id and _schema_of_dataset(client, dataset_id) != ids[0]:
         problems.append(f"the dataset “{flow['dataset']['name']}” in the sandbox {sandbox} is on another schema.")
     return Resolved(schema_id=ids[0], dataset_id=dataset_id), problems
+
+
+def _mapping_problems(flow: dict[str, Any], *, schema_id: str, sandbox: str, client: FlowServiceClient) -> list[str]:
+    """Fields the mapping writes that the schema lacks; once none is missing, what Data Prep refuses of it."""
+    rows, title = flow.get("mapping", []), flow["dataset"]["schema_title"]
+    fields = {field.path for field in schema_fields(client.get_schema(schema_id))}
+    missing = [
+        f"the schema “{title}” in the sandbox {sandbox} has no field {row['destination']} "
+        f"(mapped from {row['source']})."
+        for row in rows
+        if row["destination"] not in fields
+    ]
+    if missing or not rows:
+        return missing
+    mapping = tuple(FieldMapping(row["source"], row["destination"]) for row in rows)
+    answer = client.validate_mappings(MappingSetInput(schema=schema_id, mappings=mapping))
+    return [
+        f"the mapping of {rows[index]['source']} to {rows[index]['destination']} is refused: {said}."
+        for index, said in mapping_row_problems(answer, len(rows)).items()
+    ]
 
 
 def _schema_of_dataset(client: FlowServiceClient, dataset_id: str) -> str:

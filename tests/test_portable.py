@@ -100,6 +100,16 @@ class TestExport:
         ):
             assert secret_or_id not in text
 
+    def test_a_yaml_export_imports_into_prod_as_the_json_one_does(self, dev_onboarding, prod_account, tmp_path):
+        text = run("export", str(dev_onboarding.public_id), "--yaml")
+        assert text.startswith("format: eventhubs-onboarding\nversion: 1\n")
+        assert read_document(text, as_yaml=True) == json.loads(run("export", str(dev_onboarding.public_id)))
+        path = tmp_path / "orders.yaml"
+        path.write_text(text, encoding="utf-8")
+        run(*import_args(str(path), prod_account, "--consumer-group", "orders=$Default"))
+        imported = Dataflow.objects.get(onboarding=prod_account)
+        assert imported.is_created and imported.sample == Dataflow.objects.get(onboarding=dev_onboarding).sample[:5]
+
     def test_a_dataflow_on_an_existing_dataset_is_exported_with_its_name_from_catalog(self, dev_onboarding):
         Dataflow.objects.filter(onboarding=dev_onboarding).update(dataset_name="", dataset_choice="existing")
         document = onboarding_export_document(dev_onboarding)
@@ -290,4 +300,17 @@ class TestBadFiles:
     def test_what_is_not_a_document_is_said_plainly(self, text, problem):
         with pytest.raises(FileProblems) as refused:
             read_document(text)
+        assert refused.value.problems[0].startswith(problem)
+
+    @pytest.mark.parametrize(
+        ("text", "problem"),
+        [
+            ("format: [unclosed", "The file is not YAML: "),
+            ("!!python/object/apply:os.system ['true']", "The file is not YAML: "),
+            ("- 1", "the document: [1] is not of type 'object'"),
+        ],
+    )
+    def test_yaml_that_is_not_a_document_is_said_plainly(self, text, problem):
+        with pytest.raises(FileProblems) as refused:
+            read_document(text, as_yaml=True)
         assert refused.value.problems[0].startswith(problem)

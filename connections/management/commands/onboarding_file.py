@@ -15,6 +15,7 @@ from connections.services import OnboardingError
 from connections.services.portable import (
     FileProblems,
     ImportResult,
+    as_yaml,
     onboarding_export_document,
     onboarding_import_document,
     onboarding_import_plan,
@@ -35,8 +36,11 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True)
         export = actions.add_parser("export", help="Write the onboarding's document to standard output.")
         export.add_argument("public_id", help="The onboarding's reference (its public id).")
+        export.add_argument("--yaml", action="store_true", help="Write YAML instead of JSON.")
         into = actions.add_parser("import", help="Create the file's dataflows in a sandbox.")
-        into.add_argument("file", help="The document (JSON); - reads standard input.")
+        into.add_argument(
+            "file", help="The document: JSON, or YAML if its name ends .yaml or .yml; - reads JSON from standard input."
+        )
         into.add_argument("--sandbox", required=True, help="The sandbox to create the dataflows in.")
         into.add_argument(
             "--account",
@@ -60,7 +64,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "export":
-            self._export(options["public_id"])
+            self._export(options["public_id"], yaml=options["yaml"])
             return
         try:
             self._import(options)
@@ -70,19 +74,20 @@ class Command(BaseCommand):
         except OnboardingError as refused:
             raise CommandError(refused.message, returncode=BAD_INPUT) from None
 
-    def _export(self, public_id: str) -> None:
+    def _export(self, public_id: str, *, yaml: bool) -> None:
         onboarding = _onboarding(public_id)
         try:
             document = onboarding_export_document(onboarding)
         except OnboardingError as refused:
             raise CommandError(refused.message) from None
-        self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))
+        self.stdout.write(as_yaml(document) if yaml else json.dumps(document, indent=2, ensure_ascii=False))
 
     def _import(self, options: dict[str, Any]) -> None:
         owner = get_user_model().objects.filter(username=options["owner"]).first()
         if owner is None:
             raise CommandError(f"There is no user {options['owner']}.", returncode=BAD_INPUT)
-        document = read_document(_read(options["file"]))
+        name = options["file"]
+        document = read_document(_read(name), as_yaml=name.endswith((".yaml", ".yml")))
         target = {
             "account": _onboarding(options["account"], owner=owner),
             "sandbox": options["sandbox"],

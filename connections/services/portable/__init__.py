@@ -7,7 +7,7 @@ anything is created), importing (the run that creates what the file describes, o
 
 from __future__ import annotations
 
-from .document import FORMAT, VERSION, FileProblems, onboarding_export_document, read_document
+from .document import FORMAT, VERSION, FileProblems, as_yaml, onboarding_export_document, read_document
 from .importing import ImportPlan, ImportResult, Planned, onboarding_import_document, onboarding_import_plan
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "ImportPlan",
     "ImportResult",
     "Planned",
+    "as_yaml",
     "onboarding_export_document",
     "onboarding_import_document",
     "onboarding_import_plan",

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jsonschema
+import yaml
 
 from connections import adobe
 from connections.flowservice import FlowServiceError
@@ -43,16 +44,33 @@ def file_schema() -> dict[str, Any]:
     return loaded
 
 
-def read_document(text: str) -> dict[str, Any]:
-    """The document in `text`, checked against the format's JSON Schema; FileProblems lists what is wrong."""
+class _JsonLikeLoader(yaml.SafeLoader):
+    """YAML read as JSON would read the same document: a date stays text (the app keeps events as JSON)."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+def read_document(text: str, *, as_yaml: bool = False) -> dict[str, Any]:
+    """The document in `text` (JSON, or YAML), checked against the format's JSON Schema; FileProblems lists what
+    is wrong."""
     try:
-        document = json.loads(text)
-    except ValueError as error:
-        raise FileProblems([f"The file is not JSON: {error}."], heading="The file cannot be read") from None
+        # A SafeLoader: YAML's tags that build Python objects are refused.
+        document = yaml.load(text, Loader=_JsonLikeLoader) if as_yaml else json.loads(text)
+    except (ValueError, yaml.YAMLError) as error:
+        form = "YAML" if as_yaml else "JSON"
+        raise FileProblems([f"The file is not {form}: {error}."], heading="The file cannot be read") from None
     problems = schema_problems(document) or duplicate_names(document)
     if problems:
         raise FileProblems(problems, heading="The file does not follow the onboarding file format")
     return dict(document)
+
+
+def as_yaml(document: dict[str, Any]) -> str:
+    """The document as YAML, its keys in the format's order."""
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
 
 
 def schema_problems(document: Any) -> list[str]:

@@ -34,6 +34,8 @@ def check_target(
     flows: list[dict[str, Any]], *, account: Onboarding, client: FlowServiceClient
 ) -> tuple[dict[str, Resolved], list[str]]:
     """Each dataflow's schema and dataset in the account's sandbox, and everything missing there, in order."""
+    if not flows:
+        return {}, []
     try:
         schemas = _schemas_by_title(client)
         found: dict[str, Resolved] = {}

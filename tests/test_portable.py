@@ -150,6 +150,17 @@ class TestImport:
         out = run(*import_args(path, prod_account, "--consumer-group", "orders=$Default", "--check"))
         assert out.splitlines()[0] == "Leave “Orders” as it is (Created)."
 
+    @pytest.mark.django_db(transaction=True)  # the worker's batch mode runs its tasks in transactions of its own
+    def test_the_creates_wait_in_the_task_queue_as_the_wizards_do(
+        self, dev_onboarding, prod_account, tmp_path, task_queue
+    ):
+        path = exported(dev_onboarding, tmp_path)
+        out = run(*import_args(path, prod_account, "--consumer-group", "orders=$Default"))
+        assert "Created: Orders (Creating in Adobe)" in out
+        assert Dataflow.objects.get(onboarding=prod_account).is_in_flight
+        task_queue()
+        assert Dataflow.objects.get(onboarding=prod_account).is_created
+
     def test_importing_twice_creates_nothing_new(self, dev_onboarding, prod_account, tmp_path, emulator):
         path = exported(dev_onboarding, tmp_path)
         run(*import_args(path, prod_account, "--consumer-group", "orders=$Default"))

@@ -149,6 +149,10 @@ class TestImport:
         run(*import_args(path, prod_account, "--consumer-group", "orders=$Default"))
         out = run(*import_args(path, prod_account, "--consumer-group", "orders=$Default", "--check"))
         assert out.splitlines()[0] == "Leave “Orders” as it is (Created)."
+        out = run(*import_args(path, prod_account, "--consumer-group", "orders=aep-orders-prod", "--check"))
+        assert out.splitlines()[0] == (
+            "Leave “Orders” as it is (Created). The file differs in: consumer group (an import never changes it)."
+        )
 
     @pytest.mark.django_db(transaction=True)  # the worker's batch mode runs its tasks in transactions of its own
     def test_the_creates_wait_in_the_task_queue_as_the_wizards_do(
@@ -260,6 +264,17 @@ class TestImport:
             run(*import_args(path, dev_onboarding))
         assert "is connected in the sandbox dev, not prod" in str(refused.value)
         assert refused.value.returncode == 2
+
+
+class TestCommandInput:
+    def test_an_unknown_onboarding_is_said_plainly(self, prod_account, tmp_path):
+        with pytest.raises(Exception) as refused:
+            run("export", "0f6c2d1e-7a57-4d8e-9b38-2f4e1c0a9d11")
+        assert str(refused.value) == "No onboarding 0f6c2d1e-7a57-4d8e-9b38-2f4e1c0a9d11."
+        assert refused.value.returncode == 2
+        with pytest.raises(Exception) as refused:
+            run(*import_args(str(tmp_path / "missing.json"), prod_account))
+        assert str(refused.value).startswith("The file cannot be read: ") and refused.value.returncode == 2
 
 
 class TestBadFiles:

@@ -141,3 +141,29 @@ def _dataset_name(dataflow: Dataflow, client: FlowServiceClient | None) -> str:
         raise adobe_failed(
             error, doing="reading the dataset's name", sandbox=dataflow.onboarding.sandbox_name
         ) from None
+
+
+COMPARED = {"event_hub": "event hub", "consumer_group": "consumer group", "data_type": "data type", "reset": "start"}
+
+
+def differences(flow: dict[str, Any], dataflow: Dataflow) -> list[str]:
+    """What of a file's dataflow differs from the app's dataflow of that name (the sample events are not compared:
+    they are an example, not a choice)."""
+    ours = {
+        "event_hub": dataflow.event_hub_name,
+        "consumer_group": dataflow.consumer_group,
+        "data_type": dataflow.data_type,
+        "reset": dataflow.reset,
+    }
+    said = [label for key, label in COMPARED.items() if flow[key] != ours[key]]
+    if flow["dataset"]["schema_title"] != dataflow.schema_title:
+        said.append("schema")
+    if dataflow.dataset_name and flow["dataset"]["name"] != dataflow.dataset_name:
+        said.append("dataset")
+    if _rows(flow.get("mapping")) != _rows(dataflow.mappings):
+        said.append("mapping")
+    return said
+
+
+def _rows(mapping: list[dict[str, str]] | None) -> set[tuple[str, str]]:
+    return {(row["source"], row["destination"]) for row in mapping or []}

@@ -23,7 +23,7 @@ from connections.services import dataflow as df
 from connections.services.errors import OnboardingError
 
 from .checks import Resolved, check_target, reads_account_source
-from .document import FileProblems
+from .document import FileProblems, differences
 
 
 @dataclass(frozen=True)
@@ -52,15 +52,19 @@ class ImportPlan:
     account: Onboarding
     new: list[Planned]
     there: list[Dataflow]  # matched by name: left as they are, or retried if their creation failed
+    differing: dict[str, list[str]] = field(default_factory=dict)  # by name: what of them the file says otherwise
 
     def describe(self) -> list[str]:
-        kept = [
-            f"Retry “{d.name}” from its failed step."
-            if d.status == Dataflow.Status.FAILED
-            else f"Leave “{d.name}” as it is ({d.get_status_display()})."
-            for d in self.there
-        ]
-        return [planned.describe() for planned in self.new] + kept
+        return [planned.describe() for planned in self.new] + [self._kept(dataflow) for dataflow in self.there]
+
+    def _kept(self, dataflow: Dataflow) -> str:
+        if dataflow.status == Dataflow.Status.FAILED:
+            kept = f"Retry “{dataflow.name}” from its failed step."
+        else:
+            kept = f"Leave “{dataflow.name}” as it is ({dataflow.get_status_display()})."
+        if differing := self.differing.get(dataflow.name):
+            return f"{kept} The file differs in: {', '.join(differing)} (an import never changes it)."
+        return kept
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,9 @@ def onboarding_import_plan(
         raise FileProblems(problems, heading=f"The sandbox {sandbox} lacks what the file needs; nothing was created")
     there = account.dataflows.filter(name__in=[flow["name"] for flow in flows]).order_by("created_at", "id")
     planned = [Planned(flow, resolved[flow["name"]], reads_account_source(flow, account)) for flow in new]
-    return ImportPlan(account=account, new=planned, there=list(there))
+    by_name = {flow["name"]: flow for flow in flows}
+    differing = {d.name: said for d in there if (said := differences(by_name[d.name], d))}
+    return ImportPlan(account=account, new=planned, there=list(there), differing=differing)
 
 
 def onboarding_import_document(

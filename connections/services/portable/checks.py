@@ -1,6 +1,7 @@
 """What the target sandbox must hold before an import creates anything: each dataflow's schema (found by its
-title, as ids differ between sandboxes), every field its mapping writes, a dataset of that name on that schema
-if one exists, and a consumer group no other flow reads. Reads only: every problem is gathered, none created."""
+title, as ids differ between sandboxes), every field its mapping writes and Data Prep's consent to the mapping, a
+dataset of that name on that schema if one exists, and a consumer group no other flow reads. Reads only: every
+problem is gathered, nothing created."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jsonschema
 import yaml
@@ -19,9 +19,6 @@ from connections import adobe
 from connections.flowservice import FlowServiceError
 from connections.models import Dataflow, Onboarding
 from connections.services.errors import adobe_failed
-
-if TYPE_CHECKING:
-    from connections.flowservice import FlowServiceClient
 
 FORMAT = "eventhubs-onboarding"
 VERSION = 1
@@ -59,7 +56,7 @@ def read_document(text: str, *, as_yaml: bool = False) -> dict[str, Any]:
     try:
         # A SafeLoader: YAML's tags that build Python objects are refused.
         document = yaml.load(text, Loader=_JsonLikeLoader) if as_yaml else json.loads(text)
-    except (ValueError, yaml.YAMLError) as error:
+    except (ValueError, RecursionError, yaml.YAMLError) as error:
         form = "YAML" if as_yaml else "JSON"
         raise FileProblems([f"The file is not {form}: {error}."], heading="The file cannot be read") from None
     problems = schema_problems(document) or duplicate_names(document)
@@ -98,21 +95,33 @@ def duplicate_names(document: dict[str, Any]) -> list[str]:
 
 
 def onboarding_export_document(onboarding: Onboarding, *, actor: Any = None) -> dict[str, Any]:
-    """The onboarding and its reviewed dataflows as a file's document (drafts are not finished choices).
-
-    A dataflow on an existing dataset knows the dataset only by id: its name is read from Catalog (the read is
-    recorded in the onboarding's history)."""
-    flows = onboarding.dataflows.exclude(status=Dataflow.Status.DRAFT).order_by("created_at", "id")
-    client = adobe.flow_client(onboarding=onboarding, actor=actor) if any(not f.dataset_name for f in flows) else None
+    """The onboarding and its reviewed dataflows as a file's document (drafts are not finished choices)."""
+    flows = list(onboarding.dataflows.exclude(status=Dataflow.Status.DRAFT).order_by("created_at", "id"))
+    dataset_names = _dataset_names(flows, onboarding=onboarding, actor=actor)
     return {
         "format": FORMAT,
         "version": VERSION,
         "onboarding": {"name": onboarding.name, "description": onboarding.description},
-        "dataflows": [_dataflow_document(flow, client) for flow in flows],
+        "dataflows": [_dataflow_document(flow, dataset_names[flow.pk]) for flow in flows],
     }
 
 
-def _dataflow_document(dataflow: Dataflow, client: FlowServiceClient | None) -> dict[str, Any]:
+def _dataset_names(flows: list[Dataflow], *, onboarding: Onboarding, actor: Any) -> dict[int, str]:
+    """Each dataflow's dataset name. One on an existing dataset knows it only by id: its name is read from Catalog
+    (the read is recorded in the onboarding's history)."""
+    names = {flow.pk: flow.dataset_name for flow in flows}
+    unnamed = [flow for flow in flows if not flow.dataset_name]
+    if not unnamed:
+        return names
+    client = adobe.flow_client(onboarding=onboarding, actor=actor)
+    try:
+        return names | {flow.pk: str(client.get_dataset(flow.dataset_id).get("name", "")) for flow in unnamed}
+    except FlowServiceError as error:
+        doing = "reading a dataset's name"
+        raise adobe_failed(error, doing=doing, sandbox=onboarding.sandbox_name) from None
+
+
+def _dataflow_document(dataflow: Dataflow, dataset_name: str) -> dict[str, Any]:
     document: dict[str, Any] = {
         "name": dataflow.name,
         "description": dataflow.description,
@@ -121,7 +130,7 @@ def _dataflow_document(dataflow: Dataflow, client: FlowServiceClient | None) -> 
         "data_type": dataflow.data_type,
         "reset": dataflow.reset,
         "dataset": {
-            "name": dataflow.dataset_name or _dataset_name(dataflow, client),
+            "name": dataset_name,
             "schema_title": dataflow.schema_title,
             "profile_enabled": dataflow.profile_enabled,
         },
@@ -131,16 +140,6 @@ def _dataflow_document(dataflow: Dataflow, client: FlowServiceClient | None) -> 
         document["mapping"] = [{"source": m["source"], "destination": m["destination"]} for m in rows]
         document["sample"] = list(dataflow.sample or [])[:SAMPLE_EVENTS]
     return document
-
-
-def _dataset_name(dataflow: Dataflow, client: FlowServiceClient | None) -> str:
-    assert client is not None  # built whenever a dataflow lacks its dataset's name
-    try:
-        return str(client.get_dataset(dataflow.dataset_id).get("name", ""))
-    except FlowServiceError as error:
-        raise adobe_failed(
-            error, doing="reading the dataset's name", sandbox=dataflow.onboarding.sandbox_name
-        ) from None
 
 
 COMPARED = {"event_hub": "event hub", "consumer_group": "consumer group", "data_type": "data type", "reset": "start"}

@@ -180,8 +180,10 @@ class TestImport:
         path = exported(dev_onboarding, tmp_path)
         before = created_counts(emulator)
         emulator.fault("/flows", method="POST", count=1, status=500, phase="after")  # created, answer lost
-        out = run(*import_args(path, prod_account, "--consumer-group", "orders=$Default"))
-        assert "Created: Orders (Creation failed)" in out
+        with pytest.raises(Exception) as failed:
+            run(*import_args(path, prod_account, "--consumer-group", "orders=$Default"))
+        assert str(failed.value).startswith("1 dataflow(s) failed; run the same import again to retry. Orders: ")
+        assert failed.value.returncode == 1
         out = run(*import_args(path, prod_account, "--consumer-group", "orders=$Default"))
         assert "Retried: Orders (Created)" in out
         imported = Dataflow.objects.get(onboarding=prod_account)

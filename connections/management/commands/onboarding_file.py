@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from connections.models import Onboarding
+from connections.models import Dataflow, Onboarding
 from connections.services import OnboardingError
 from connections.services.portable import (
     FileProblems,
@@ -109,6 +109,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Retried: {dataflow.name} ({dataflow.get_status_display()})")
         for dataflow in result.already_there:
             self.stdout.write(f"Already there, unchanged: {dataflow.name} ({dataflow.get_status_display()})")
+        failed = [d for d in result.created + result.resumed if d.status == Dataflow.Status.FAILED]
+        if failed:
+            said = " ".join(f"{d.name}: {(d.last_error or {}).get('message', '')}" for d in failed)
+            raise CommandError(f"{len(failed)} dataflow(s) failed; run the same import again to retry. {said}")
         self.stdout.write(self.style.SUCCESS(f"Import {result.run}: {len(result.created)} dataflow(s) created."))
 
 

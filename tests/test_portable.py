@@ -16,6 +16,7 @@ from connections.services import dataflow as df
 from connections.services import dataflow_choices as choices
 from connections.services.portable import (
     FileProblems,
+    importing,
     onboarding_export_document,
     onboarding_import_document,
     read_document,
@@ -192,6 +193,22 @@ class TestImport:
         assert {kind: after[kind] - before[kind] for kind in CREATED_KINDS} == dict.fromkeys(CREATED_KINDS, 1)
         reasons = [change.reason for change in DataflowChange.objects.filter(dataflow=imported)]
         assert any("Adopted the dataflow an earlier attempt created" in reason for reason in reasons)
+
+    def test_two_imports_at_once_make_each_dataflow_once(
+        self, dev_onboarding, prod_account, tmp_path, emulator, monkeypatch
+    ):
+        document = json.loads(run("export", str(dev_onboarding.public_id)))
+        target = {"account": prod_account, "sandbox": "prod", "actor": prod_account.owner}
+        groups = {"orders": "$Default"}
+        stale = importing.onboarding_import_plan(document, consumer_groups=groups, **target)  # both see it new
+        first = onboarding_import_document(document, consumer_groups=groups, **target)
+        before = created_counts(emulator)
+        monkeypatch.setattr(importing, "onboarding_import_plan", lambda *args, **kwargs: stale)
+        second = onboarding_import_document(document, consumer_groups=groups, **target)
+        assert [d.name for d in first.created] == ["Orders"] and second.created == []
+        assert [d.pk for d in second.already_there] == [first.created[0].pk]
+        assert created_counts(emulator) == before
+        assert Dataflow.objects.filter(onboarding=prod_account).count() == 1
 
     def test_the_same_hub_and_consumer_group_as_the_account_reads_its_own_source(
         self, dev_onboarding, prod_account, tmp_path, emulator

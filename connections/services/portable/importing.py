@@ -122,8 +122,10 @@ def onboarding_import_document(
     created = [df.dataflow_finish(dataflow=draft, actor=actor) for draft in drafts]
     failed = [d for d in plan.there if d.status == Dataflow.Status.FAILED]
     resumed = [df.dataflow_retry(dataflow=dataflow, actor=actor) for dataflow in failed]
-    unchanged = [d for d in plan.there if d.status != Dataflow.Status.FAILED]
-    return replace(result, created=created, resumed=resumed, already_there=unchanged)
+    # Read again: an import running at the same time may have made one of the planned dataflows meanwhile.
+    names = [flow["name"] for flow in document["dataflows"]]
+    there = account.dataflows.filter(name__in=names).exclude(pk__in=[d.pk for d in created + resumed])
+    return replace(result, created=created, resumed=resumed, already_there=list(there.order_by("created_at", "id")))
 
 
 def _require_account(account: Onboarding, sandbox: str) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from connections.flowservice import DatasetInput
 from connections.models import Dataflow, DataflowChange
 from connections.services import dataflow as df
 from connections.services import dataflow_choices as choices
@@ -25,6 +26,7 @@ from connections.services.portable import (
 pytestmark = pytest.mark.django_db
 
 ORDERS_SCHEMA = "https://ns.adobe.com/eventhubsdemo/schemas/3f1c9a2e5b7d4c60a8e2f9b1d4c7a6e0"
+CLICKS_SCHEMA = "https://ns.adobe.com/eventhubsdemo/schemas/8b2e7d1f0c4a4e9b9d6a3c5f1e2b7a48"
 CREATED_KINDS = ("sourceConnections", "dataSets", "targetConnections", "mappingSets", "flows")
 
 
@@ -250,6 +252,22 @@ class TestImport:
         assert "lacks a permission" in str(refused.value) and refused.value.returncode == 2
         assert created_counts(emulator) == before
         assert not Dataflow.objects.filter(onboarding=prod_account).exists()
+
+    def test_a_dataset_of_that_name_in_prod_is_used_and_one_on_another_schema_is_reported(
+        self, dev_onboarding, prod_account, tmp_path, emulator, make_client
+    ):
+        prod = make_client(sandbox="prod")
+        there = prod.create_dataset(DatasetInput(name="Orders from Event Hubs", schema_id=ORDERS_SCHEMA))
+        prod.create_dataset(DatasetInput(name="Clicks", schema_id=CLICKS_SCHEMA))
+        clicks = exported(dev_onboarding, tmp_path, dataset={"name": "Clicks", "schema_title": "Order events"})
+        with pytest.raises(Exception) as refused:
+            run(*import_args(clicks, prod_account, "--consumer-group", "orders=$Default"))
+        assert "Dataflow “Orders”: the dataset “Clicks” in the sandbox prod is on another schema." in str(refused.value)
+        datasets = created_counts(emulator)["dataSets"]
+        run(*import_args(exported(dev_onboarding, tmp_path), prod_account, "--consumer-group", "orders=$Default"))
+        imported = Dataflow.objects.get(onboarding=prod_account)
+        assert imported.is_created and imported.dataset_id == there
+        assert created_counts(emulator)["dataSets"] == datasets
 
     def test_a_schema_title_prod_does_not_have_is_reported(self, dev_onboarding, prod_account, tmp_path):
         dataset = {"name": "Orders", "schema_title": "Returns"}

@@ -8,6 +8,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from django.core.management import call_command
 
@@ -22,6 +23,7 @@ from connections.services.portable import (
     onboarding_import_document,
     read_document,
 )
+from connections.services.portable.document import file_schema
 
 pytestmark = pytest.mark.django_db
 
@@ -315,6 +317,9 @@ class TestCommandInput:
 
 
 class TestBadFiles:
+    def test_the_format_is_a_valid_json_schema(self):
+        jsonschema.Draft202012Validator.check_schema(file_schema())
+
     def test_the_documented_example_is_a_valid_file(self):
         guide = (Path(__file__).parent.parent / "docs" / "onboarding-file.md").read_text(encoding="utf-8")
         example = guide.split("```json\n", 1)[1].split("```", 1)[0]

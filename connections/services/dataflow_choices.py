@@ -417,7 +417,7 @@ def dataflow_save_mapping(*, dataflow: Dataflow, actor: Any, rows: list[dict[str
         answer = client_for(dataflow, actor).validate_mappings(mapping_input(draft, named=False))
     except FlowServiceError as error:
         raise failed(error, doing="checking the mapping with Data Prep", dataflow=dataflow) from None
-    problems = _row_problems(answer, len(rows))
+    problems = mapping_row_problems(answer, len(rows))
     if problems:
         raise MappingProblems(problems)
     with transaction.atomic():
@@ -480,7 +480,7 @@ def mapping_check(dataflow: Dataflow, public_id: Any) -> MappingCheck | None:
     return MappingCheck(kept.get("rows") or list(dataflow.mappings or []), errors, actions.problem_of(action))
 
 
-def _row_problems(answer: dict[str, Any], count: int) -> dict[int, str]:
+def mapping_row_problems(answer: dict[str, Any], count: int) -> dict[int, str]:
     """Data Prep's verdict per row (`validationResponse`, in the order sent).
 
     Adobe's documents are silent: on the messages of a failed row (only `TransformErrorInfo.exception`

@@ -1,0 +1,25 @@
+"""An onboarding as a file: its dataflows exported as a plain, versioned document, and imported into another
+sandbox (or organisation) on an account already connected there.
+
+Modules: document (the format, its JSON Schema and the export), checks (what the target sandbox must hold before
+anything is created), importing (the run that creates what the file describes, once).
+"""
+
+from __future__ import annotations
+
+from .document import FORMAT, VERSION, FileProblems, as_yaml, onboarding_export_document, read_document
+from .importing import ImportPlan, ImportResult, Planned, onboarding_import_document, onboarding_import_plan
+
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "FileProblems",
+    "ImportPlan",
+    "ImportResult",
+    "Planned",
+    "as_yaml",
+    "onboarding_export_document",
+    "onboarding_import_document",
+    "onboarding_import_plan",
+    "read_document",
+]

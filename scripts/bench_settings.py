@@ -1,4 +1,4 @@
-"""`make bench`'s server settings: production settings plus one bare page, the floor every page is compared to."""
+"""`make bench`'s server settings: production settings, with the URLs of the floors the budgets compare to."""
 
 from onboarding.settings import *  # noqa: F403
 

@@ -278,9 +278,10 @@ def poll_of(page: str, marked: str) -> tuple[str, float, str] | None:
     """What an element of the page whose tag holds `marked` polls (hx-get every N seconds): the URL, the
     interval, and the element's id (htmx's target)."""
     for tag in re.findall(r"<div[^>]*>", page):
-        every = re.search(r"every (\d+(?:\.\d+)?)s", attribute(tag, "hx-trigger"))
+        every = re.search(r"every (\d+(?:\.\d+)?)(ms|s)", attribute(tag, "hx-trigger"))
         if marked in tag and attribute(tag, "hx-get") and every:
-            return attribute(tag, "hx-get"), float(every.group(1)), attribute(tag, "id")
+            seconds = float(every.group(1)) / (1000 if every.group(2) == "ms" else 1)
+            return attribute(tag, "hx-get"), seconds, attribute(tag, "id")
     return None
 
 

@@ -73,7 +73,7 @@ def test_the_htmx_button_swaps_in_the_progress_then_the_page_moves_on(client, us
     response = client.post(f"/onboardings/{onboarding.public_id}/test/", headers=HTMX)
     body = response.content.decode()
     assert 'role="status"' in body and "Testing the connection in Adobe" in body
-    assert 'hx-trigger="every 1s"' in body
+    assert 'hx-trigger="every 300ms"' in body
 
 
 def test_a_second_press_while_one_runs_joins_it(client, user, make_onboarding, task_queue):

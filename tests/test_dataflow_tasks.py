@@ -166,7 +166,7 @@ class TestReads:
         dataflow = Dataflow.objects.get()
         before = asked(dataflow)
         page = alice.get(url("dataflow_data", dataflow)).content.decode()
-        assert "Previewing the event hub in Adobe" in page and 'hx-trigger="every 1s"' in page
+        assert "Previewing the event hub in Adobe" in page and 'hx-trigger="every 300ms"' in page
         assert asked(dataflow) == before
         action = RemoteAction.objects.get(kind=choices.PREVIEW)
         progress = reverse("onboarding:action", args=[onboarding.public_id, action.public_id])

@@ -6,6 +6,7 @@ connections/services/actions.py) while the page shows progress; going on and arc
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict
 from typing import Any
 
@@ -15,12 +16,13 @@ from django.utils import timezone
 
 from connections import adobe
 from connections.flowservice import FlowServiceError, NotFoundError
-from connections.models import ActionResult, Onboarding, RemoteAction
+from connections.models import ActionResult, Dataflow, Onboarding, RemoteAction
 
 from . import actions
 from .connection_test import refresh_consumer_group_check
 from .errors import OnboardingError, adobe_failed
 from .inputs import Source
+from .readers import release_reader_slots, take_reader_slot
 from .transitions import lock_row, record_event
 from .wizard import source_params_for, source_refusal
 
@@ -42,17 +44,31 @@ def onboarding_go_on_anyway(*, onboarding: Onboarding, actor: Any) -> Onboarding
     return locked
 
 
-def _refuse_source_change(onboarding: Onboarding, source: Source) -> None:
+def _refuse_source_change(onboarding: Onboarding, source: Source, actor: Any) -> None:
     if not onboarding.source_connection_id or onboarding.removed_from_adobe_at or onboarding.is_in_flight:
         raise OnboardingError.refused("There is no source connection to change.")
-    refusal = source_refusal(onboarding, source)
+    reading = onboarding.dataflows.exclude(status=Dataflow.Status.DRAFT).first()
+    if reading is not None:
+        # Adobe does not carry a source connection's changes into the dataflows that read it.
+        raise OnboardingError.refused(
+            f"The dataflow “{reading.name}” reads this source connection, and Adobe does not carry changes to a "
+            "source connection into a dataflow that exists: it would keep reading the old settings. To read "
+            "the new event hub or consumer group, set up a new dataflow on them (Set up another dataflow, then "
+            f"“Another event hub or consumer group”), then pause “{reading.name}”."
+        )
+    refusal = source_refusal(onboarding, source, actor=actor)
     if refusal is not None:
         raise refusal
 
 
 def onboarding_start_source_update(*, onboarding: Onboarding, actor: Any, source: Source) -> RemoteAction:
-    """Change the source settings in a background task; what the rules refuse is refused here, at once."""
-    _refuse_source_change(onboarding, source)
+    """Change the source settings in a background task; what the rules refuse is refused here, at once, and the
+    new consumer group is taken now, so no other request can take it while the change runs."""
+    _refuse_source_change(onboarding, source, actor)
+    with transaction.atomic():
+        take_reader_slot(
+            onboarding, event_hub_name=source.event_hub_name, consumer_group=source.consumer_group, actor=actor
+        )
     return actions.start(
         Kind.SOURCE,
         update_source_task,
@@ -76,8 +92,9 @@ def _update_source_in_background(run: actions.ActionRun) -> ActionResult:
 
 def onboarding_update_source(*, onboarding: Onboarding, actor: Any, source: Source) -> Onboarding:
     """PATCH the source connection's settings in Adobe (If-Match), then keep them; a 412 raises
-    StaleConnectionError (the source connection changed elsewhere)."""
-    _refuse_source_change(onboarding, source)
+    StaleConnectionError (the source connection changed elsewhere); on a failure the consumer group the
+    source connection still reads is taken back."""
+    _refuse_source_change(onboarding, source, actor)
     candidate = Onboarding.objects.get(pk=onboarding.pk)
     candidate.event_hub_name, candidate.data_type = source.event_hub_name, source.data_type
     candidate.reset, candidate.consumer_group = source.reset, source.consumer_group
@@ -87,15 +104,26 @@ def onboarding_update_source(*, onboarding: Onboarding, actor: Any, source: Sour
             onboarding.source_connection_id, etag=onboarding.source_connection_etag, params=source_params_for(candidate)
         )
     except FlowServiceError as error:
+        _keep_reading(onboarding, actor)
         raise adobe_failed(error, doing="changing the source settings", sandbox=onboarding.sandbox_name) from error
     with transaction.atomic():
         locked = lock_row(onboarding.pk)
+        take_reader_slot(
+            locked, event_hub_name=source.event_hub_name, consumer_group=source.consumer_group, actor=actor
+        )
         locked.event_hub_name, locked.data_type = source.event_hub_name, source.data_type
         locked.reset, locked.consumer_group = source.reset, source.consumer_group
         locked.source_connection_etag = updated.etag
         record_event(locked, actor=actor, reason=f"Source settings changed in Adobe (etag {updated.etag})")
         locked.save()
     return refresh_consumer_group_check(locked)
+
+
+def _keep_reading(onboarding: Onboarding, actor: Any) -> None:
+    """The change failed: the source connection still reads what the onboarding holds; take its slot back."""
+    with contextlib.suppress(OnboardingError), transaction.atomic():  # taken meanwhile: the other reader keeps it
+        kept = lock_row(onboarding.pk)
+        take_reader_slot(kept, event_hub_name=kept.event_hub_name, consumer_group=kept.consumer_group, actor=actor)
 
 
 # Adobe's source connection params, and the app's field that keeps each
@@ -241,4 +269,5 @@ def onboarding_delete_in_adobe(*, onboarding: Onboarding, actor: Any) -> Onboard
         )
         record_event(locked, actor=actor, reason=f"Deleted in Adobe: {deleted or 'nothing was created'}")
         locked.save(update_fields=["removed_from_adobe_at", "archived_at", "updated_at"])
+        release_reader_slots(locked)
     return locked

@@ -290,6 +290,11 @@ class Onboarding(models.Model):
         """The source connection exists in Adobe and no step is running: its settings may be changed."""
         return bool(self.source_connection_id) and not self.is_in_flight and not self.removed_from_adobe_at
 
+    def dataflow_on_source(self) -> Any:
+        """The dataflow created in Adobe on this onboarding's own source connection, if any (a Dataflow): Adobe
+        does not carry later changes to the source connection into it."""
+        return self.dataflows.filter(own_source=False).exclude(status="draft").first()
+
     @property
     def account_editable(self) -> bool:
         """The account may change until the base connection exists (or may exist: an unknown outcome)."""

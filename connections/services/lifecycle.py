@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from connections import adobe
 from connections.flowservice import FlowServiceError, NotFoundError
-from connections.models import ActionResult, Dataflow, Onboarding, RemoteAction
+from connections.models import ActionResult, Onboarding, RemoteAction
 
 from . import actions
 from .connection_test import refresh_consumer_group_check
@@ -47,7 +47,7 @@ def onboarding_go_on_anyway(*, onboarding: Onboarding, actor: Any) -> Onboarding
 def _refuse_source_change(onboarding: Onboarding, source: Source, actor: Any) -> None:
     if not onboarding.source_connection_id or onboarding.removed_from_adobe_at or onboarding.is_in_flight:
         raise OnboardingError.refused("There is no source connection to change.")
-    reading = onboarding.dataflows.exclude(status=Dataflow.Status.DRAFT).first()
+    reading = onboarding.dataflow_on_source()
     if reading is not None:
         # Adobe does not carry a source connection's changes into the dataflows that read it.
         raise OnboardingError.refused(

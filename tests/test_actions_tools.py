@@ -214,18 +214,17 @@ class TestEditTheSourceSettings:
         assert onboarding.consumer_group == "analytics"
         assert [call.actor for call in asked(onboarding, Call.UPDATE_SOURCE)] == [user]
 
-    def test_a_consumer_group_an_edit_has_asked_for_is_refused_to_another_onboarding(
+    def test_a_consumer_group_taken_meanwhile_is_shown_next_to_its_field(
         self, alice, user, make_onboarding, task_queue
     ):
         onboarding = make_onboarding("source")
         response = alice.post(url("source_edit", onboarding), source_post(consumer_group="analytics", reset="latest"))
-        with pytest.raises(OnboardingError, match="consumer group analytics is already read by"):
-            make_onboarding("source", name="Another stream", consumer_group="analytics")  # before the task runs
+        make_onboarding("source", name="Another stream", consumer_group="analytics")  # takes it before the task
         task_queue()
-        alice.get(response["Location"], follow=True)
-        onboarding.refresh_from_db()
-        assert onboarding.consumer_group == "analytics"
-        assert len(asked(onboarding, Call.UPDATE_SOURCE)) == 1
+        shown = page(alice.get(response["Location"], follow=True))
+        assert 'id="id_consumer_group_error"' in shown and 'value="analytics"' in shown
+        assert LATEST_CHECKED in shown  # what was chosen, not what is stored
+        assert asked(onboarding, Call.UPDATE_SOURCE) == []
 
     def test_a_source_connection_changed_elsewhere_is_said_and_the_typed_values_kept(
         self, alice, make_onboarding, task_queue, emulator

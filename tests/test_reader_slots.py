@@ -169,3 +169,13 @@ class TestEditingTheSourceUnderADataflow:
         wizard.onboarding_save_source(  # the group it left is free again
             onboarding=other, actor=other.owner, source=services.Source("orders", consumer_group="aep-orders")
         )
+
+    def test_a_failed_change_gives_the_old_group_back(self, make_onboarding, emulator):
+        onboarding = make_onboarding("source", name="Orders stream")
+        emulator.fault("/sourceConnections/*", method="PATCH", status=400, count=1)
+        with pytest.raises(OnboardingError):
+            lifecycle.onboarding_update_source(
+                onboarding=onboarding, actor=onboarding.owner, source=services.Source("orders", consumer_group="moved")
+            )
+        slot = ReaderSlot.objects.get(onboarding=onboarding)
+        assert slot.consumer_group == "aep-orders"

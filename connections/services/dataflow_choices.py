@@ -29,6 +29,7 @@ from .dataflow import client_for, failed, mapping_input
 from .dataflow_fields import SampleField, SchemaField, parse_sample, sample_fields, schema_fields, suggest
 from .errors import OnboardingError
 from .readers import source_read_by, take_reader_slot
+from .transitions import lock_row
 
 if TYPE_CHECKING:
     from connections.flowservice import FlowServiceClient
@@ -132,7 +133,7 @@ def _on_the_onboardings_source(onboarding: Onboarding) -> Dataflow:
     """The dataflow on the onboarding's own source connection: the one being set up (a double click or a stale
     tab lands on it), a refusal when one already reads it, or a new draft."""
     with transaction.atomic():
-        Onboarding.objects.select_for_update().filter(pk=onboarding.pk).first()
+        lock_row(onboarding.pk)  # a double click waits here, then finds the draft the first click made
         on_it = onboarding.dataflows.filter(own_source=False)
         reading = on_it.exclude(status=Dataflow.Status.DRAFT).first()
         if reading is not None:

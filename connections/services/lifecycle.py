@@ -62,13 +62,8 @@ def _refuse_source_change(onboarding: Onboarding, source: Source, actor: Any) ->
 
 
 def onboarding_start_source_update(*, onboarding: Onboarding, actor: Any, source: Source) -> RemoteAction:
-    """Change the source settings in a background task; what the rules refuse is refused here, at once, and the
-    new consumer group is taken now, so no other request can take it while the change runs."""
+    """Change the source settings in a background task; what the rules refuse is refused here, at once."""
     _refuse_source_change(onboarding, source, actor)
-    with transaction.atomic():
-        take_reader_slot(
-            onboarding, event_hub_name=source.event_hub_name, consumer_group=source.consumer_group, actor=actor
-        )
     return actions.start(
         Kind.SOURCE,
         update_source_task,
@@ -92,9 +87,14 @@ def _update_source_in_background(run: actions.ActionRun) -> ActionResult:
 
 def onboarding_update_source(*, onboarding: Onboarding, actor: Any, source: Source) -> Onboarding:
     """PATCH the source connection's settings in Adobe (If-Match), then keep them; a 412 raises
-    StaleConnectionError (the source connection changed elsewhere); on a failure the consumer group the
-    source connection still reads is taken back."""
+    StaleConnectionError (the source connection changed elsewhere). The new consumer group is taken before
+    the PATCH (a group taken meanwhile is refused, nothing sent); on a failure the old one is taken back."""
     _refuse_source_change(onboarding, source, actor)
+    with transaction.atomic():
+        locked = lock_row(onboarding.pk)
+        take_reader_slot(
+            locked, event_hub_name=source.event_hub_name, consumer_group=source.consumer_group, actor=actor
+        )
     candidate = Onboarding.objects.get(pk=onboarding.pk)
     candidate.event_hub_name, candidate.data_type = source.event_hub_name, source.data_type
     candidate.reset, candidate.consumer_group = source.reset, source.consumer_group
@@ -108,9 +108,6 @@ def onboarding_update_source(*, onboarding: Onboarding, actor: Any, source: Sour
         raise adobe_failed(error, doing="changing the source settings", sandbox=onboarding.sandbox_name) from error
     with transaction.atomic():
         locked = lock_row(onboarding.pk)
-        take_reader_slot(
-            locked, event_hub_name=source.event_hub_name, consumer_group=source.consumer_group, actor=actor
-        )
         locked.event_hub_name, locked.data_type = source.event_hub_name, source.data_type
         locked.reset, locked.consumer_group = source.reset, source.consumer_group
         locked.source_connection_etag = updated.etag

@@ -8,6 +8,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from connections.models import Onboarding
+from tests.e2e.test_accessibility import serious_violations
 from tests.e2e.test_dataflow_browser import connected, records_arrive
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,5 +58,8 @@ def test_editing_the_source_under_a_running_dataflow_offers_a_new_dataflow(logge
     edit_source(page, live_server, "Orders raw")
     expect(page.get_by_role("button", name="Save in Adobe")).to_have_count(0)
     expect(page.locator("#dataflow-reads-source")).to_contain_text("Adobe does not carry changes")
+    assert serious_violations(page) == []
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.get_by_role("link", name="Set up a new dataflow on other settings").click()
     expect(page.get_by_role("heading", name="Another dataflow from Orders raw")).to_be_visible()

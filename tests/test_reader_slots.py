@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from connections import services
-from connections.models import Dataflow, FlowServiceCall, ReaderSlot
+from connections.models import Dataflow, FlowServiceCall, Onboarding, ReaderSlot
 from connections.services import dataflow as df
 from connections.services import dataflow_choices as choices
 from connections.services import lifecycle, readers, wizard
@@ -179,3 +180,17 @@ class TestEditingTheSourceUnderADataflow:
             )
         slot = ReaderSlot.objects.get(onboarding=onboarding)
         assert slot.consumer_group == "aep-orders"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_each_active_reader_its_slot_oldest_first(make_onboarding):
+    make_onboarding("source", name="Older", consumer_group="g1")
+    newer = make_onboarding("source", name="Newer", consumer_group="g2")
+    executor = MigrationExecutor(connection)
+    executor.migrate([("connections", "0010_history_hardening")])
+    try:
+        Onboarding.objects.filter(pk=newer.pk).update(consumer_group="g1")  # two readers, as the code before allowed
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes("connections"))
+    assert list(ReaderSlot.objects.values_list("onboarding__name", "consumer_group")) == [("Older", "g1")]

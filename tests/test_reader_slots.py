@@ -194,3 +194,14 @@ def test_the_migration_gives_each_active_reader_its_slot_oldest_first(make_onboa
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes("connections"))
     assert list(ReaderSlot.objects.values_list("onboarding__name", "consumer_group")) == [("Older", "g1")]
+
+
+@pytest.mark.django_db
+def test_archiving_a_failed_source_frees_its_group_and_archiving_a_connected_one_does_not(make_onboarding, emulator):
+    connected = make_onboarding("source", name="Connected", consumer_group="kept")
+    emulator.fault("/sourceConnections", method="POST", status=400, count=1)
+    failed = make_onboarding("source", name="Failed", consumer_group="freed")
+    assert failed.source_failed
+    for onboarding in (connected, failed):
+        lifecycle.onboarding_archive(onboarding=onboarding, actor=onboarding.owner)
+    assert list(ReaderSlot.objects.values_list("consumer_group", flat=True)) == ["kept"]

@@ -208,6 +208,8 @@ def onboarding_archive(*, onboarding: Onboarding, actor: Any) -> Onboarding:
             locked.archived_at = timezone.now()
             record_event(locked, actor=actor, reason="Archived (hidden from the lists; nothing deleted in Adobe)")
             locked.save(update_fields=["archived_at", "updated_at"])
+            if not locked.source_connection_id and not locked.outcome_unknown:
+                release_reader_slots(locked)  # nothing in Adobe reads with its consumer group
     return locked
 
 

@@ -119,3 +119,19 @@ def test_a_disabled_flow_stops_counting(frozen, journey):
     before = records(runs(frozen, flow["id"])[0])
     clock(frozen, advance=600)
     assert records(runs(frozen, flow["id"])[0]) == before
+
+
+def test_a_patched_source_connection_leaves_its_flows_runs_as_they_were(frozen, journey):
+    flow = post(frozen, "/flows", flow_body(journey)).json()
+    clock(frozen, advance=2 * 3600 + 5)
+    before = [records(run) for run in runs(frozen, flow["id"])]
+    src = journey["source"]
+    patched = requests.patch(
+        f"{frozen.flow_url}/sourceConnections/{src['id']}",
+        json=[{"op": "replace", "path": "/params/reset", "value": "latest"}],
+        headers={**frozen.headers(), "If-Match": src["etag"]},
+        timeout=5,
+    )
+    assert patched.status_code == 200
+    assert frozen.get(f"/sourceConnections/{src['id']}").json()["items"][0]["params"]["reset"] == "latest"
+    assert [records(run) for run in runs(frozen, flow["id"])] == before  # Adobe: not reflected in the dataflow

@@ -22,6 +22,7 @@ from connections import services
 from connections.encryption import DecryptionError, decrypt
 from connections.log_filters import MaskSecretsFilter
 from connections.models import Onboarding
+from connections.services.readers import reader_of
 from tests.conftest import DEMO_MANAGE_KEY, account_post, source_post
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +81,9 @@ class TestKeyRotation:
         settings.FIELD_ENCRYPTION_KEYS = [new]
         assert [o.sas_key for o in Onboarding.objects.order_by("id")] == [DEMO_MANAGE_KEY] * 3
         # The consumer-group rule still recognises the namespace (its fingerprint was re-keyed).
-        assert onboardings[0].consumer_group_holder(event_hub_name="orders", consumer_group="g1")
+        first, second = (Onboarding.objects.get(pk=o.pk) for o in onboardings[:2])
+        assert reader_of(first, event_hub_name="orders", consumer_group="g1") is not None
+        assert reader_of(second, event_hub_name="orders", consumer_group="g1") is None  # its own
 
     def test_a_removed_key_is_a_clear_error(self, make_onboarding, settings):
         make_onboarding("draft")

@@ -218,7 +218,7 @@ class TestSourceRules:
                 onboarding=second, actor=other_user, source=services.Source("orders", consumer_group="aep-orders")
             )
         assert caught.value.field == "consumer_group"
-        assert "one flow at a time" in caught.value.message
+        assert "one reader at a time" in caught.value.message
 
     def test_same_consumer_group_on_another_event_hub_is_fine(self, make_onboarding):
         make_onboarding("source", consumer_group="aep")

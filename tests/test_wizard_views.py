@@ -293,7 +293,7 @@ class TestSourceStep:
         make_onboarding("source", owner=other_user, name="Someone else's")
         onboarding = make_onboarding("base", name="Mine")
         response = alice.post(reverse("onboarding:source", args=[onboarding.public_id]), source_post())
-        assert "one flow at a time" in field_error(response, "consumer_group")
+        assert "one reader at a time" in field_error(response, "consumer_group")
         assert "Someone else" not in response.content.decode()
 
     def test_complete_flow_ends_on_done_with_the_ids(self, alice, emulator):

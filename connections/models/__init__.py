@@ -17,6 +17,7 @@ from .history import (
     StateChange,
 )
 from .onboarding import Check, CheckState, Onboarding
+from .readers import ReaderSlot
 
 __all__ = [
     "ActionResult",
@@ -30,6 +31,7 @@ __all__ = [
     "HistoryChainHead",
     "HistoryQuerySet",
     "Onboarding",
+    "ReaderSlot",
     "RemoteAction",
     "StateChange",
 ]

@@ -14,23 +14,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from connections.encryption import blind_index
-
 from .onboarding import Onboarding
 
 
 class DataflowQuerySet(models.QuerySet["Dataflow"]):
     def owned_by(self, user: Any) -> DataflowQuerySet:
         return self.filter(onboarding__owner=user)
-
-    def holding_consumer_group(self, *, namespace: str, event_hub_name: str, consumer_group: str) -> DataflowQuerySet:
-        """Dataflows with a source connection of their own on this event hub and consumer group (or may have)."""
-        return self.filter(
-            onboarding__namespace_fingerprint__in=blind_index(namespace),
-            event_hub_name=event_hub_name,
-            consumer_group=consumer_group,
-            own_source=True,
-        ).exclude(status=Dataflow.Status.DRAFT)
 
 
 class Dataflow(models.Model):
@@ -112,6 +101,14 @@ class Dataflow(models.Model):
             models.Index(fields=["onboarding", "-created_at"], name="dataflow_onboarding_recent"),
             models.Index(fields=["flow_id"], name="dataflow_flow_id"),
             models.Index(fields=["event_hub_name", "consumer_group"], name="dataflow_slot"),
+        ]
+        constraints = [
+            # The onboarding's own source connection (hence its consumer group) feeds one dataflow at a time.
+            models.UniqueConstraint(
+                fields=["onboarding"],
+                condition=models.Q(own_source=False) & ~models.Q(status="draft"),
+                name="one_flow_on_onboarding_source",
+            ),
         ]
 
     def __str__(self) -> str:

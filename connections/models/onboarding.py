@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connections import auth_types
 from connections.diagnoses import Diagnosis
-from connections.encryption import EncryptedTextField, blind_index
+from connections.encryption import EncryptedTextField
 from connections.flowservice import EventHubAuth
 
 
@@ -58,19 +58,6 @@ class OnboardingQuerySet(models.QuerySet["Onboarding"]):
     def newest_first(self) -> OnboardingQuerySet:
         return self.order_by("-created_at", "-id")
 
-    def holding_consumer_group(self, *, namespace: str, event_hub_name: str, consumer_group: str) -> OnboardingQuerySet:
-        """Active onboardings that read this event hub with this consumer group (or may: an unknown outcome)."""
-        status = Onboarding.Status
-        holds = models.Q(status__in=Onboarding.HOLDS_CONSUMER_GROUP) | models.Q(
-            status=status.SOURCE_FAILED, outcome_unknown=True
-        )
-        return self.filter(
-            holds,
-            namespace_fingerprint__in=blind_index(namespace),
-            event_hub_name=event_hub_name,
-            consumer_group=consumer_group,
-        )
-
 
 class Onboarding(models.Model):
     """One Event Hubs account connected to AEP: the credentials, the choices, the remote ids."""
@@ -106,8 +93,6 @@ class Onboarding(models.Model):
         Status.SOURCE_CREATED: frozenset(),
     }
     IN_FLIGHT = frozenset({Status.CREATING_BASE, Status.CREATING_SOURCE})
-    # Statuses in which the onboarding holds (or may hold) its consumer group.
-    HOLDS_CONSUMER_GROUP = frozenset({Status.CREATING_SOURCE, Status.SOURCE_CREATED})
 
     public_id = models.UUIDField(_("reference"), default=uuid.uuid4, unique=True, editable=False)
     creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
@@ -304,14 +289,10 @@ class Onboarding(models.Model):
         """The source connection exists in Adobe and no step is running: its settings may be changed."""
         return bool(self.source_connection_id) and not self.is_in_flight and not self.removed_from_adobe_at
 
-    def consumer_group_holder(self, *, event_hub_name: str, consumer_group: str) -> Onboarding | None:
-        """Another active onboarding reading this event hub with this consumer group, if any."""
-        if not self.namespace:
-            return None
-        others = Onboarding.objects.holding_consumer_group(
-            namespace=self.namespace, event_hub_name=event_hub_name, consumer_group=consumer_group
-        )
-        return others.exclude(pk=self.pk).only("pk").first()
+    def dataflow_on_source(self) -> Any:
+        """The dataflow created in Adobe on this onboarding's own source connection, if any (a Dataflow): Adobe
+        does not carry later changes to the source connection into it."""
+        return self.dataflows.filter(own_source=False).exclude(status="draft").first()
 
     @property
     def account_editable(self) -> bool:

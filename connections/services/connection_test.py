@@ -29,6 +29,7 @@ from connections.models import ActionResult, Check, CheckState, Onboarding, Remo
 
 from . import actions
 from .errors import OnboardingError
+from .readers import reader_of
 
 if TYPE_CHECKING:
     from connections.flowservice import FlowServiceClient
@@ -141,9 +142,8 @@ def _consumer_group_check(o: Onboarding) -> Check:
     """A database check only: is another active onboarding here reading this hub with this consumer group?"""
     if not (o.event_hub_name and o.consumer_group):
         return Check("consumer_group", CONSUMER_GROUP_LABEL, SKIPPED, "Chosen on the Source step.")
-    holder = o.consumer_group_holder(event_hub_name=o.event_hub_name, consumer_group=o.consumer_group)
-    if holder:
-        detail = f"{o.consumer_group} already feeds another onboarding here."
+    if reader_of(o, event_hub_name=o.event_hub_name, consumer_group=o.consumer_group) is not None:
+        detail = f"{o.consumer_group} is already read by another onboarding or dataflow here."
         return Check("consumer_group", CONSUMER_GROUP_LABEL, FAILED, detail)
     detail = f"{o.consumer_group} (whether it exists in Azure is only seen when the dataflow runs)"
     return Check("consumer_group", CONSUMER_GROUP_LABEL, PASSED, detail)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.tasks import task
 from django.utils import timezone
 
@@ -38,6 +38,7 @@ from connections.models import Dataflow, DataflowChange
 from . import lease, remote
 from .errors import OnboardingError, abandoned_record, adobe_failed, failure_record
 from .lease import cannot_be_running, stale_after
+from .readers import source_read_by
 from .wizard import source_params_for
 
 if TYPE_CHECKING:
@@ -317,6 +318,17 @@ def dataflow_create_remaining(*, dataflow: Dataflow, actor: Any) -> Dataflow:
     return Dataflow.objects.select_related("onboarding").get(pk=dataflow.pk)
 
 
+def _save_reviewed(locked: Dataflow) -> None:
+    """Save the reviewed dataflow; the onboarding's own source connection feeds one dataflow at a time, and the
+    database decides between two requests (a double click, a stale tab)."""
+    try:
+        with transaction.atomic():
+            locked.save()
+    except IntegrityError:
+        reading = locked.onboarding.dataflows.filter(own_source=False).exclude(status=Status.DRAFT).first()
+        raise OnboardingError.refused(source_read_by(reading, consumer_group=locked.consumer_group).message) from None
+
+
 def dataflow_finish(*, dataflow: Dataflow, actor: Any) -> Dataflow:
     """Finish: the reviewed choices are fixed (DRAFT → READY) and the first object is claimed, in one
     transaction; a background task creates every object."""
@@ -325,7 +337,7 @@ def dataflow_finish(*, dataflow: Dataflow, actor: Any) -> Dataflow:
         if locked.status == Status.DRAFT:
             _require_complete(locked)
             _move(locked, Status.READY, actor=actor, reason="Reviewed: creating the dataflow in Adobe")
-            locked.save()
+            _save_reviewed(locked)
         return dataflow_create_remaining(dataflow=locked, actor=actor)
 
 

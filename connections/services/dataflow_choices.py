@@ -30,6 +30,8 @@ from .caps import take_ask
 from .dataflow import client_for, failed, mapping_input
 from .dataflow_fields import SampleField, SchemaField, parse_sample, sample_fields, schema_fields, suggest
 from .errors import OnboardingError
+from .readers import source_read_by, take_reader_slot
+from .transitions import lock_row
 
 if TYPE_CHECKING:
     from connections.flowservice import FlowServiceClient
@@ -133,26 +135,17 @@ def _editable(dataflow: Dataflow) -> Dataflow:
     return locked
 
 
-def consumer_group_taken(onboarding: Onboarding, *, event_hub_name: str, consumer_group: str) -> bool:
-    """Whether an onboarding or a dataflow of this namespace already reads the hub with this consumer group."""
-    holders = Onboarding.objects.holding_consumer_group(
-        namespace=onboarding.namespace, event_hub_name=event_hub_name, consumer_group=consumer_group
-    )
-    flows = Dataflow.objects.holding_consumer_group(
-        namespace=onboarding.namespace,
-        event_hub_name=event_hub_name,
-        consumer_group=consumer_group,
-    )
-    return holders.exists() or flows.exists()
-
-
-def dataflow_start(*, onboarding: Onboarding, actor: Any, source: DataflowSource | None = None) -> Dataflow:
-    """A new dataflow (a draft): on the onboarding's own source connection, or on another hub or consumer group
-    of the same account (the base connection is reused; no credential is typed again)."""
-    if not onboarding.is_done:
-        raise OnboardingError.refused("Connect the account and create the source connection first.")
-    if source is None:
-        return Dataflow.objects.create(
+def _on_the_onboardings_source(onboarding: Onboarding) -> Dataflow:
+    """The dataflow on the onboarding's own source connection: the one being set up (a double click or a stale
+    tab lands on it), a refusal when one already reads it, or a new draft."""
+    with transaction.atomic():
+        lock_row(onboarding.pk)  # a double click waits here, then finds the draft the first click made
+        on_it = onboarding.dataflows.filter(own_source=False)
+        reading = on_it.exclude(status=Dataflow.Status.DRAFT).first()
+        if reading is not None:
+            raise source_read_by(reading, consumer_group=reading.consumer_group)
+        draft = on_it.filter(status=Dataflow.Status.DRAFT).first()
+        return draft or Dataflow.objects.create(
             onboarding=onboarding,
             name=f"{onboarding.name} dataflow",
             event_hub_name=onboarding.event_hub_name,
@@ -162,22 +155,33 @@ def dataflow_start(*, onboarding: Onboarding, actor: Any, source: DataflowSource
             source_connection_id=onboarding.source_connection_id,
             source_connection_etag=onboarding.source_connection_etag,
         )
-    if consumer_group_taken(onboarding, event_hub_name=source.event_hub_name, consumer_group=source.consumer_group):
-        raise OnboardingError.refused(
-            f"The consumer group {source.consumer_group} already feeds a dataflow of the event hub "
-            f"{source.event_hub_name}, and a consumer group serves one flow at a time. Choose another consumer "
-            "group (create one in the Azure portal under the event hub's Consumer groups).",
-            field="consumer_group",
+
+
+def dataflow_start(*, onboarding: Onboarding, actor: Any, source: DataflowSource | None = None) -> Dataflow:
+    """A new dataflow (a draft): on the onboarding's own source connection, or on another hub or consumer group
+    of the same account (the base connection is reused; no credential is typed again)."""
+    if not onboarding.is_done:
+        raise OnboardingError.refused("Connect the account and create the source connection first.")
+    if source is None:
+        return _on_the_onboardings_source(onboarding)
+    with transaction.atomic():  # the draft holds its consumer group from the start: the loser of a race is told
+        dataflow = Dataflow.objects.create(
+            onboarding=onboarding,
+            name=f"{onboarding.name} {source.event_hub_name} dataflow",
+            own_source=True,
+            event_hub_name=source.event_hub_name,
+            consumer_group=source.consumer_group,
+            data_type=source.data_type,
+            reset=source.reset,
         )
-    return Dataflow.objects.create(
-        onboarding=onboarding,
-        name=f"{onboarding.name} {source.event_hub_name} dataflow",
-        own_source=True,
-        event_hub_name=source.event_hub_name,
-        consumer_group=source.consumer_group,
-        data_type=source.data_type,
-        reset=source.reset,
-    )
+        take_reader_slot(
+            onboarding,
+            event_hub_name=source.event_hub_name,
+            consumer_group=source.consumer_group,
+            actor=actor,
+            dataflow=dataflow,
+        )
+    return dataflow
 
 
 # Select data

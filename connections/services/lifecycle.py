@@ -6,6 +6,7 @@ connections/services/actions.py) while the page shows progress; going on and arc
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict
 from typing import Any
 
@@ -21,6 +22,7 @@ from . import actions
 from .connection_test import refresh_consumer_group_check
 from .errors import OnboardingError, adobe_failed
 from .inputs import Source
+from .readers import release_reader_slots, take_reader_slot
 from .transitions import lock_row, record_event
 from .wizard import source_params_for, source_refusal
 
@@ -42,17 +44,26 @@ def onboarding_go_on_anyway(*, onboarding: Onboarding, actor: Any) -> Onboarding
     return locked
 
 
-def _refuse_source_change(onboarding: Onboarding, source: Source) -> None:
+def _refuse_source_change(onboarding: Onboarding, source: Source, actor: Any) -> None:
     if not onboarding.source_connection_id or onboarding.removed_from_adobe_at or onboarding.is_in_flight:
         raise OnboardingError.refused("There is no source connection to change.")
-    refusal = source_refusal(onboarding, source)
+    reading = onboarding.dataflow_on_source()
+    if reading is not None:
+        # Adobe does not carry a source connection's changes into the dataflows that read it.
+        raise OnboardingError.refused(
+            f"The dataflow “{reading.name}” reads this source connection, and Adobe does not carry changes to a "
+            "source connection into a dataflow that exists: it would keep reading the old settings. To read "
+            "the new event hub or consumer group, set up a new dataflow on them (Set up another dataflow, then "
+            f"“Another event hub or consumer group”), then pause “{reading.name}”."
+        )
+    refusal = source_refusal(onboarding, source, actor=actor)
     if refusal is not None:
         raise refusal
 
 
 def onboarding_start_source_update(*, onboarding: Onboarding, actor: Any, source: Source) -> RemoteAction:
     """Change the source settings in a background task; what the rules refuse is refused here, at once."""
-    _refuse_source_change(onboarding, source)
+    _refuse_source_change(onboarding, source, actor)
     return actions.start(
         Kind.SOURCE,
         update_source_task,
@@ -76,8 +87,14 @@ def _update_source_in_background(run: actions.ActionRun) -> ActionResult:
 
 def onboarding_update_source(*, onboarding: Onboarding, actor: Any, source: Source) -> Onboarding:
     """PATCH the source connection's settings in Adobe (If-Match), then keep them; a 412 raises
-    StaleConnectionError (the source connection changed elsewhere)."""
-    _refuse_source_change(onboarding, source)
+    StaleConnectionError (the source connection changed elsewhere). The new consumer group is taken before
+    the PATCH (a group taken meanwhile is refused, nothing sent); on a failure the old one is taken back."""
+    _refuse_source_change(onboarding, source, actor)
+    with transaction.atomic():
+        locked = lock_row(onboarding.pk)
+        take_reader_slot(
+            locked, event_hub_name=source.event_hub_name, consumer_group=source.consumer_group, actor=actor
+        )
     candidate = Onboarding.objects.get(pk=onboarding.pk)
     candidate.event_hub_name, candidate.data_type = source.event_hub_name, source.data_type
     candidate.reset, candidate.consumer_group = source.reset, source.consumer_group
@@ -87,6 +104,7 @@ def onboarding_update_source(*, onboarding: Onboarding, actor: Any, source: Sour
             onboarding.source_connection_id, etag=onboarding.source_connection_etag, params=source_params_for(candidate)
         )
     except FlowServiceError as error:
+        _keep_reading(onboarding, actor)
         raise adobe_failed(error, doing="changing the source settings", sandbox=onboarding.sandbox_name) from error
     with transaction.atomic():
         locked = lock_row(onboarding.pk)
@@ -96,6 +114,13 @@ def onboarding_update_source(*, onboarding: Onboarding, actor: Any, source: Sour
         record_event(locked, actor=actor, reason=f"Source settings changed in Adobe (etag {updated.etag})")
         locked.save()
     return refresh_consumer_group_check(locked)
+
+
+def _keep_reading(onboarding: Onboarding, actor: Any) -> None:
+    """The change failed: the source connection still reads what the onboarding holds; take its slot back."""
+    with contextlib.suppress(OnboardingError), transaction.atomic():  # taken meanwhile: the other reader keeps it
+        kept = lock_row(onboarding.pk)
+        take_reader_slot(kept, event_hub_name=kept.event_hub_name, consumer_group=kept.consumer_group, actor=actor)
 
 
 # Adobe's source connection params, and the app's field that keeps each
@@ -183,6 +208,8 @@ def onboarding_archive(*, onboarding: Onboarding, actor: Any) -> Onboarding:
             locked.archived_at = timezone.now()
             record_event(locked, actor=actor, reason="Archived (hidden from the lists; nothing deleted in Adobe)")
             locked.save(update_fields=["archived_at", "updated_at"])
+            if not locked.source_connection_id and not locked.outcome_unknown:
+                release_reader_slots(locked)  # nothing in Adobe reads with its consumer group
     return locked
 
 
@@ -241,4 +268,5 @@ def onboarding_delete_in_adobe(*, onboarding: Onboarding, actor: Any) -> Onboard
         )
         record_event(locked, actor=actor, reason=f"Deleted in Adobe: {deleted or 'nothing was created'}")
         locked.save(update_fields=["removed_from_adobe_at", "archived_at", "updated_at"])
+        release_reader_slots(locked)
     return locked

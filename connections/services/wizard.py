@@ -28,6 +28,7 @@ from .credentials import apply_credentials
 from .errors import OnboardingError, abandoned_record, failure_record
 from .inputs import Account, Source
 from .lease import stale_after
+from .readers import reader_of, reader_taken, take_reader_slot
 from .transitions import Status, abandoned, claim_locked, lock_row, recovered, settle_step, step_work
 
 # The columns the Account step changes on a draft, and the Source step on an onboarding (with updated_at).
@@ -131,6 +132,7 @@ class RemoteStep:
     etag_field: str
     settled_with: Callable[[Onboarding], dict[str, Any]] = _nothing_more
     then: Callable[[Onboarding, Any], Onboarding] = _as_is
+    reads_consumer_group: bool = False  # the object reads the hub: its claim takes the consumer group's slot
 
 
 def source_params_for(reader: Onboarding | Dataflow) -> SourceParams:
@@ -175,6 +177,7 @@ SOURCE_CONNECTION = RemoteStep(
     id_field="source_connection_id",
     etag_field="source_connection_etag",
     settled_with=consumer_group_refreshed,  # with the settle: no UPDATE and commit of its own
+    reads_consumer_group=True,
 )
 STEPS = (BASE_CONNECTION, SOURCE_CONNECTION)
 
@@ -194,6 +197,10 @@ def _claim(step: RemoteStep, locked: Onboarding, *, actor: Any, changed: frozens
     reason = f"Creating the {step.what}"
     if not claim_locked(locked, actor=actor, ready=set(step.ready), to=step.in_flight, reason=reason, changed=changed):
         return False
+    if step.reads_consumer_group:  # refused with the claim rolled back when another reader has the group
+        take_reader_slot(
+            locked, event_hub_name=locked.event_hub_name, consumer_group=locked.consumer_group, actor=actor
+        )
     remote.dispatch(create_in_adobe, locked, step.in_flight, actor=actor)
     return True
 
@@ -302,31 +309,27 @@ def onboarding_create_base_connection(*, onboarding: Onboarding, actor: Any) -> 
     return create_remote(BASE_CONNECTION, onboarding=onboarding, actor=actor)
 
 
-def source_refusal(onboarding: Onboarding, source: Source) -> OnboardingError | None:
+def source_refusal(onboarding: Onboarding, source: Source, *, actor: Any) -> OnboardingError | None:
     """Why these source settings cannot be used (a scoped hub mismatch, a consumer group another flow holds)."""
     if onboarding.is_scoped and source.event_hub_name != onboarding.auth_event_hub_name:
         return OnboardingError.refused(
             f"Your credentials only open the event hub {onboarding.auth_event_hub_name}; the source must read it.",
             field="event_hub_name",
         )
-    if onboarding.consumer_group_holder(event_hub_name=source.event_hub_name, consumer_group=source.consumer_group):
-        return OnboardingError.refused(
-            f"The consumer group {source.consumer_group} already feeds another onboarding of this event hub, "
-            "and a consumer group serves one flow at a time. Choose another consumer group (create one in "
-            "the Azure portal under the event hub's Consumer groups).",
-            field="consumer_group",
-        )
+    holder = reader_of(onboarding, event_hub_name=source.event_hub_name, consumer_group=source.consumer_group)
+    if holder is not None:
+        return reader_taken(holder, consumer_group=source.consumer_group, actor=actor)
     return None
 
 
-def _source_changed(locked: Onboarding, source: Source) -> Onboarding:
+def _source_changed(locked: Onboarding, source: Source, actor: Any) -> Onboarding:
     """The onboarding (locked by the caller) with the source parameters changed (SOURCE_FIELDS), not saved;
     a consumer group another flow already uses is refused."""
     if locked.account_gated:
         raise OnboardingError.refused("The connection test has not passed: fix the account first.")
     if not locked.source_editable:
         raise OnboardingError.refused("The source parameters can no longer be changed.")
-    refusal = source_refusal(locked, source)
+    refusal = source_refusal(locked, source, actor=actor)
     if refusal is not None:
         raise refusal
     locked.event_hub_name = source.event_hub_name
@@ -337,7 +340,7 @@ def _source_changed(locked: Onboarding, source: Source) -> Onboarding:
 def onboarding_save_source(*, onboarding: Onboarding, actor: Any, source: Source) -> Onboarding:
     """Store the source parameters, refusing a consumer group another flow already uses."""
     with transaction.atomic():
-        locked = _source_changed(lock_row(onboarding.pk), source)
+        locked = _source_changed(lock_row(onboarding.pk), source, actor)
         locked.save(update_fields=SOURCE_FIELDS)
     return locked
 
@@ -399,6 +402,6 @@ def onboarding_submit_source(*, onboarding: Onboarding, actor: Any, source: Sour
     """The Source step: store the source parameters and claim the source connection's create, in one
     transaction; a task creates it in Adobe."""
     with transaction.atomic():
-        locked = _source_changed(lock_row(onboarding.pk), source)
+        locked = _source_changed(lock_row(onboarding.pk), source, actor)
         claimed = _claim(SOURCE_CONNECTION, locked, actor=actor, changed=SOURCE_FIELDS)
     return _as_it_stands(locked, claimed)

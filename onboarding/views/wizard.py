@@ -556,8 +556,11 @@ def _source_edit_page(
     problem: Problem | None = None,
     stale: Any = False,
 ) -> HttpResponse:
-    """A 412 is said above the form (the source connection changed elsewhere); a refusal next to its field."""
+    """A 412 is said above the form (the source connection changed elsewhere); a refusal next to its field.
+    Under a dataflow that exists the page offers a new dataflow instead of the form (Adobe would not carry
+    the change into it)."""
     context = {"onboarding": onboarding, "form": form, "problem": problem if stale else None, "stale": bool(stale)}
+    context["reading"] = onboarding.dataflow_on_source()
     if problem is not None and not stale:
         views_actions.refusal_at(form, problem)
     return render(request, "onboarding/source_edit.html", context)

@@ -155,7 +155,7 @@ def test_an_existing_account_is_reused_for_another_hub(logged_in: Page, live_ser
     page.get_by_role("radio", name="orders").check()
     page.get_by_label("Consumer group (required)").fill("aep-orders")
     page.get_by_role("button", name="Next: select data").click()
-    expect(page.get_by_text("already feeds a dataflow")).to_be_visible()
+    expect(page.get_by_text("is already read by the onboarding")).to_be_visible()
     page.get_by_role("radio", name="clickstream").check()
     page.get_by_label("Consumer group (required)").fill("aep-clicks")
     page.get_by_role("button", name="Next: select data").click()

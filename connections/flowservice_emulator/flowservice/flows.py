@@ -16,6 +16,7 @@ from .objects import StoredConnections, check_spec_ref, current, json_object, ne
 
 Doc = dict[str, Any]
 FLOWS = "flows"
+READINGS = "flow_readings"  # the emulator's own record, never answered: what each flow reads
 MappingSchema = Callable[[Caller, str, int], str | None]  # (caller, mapping id, version) -> its schema $id
 ACTIONS = {"enable": "enabled", "disable": "disabled"}
 
@@ -44,7 +45,17 @@ class Flows:
         }
         doc["runs"] = f"/runs?property=flowId=={doc['id']}"
         doc["createdAt"] = doc["updatedAt"] = doc["lastOperation"]["started"] = self.store.now_ms()  # simulated clock
+        self.store.insert(READINGS, _reading(doc, sources[0]))
         return self.store.insert(FLOWS, doc)
+
+    def reading(self, caller: Caller, flow: Doc) -> Doc:
+        """The source connection as it was when the flow was created: Adobe does not carry later changes to a
+        source connection into its dataflows (update-dataflows.md), so the flow's runs keep reading this."""
+        kept = self.store.get(READINGS, flow["id"], caller.org, caller.sandbox)
+        if kept is None:  # a flow stored before readings were kept
+            return self.connections.source_connection(caller, flow["sourceConnectionIds"][0])
+        source: Doc = kept["source"]
+        return source
 
     def get(self, caller: Caller, flow_id: str) -> Doc:
         doc = self.store.get(FLOWS, flow_id, caller.org, caller.sandbox)
@@ -177,3 +188,8 @@ def _operation(operation: str, ops: list[Any]) -> Doc:
         "ops": ops,
         "operation": operation,
     }
+
+
+def _reading(flow: Doc, source: Doc) -> Doc:
+    kept = {"baseConnectionId": source["baseConnectionId"], "params": dict(source["params"])}
+    return {key: flow[key] for key in ("id", "imsOrgId", "sandboxName", "name")} | {"source": kept}

@@ -46,7 +46,7 @@ class FlowService:
         self.azure = azure
         self.dataset_schema = neighbours.dataset_schema
         self.flows = Flows(store, self, neighbours.mapping_schema)
-        self.runs = Runs(store, self, neighbours.mapping_of, neighbours.field_types)
+        self.runs = Runs(store, self, neighbours.mapping_of, neighbours.field_types, self.flows.reading)
 
     # Connection specs
 

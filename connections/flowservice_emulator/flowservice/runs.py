@@ -36,15 +36,18 @@ Doc = dict[str, Any]
 HOUR_MS = 3_600_000
 MappingOf = Callable[[Caller, str], Doc | None]  # (caller, mapping id) -> the mapping set
 FieldTypes = Callable[[str], dict[str, str]]  # schema $id -> {leaf path: XDM type}
+ReadingOf = Callable[[Caller, Doc], Doc]  # (caller, flow) -> the source connection the flow reads
 CONNECTOR_ERROR = "CONNECTOR-2001-500"  # the monitoring example's code for a failing activity
 PROMOTION_FAILED = "Error occurred at promotion activity."
 TRUE, FALSE = {"y", "yes", "on", "true"}, {"n", "no", "off", "false"}  # Data Prep's boolean strings
 
 
 class Runs:
-    def __init__(self, store: Store, connections: StoredConnections, mapping_of: MappingOf, types: FieldTypes) -> None:
+    def __init__(
+        self, store: Store, connections: StoredConnections, mapping_of: MappingOf, types: FieldTypes, reading: ReadingOf
+    ) -> None:
         self.store, self.connections = store, connections
-        self.mapping_of, self.types = mapping_of, types
+        self.mapping_of, self.types, self.reading = mapping_of, types, reading
 
     def listed(self, caller: Caller, query: ListQuery) -> Doc:
         flows = self.store.all("flows", caller.org, caller.sandbox)
@@ -71,7 +74,7 @@ class Runs:
         raise refused.ResourceNotFound()
 
     def _runs(self, caller: Caller, flow: Doc) -> list[Doc]:
-        source = self.connections.source_connection(caller, flow["sourceConnectionIds"][0])
+        source = self.reading(caller, flow)  # what the flow was created on, whatever the source became since
         hub, reset = source["params"]["eventHubName"], source["params"].get("reset", "earliest")
         created, now, epoch = flow["createdAt"], self.store.now_ms(), self.store.epoch_ms()
         if flow["state"] == "disabled":

@@ -17,6 +17,7 @@ from connections.encryption import (
     rotate,
 )
 from connections.key_audit import census, encrypted_models, stored_batch
+from connections.models import ReaderSlot
 
 
 class Command(BaseCommand):
@@ -93,6 +94,9 @@ class Command(BaseCommand):
                         assignments = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in changes)
                         cursor.execute(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [*changes.values(), row[0]])
                         rotated += sum(1 for name in changes if name != "namespace_fingerprint")
+                    if "namespace_fingerprint" in changes:  # the one-reader rule names the namespace by it too
+                        slots = ReaderSlot.objects.filter(onboarding_id=row[0])
+                        slots.update(namespace_fingerprint=changes["namespace_fingerprint"])
                 checked += len(rows)
                 last = rows[-1][0]
 

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from connections.flowservice import FieldMapping, FlowServiceError, MappingSetInput
 from connections.models import Onboarding
-from connections.services.dataflow_choices import consumer_group_taken, mapping_row_problems
+from connections.services.dataflow_choices import mapping_row_problems
 from connections.services.dataflow_fields import schema_fields
 from connections.services.errors import adobe_failed
+from connections.services.readers import reader_of
 
 if TYPE_CHECKING:
     from connections.flowservice import FlowServiceClient
@@ -117,7 +118,7 @@ def _consumer_group_problems(flow: dict[str, Any], account: Onboarding) -> list[
     hub, group = flow["event_hub"], flow["consumer_group"]
     if reads_account_source(flow, account):
         return []
-    if not consumer_group_taken(account, event_hub_name=hub, consumer_group=group):
+    if reader_of(account, event_hub_name=hub, consumer_group=group) is None:
         return []
     return [
         f"the consumer group {group} already feeds a flow of the event hub {hub}, and a consumer group serves one "

@@ -16,12 +16,13 @@ from django.utils.translation import gettext_lazy as _
 
 from connections.encryption import blind_index
 
-from .onboarding import Onboarding
+from .onboarding import Onboarding, visible_to
 
 
 class DataflowQuerySet(models.QuerySet["Dataflow"]):
-    def owned_by(self, user: Any) -> DataflowQuerySet:
-        return self.filter(onboarding__owner=user)
+    def visible_to(self, user: Any) -> DataflowQuerySet:
+        """The dataflows of the onboardings the user may see."""
+        return self.filter(visible_to(user, prefix="onboarding__"))
 
     def holding_consumer_group(self, *, namespace: str, event_hub_name: str, consumer_group: str) -> DataflowQuerySet:
         """Dataflows with a source connection of their own on this event hub and consumer group (or may have)."""

@@ -8,6 +8,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db.models import QuerySet
 from django.forms.boundfield import BoundField, BoundWidget
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -292,7 +294,22 @@ class AccountForm(CredentialFieldsForm):
     )
     creation_token = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    field_order = ["name", "description", "sandbox_name", "auth_type", "creation_token", "connection_string"]
+    field_order = ["name", "description", "team", "sandbox_name", "auth_type", "creation_token", "connection_string"]
+
+    def __init__(self, *args: Any, teams: QuerySet[Group] | None = None, **kwargs: Any) -> None:
+        """`teams`: the person's teams, for a new onboarding: it belongs to the one they choose (or to them alone)."""
+        super().__init__(*args, **kwargs)
+        if teams is not None and self.onboarding is None and teams.exists():
+            self.fields["team"] = forms.ModelChoiceField(
+                queryset=teams,
+                required=False,
+                empty_label=_("None: only me"),
+                label=_("Team"),
+                help_text=_("Everyone in the team can open it and do what you can; none keeps it yours alone."),
+            )
+            if teams.count() == 1:
+                self.fields["team"].initial = teams.get()
+            self.order_fields(self.field_order)
 
     @property
     def reference(self) -> str:
@@ -325,6 +342,7 @@ class AccountForm(CredentialFieldsForm):
             description=data.get("description", "").strip(),
             sandbox_name=data["sandbox_name"],
             credentials=self.credentials(),
+            team=data.get("team"),
         )
 
     @classmethod

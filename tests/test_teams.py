@@ -131,3 +131,25 @@ def test_a_team_not_ones_own_is_refused(client, user, other_user):
     response = client.post(reverse("onboarding:new"), account_post(team=str(marketing.pk)))
     assert "Select a valid choice" in response.content.decode()
     assert not Onboarding.objects.exists()
+
+
+def test_a_teammate_retries_the_owners_failed_step_and_the_history_names_them(
+    client, make_onboarding, user, other_user, emulator
+):
+    emulator.fault("/connections", method="POST", status=503)
+    onboarding = shared(make_onboarding("base"), team("payments", user, other_user))
+    assert onboarding.status == Onboarding.Status.BASE_FAILED
+    client.force_login(other_user)
+    client.post(reverse("onboarding:retry", args=[onboarding.public_id]))
+    onboarding.refresh_from_db()
+    assert onboarding.status == Onboarding.Status.BASE_CREATED
+    retried = StateChange.objects.get(onboarding=onboarding, to_status=Onboarding.Status.BASE_CREATED)
+    assert retried.actor == other_user
+    assert StateChange.objects.get(onboarding=onboarding, to_status=Onboarding.Status.DRAFT).actor == user
+
+
+def test_a_teammate_adds_a_dataflow(client, make_onboarding, user, other_user):
+    onboarding = shared(make_onboarding("source"), team("payments", user, other_user))
+    client.force_login(other_user)
+    client.post(reverse("onboarding:dataflow_new", args=[onboarding.public_id]))
+    assert Dataflow.objects.get().onboarding == onboarding

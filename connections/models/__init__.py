@@ -17,6 +17,7 @@ from .history import (
     StateChange,
 )
 from .onboarding import Check, CheckState, Onboarding
+from .sandboxes import SandboxListing
 
 __all__ = [
     "ActionResult",
@@ -31,5 +32,6 @@ __all__ = [
     "HistoryQuerySet",
     "Onboarding",
     "RemoteAction",
+    "SandboxListing",
     "StateChange",
 ]

@@ -23,6 +23,7 @@ from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.messages import Problem
 from connections.models import Dataflow, Onboarding, RemoteAction
 from connections.services import OnboardingError, Replacement, actions
+from connections.services.sandboxes import known_sandboxes
 from onboarding import secret_echo
 from onboarding.access import HtmxHttpRequest, owned_onboarding, teams
 from onboarding.forms.wizard import AccountForm, CredentialsForm, SourceForm
@@ -129,7 +130,9 @@ def _account_form(onboarding: Onboarding | None) -> forms.Form | None:
             _field_error(form, diagnosis.field, f"{diagnosis.sentence} {diagnosis.action}")
         return form
     if onboarding is None or onboarding.account_editable:
-        form = AccountForm(initial=AccountForm.initial_for(onboarding), onboarding=onboarding)
+        form = AccountForm(
+            initial=AccountForm.initial_for(onboarding), onboarding=onboarding, sandboxes=known_sandboxes()
+        )
         refusal = (onboarding.last_error or {}) if onboarding and onboarding.base_failed else {}
         _field_error(form, refusal.get("field"), refusal.get("message", ""))
         return form
@@ -172,7 +175,7 @@ def _switched_auth(request: HtmxHttpRequest, onboarding: Onboarding | None) -> A
     initial["auth_type"] = request.POST.get("switch_auth")
     if request.POST.get("team"):
         initial["team"] = request.POST["team"]
-    return AccountForm(initial=initial, onboarding=onboarding, teams=teams(request))
+    return AccountForm(initial=initial, onboarding=onboarding, teams=teams(request), sandboxes=known_sandboxes())
 
 
 def _correct_account(request: HtmxHttpRequest, onboarding: Onboarding) -> HttpResponse:
@@ -207,7 +210,7 @@ def _connect_account(request: HtmxHttpRequest, onboarding: Onboarding | None) ->
     """The Account step's POST, for a new onboarding or a draft."""
     if "switch_auth" in request.POST:
         return _show(request, onboarding, Step.ACCOUNT, form=_switched_auth(request, onboarding))
-    form = AccountForm(request.POST, onboarding=onboarding, teams=teams(request))
+    form = AccountForm(request.POST, onboarding=onboarding, teams=teams(request), sandboxes=known_sandboxes())
     if not form.is_valid():
         return _show(request, onboarding, Step.ACCOUNT, form=form)
     try:
@@ -260,7 +263,7 @@ def onboarding_new(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "GET":
         # The creation token makes a double submit land on one onboarding (and gives the reference it shows).
         initial = {**AccountForm.initial_for(None), "creation_token": uuid.uuid4()}
-        form = AccountForm(initial=initial, teams=teams(request))
+        form = AccountForm(initial=initial, teams=teams(request), sandboxes=known_sandboxes())
         return _show(request, None, Step.ACCOUNT, form=form, untouched=True)
     return _connect_account(request, None)
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SandboxListing(models.Model):
-    """One row per sandbox-name setting's credential (there is one): Adobe's last list, or why it could not be read."""
+    """Adobe's last list for the app's credential (one row), or why it could not be read; empty while being read."""
 
     read_at = models.DateTimeField(_("read at"), default=timezone.now)
     sandboxes = models.JSONField(_("sandboxes"), default=list, blank=True)  # [{name, title, production}]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import asdict
 
+from django.db import IntegrityError, transaction
 from django.tasks import task
 from django.utils import timezone
 
@@ -13,17 +14,29 @@ from connections import adobe
 from connections.flowservice import FlowServiceError
 from connections.models import SandboxListing
 
-LIFETIME = datetime.timedelta(hours=1)  # sandboxes are made rarely; a new one shows within the hour
-LISTING = 1  # the one row
+LIFETIME = datetime.timedelta(hours=1)  # sandboxes are made rarely: a new one is offered within the hour
+RETRY_AFTER = datetime.timedelta(minutes=1)  # an empty or refused list is asked for again sooner
+LISTING = 1  # the one row: the app has one Adobe credential
 
 
 def known_sandboxes() -> SandboxListing | None:
-    """Adobe's last list (or why it could not be read); None before the first read. An old or missing one is read
-    again in the background."""
+    """Adobe's last list (or why it could not be read); None before the first read. An old one is read again in
+    the background, asked for once however many pages are open (the row's read_at is the claim)."""
     listing = SandboxListing.objects.filter(pk=LISTING).first()
-    if listing is None or not listing.fresh(LIFETIME):
+    now = timezone.now()
+    if listing is None:
+        try:
+            with transaction.atomic():
+                SandboxListing.objects.create(pk=LISTING, read_at=now)
+        except IntegrityError:
+            return SandboxListing.objects.filter(pk=LISTING).first()  # another request claimed the first read
         read_sandboxes.enqueue()
-    return SandboxListing.objects.filter(pk=LISTING).first() if listing is None else listing
+        return SandboxListing.objects.filter(pk=LISTING).first()  # an immediate task backend has read it already
+    if not listing.fresh(LIFETIME if listing.sandboxes else RETRY_AFTER):
+        claimed = SandboxListing.objects.filter(pk=LISTING, read_at=listing.read_at).update(read_at=now)
+        if claimed:
+            read_sandboxes.enqueue()
+    return listing if listing.sandboxes or listing.problem else None
 
 
 @task
@@ -35,8 +48,6 @@ def read_sandboxes() -> str:
         refused = {"sandboxes": [], "problem": error.message, "read_at": timezone.now()}
         SandboxListing.objects.update_or_create(pk=LISTING, defaults=refused)
         return "refused"
-    sandboxes = [asdict(sandbox) for sandbox in listed]
-    SandboxListing.objects.update_or_create(
-        pk=LISTING, defaults={"sandboxes": sandboxes, "problem": "", "read_at": timezone.now()}
-    )
+    read = {"sandboxes": [asdict(sandbox) for sandbox in listed], "problem": "", "read_at": timezone.now()}
+    SandboxListing.objects.update_or_create(pk=LISTING, defaults=read)
     return "read"

@@ -319,7 +319,8 @@ class AccountForm(CredentialFieldsForm):
         `sandboxes`: Adobe's list, offered as a choice when it could be read."""
         super().__init__(*args, **kwargs)
         self._offer_sandboxes(sandboxes)
-        if teams is not None and self.onboarding is None and teams.exists():
+        first_two = list(teams[:2]) if teams is not None and self.onboarding is None else []
+        if first_two:
             self.fields["team"] = forms.ModelChoiceField(
                 queryset=teams,
                 required=False,
@@ -327,8 +328,8 @@ class AccountForm(CredentialFieldsForm):
                 label=_("Team"),
                 help_text=_("Everyone in the team can open it and do what you can; none keeps it yours alone."),
             )
-            if teams.count() == 1:
-                self.fields["team"].initial = teams.get()
+            if len(first_two) == 1:
+                self.fields["team"].initial = first_two[0]  # the only one: preselected
             self.order_fields(self.field_order)
 
     def _offer_sandboxes(self, listing: SandboxListing | None) -> None:

@@ -48,7 +48,7 @@ def fleet_for(user: Any, params: QueryDict) -> Fleet:
     sort = params.get("sort", "")
     state = params.get("state", "") if params.get("state") in STATES else ""
     failing, stale = params.get("failing") == "1", params.get("stale") == "1"
-    rows = _filtered(Dataflow.objects.owned_by(user).filter(status=Dataflow.Status.CREATED), state, failing, stale)
+    rows = _filtered(Dataflow.objects.visible_to(user).filter(status=Dataflow.Status.CREATED), state, failing, stale)
     rows = rows.select_related("onboarding", "summary").only(*SHOWN).order_by(*_ordering(sort))
     page = Paginator(rows, PER_PAGE).get_page(params.get("page"))
     return Fleet(page=page, sort=sort if sort.lstrip("-") in SORTS else "", state=state, failing=failing, stale=stale)

@@ -33,7 +33,7 @@ class SubscriptionForm(forms.ModelForm[Subscription]):
         if dataflow is not None:
             del self.fields["dataflow"]
         else:
-            choices = Dataflow.objects.owned_by(user).filter(status=Dataflow.Status.CREATED)
+            choices = Dataflow.objects.visible_to(user).filter(status=Dataflow.Status.CREATED)
             self.fields["dataflow"].queryset = choices.only("name", "public_id")  # type: ignore[attr-defined]
         self.fields["failed_share"].widget.attrs.update(min=1, max=100)
         self.fields["quiet_hours"].widget.attrs.update(min=1, max=168)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connections.encryption import EncryptedTextField
 from connections.models import Dataflow
+from connections.models.onboarding import visible_to
 
 
 class SummaryQuerySet(models.QuerySet["DataflowSummary"]):
@@ -73,8 +74,9 @@ def stale_before(now: datetime.datetime | None = None) -> datetime.datetime:
 
 
 class SubscriptionQuerySet(models.QuerySet["Subscription"]):
-    def owned_by(self, user: Any) -> SubscriptionQuerySet:
-        return self.filter(dataflow__onboarding__owner=user)
+    def visible_to(self, user: Any) -> SubscriptionQuerySet:
+        """The alerts on dataflows the user may see (their own onboardings' and their teams')."""
+        return self.filter(visible_to(user, prefix="dataflow__onboarding__"))
 
 
 class Subscription(models.Model):
@@ -138,8 +140,8 @@ class Subscription(models.Model):
 
 
 class DeliveryQuerySet(models.QuerySet["AlertDelivery"]):
-    def owned_by(self, user: Any) -> DeliveryQuerySet:
-        return self.filter(dataflow__onboarding__owner=user)
+    def visible_to(self, user: Any) -> DeliveryQuerySet:
+        return self.filter(visible_to(user, prefix="dataflow__onboarding__"))
 
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("The alert history is append-only.")

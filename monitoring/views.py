@@ -45,7 +45,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def dataflow_alerts(request: HttpRequest, dataflow_id: str) -> HttpResponse:
     dataflow = get_object_or_404(
-        Dataflow.objects.owned_by(request.user).select_related("onboarding"), public_id=dataflow_id
+        Dataflow.objects.visible_to(request.user).select_related("onboarding"), public_id=dataflow_id
     )
     form = SubscriptionForm(request.POST or None, user=request.user, dataflow=dataflow)
     if request.method == "POST" and form.is_valid():
@@ -57,7 +57,7 @@ def dataflow_alerts(request: HttpRequest, dataflow_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def unsubscribe(request: HttpRequest, pk: int) -> HttpResponse:
-    subscription = get_object_or_404(Subscription.objects.owned_by(request.user), pk=pk)
+    subscription = get_object_or_404(Subscription.objects.visible_to(request.user), pk=pk)
     subscription.delete()
     messages.success(request, f"Stopped: {subscription.describe()} → {subscription.recipient}.")
     back = request.POST.get("next", "")
@@ -79,8 +79,8 @@ def _subscribe(request: HttpRequest, form: SubscriptionForm) -> None:
 
 
 def _alerts_context(request: HttpRequest, form: SubscriptionForm, *, dataflow: Dataflow | None) -> dict[str, object]:
-    subscriptions = Subscription.objects.owned_by(request.user).select_related("dataflow__onboarding")
-    history = AlertDelivery.objects.owned_by(request.user).select_related("dataflow")
+    subscriptions = Subscription.objects.visible_to(request.user).select_related("dataflow__onboarding")
+    history = AlertDelivery.objects.visible_to(request.user).select_related("dataflow")
     if dataflow is not None:
         subscriptions, history = subscriptions.filter(dataflow=dataflow), history.filter(dataflow=dataflow)
     return {"form": form, "dataflow": dataflow, "subscriptions": subscriptions, "history": history[:RECENT]}

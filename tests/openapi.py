@@ -29,6 +29,7 @@ PUBLISHED = {
     "data-prep": "data-prep.yaml",
     "schema-registry": "schema-registry.yaml",
     "observability-insights": "observability-insights.yaml",
+    "sandbox": "sandbox.yaml",
 }
 
 

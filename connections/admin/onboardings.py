@@ -26,6 +26,7 @@ class OnboardingAdmin(LargeListAdmin):
     list_display = (
         "name",
         "owner",
+        "team",
         "namespace_and_hub",
         "auth_type",
         "sandbox_name",
@@ -35,8 +36,8 @@ class OnboardingAdmin(LargeListAdmin):
     )
     # "created_at" as a filter (today, past 7 days, this month, this year) costs no query; a date_hierarchy would
     # read the date of every matching row to find the years it offers.
-    list_filter = (AttentionFilter, "status", "auth_type", "owner", SandboxFilter, "created_at")
-    list_select_related = ("owner",)
+    list_filter = (AttentionFilter, "status", "auth_type", "owner", "team", SandboxFilter, "created_at")
+    list_select_related = ("owner", "team")
     search_fields = (
         "name",
         "base_connection_id__exact",
@@ -58,6 +59,7 @@ class OnboardingAdmin(LargeListAdmin):
                     "description",
                     "reference",
                     "owner",
+                    "team",
                     "status_badge",
                     "outcome_unknown",
                     "problem",

@@ -16,6 +16,8 @@ from .types import (
     EventHubAuth,
     HubListing,
     Operation,
+    Sandbox,
+    Service,
     SourceParams,
     Verdict,
 )
@@ -190,8 +192,25 @@ class FlowServiceClient(DataflowMethods):
 
     # Connection specs
 
+    # Sandboxes
+
+    def list_sandboxes(self) -> list[Sandbox]:
+        """The active sandboxes the credential may use (GET /sandbox-management/, listAvailableSandboxes)."""
+        response = self._request(Operation.LIST_SANDBOXES, "GET", "/", idempotent=True, service=Service.SANDBOX)
+        body = json_body(response)
+        if not isinstance(body, dict) or not isinstance(body.get("sandboxes"), list):
+            raise UnrecognisedAnswerError(f"Adobe said: {as_shown(response)}", status=response.status_code)
+        return [sandbox for item in body["sandboxes"] if (sandbox := _sandbox(item)) is not None]
+
     def get_connection_spec(self, spec_id: str = EVENT_HUBS_CONNECTION_SPEC_ID) -> dict[str, Any]:
         return self._single(Operation.GET_SPEC, f"/connectionSpecs/{quote_id(spec_id)}", None)
+
+
+def _sandbox(item: Any) -> Sandbox | None:
+    """A usable sandbox of Sandbox Management's list, or None (another state, or an entry not understood)."""
+    if not isinstance(item, dict) or not isinstance(item.get("name"), str) or item.get("state", "active") != "active":
+        return None
+    return Sandbox(str(item["name"]), str(item.get("title") or item["name"]), item.get("type") == "production")
 
 
 def _first_named(items: Iterable[dict[str, Any]], name: str) -> dict[str, Any] | None:

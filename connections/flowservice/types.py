@@ -214,6 +214,16 @@ class Service(enum.StrEnum):
     SCHEMA_REGISTRY = "schemaregistry"
     CATALOG = "catalog"
     DATA_PREP = "conversion"
+    SANDBOX = "sandbox-management"
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """A sandbox the credential may use, as Sandbox Management lists it."""
+
+    name: str
+    title: str
+    production: bool
 
 
 class Operation(enum.StrEnum):
@@ -259,6 +269,7 @@ class Operation(enum.StrEnum):
     PREVIEW = "preview_event_hub"
     LIST_TARGETS = "list_target_connections"
     LIST_MAPPINGS = "list_mapping_sets"
+    LIST_SANDBOXES = "list_sandboxes"
 
 
 class Outcome(enum.StrEnum):

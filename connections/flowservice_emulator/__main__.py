@@ -38,7 +38,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=",".join(DEFAULT_SCOPES),
         help="comma-separated scopes the IMS credential was given; a token request for any other is refused",
     )
-    parser.add_argument("--sandboxes", default="prod,dev", help="comma-separated sandbox names that exist")
+    parser.add_argument(
+        "--sandboxes",
+        default="prod,dev",
+        help="comma-separated sandbox names that exist; the first is the default production sandbox",
+    )
     parser.add_argument("--token-lifetime", type=float, default=86399.0, help="seconds an IMS token lives")
     parser.add_argument("--faults", action="store_true", help="enable the fault-injection control endpoints")
     parser.add_argument("--quiet", action="store_true", help="do not log each request")

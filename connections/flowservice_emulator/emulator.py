@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from . import catalog, controls, dataprep, flowservice, ims, observability, schemaregistry
+from . import catalog, controls, dataprep, flowservice, ims, observability, sandbox, schemaregistry
 from .azure import SimulatedAzure
 from .errors import AdobeError
 from .faults import Fault, FaultRegistry
@@ -70,6 +70,7 @@ class Emulator:
             catalog.service(self.catalog),
             dataprep.service(self.dataprep),
             observability.service(observability.Observability(self.flowservice.runs.by_dataset)),
+            sandbox.service(sandbox.Sandboxes(sandboxes)),
         ]
         self.controls = controls.Controls(store, self.faults, self.counts)
 
@@ -131,7 +132,7 @@ class Emulator:
         service = self._service_for(request.path)
         if service is None:
             raise gateway_errors.NotFound()
-        caller = self.gateway.authorize(request) if service.behind_gateway else None
+        caller = self.gateway.authorize(request, sandboxed=service.sandboxed) if service.behind_gateway else None
         matched, sub_path = service.match(request)
         if not matched:
             raise service.not_found()

@@ -36,6 +36,7 @@ class Service:
     fault_error: FaultError
     not_found: Callable[[], AdobeError] = NotFound  # what a path below the prefix that no route matches gets
     behind_gateway: bool = True
+    sandboxed: bool = True  # whether its requests name a sandbox (x-sandbox-name), which the gateway then checks
     counts: Callable[[], dict[str, int]] = field(default=dict)  # what `/__emulator__/stats` reports
 
     def owns(self, path: str) -> bool:

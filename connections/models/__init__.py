@@ -18,6 +18,7 @@ from .history import (
 )
 from .onboarding import Check, CheckState, Onboarding
 from .readers import ReaderSlot
+from .sandboxes import SandboxListing
 
 __all__ = [
     "ActionResult",
@@ -33,5 +34,6 @@ __all__ = [
     "Onboarding",
     "ReaderSlot",
     "RemoteAction",
+    "SandboxListing",
     "StateChange",
 ]

@@ -14,12 +14,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .onboarding import Onboarding
+from .onboarding import Onboarding, visible_to
 
 
 class DataflowQuerySet(models.QuerySet["Dataflow"]):
-    def owned_by(self, user: Any) -> DataflowQuerySet:
-        return self.filter(onboarding__owner=user)
+    def visible_to(self, user: Any) -> DataflowQuerySet:
+        """The dataflows of the onboardings the user may see."""
+        return self.filter(visible_to(user, prefix="onboarding__"))
 
 
 class Dataflow(models.Model):

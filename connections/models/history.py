@@ -158,6 +158,7 @@ class FlowServiceCall(AppendOnlyModel):
         VALIDATE_MAPPING = "validate_mappings", _("Validate mapping")
         CREATE_MAPPING = "create_mapping_set", _("Create mapping set")
         LIST_MAPPINGS = "list_mapping_sets", _("Find mapping set")
+        LIST_SANDBOXES = "list_sandboxes", _("List sandboxes")
         CREATE_TARGET = "create_target_connection", _("Create target connection")
         LIST_TARGETS = "list_target_connections", _("Find target connection")
         CREATE_FLOW = "create_flow", _("Create dataflow")

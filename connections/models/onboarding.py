@@ -45,11 +45,19 @@ class Check:
         return {"key": self.key, "label": self.label, "state": str(self.state), "detail": self.detail}
 
 
+def visible_to(user: Any, prefix: str = "") -> models.Q:
+    """Who may see what, in one place: the owner, and everyone in the onboarding's team."""
+    return models.Q(**{f"{prefix}owner": user}) | models.Q(**{f"{prefix}team__in": user.groups.values("pk")})
+
+
 class OnboardingQuerySet(models.QuerySet["Onboarding"]):
     """The reads the views and services make (selectors), named for what they ask."""
 
-    def owned_by(self, user: Any) -> OnboardingQuerySet:
-        return self.filter(owner=user)
+    def visible_to(self, user: Any) -> OnboardingQuerySet:
+        """The onboardings the user may see and work on: their own and their teams'.
+
+        Membership is read now, so a person who left a team (at their last sign-in) no longer sees its work."""
+        return self.filter(visible_to(user))
 
     def listed(self) -> OnboardingQuerySet:
         """Not archived: archived onboardings are hidden from the lists and kept in the audit."""
@@ -98,6 +106,17 @@ class Onboarding(models.Model):
     creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="onboardings", verbose_name=_("owner")
+    )
+    # A team is a Django group the identity provider's groups mirror (identity.Team); its members share the work.
+    team = models.ForeignKey(
+        "auth.Group",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="onboardings",
+        limit_choices_to={"team__isnull": False},
+        verbose_name=_("team"),
+        help_text=_("Everyone in the team may open and work on it; none means only the owner."),
     )
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)

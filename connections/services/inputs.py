@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import Group
+
 from connections.auth_types import AuthType
 from connections.models import Onboarding
 
@@ -26,6 +28,7 @@ class Account:
     description: str
     sandbox_name: str
     credentials: Credentials
+    team: Group | None = None  # the group of the team it belongs to (set at creation only); None: the owner's alone
 
 
 @dataclass(frozen=True)

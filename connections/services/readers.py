@@ -46,7 +46,7 @@ def reader_taken(slot: ReaderSlot | None, *, consumer_group: str, actor: Any) ->
     """The refusal shown next to the consumer group field: it names the onboarding reading the group only to
     someone who may open that onboarding."""
     holder = slot.onboarding if slot is not None else None
-    visible = holder is not None and Onboarding.objects.owned_by(actor).filter(pk=holder.pk).exists()
+    visible = holder is not None and Onboarding.objects.visible_to(actor).filter(pk=holder.pk).exists()
     if holder is not None and visible:
         what = f"the dataflow “{slot.dataflow.name}” of " if slot is not None and slot.dataflow else ""
         who = f"{what}the onboarding “{holder.name}”"

@@ -48,6 +48,7 @@ def _started(*, owner: Any, account: Account, creation_token: Any) -> tuple[Onbo
     gets. A token in use (a double submit) is found by the unique constraints, not by a read beforehand."""
     onboarding = Onboarding(
         owner=owner,
+        team=account.team,
         public_id=creation_token if isinstance(creation_token, uuid.UUID) else uuid.uuid4(),
         name=account.name,
         description=account.description,

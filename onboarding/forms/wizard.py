@@ -8,13 +8,15 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db.models import QuerySet
 from django.forms.boundfield import BoundField, BoundWidget
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from connections import azure_names
 from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
-from connections.models import Onboarding
+from connections.models import Onboarding, SandboxListing
 from connections.services import Account, Credentials, Source
 from onboarding import secret_echo
 
@@ -269,6 +271,22 @@ class CredentialFieldsForm(forms.Form):
         return Credentials(auth, {name: data.get(name) or "" for name in auth.field_names})
 
 
+class SandboxChoiceField(forms.ChoiceField):
+    """One of Adobe's sandboxes; a value that is no sandbox name at all gets the same message as when typed."""
+
+    def to_python(self, value: Any) -> str:
+        text = str(super().to_python(value))
+        try:
+            return azure_names.sandbox_name(text) if text else ""
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+
+def _sandbox_label(sandbox: dict[str, Any]) -> str:
+    label = f"{sandbox['title']} ({sandbox['name']})"
+    return f"{label}, production" if sandbox["production"] else label
+
+
 class AccountForm(CredentialFieldsForm):
     """Step 1: name the account, pick the AEP sandbox and give the Event Hubs credentials."""
 
@@ -292,7 +310,47 @@ class AccountForm(CredentialFieldsForm):
     )
     creation_token = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    field_order = ["name", "description", "sandbox_name", "auth_type", "creation_token", "connection_string"]
+    field_order = ["name", "description", "team", "sandbox_name", "auth_type", "creation_token", "connection_string"]
+
+    def __init__(
+        self, *args: Any, teams: QuerySet[Group] | None = None, sandboxes: SandboxListing | None = None, **kwargs: Any
+    ) -> None:
+        """`teams`: the person's teams, for a new onboarding: it belongs to the one they choose (or to them alone).
+        `sandboxes`: Adobe's list, offered as a choice when it could be read."""
+        super().__init__(*args, **kwargs)
+        self._offer_sandboxes(sandboxes)
+        first_two = list(teams[:2]) if teams is not None and self.onboarding is None else []
+        if first_two:
+            self.fields["team"] = forms.ModelChoiceField(
+                queryset=teams,
+                required=False,
+                empty_label=_("None: only me"),
+                label=_("Team"),
+                help_text=_("Everyone in the team can open it and do what you can; none keeps it yours alone."),
+            )
+            if len(first_two) == 1:
+                self.fields["team"].initial = first_two[0]  # the only one: preselected
+            self.order_fields(self.field_order)
+
+    def _offer_sandboxes(self, listing: SandboxListing | None) -> None:
+        """A choice among Adobe's sandboxes (production marked); the typed name, with the reason, otherwise."""
+        if listing is None or not listing.sandboxes:
+            why = (
+                f"Adobe's list of sandboxes could not be read ({listing.problem})"
+                if listing is not None and listing.problem
+                else "Adobe's list of sandboxes is being read"
+            )
+            self.fields["sandbox_name"].help_text = f"{why}: type the name, in lowercase (for example prod)."
+            return
+        choices = [(s["name"], _sandbox_label(s)) for s in listing.sandboxes]
+        stored = self.onboarding.sandbox_name if self.onboarding is not None else None
+        if stored and stored not in {name for name, _label in choices}:
+            choices.append((stored, stored))  # kept, though Adobe no longer lists it for this credential
+        self.fields["sandbox_name"] = SandboxChoiceField(
+            label=_("AEP sandbox"),
+            choices=choices,
+            help_text=_("The Experience Platform sandbox to create the connections in, as Adobe lists them."),
+        )
 
     @property
     def reference(self) -> str:
@@ -325,6 +383,7 @@ class AccountForm(CredentialFieldsForm):
             description=data.get("description", "").strip(),
             sandbox_name=data["sandbox_name"],
             credentials=self.credentials(),
+            team=data.get("team"),
         )
 
     @classmethod

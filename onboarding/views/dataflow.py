@@ -42,7 +42,7 @@ MAX_MAPPING_ROWS = 200
 
 
 def _owned(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: uuid.UUID) -> Dataflow:
-    found = Dataflow.objects.owned_by(request.user).select_related("onboarding")
+    found = Dataflow.objects.visible_to(request.user).select_related("onboarding")
     return get_object_or_404(found, public_id=dataflow_id, onboarding__public_id=public_id)
 
 
@@ -102,7 +102,7 @@ def _choice_page(page: Page) -> Callable[[ChoiceView], Callable[..., HttpRespons
 def dataflow_new(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """POST without fields: the dataflow of the onboarding's own source. With fields (or GET): another event hub
     or consumer group of the same account, the credentials reused."""
-    onboarding = get_object_or_404(Onboarding.objects.owned_by(request.user), public_id=public_id)
+    onboarding = get_object_or_404(Onboarding.objects.visible_to(request.user), public_id=public_id)
     other = request.GET.get("other") or "event_hub_name" in request.POST
     form = ExistingAccountForm(request.POST if request.method == "POST" and other else None, onboarding=onboarding)
     if request.method == "POST" and (not other or form.is_valid()):

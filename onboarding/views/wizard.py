@@ -23,8 +23,9 @@ from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.messages import Problem
 from connections.models import Dataflow, Onboarding, RemoteAction
 from connections.services import OnboardingError, Replacement, actions
+from connections.services.sandboxes import known_sandboxes
 from onboarding import secret_echo
-from onboarding.access import HtmxHttpRequest, owned_onboarding
+from onboarding.access import HtmxHttpRequest, owned_onboarding, teams
 from onboarding.forms.wizard import AccountForm, CredentialsForm, SourceForm
 from onboarding.links import OnboardingUrls
 from onboarding.steps import Step
@@ -66,7 +67,7 @@ def _page_onboarding(request: HtmxHttpRequest, public_id: uuid.UUID) -> Onboardi
     """The onboarding a step's page shows, if it belongs to the user (404 otherwise), without its secret (no page
     shows it), and whether it has requests to Adobe and dataflows: a page with none of them asks nothing more."""
     queryset = (
-        Onboarding.objects.owned_by(request.user)
+        Onboarding.objects.visible_to(request.user)
         .defer(*SECRET_FIELDS)
         .annotate(
             has_actions=Exists(RemoteAction.objects.filter(onboarding=OuterRef("pk"), dataflow=None)),
@@ -129,7 +130,9 @@ def _account_form(onboarding: Onboarding | None) -> forms.Form | None:
             _field_error(form, diagnosis.field, f"{diagnosis.sentence} {diagnosis.action}")
         return form
     if onboarding is None or onboarding.account_editable:
-        form = AccountForm(initial=AccountForm.initial_for(onboarding), onboarding=onboarding)
+        form = AccountForm(
+            initial=AccountForm.initial_for(onboarding), onboarding=onboarding, sandboxes=known_sandboxes()
+        )
         refusal = (onboarding.last_error or {}) if onboarding and onboarding.base_failed else {}
         _field_error(form, refusal.get("field"), refusal.get("message", ""))
         return form
@@ -170,7 +173,9 @@ def _switched_auth(request: HtmxHttpRequest, onboarding: Onboarding | None) -> A
         {name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS}
     )
     initial["auth_type"] = request.POST.get("switch_auth")
-    return AccountForm(initial=initial, onboarding=onboarding)
+    if request.POST.get("team"):
+        initial["team"] = request.POST["team"]
+    return AccountForm(initial=initial, onboarding=onboarding, teams=teams(request), sandboxes=known_sandboxes())
 
 
 def _correct_account(request: HtmxHttpRequest, onboarding: Onboarding) -> HttpResponse:
@@ -205,7 +210,7 @@ def _connect_account(request: HtmxHttpRequest, onboarding: Onboarding | None) ->
     """The Account step's POST, for a new onboarding or a draft."""
     if "switch_auth" in request.POST:
         return _show(request, onboarding, Step.ACCOUNT, form=_switched_auth(request, onboarding))
-    form = AccountForm(request.POST, onboarding=onboarding)
+    form = AccountForm(request.POST, onboarding=onboarding, teams=teams(request), sandboxes=known_sandboxes())
     if not form.is_valid():
         return _show(request, onboarding, Step.ACCOUNT, form=form)
     try:
@@ -242,7 +247,7 @@ def onboarding_list(request: HtmxHttpRequest) -> HttpResponse:
     number = safe_input.page_number(request.GET.get("page"))
     if number is None:
         raise Http404("There is no such page.")
-    listed = Onboarding.objects.owned_by(request.user).listed().newest_first().only(*LISTED_COLUMNS)
+    listed = Onboarding.objects.visible_to(request.user).listed().newest_first().only(*LISTED_COLUMNS)
     onboardings = list(listed[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
     context = {"onboardings": onboardings[:PAGE_SIZE], "page": number, "has_next": len(onboardings) > PAGE_SIZE}
     return render(request, "onboarding/list.html", context)
@@ -257,7 +262,8 @@ def onboarding_list(request: HtmxHttpRequest) -> HttpResponse:
 def onboarding_new(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "GET":
         # The creation token makes a double submit land on one onboarding (and gives the reference it shows).
-        form = AccountForm(initial={**AccountForm.initial_for(None), "creation_token": uuid.uuid4()})
+        initial = {**AccountForm.initial_for(None), "creation_token": uuid.uuid4()}
+        form = AccountForm(initial=initial, teams=teams(request), sandboxes=known_sandboxes())
         return _show(request, None, Step.ACCOUNT, form=form, untouched=True)
     return _connect_account(request, None)
 

@@ -42,11 +42,11 @@ class Gateway:
         self.sandboxes = sandboxes
         self.org_id = org_id
 
-    def authorize(self, request: Request) -> Caller:
-        """The caller, or the gateway's refusal."""
+    def authorize(self, request: Request, *, sandboxed: bool = True) -> Caller:
+        """The caller, or the gateway's refusal. A call that names no sandbox (`sandboxed=False`) gets none."""
         token, client_id = self._client(request)
         org = self._org(request, token)
-        sandbox = self._sandbox(request, org)
+        sandbox = self._sandbox(request, org) if sandboxed else ""
         if request.method in BODY_METHODS and request.body:  # a body-less POST (a flow action) needs no type
             content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
             if content_type != "application/json":

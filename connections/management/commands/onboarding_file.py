@@ -121,7 +121,7 @@ def _onboarding(public_id: str, *, owner: Any = None) -> Onboarding:
         wanted = uuid.UUID(public_id)
     except ValueError:
         raise CommandError(f"{public_id} is not an onboarding's reference.", returncode=BAD_INPUT) from None
-    onboardings = Onboarding.objects.owned_by(owner) if owner is not None else Onboarding.objects.all()
+    onboardings = Onboarding.objects.visible_to(owner) if owner is not None else Onboarding.objects.all()
     found = onboardings.filter(public_id=wanted).first()
     if found is None:
         raise CommandError(f"No onboarding {public_id}{' of ' + str(owner) if owner else ''}.", returncode=BAD_INPUT)

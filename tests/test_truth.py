@@ -228,7 +228,8 @@ class TestWords:
     def test_the_done_page_leads_with_next_steps_and_keeps_the_api_for_developers(self, alice, make_onboarding):
         onboarding = make_onboarding("source")
         page = alice.get(reverse("onboarding:done", args=[onboarding.public_id])).content.decode()
-        assert page.index("What to do next in Experience Platform") < page.index("For developers")
+        assert page.index("Set up the dataflow") < page.index("Or set it up in Experience Platform")
+        assert page.index("Or set it up in Experience Platform") < page.index("For developers")
         assert page.index("<summary>For developers</summary>") < page.index("Base connection etag")
         assert page.index("<summary>For developers</summary>") < page.index('id="flow-request"')
 

@@ -140,6 +140,13 @@ def consumer_group_taken(onboarding: Onboarding, *, event_hub_name: str, consume
     return holders.exists() or flows.exists()
 
 
+def default_dataflow_name(account_name: str, event_hub_name: str) -> str:
+    """The account's name, the hub's unless the account's name already says it, then "dataflow": never
+    "Web shop orders orders dataflow"."""
+    hub = "" if event_hub_name.casefold() in account_name.casefold().split() else f" {event_hub_name}"
+    return f"{account_name}{hub} dataflow"
+
+
 def dataflow_start(*, onboarding: Onboarding, actor: Any, source: DataflowSource | None = None) -> Dataflow:
     """A new dataflow (a draft): on the onboarding's own source connection, or on another hub or consumer group
     of the same account (the base connection is reused; no credential is typed again)."""
@@ -165,7 +172,7 @@ def dataflow_start(*, onboarding: Onboarding, actor: Any, source: DataflowSource
         )
     return Dataflow.objects.create(
         onboarding=onboarding,
-        name=f"{onboarding.name} {source.event_hub_name} dataflow",
+        name=default_dataflow_name(onboarding.name, source.event_hub_name),
         own_source=True,
         event_hub_name=source.event_hub_name,
         consumer_group=source.consumer_group,

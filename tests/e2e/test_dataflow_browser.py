@@ -234,3 +234,15 @@ def test_the_done_page_leads_with_the_dataflow_and_shows_the_ones_that_exist(
     expect(page.locator("ul.dataflows")).to_contain_text("running")
     expect(page.get_by_text("Data starts arriving once that")).to_have_count(0)
     expect(page.get_by_role("link", name="Another event hub or consumer group")).to_be_visible()
+
+
+def test_picking_a_dataset_chooses_the_existing_side(logged_in: Page, live_server, emulator, make_client):
+    page = logged_in
+    existing_dataset(make_client, "Shop orders (XDM)")
+    connected(page, live_server, "Orders pick", xdm=True)
+    page.get_by_role("button", name="Set up the dataflow").click()
+    page.get_by_role("link", name="Next: dataset").click()
+    wait_for_htmx(page)
+    page.get_by_role("radio", name="Shop orders (XDM)").check()  # "A new dataset" is still the selected side
+    page.get_by_role("button", name="Next: review").click()
+    expect(page.get_by_role("heading", name="Dataflow detail and review")).to_be_visible()

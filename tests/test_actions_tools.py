@@ -71,6 +71,7 @@ class TestReplaceTheCredentials:
         assert moved_on["HX-Redirect"] == url("done", onboarding)
         done = page(alice.get(response["Location"], follow=True))
         assert "The new credentials are saved in Adobe" in done and DEMO_LISTEN_KEY not in done
+        assert "saved in Adobe (etag" not in done  # the etag stays under For developers
         onboarding.refresh_from_db()
         assert (onboarding.sas_key_name, onboarding.sas_key) == (DEMO_LISTEN_KEY_NAME, DEMO_LISTEN_KEY)
         patch = asked(onboarding, Call.UPDATE_CREDENTIALS)

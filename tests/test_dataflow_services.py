@@ -277,3 +277,8 @@ class TestFinish:
         dataflow = df.dataflow_finish(dataflow=chosen_raw_dataflow(make_onboarding), actor=None)
         calls = FlowServiceCall.objects.filter(onboarding=dataflow.onboarding)
         assert DEMO_MANAGE_KEY not in str(list(calls.values()))
+
+
+def test_a_default_dataflow_name_never_repeats_a_word():
+    assert choices.default_dataflow_name("Web shop orders", "orders") == "Web shop orders dataflow"
+    assert choices.default_dataflow_name("Web shop", "orders") == "Web shop orders dataflow"

@@ -84,7 +84,7 @@ class TestEveryPathRefusesATakenGroup:
         second = make_onboarding("base", name="Second")
         with pytest.raises(OnboardingError) as refused:
             wizard.onboarding_save_source(onboarding=second, actor=second.owner, source=SHARED)
-        _refused(refused, named="dataflow “Orders stream orders dataflow”")
+        _refused(refused, named="dataflow “Orders stream dataflow”")
 
     def test_edit_source_settings(self, make_onboarding):
         make_onboarding("source", name="Orders stream", consumer_group="shared")

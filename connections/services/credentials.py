@@ -132,7 +132,7 @@ def onboarding_replace_credentials(
     if accepted is False:
         return Replacement(saved=True, message="The new credentials are saved in Adobe, but its test did not pass.")
     note = "" if accepted else " Adobe could not test them just now; use Test connection later."
-    return Replacement(saved=True, message=f"The new credentials are saved in Adobe (etag {updated.etag}).{note}")
+    return Replacement(saved=True, message=f"The new credentials are saved in Adobe.{note}")
 
 
 def _restore(

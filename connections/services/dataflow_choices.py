@@ -135,6 +135,13 @@ def _editable(dataflow: Dataflow) -> Dataflow:
     return locked
 
 
+def default_dataflow_name(account_name: str, event_hub_name: str) -> str:
+    """The account's name, the hub's unless the account's name already says it, then "dataflow": never
+    "Web shop orders orders dataflow"."""
+    hub = "" if event_hub_name.casefold() in account_name.casefold().split() else f" {event_hub_name}"
+    return f"{account_name}{hub} dataflow"
+
+
 def _on_the_onboardings_source(onboarding: Onboarding) -> Dataflow:
     """The dataflow on the onboarding's own source connection: the one being set up (a double click or a stale
     tab lands on it), a refusal when one already reads it, or a new draft."""
@@ -167,7 +174,7 @@ def dataflow_start(*, onboarding: Onboarding, actor: Any, source: DataflowSource
     with transaction.atomic():  # the draft holds its consumer group from the start: the loser of a race is told
         dataflow = Dataflow.objects.create(
             onboarding=onboarding,
-            name=f"{onboarding.name} {source.event_hub_name} dataflow",
+            name=default_dataflow_name(onboarding.name, source.event_hub_name),
             own_source=True,
             event_hub_name=source.event_hub_name,
             consumer_group=source.consumer_group,

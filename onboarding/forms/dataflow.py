@@ -87,6 +87,7 @@ class DatasetForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        self._follow_the_pick(data)
         if data.get("choice") == "existing" and not data.get("dataset_id"):
             self.add_error("dataset_id", _("Choose a dataset."))
         if data.get("choice") == "new":
@@ -95,6 +96,14 @@ class DatasetForm(forms.Form):
             if not data.get("schema_id"):
                 self.add_error("schema_id", _("Choose the schema of the new dataset."))
         return data
+
+    @staticmethod
+    def _follow_the_pick(data: dict[str, Any]) -> None:
+        """Picking a dataset, or a schema, under the other side's radio means that side: the pick is what counts."""
+        if data.get("choice") == "new" and data.get("dataset_id") and not data.get("schema_id"):
+            data["choice"] = "existing"
+        elif data.get("choice") == "existing" and data.get("schema_id") and not data.get("dataset_id"):
+            data["choice"] = "new"
 
     def dataset_choice(self) -> DatasetChoice:
         data = self.cleaned_data

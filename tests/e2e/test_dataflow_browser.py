@@ -209,3 +209,40 @@ def test_finish_shows_progress_while_a_slow_adobe_creates_and_moves_on_by_itself
     expect(page.get_by_role("heading", name="Data arriving")).to_be_visible()
     expect(page.locator("#flow-state")).to_have_text("Running")
     assert emulator.stats()["flows"] == 1 and emulator.stats()["dataSets"] == 1
+
+
+def test_the_done_page_leads_with_the_dataflow_and_shows_the_ones_that_exist(
+    logged_in: Page, live_server, emulator, make_client
+):
+    page = logged_in
+    existing_dataset(make_client)
+    connected(page, live_server, "Orders lead", xdm=True)
+    done_url = page.url
+    setup = page.get_by_role("button", name="Set up the dataflow")
+    aep_way = page.get_by_role("heading", name="Or set it up in Experience Platform")
+    assert setup.bounding_box()["y"] < aep_way.bounding_box()["y"]  # the app's own step comes first
+    setup.click()
+    expect(page.get_by_role("heading", name="Select data")).to_be_visible()
+    page.get_by_role("link", name="Next: dataset").click()
+    wait_for_htmx(page)
+    page.get_by_role("radio", name="An existing dataset").check()
+    page.get_by_role("radio", name="Clicks (XDM)").check()
+    page.get_by_role("button", name="Next: review").click()
+    page.get_by_role("button", name="Finish").click()
+    expect(page.get_by_role("heading", name="Data arriving")).to_be_visible()
+    page.goto(done_url)
+    expect(page.locator("ul.dataflows")).to_contain_text("running")
+    expect(page.get_by_text("Data starts arriving once that")).to_have_count(0)
+    expect(page.get_by_role("link", name="Another event hub or consumer group")).to_be_visible()
+
+
+def test_picking_a_dataset_chooses_the_existing_side(logged_in: Page, live_server, emulator, make_client):
+    page = logged_in
+    existing_dataset(make_client, "Shop orders (XDM)")
+    connected(page, live_server, "Orders pick", xdm=True)
+    page.get_by_role("button", name="Set up the dataflow").click()
+    page.get_by_role("link", name="Next: dataset").click()
+    wait_for_htmx(page)
+    page.get_by_role("radio", name="Shop orders (XDM)").check()  # "A new dataset" is still the selected side
+    page.get_by_role("button", name="Next: review").click()
+    expect(page.get_by_role("heading", name="Dataflow detail and review")).to_be_visible()

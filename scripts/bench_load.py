@@ -475,13 +475,59 @@ def page_paths(person: Person) -> dict[str, str]:
     source = onboard(person, "at-source", until="Source")[1]["Source"]
     review = onboard(person, "at-review", until="Review")[1]["Review"]
     done = Onboarding.objects.get(name="measured-0")
+    fleet_of(done, FLEET_SIZE)
     return {
         "My onboardings": "/onboardings/",
         "Account (new)": NEW,
         "Source": attribute(form_fields(source.html, "Create source connection")[0], "hx-post"),
         "Done": f"/onboardings/{done.public_id}/done/",
         "Dataflow: Review": review.url,
+        f"Fleet view ({FLEET_SIZE} dataflows)": "/dataflows/",
     }
+
+
+FLEET_SIZE = 500
+
+
+def fleet_of(onboarding: object, count: int) -> None:
+    """`count` created dataflows on the onboarding's account, each with the summary the background read leaves
+    (claimed for a day, so the worker does not ask the emulator about them while the bench runs)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from connections.models import Dataflow
+    from monitoring.models import DataflowSummary
+
+    now = timezone.now()
+    flows = Dataflow.objects.bulk_create(
+        Dataflow(
+            onboarding=onboarding,
+            name=f"Fleet {i:03d}",
+            event_hub_name="orders",
+            own_source=True,
+            consumer_group=f"fleet-{i}",
+            status=Dataflow.Status.CREATED,
+            flow_id=f"fleet-{i}",
+            dataset_name=f"Dataset {i}",
+        )
+        for i in range(count)
+    )
+    DataflowSummary.objects.bulk_create(
+        DataflowSummary(
+            dataflow=flow,
+            state="enabled",
+            received_day=240 + i,
+            ingested_day=230,
+            failed_day=10 if i % 3 == 0 else 0,
+            failing=i % 3 == 0,
+            trend=[i % 5] * 24,
+            reasons=[{"code": "INGEST-1212-400", "message": "Not JSON", "recordCount": 3}] if i % 3 == 0 else [],
+            asked_at=now,
+            claimed_until=now + datetime.timedelta(days=1),
+        )
+        for i, flow in enumerate(flows)
+    )
 
 
 ADMIN_LISTS = {

@@ -65,6 +65,14 @@ def _finish(browser: Balancer, public_id: str, number: int) -> None:
     assert "Your Event Hubs account is connected" in browser.get(f"/onboardings/{public_id}/done/").text
 
 
+def _idle(redis: Any) -> bool:
+    """No job queued and none running."""
+    from rq import Queue, Worker
+
+    queued = sum(len(Queue(name, connection=redis)) for name in ("default", "behind"))
+    return queued == 0 and not any(w.get_current_job_id() for w in Worker.all(connection=redis))
+
+
 def _kill_the_busy_worker(cluster: Cluster, redis: Any) -> int:
     """SIGKILL the worker process running a job (RQ's SimpleWorker runs it in that process); its pid."""
     from rq import Worker
@@ -99,6 +107,11 @@ def test_two_web_and_two_rq_workers_do_nothing_twice_and_lose_nothing_when_a_wor
         cluster.start_workers()
         browser.get("/login/")
         browser.post("/login/", {"username": "dana", "password": "dana-password-1", "next": "/onboardings/"})
+
+        # The Account page reads Adobe's list of sandboxes in a job of its own: let that be done first, so the
+        # busy worker killed below is the one running the create.
+        browser.get("/onboardings/new/")
+        until(lambda: _idle(redis), "the sandbox list to be read")
 
         # A create Adobe is slow to answer; the worker running it is killed meanwhile.
         emulator.fault("/connections", method="POST", delay=4, count=1)

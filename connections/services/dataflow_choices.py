@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import functools
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,7 @@ from .caps import take_ask
 from .dataflow import client_for, failed, mapping_input
 from .dataflow_fields import SampleField, SchemaField, parse_sample, sample_fields, schema_fields, suggest
 from .errors import OnboardingError
-from .readers import source_read_by, take_reader_slot
+from .readers import source_read_by, take_dataflow_slot
 from .transitions import lock_row
 
 if TYPE_CHECKING:
@@ -181,13 +182,7 @@ def dataflow_start(*, onboarding: Onboarding, actor: Any, source: DataflowSource
             data_type=source.data_type,
             reset=source.reset,
         )
-        take_reader_slot(
-            onboarding,
-            event_hub_name=source.event_hub_name,
-            consumer_group=source.consumer_group,
-            actor=actor,
-            dataflow=dataflow,
-        )
+        take_dataflow_slot(dataflow, actor=actor)
     return dataflow
 
 
@@ -608,22 +603,17 @@ def dataflow_set_paused(*, dataflow: Dataflow, actor: Any, paused: bool) -> Data
 
 @task
 def pause_task(action_id: str) -> str:
-    return actions.run(action_id, _pause_in_background)
-
-
-def _pause_in_background(run: actions.ActionRun) -> ActionResult:
-    dataflow_set_paused(dataflow=_dataflow(run), actor=run.actor, paused=True)
-    return ActionResult(notice="The dataflow is paused.")
+    return actions.run(action_id, functools.partial(_set_paused_in_background, paused=True))
 
 
 @task
 def resume_task(action_id: str) -> str:
-    return actions.run(action_id, _resume_in_background)
+    return actions.run(action_id, functools.partial(_set_paused_in_background, paused=False))
 
 
-def _resume_in_background(run: actions.ActionRun) -> ActionResult:
-    dataflow_set_paused(dataflow=_dataflow(run), actor=run.actor, paused=False)
-    return ActionResult(notice="The dataflow is running again.")
+def _set_paused_in_background(run: actions.ActionRun, *, paused: bool) -> ActionResult:
+    dataflow_set_paused(dataflow=_dataflow(run), actor=run.actor, paused=paused)
+    return ActionResult(notice="The dataflow is paused." if paused else "The dataflow is running again.")
 
 
 def dataflow_start_pausing(*, dataflow: Dataflow, actor: Any, paused: bool) -> RemoteAction:

@@ -100,6 +100,17 @@ def take_reader_slot(
     return slot
 
 
+def take_dataflow_slot(dataflow: Dataflow, *, actor: Any) -> ReaderSlot:
+    """The slot of a dataflow reading through a source connection of its own."""
+    return take_reader_slot(
+        dataflow.onboarding,
+        event_hub_name=dataflow.event_hub_name,
+        consumer_group=dataflow.consumer_group,
+        actor=actor,
+        dataflow=dataflow,
+    )
+
+
 def release_reader_slots(onboarding: Onboarding) -> None:
     """The onboarding's source connection is gone from Adobe (and with it every dataflow reading it)."""
     ReaderSlot.objects.filter(onboarding=onboarding).delete()

@@ -21,7 +21,7 @@ from connections import adobe
 from connections.models import Dataflow, DataflowChange, Onboarding
 from connections.services import dataflow as df
 from connections.services.errors import OnboardingError
-from connections.services.readers import take_reader_slot
+from connections.services.readers import take_dataflow_slot
 
 from .checks import Resolved, check_target, reads_account_source
 from .document import FileProblems, differences
@@ -151,13 +151,7 @@ def _drafts(planned: list[Planned], *, account: Onboarding, actor: Any, run: str
         drafts = [_draft(one, locked) for one in planned if one.flow["name"] not in present]
         for draft in drafts:
             if draft.own_source:  # the one-reader rule, as for a dataflow started in the wizard
-                take_reader_slot(
-                    locked,
-                    event_hub_name=draft.event_hub_name,
-                    consumer_group=draft.consumer_group,
-                    actor=actor,
-                    dataflow=draft,
-                )
+                take_dataflow_slot(draft, actor=actor)
             reason = f"Imported from an onboarding file (import {run}) into the sandbox {locked.sandbox_name}"
             DataflowChange.objects.record(
                 dataflow=draft, actor=actor, from_status="", to_status=draft.status, reason=reason

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from bench_env import BENCH_ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
@@ -85,16 +86,11 @@ class Stack:
             **{k: v for k, v in os.environ.items() if not k.startswith(("ADOBE_", "DJANGO_", "TASKS_"))},
             "PYTHONPATH": f"{ROOT / 'scripts'}:{ROOT}",
             "DJANGO_SETTINGS_MODULE": "bench_settings",
-            "READ_DOT_ENV": "false",
-            "DEBUG": "false",
-            "SECRET_KEY": "bench-" + "s" * 50,
-            "FIELD_ENCRYPTION_KEYS": "dGVzdHMtb25seS1rZXktMDAwMDAwMDAwMDAwMDAwMDA=",
-            "HISTORY_HMAC_KEYS": "bench-only-history-key-" + "h" * 20,
+            **BENCH_ENVIRONMENT,
             "ALLOWED_HOSTS": "127.0.0.1",
             "EMULATOR_URL": self.emulator,
             "STATIC_ROOT": str(self.dir / "static"),
             "DATABASE_URL": self._database(postgres),
-            "LOG_LEVEL": "WARNING",
         }
         self.processes: list[subprocess.Popen[bytes]] = []
 

@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench_env import BENCH_ENVIRONMENT
+
 PAGES = ("floor", "list", "list20", "new", "done", "source", "progress")
 
 
@@ -45,15 +47,10 @@ def _configure(root: str, directory: str, override: str) -> None:
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": settings,
-            "READ_DOT_ENV": "false",
-            "DEBUG": "false",
-            "SECRET_KEY": "bench-" + "s" * 50,
-            "FIELD_ENCRYPTION_KEYS": "dGVzdHMtb25seS1rZXktMDAwMDAwMDAwMDAwMDAwMDA=",
-            "HISTORY_HMAC_KEYS": "bench-only-history-key-" + "h" * 20,
+            **BENCH_ENVIRONMENT,
             "ALLOWED_HOSTS": "testserver",
             "STATIC_ROOT": os.path.join(directory, "static"),
             "DATABASE_URL": f"sqlite:///{os.path.join(directory, 'bench.sqlite3')}",
-            "LOG_LEVEL": "WARNING",
             "TASKS_BACKEND": "immediate",  # the set-up's remote steps run inside its requests
         }
     )

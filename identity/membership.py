@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
@@ -17,8 +17,9 @@ from .models import Team
 
 logger = logging.getLogger(__name__)
 
-# The group connections/migrations/0002_auditors_group.py made: view permissions on everything in the admin.
+# View permissions on everything in the admin; kept whole after every migrate and flush (identity/apps.py).
 AUDITORS_GROUP = "Auditors"
+AUDITED_APPS = ("connections", "monitoring", "identity")
 
 
 class Role(enum.Enum):
@@ -57,6 +58,15 @@ def team_groups(groups: Iterable[str]) -> list[str]:
     return [group for group in groups if group.casefold() not in roles]
 
 
+def auditors_group() -> Group:
+    """The Auditors group with a view permission on every model of ours and on people and groups, nothing else."""
+    auditors, _ = Group.objects.get_or_create(name=AUDITORS_GROUP)
+    views = Permission.objects.filter(codename__startswith="view_", content_type__app_label__in=AUDITED_APPS)
+    people = Permission.objects.filter(content_type__app_label="auth", codename__in=["view_user", "view_group"])
+    auditors.permissions.add(*views, *people)
+    return auditors
+
+
 def casefolded(names: Iterable[str]) -> set[str]:
     return {name.strip().casefold() for name in names if name.strip()}
 
@@ -68,7 +78,7 @@ def membership_sync(*, user: User, issuer: str, groups: list[str]) -> None:
     user.is_staff = role is not Role.MEMBER
     user.is_superuser = role is Role.ADMIN
     user.save(update_fields=["is_staff", "is_superuser"])
-    auditors, _ = Group.objects.get_or_create(name=AUDITORS_GROUP)
+    auditors = auditors_group()
     if role is Role.AUDITOR:
         user.groups.add(auditors)
     else:

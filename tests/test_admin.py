@@ -190,8 +190,15 @@ class TestReadOnly:
 
     def test_auditors_group_exists_with_view_permissions_only(self):
         codenames = set(Group.objects.get(name="Auditors").permissions.values_list("codename", flat=True))
-        assert {"view_onboarding", "view_flowservicecall", "view_statechange"} <= codenames
+        assert {"view_onboarding", "view_flowservicecall", "view_statechange", "view_dataflow"} <= codenames
+        assert {"view_remoteaction", "view_subscription", "view_team", "view_user"} <= codenames
         assert not {c for c in codenames if not c.startswith("view_")}
+
+    @pytest.mark.django_db(transaction=True)
+    def test_auditors_group_is_whole_again_after_the_database_is_flushed(self):
+        call_command("flush", interactive=False, verbosity=0)
+        codenames = set(Group.objects.get(name="Auditors").permissions.values_list("codename", flat=True))
+        assert {"view_onboarding", "view_statechange", "view_dataflow", "view_user"} <= codenames
 
 
 class TestSearchAndFilters:

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from playwright.sync_api import Page, expect
 
-from identity.membership import AUDITORS_GROUP, teams_of
+from identity.membership import teams_of
 from tests.e2e.test_accessibility import serious_violations
 from tests.identity_provider import CLIENT_ID, CLIENT_SECRET, IdentityProvider, running_provider
 
@@ -45,15 +45,6 @@ def sso(settings: Any, provider: IdentityProvider) -> IdentityProvider:
     return provider
 
 
-@pytest.fixture
-def auditors_group() -> None:
-    """The Auditors group as the migrations make it (view permissions), which an earlier browser test's flush
-    of the database took away."""
-    group, _ = Group.objects.get_or_create(name=AUDITORS_GROUP)
-    views = Permission.objects.filter(codename__startswith="view_", content_type__app_label="connections")
-    group.permissions.add(*views, *Permission.objects.filter(codename__in=["view_user", "view_group"]))
-
-
 def sign_in_with_organisation(page: Page, live_server: Any, login: str, *, consent: bool = True) -> None:
     page.goto(live_server.url + "/login/")
     page.get_by_role("link", name="Sign in with your organisation").click()
@@ -75,7 +66,7 @@ def test_a_team_member_signs_in_and_lands_on_my_onboardings(csp_page: Page, live
     assert not ada.has_usable_password()
 
 
-def test_an_auditor_reads_the_admin(csp_page: Page, live_server, sso, auditors_group):
+def test_an_auditor_reads_the_admin(csp_page: Page, live_server, sso):
     sign_in_with_organisation(csp_page, live_server, "cy")
     csp_page.goto(live_server.url + "/admin/connections/onboarding/")
     expect(csp_page.get_by_role("heading", name="Select onboarding to view")).to_be_visible()

@@ -1,7 +1,8 @@
 """One shared, time-bounded read of a dataflow's runs, kept as its summary: claimed, then asked of Adobe once.
 
-The read asks for the runs of the last day only, newest first and bounded in number (the client's `list_runs`), so
-a long history never costs more than a page or two. Run times are Adobe's; the windows are counted back from the
+The read is the dataflow page's own (`read_runs`: a week of runs, newest first and bounded in number, so a long
+history never costs more than a page or two); whoever makes it, the answer lands here, so a dataflow watched on
+its page is not asked again by the background check. Run times are Adobe's; the windows are counted back from the
 app's clock, and a run that started after it (a clock ahead of ours) counts as the newest.
 """
 
@@ -13,16 +14,15 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from connections.flowservice import FlowServiceError, failure_reasons
+from connections.flowservice import failure_reasons
 from connections.models import Dataflow
-from connections.services.dataflow import client_for, failed
+from connections.services.dataflow_choices import read_runs
+from connections.services.errors import OnboardingError
 
 from .models import DataflowSummary
 
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
-# Streaming runs are hourly windows: a day is 24 of them; a few more leave room for runs Adobe restarted.
-DAY_RUNS = 48
 REASONS_KEPT = 5
 RECORD_COUNTS = ("inputRecordCount", "outputRecordCount", "failedRecordCount")
 
@@ -37,20 +37,32 @@ def claim(dataflow: Dataflow, now: datetime.datetime | None = None) -> bool:
 
 
 def refresh(dataflow: Dataflow, now: datetime.datetime | None = None) -> DataflowSummary:
-    """Ask Adobe for the dataflow's state and its last day of runs, and keep what they say (or why it could not)."""
+    """The dataflow's state and its last day of runs: what a page watching it asked Adobe lately, or Adobe's answer
+    now (kept by `keep`, like every read of runs), or why it could not be had."""
     now = now or timezone.now()
-    client = client_for(dataflow, None)
-    try:
-        flow = client.get_flow(dataflow.flow_id)
-        runs = client.list_runs(dataflow.flow_id, since_ms=_ms(now - DAY), most=DAY_RUNS)
-    except FlowServiceError as error:
-        problem = failed(error, doing="reading the dataflow's runs", dataflow=dataflow).message
-        DataflowSummary.objects.filter(pk=dataflow.pk).update(problem=problem)
+    held_since = now - datetime.timedelta(seconds=settings.MONITORING_INTERVAL / 2)
+    if DataflowSummary.objects.filter(pk=dataflow.pk, asked_at__gt=held_since, problem="").exists():
         return _read_back(dataflow)
-    counted = summarise(runs, now)
-    counted.update(state=str(flow.get("state", "")), asked_at=now, problem="")
-    DataflowSummary.objects.filter(pk=dataflow.pk).update(**counted)
+    try:
+        read_runs(dataflow=dataflow, actor=None, doing="reading the dataflow's runs")
+    except OnboardingError as error:
+        DataflowSummary.objects.filter(pk=dataflow.pk).update(problem=error.message)
     return _read_back(dataflow)
+
+
+def keep(
+    sender: Any,
+    *,
+    dataflow: Dataflow,
+    flow: dict[str, Any],
+    runs: list[dict[str, Any]],
+    at: datetime.datetime,
+    **kwargs: Any,
+) -> None:
+    """Keep any read of the dataflow's runs (the page's or ours) as its summary: one answer serves every watcher."""
+    counted = summarise(runs, at)
+    counted.update(state=str(flow.get("state", "")), asked_at=at, problem="")
+    DataflowSummary.objects.update_or_create(dataflow=dataflow, defaults=counted)
 
 
 def _read_back(dataflow: Dataflow) -> DataflowSummary:

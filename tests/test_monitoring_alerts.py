@@ -3,6 +3,7 @@ to an SMTP server (aiosmtpd) and an HTTP server on loopback ports; the schedule 
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import io
@@ -16,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import environ
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -113,8 +115,10 @@ def subscribe(dataflow, **fields):
 
 
 def interval_passes(dataflow) -> None:
-    """The clock reaches the end of this interval's claim (no sleeping)."""
-    DataflowSummary.objects.filter(pk=dataflow.pk).update(claimed_until=timezone.now())
+    """The clock reaches the end of this interval's claim, and Adobe's last answer is an interval old (no sleeping)."""
+    now = timezone.now()
+    asked = now - datetime.timedelta(seconds=settings.MONITORING_INTERVAL)
+    DataflowSummary.objects.filter(pk=dataflow.pk).update(claimed_until=now, asked_at=asked)
 
 
 def runs_read(dataflow) -> int:
@@ -154,6 +158,25 @@ class TestTheShareOfFailingRecords:
         subscribe(dataflow, failed_share=100)
         tasks.watch_dataflow.call(dataflow.pk)
         assert inbox.messages == [] and not AlertDelivery.objects.exists()
+
+
+class TestOneReadForEveryWatcher:
+    def test_the_dataflow_pages_read_serves_the_fleet_and_the_alerts_without_asking_adobe_again(self, dataflow, inbox):
+        subscribe(dataflow)
+        activity = choices.dataflow_activity(dataflow=dataflow, actor=None)  # the page's read
+        asked = runs_read(dataflow)
+        assert tasks.watch_dataflow.call(dataflow.pk) == "1 alert(s)"
+        assert runs_read(dataflow) == asked
+        summary = DataflowSummary.objects.get(pk=dataflow.pk)
+        assert summary.received_day == activity.received and summary.failed_day == activity.failed > 0
+        assert summary.state == activity.state and summary.reasons
+
+    def test_the_background_check_asks_adobe_when_no_page_did_lately(self, dataflow, inbox):
+        choices.dataflow_activity(dataflow=dataflow, actor=None)
+        interval_passes(dataflow)
+        asked = runs_read(dataflow)
+        tasks.watch_dataflow.call(dataflow.pk)
+        assert runs_read(dataflow) == asked + 1
 
 
 class TestPausedOrFailing:

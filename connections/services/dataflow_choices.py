@@ -25,6 +25,7 @@ from connections.flowservice import FlowAction, FlowServiceError, failure_reason
 from connections.messages import Problem
 from connections.models import ActionResult, Dataflow, Onboarding, RemoteAction
 from connections.safe_input import json_problem
+from connections.signals import dataflow_runs_read
 
 from . import actions
 from .caps import take_ask
@@ -541,13 +542,26 @@ class Activity:
 def dataflow_activity(*, dataflow: Dataflow, actor: Any) -> Activity:
     """The dataflow's state and its runs' record counts (Records received, ingested and failed, as Adobe's
     Dataflow activity page shows them: inputRecordCount, outputRecordCount, failedRecordCount)."""
+    flow, runs = read_runs(dataflow=dataflow, actor=actor, doing="reading the dataflow's activity")
+    return activity_from(flow, runs)
+
+
+def read_runs(*, dataflow: Dataflow, actor: Any, doing: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The one read of a dataflow and its runs of ACTIVITY_WINDOW, newest first, that every watcher shares: the
+    answer is sent to whoever keeps a summary (the fleet view and the alerts), which then need not ask again."""
     client = client_for(dataflow, actor)
-    since = int((timezone.now() - ACTIVITY_WINDOW).timestamp() * 1000)
+    asked_at = timezone.now()
+    since = int((asked_at - ACTIVITY_WINDOW).timestamp() * 1000)
     try:
         flow = client.get_flow(dataflow.flow_id)
         runs = client.list_runs(dataflow.flow_id, since_ms=since, most=ACTIVITY_RUNS)
     except FlowServiceError as error:
-        raise failed(error, doing="reading the dataflow's activity", dataflow=dataflow) from None
+        raise failed(error, doing=doing, dataflow=dataflow) from None
+    dataflow_runs_read.send(sender=Dataflow, dataflow=dataflow, flow=flow, runs=runs, at=asked_at)
+    return flow, runs
+
+
+def activity_from(flow: dict[str, Any], runs: list[dict[str, Any]]) -> Activity:
     metrics: list[dict[str, Any]] = [r["metrics"] if isinstance(r.get("metrics"), dict) else {} for r in runs]
     totals = [m.get("recordSummary") or {} for m in metrics]
     return Activity(

@@ -204,6 +204,14 @@ class TestCatalogAndSchemaRegistryLists:
             "/tenant/schemas?orderby=title&limit=1&start=Clickstream%20events",
         ]  # two pages, never the third
 
+    def test_source_connections_are_read_a_page_of_the_size_asked_up_to_the_most_asked(self, client, calls):
+        made = [source_connection(client) for _ in range(3)]
+        calls.clear()
+        read = [source["id"] for source in client.list_source_connections(limit=1, most=2)]
+        assert len(read) == 2 and len(set(read)) == 2 and set(read) <= set(made)
+        assert [c.path.split("?")[1] for c in calls][0] == "limit=1"
+        assert len(calls) == 2  # the first page and the one its `_links.next.href` names, never the third
+
     def test_a_name_pattern_is_sent_to_catalog_as_it_is(self, client, emulator, calls):
         for name in ("Orders", "US", "Orders,US"):
             client.create_dataset(DatasetInput(name, ORDERS_ID))

@@ -70,7 +70,7 @@ def catalog_ignores_start(exchange: Exchange) -> Reply | None:
     return None
 
 
-# 4. Catalog's `name=` is read literally: a comma is part of the name.
+# 4. Catalog's `name=` is read literally: a comma or a `*` is part of the name.
 
 
 def literal_name_filter() -> tuple[Before, Callable[[Exchange, Reply], Reply]]:
@@ -78,7 +78,7 @@ def literal_name_filter() -> tuple[Before, Callable[[Exchange, Reply], Reply]]:
 
     def before(exchange: Exchange) -> Reply | None:
         name = exchange.query.get("name", "")
-        if exchange.method == "GET" and _route(exchange).endswith("/dataSets") and "," in name:
+        if exchange.method == "GET" and _route(exchange).endswith("/dataSets") and ("," in name or "*" in name):
             literal[id(exchange)] = name
             exchange.with_query({k: v for k, v in exchange.query.items() if k != "name"})
         return None
@@ -189,7 +189,7 @@ def alterations() -> dict[str, Alteration]:
             catalog_ignores_start, _same, frozenset({guess("Catalog pages with `limit` and `start`")})
         ),
         "4 name= read literally": Alteration(
-            literal_before, literal_after, frozenset({guess("Catalog's `name=` reads a comma")})
+            literal_before, literal_after, frozenset({guess("Catalog's `name=` is a pattern")})
         ),
         "5 schemas paged by _links only": Alteration(
             _forward, schema_pages_by_links, frozenset({guess("The Schema Registry pages")})

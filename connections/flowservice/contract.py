@@ -264,6 +264,7 @@ DATAFLOW_STEPS = (
     ("find_dataset", "GET", "/dataSets?name={name}"),
     ("find_dataset_with_comma", "GET", "/dataSets?properties=name&orderBy=asc:name"),
     ("filter_names_with_comma", "GET", "/dataSets?name={name},{other}"),
+    ("search_datasets_by_wildcard", "GET", "/dataSets?name=*{part of name}*"),
     ("list_datasets_page_boundary", "GET", "/dataSets?limit=1&start={0,1}"),
     # The error catalogue's 1422-400 for an action the flow's state does not allow, both ways.
     ("pause_flow", "POST", "/flows/{id}/action?op=disable"),
@@ -272,6 +273,8 @@ DATAFLOW_STEPS = (
     ("resume_flow_again", "POST", "/flows/{id}/action?op=enable"),
     # A flow on an event hub the namespace does not have: on Azure its runs fail.
     ("create_source_on_unknown_hub", "POST", "/sourceConnections"),
+    # Two source connections now: a Flow Service page of one, and its next page by `_links.next.href`.
+    ("list_source_connections_page_boundary", "GET", "/sourceConnections?limit=1"),
     ("create_target_for_unknown_hub", "POST", "/targetConnections"),
     ("create_flow_on_unknown_hub", "POST", "/flows"),
     (
@@ -295,6 +298,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "find_dataset": ("dataset",),
     "find_dataset_with_comma": ("dataset", "profile_dataset"),
     "filter_names_with_comma": ("dataset",),
+    "search_datasets_by_wildcard": ("dataset",),
+    "list_source_connections_page_boundary": ("source", "source_unknown_hub"),
     "list_datasets_page_boundary": ("dataset", "profile_dataset"),
     "create_source_on_unknown_hub": ("base",),
     "create_target_for_unknown_hub": ("dataset",),
@@ -428,6 +433,16 @@ class _DataflowSteps:
         found = self.client.datasets_matching(f"{self.inputs.name},{UNKNOWN_HUB}").values()
         said = any(dataset.get("name") == self.inputs.name for dataset in found)
         self.observe("a comma reads as any of the names" if said else "a comma does not read as any of the names")
+
+    def search_datasets_by_wildcard(self) -> None:
+        """The dataset picker's search: `name=*<text>*`."""
+        found = self.client.list_datasets(properties=("name",), search=self.inputs.name[1:-1]).values()
+        said = any(dataset.get("name") == self.inputs.name for dataset in found)
+        self.observe("a `*` reads as any characters" if said else "a `*` does not read as any characters")
+
+    def list_source_connections_page_boundary(self) -> None:
+        pages = self.client.list_source_connections(limit=1, most=2)
+        self.observe(_boundary(2, [page.get("id") for page in pages]))
 
     def list_datasets_page_boundary(self) -> None:
         pages = [list(self.client.list_datasets(properties=("name",), start=start, limit=1)) for start in (0, 1)]
@@ -590,7 +605,10 @@ GUESSES = (
     Guess("Explore answers one entry per event hub", ("explore",)),
     Guess("A preview is explore with `objectType=file&preview=true`, answering `{format, schema, data}`", ("preview",)),
     Guess("If-Match for a connection is accepted unquoted", ("update_credentials",)),
-    Guess("Lists by name answer `items`, paged by `_links.next.href`", ("list_connections", "list_source_connections")),
+    Guess(
+        "Lists answer `items`, paged by `_links.next.href`",
+        ("list_connections", "list_source_connections", "list_source_connections_page_boundary"),
+    ),
     Guess("The Schema Registry pages with `orderby` and `_page.next`", ("list_schemas", "list_schemas_page_boundary")),
     Guess(
         "A dataset created with `unifiedProfile`/`unifiedIdentity` reads them back enabled",
@@ -607,7 +625,10 @@ GUESSES = (
         "Catalog answers lists keyed by id; a name with a comma is found without the filter",
         ("find_dataset", "find_dataset_with_comma"),
     ),
-    Guess("Catalog's `name=` reads a comma as any of the names", ("filter_names_with_comma",)),
+    Guess(
+        "Catalog's `name=` is a pattern: a comma reads as any of the names, `*` as any characters",
+        ("filter_names_with_comma", "search_datasets_by_wildcard"),
+    ),
     Guess("Catalog pages with `limit` and `start`", ("list_datasets_page_boundary",)),
     Guess(
         "Disabling a disabled flow or enabling an enabled one is 1422-400, and the flow then reads in that state",

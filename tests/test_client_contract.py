@@ -245,7 +245,10 @@ class TestCommand:
             schema=EMULATOR_DATAFLOW.schema_id,
             map=["id=_eventhubsdemo.order.orderId"],
         )
-        assert "No difference between the local emulator and the emulator" in capsys.readouterr().out
+        shown = capsys.readouterr().out
+        assert "No difference between the local emulator and the emulator" in shown
+        assert "  list_datasets_page_boundary: 200 (the next page follows the first)" in shown
+        assert "CONFIRMED: A flow on an event hub the namespace lacks fails its runs" in shown
         assert [s["step"] for s in json.loads(output.read_text())["steps"]] == JOURNEY
         assert left_behind(adobe_stand_in.url) == {}
 

@@ -159,8 +159,9 @@ Connect = Callable[[requests.Session], tuple[ImsTokenProvider, FlowServiceClient
 
 
 def run_journey(connect: Connect, inputs: JourneyInputs, *, recorded: str) -> dict[str, Any]:
-    """Token, spec, create base, test, explore, PATCH with If-Match, create source, lists by name;
-    then delete what was created, even when a step failed. Returns the recording (shapes only)."""
+    """Token, spec (also with another organisation's id), create base, test, explore, preview, PATCH with If-Match,
+    create source, lists by name, then the dataflow steps and probes (`DATAFLOW_STEPS`); then delete what was
+    created, even when a step failed. Returns the recording (shapes and fixed observations only)."""
     recorder = Recorder()
     session = requests.Session()
     session.hooks["response"].append(recorder.hook)

@@ -239,3 +239,13 @@ def test_each_alteration_is_reported_by_the_guess_it_refutes(adobe_stand_in, emu
     assert refuted == alteration.refuted, found
     steps = {step for g in GUESSES if g.what in refuted for step in g.steps}
     assert found and all(difference.split(":", 1)[0] in steps for difference in found)
+
+
+def test_an_observation_is_compared_only_where_both_journeys_made_one():
+    step = {"step": "list_runs", "method": "GET", "path": "/runs", "status": 200, "headers": {}, "body": "empty"}
+    adobe = {"recorded": "Adobe", "steps": [step | {"observed": "not newest first"}]}
+    assert differences(adobe, {"recorded": "the emulator", "steps": [step]}) == []  # nothing seen: no verdict
+    ours = {"recorded": "the emulator", "steps": [step | {"observed": "newest first"}]}
+    assert differences(adobe, ours) == [
+        "list_runs: observed 'not newest first' with Adobe, 'newest first' with the emulator"
+    ]

@@ -249,3 +249,18 @@ def test_an_observation_is_compared_only_where_both_journeys_made_one():
     assert differences(adobe, ours) == [
         "list_runs: observed 'not newest first' with Adobe, 'newest first' with the emulator"
     ]
+
+
+def test_runs_not_listed_yet_leave_the_guesses_about_runs_not_exercised(adobe_stand_in, emulator):
+    """Adobe starts a new streaming flow's runs minutes later: an empty list confirms nothing about runs."""
+
+    def no_runs_yet(exchange: Exchange, reply: Reply) -> Reply:
+        if exchange.method == "GET" and _route(exchange).endswith("/runs") and reply.status == 200:
+            return reply.with_json({**reply.json(), "items": []})
+        return reply
+
+    with AlteringProxy(adobe_stand_in.url, after=no_runs_yet) as proxy:
+        found, said = check(proxy.url, adobe_stand_in.url, emulator.url)
+    assert found == []
+    unexercised = {what for what, verdict in said.items() if verdict == "not exercised"}
+    assert unexercised == {RUNS, SOURCE_PATCH, UNKNOWN_HUB_RUNS}

@@ -195,6 +195,30 @@ class TestCatalogAndSchemaRegistryLists:
             "/tenant/schemas?orderby=title&limit=2&start=Order%20events",
         ]
 
+    def test_a_schema_list_reads_pages_of_the_size_asked_up_to_the_most_asked(self, client, calls):
+        titles = [s["title"] for s in client.list_tenant_schemas(page_size=1, most=2)]
+        assert titles == ["Clickstream events", "Order events"]
+        paths = [c.path for c in calls if c.operation is Operation.LIST_SCHEMAS]
+        assert paths == [
+            "/tenant/schemas?orderby=title&limit=1",
+            "/tenant/schemas?orderby=title&limit=1&start=Clickstream%20events",
+        ]  # two pages, never the third
+
+    def test_source_connections_are_read_a_page_of_the_size_asked_up_to_the_most_asked(self, client, calls):
+        made = [source_connection(client) for _ in range(3)]
+        calls.clear()
+        read = [source["id"] for source in client.list_source_connections(limit=1, most=2)]
+        assert len(read) == 2 and len(set(read)) == 2 and set(read) <= set(made)
+        assert [c.path.split("?")[1] for c in calls][0] == "limit=1"
+        assert len(calls) == 2  # the first page and the one its `_links.next.href` names, never the third
+
+    def test_a_name_pattern_is_sent_to_catalog_as_it_is(self, client, emulator, calls):
+        for name in ("Orders", "US", "Orders,US"):
+            client.create_dataset(DatasetInput(name, ORDERS_ID))
+        found = client.datasets_matching("Orders,US")  # Catalog's filter: any of the two names
+        assert sorted(d["name"] for d in found.values()) == ["Orders", "US"]
+        assert "name=Orders,US&" in calls[-1].path
+
     def test_answers_without_the_audit_fields_are_read(self, emulator, calls):
         def unaudited(exchange: Exchange, reply: Reply) -> Reply:
             body = reply.json()

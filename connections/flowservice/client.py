@@ -167,9 +167,11 @@ class FlowServiceClient(DataflowMethods):
         path = f"/sourceConnections/{quote_id(source_connection_id)}"
         return self._single(Operation.GET_SOURCE, path, source_connection_id)
 
-    def list_source_connections(self, *, property: str | None = None) -> list[dict[str, Any]]:
-        """GET /sourceConnections, every page."""
-        return self._list(Operation.LIST_SOURCE, "/sourceConnections", property=property, limit=None)
+    def list_source_connections(
+        self, *, property: str | None = None, limit: int | None = None, most: int | None = None
+    ) -> list[dict[str, Any]]:
+        """GET /sourceConnections, every page (`limit` a page); `most` stops reading once that many are read."""
+        return self._list(Operation.LIST_SOURCE, "/sourceConnections", property=property, limit=limit, most=most)
 
     def find_source_connection(self, name: str) -> dict[str, Any] | None:
         return _first_named(self._named(Operation.LIST_SOURCE, "/sourceConnections", name), name)

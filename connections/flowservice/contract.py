@@ -146,6 +146,11 @@ class Recorder:
             self.steps.append(self._current)
             self._current = None
 
+    def observe(self, finding: str | None) -> None:
+        """What the step's probe saw, in a fixed sentence (never a value); None when there was nothing to see."""
+        if self._current is not None and finding is not None:
+            self._current["observed"] = finding
+
     def skipped(self, name: str, method: str, path: str, why: str) -> None:
         self.steps.append({"step": name, "method": method, "path": path, "skipped": why})
 
@@ -154,8 +159,9 @@ Connect = Callable[[requests.Session], tuple[ImsTokenProvider, FlowServiceClient
 
 
 def run_journey(connect: Connect, inputs: JourneyInputs, *, recorded: str) -> dict[str, Any]:
-    """Token, spec, create base, test, explore, PATCH with If-Match, create source, lists by name;
-    then delete what was created, even when a step failed. Returns the recording (shapes only)."""
+    """Token, spec (also with another organisation's id), create base, test, explore, preview, PATCH with If-Match,
+    create source, lists by name, then the dataflow steps and probes (`DATAFLOW_STEPS`); then delete what was
+    created, even when a step failed. Returns the recording (shapes and fixed observations only)."""
     recorder = Recorder()
     session = requests.Session()
     session.hooks["response"].append(recorder.hook)
@@ -163,7 +169,7 @@ def run_journey(connect: Connect, inputs: JourneyInputs, *, recorded: str) -> di
     created: dict[str, str] = {}
     verdict = Verdict.UNKNOWN
     try:
-        verdict = _journey(recorder, provider, client, inputs, created)
+        verdict = _journey(recorder, (provider, client, session), inputs, created)
     finally:
         _clean_up(recorder, client, inputs.name, created)
     return {
@@ -177,16 +183,18 @@ def run_journey(connect: Connect, inputs: JourneyInputs, *, recorded: str) -> di
 
 def _journey(
     recorder: Recorder,
-    provider: ImsTokenProvider,
-    client: FlowServiceClient,
+    connected: tuple[ImsTokenProvider, FlowServiceClient, requests.Session],
     inputs: JourneyInputs,
     created: dict[str, str],
 ) -> Verdict:
+    provider, client, session = connected
     verdict = Verdict.UNKNOWN
     with recorder.step("ims_token", "POST", "/ims/token/v3"):
         provider.token()
     with recorder.step("get_connection_spec", "GET", "/connectionSpecs/{id}"):
         client.get_connection_spec()
+    with recorder.step("token_for_another_org", "GET", "/connectionSpecs/{id}"):
+        _for_another_org(client, provider, session).get_connection_spec()
     with recorder.step("create_base_connection", "POST", "/connections"):
         base = client.create_base_connection(
             name=inputs.name, description="flowservice_check --contract", auth=inputs.auth
@@ -200,8 +208,11 @@ def _journey(
         verdict = client.check_connection(base.id).verdict
     with recorder.step("explore", "GET", "/connections/{id}/explore?objectType=root"):
         client.list_event_hubs(base.id)
+    with recorder.step("preview", "GET", "/connections/{id}/explore?objectType=file&object={hub}&preview=true"):
+        client.preview_event_hub(base.id, inputs.event_hub_name)
     with recorder.step("update_credentials", "PATCH", "/connections/{id}"):
         client.update_credentials(base.id, etag=base.etag, auth=inputs.auth)
+    etags: dict[str, str] = {}
     with recorder.step("create_source_connection", "POST", "/sourceConnections"):
         source = client.create_source_connection(
             name=inputs.name,
@@ -209,81 +220,287 @@ def _journey(
             base_connection_id=base.id,
             params=SourceParams(event_hub_name=inputs.event_hub_name, consumer_group="$Default"),
         )
-        created["source"] = source.id
+        created["source"], etags["source"] = source.id, source.etag
     with recorder.step("list_connections", "GET", "/connections?property=name=={name}"):
         client.find_base_connection(inputs.name)
     with recorder.step("list_source_connections", "GET", "/sourceConnections?property=name=={name}"):
         client.find_source_connection(inputs.name)
-    _dataflow(recorder, client, inputs, created)
+    _dataflow(recorder, client, inputs, created, etags)
     return verdict
 
 
-# The streaming tutorial's calls after the source connection (help/sources/tutorials/api/collect/streaming.md).
+def _for_another_org(
+    client: FlowServiceClient, provider: ImsTokenProvider, session: requests.Session
+) -> FlowServiceClient:
+    """The same token and sandbox, sent with another organisation's id: IMS binds a token to its organisation."""
+    return FlowServiceClient(
+        base_url=client.base_url,
+        api_key=client.api_key,
+        org_id=ANOTHER_ORG,
+        sandbox_name=client.sandbox_name,
+        token_provider=provider,
+        session=session,
+    )
+
+
+# The streaming tutorial's calls after the source connection (help/sources/tutorials/api/collect/streaming.md),
+# and probes of what the documents leave open, each recording what it saw in `observed` (a fixed sentence, never a
+# value) so that a difference in meaning shows where shapes agree.
 DATAFLOW_STEPS = (
     ("list_schemas", "GET", "/tenant/schemas"),
+    # A page boundary as the Schema Registry appendix pages: `orderby`, one a page, `start` from `_page.next`.
+    ("list_schemas_page_boundary", "GET", "/tenant/schemas?orderby=title&limit=1"),
     ("create_dataset", "POST", "/dataSets"),
+    # A second dataset: its name holds a comma, and it is created with Catalog's Profile and Identity tags.
+    ("create_profile_dataset", "POST", "/dataSets"),
+    ("read_back_profile", "GET", "/dataSets/{id}"),
     ("create_target_connection", "POST", "/targetConnections"),
+    ("validate_mapping", "POST", "/mappingSets/validate"),
     ("create_mapping_set", "POST", "/mappingSets"),
     ("create_flow", "POST", "/flows"),
     ("list_runs", "GET", "/runs?property=flowId=={id}&property=metrics.durationSummary.startedAtUTC>{t}"),
-    # Probes of what the documents leave open: a lookup by a name with a comma (Catalog reads `name=a,b` as
-    # "a or b"), and a second pause (the catalogue's 1422-400 for an action the state does not allow).
+    # The source connection moved to a hub the namespace lacks: the flow's runs must read as before.
+    ("update_source_connection", "PATCH", "/sourceConnections/{id}"),
+    ("update_flow", "PATCH", "/flows/{id}"),
     ("find_dataset", "GET", "/dataSets?name={name}"),
     ("find_dataset_with_comma", "GET", "/dataSets?properties=name&orderBy=asc:name"),
+    ("filter_names_with_comma", "GET", "/dataSets?name={name},{other}"),
+    ("search_datasets_by_wildcard", "GET", "/dataSets?name=*{part of name}*"),
+    ("list_datasets_page_boundary", "GET", "/dataSets?limit=1&start={0,1}"),
+    # The error catalogue's 1422-400 for an action the flow's state does not allow, both ways.
     ("pause_flow", "POST", "/flows/{id}/action?op=disable"),
     ("pause_flow_again", "POST", "/flows/{id}/action?op=disable"),
+    ("resume_flow", "POST", "/flows/{id}/action?op=enable"),
+    ("resume_flow_again", "POST", "/flows/{id}/action?op=enable"),
+    # A flow on an event hub the namespace does not have: on Azure its runs fail.
+    ("create_source_on_unknown_hub", "POST", "/sourceConnections"),
+    # Two source connections now: a Flow Service page of one, and its next page by `_links.next.href`.
+    ("list_source_connections_page_boundary", "GET", "/sourceConnections?limit=1"),
+    ("create_target_for_unknown_hub", "POST", "/targetConnections"),
+    ("create_flow_on_unknown_hub", "POST", "/flows"),
+    (
+        "list_runs_on_unknown_hub",
+        "GET",
+        "/runs?property=flowId=={id}&property=metrics.durationSummary.startedAtUTC>{t}",
+    ),
 )
 RUNS_WINDOW_MS = 86_400_000  # the journey reads the runs of its last day
+UNKNOWN_HUB = "contract-check-no-such-hub"  # an event hub no namespace is expected to have
+ANOTHER_ORG = "000000000000000000000000@AdobeOrg"  # an organisation the journey's token does not belong to
 
-
+# What each step needs created first (a step whose object was not created is recorded as skipped, saying which).
+NEEDS: dict[str, tuple[str, ...]] = {
+    "read_back_profile": ("profile_dataset",),
+    "create_target_connection": ("dataset",),
+    "create_flow": ("source", "target", "mapping"),
+    "list_runs": ("flow",),
+    "update_source_connection": ("source", "flow"),
+    "update_flow": ("flow",),
+    "find_dataset": ("dataset",),
+    "find_dataset_with_comma": ("dataset", "profile_dataset"),
+    "filter_names_with_comma": ("dataset",),
+    "search_datasets_by_wildcard": ("dataset",),
+    "list_source_connections_page_boundary": ("source", "source_unknown_hub"),
+    "list_datasets_page_boundary": ("dataset", "profile_dataset"),
+    "create_source_on_unknown_hub": ("base",),
+    "create_target_for_unknown_hub": ("dataset",),
+    "create_flow_on_unknown_hub": ("source_unknown_hub", "target_unknown_hub", "mapping"),
+    "list_runs_on_unknown_hub": ("flow_unknown_hub",),
+} | dict.fromkeys(("pause_flow", "pause_flow_again", "resume_flow", "resume_flow_again"), ("flow",))
 _KINDS = {"source": "source connection", "target": "target connection", "mapping": "mapping set", "dataset": "dataset"}
-_KINDS["flow"] = "flow"
+_KINDS |= {"flow": "flow", "base": "base connection", "profile_dataset": "dataset with Profile"}
+_KINDS |= {
+    "source_unknown_hub": "source connection on the unknown hub",
+    "target_unknown_hub": "second target connection",
+}
+_KINDS["flow_unknown_hub"] = "flow on the unknown hub"
 
 
-def _dataflow(recorder: Recorder, client: FlowServiceClient, inputs: JourneyInputs, created: dict[str, str]) -> None:
-    """Schema list, dataset, Data Lake target connection, mapping set, flow and its runs; a step whose object
-    it needs was not created is recorded as skipped, saying which."""
-    plan = inputs.dataflow
-    if plan is None:
+def _dataflow(
+    recorder: Recorder, client: FlowServiceClient, inputs: JourneyInputs, created: dict[str, str], etags: dict[str, str]
+) -> None:
+    """Schema list, datasets, Data Lake target connection, mapping set, flow, its runs and the probes; `etags` holds
+    the source connection's, for its PATCH."""
+    if inputs.dataflow is None:
         for name, method, path in DATAFLOW_STEPS:
             recorder.skipped(name, method, path, "no schema was named for the dataflow")
         return
-    about = "flowservice_check --contract"
-
-    def dataset() -> None:
-        created["dataset"] = client.create_dataset(DatasetInput(inputs.name, plan.schema_id, about))
-
-    def target() -> None:
-        created["target"] = client.create_target_connection(DataLakeTarget(inputs.name, created["dataset"], about)).id
-
-    def mapping() -> None:
-        created["mapping"] = client.create_mapping_set(MappingSetInput(plan.schema_id, plan.mappings))
-
-    def flow() -> None:
-        made = StreamingFlowInput(inputs.name, created["source"], created["target"], created["mapping"], about)
-        created["flow"] = client.create_flow(made).id
-
-    actions: dict[str, tuple[tuple[str, ...], Callable[[], object]]] = {
-        "list_schemas": ((), client.list_tenant_schemas),
-        "create_dataset": ((), dataset),
-        "create_target_connection": (("dataset",), target),
-        "create_mapping_set": ((), mapping),
-        "create_flow": (("source", "target", "mapping"), flow),
-        "list_runs": (("flow",), lambda: client.list_runs(created["flow"], since_ms=_since(), most=10)),
-        "find_dataset": (("dataset",), lambda: client.find_dataset(inputs.name)),
-        "find_dataset_with_comma": (("dataset",), lambda: client.find_dataset(f"{inputs.name},{inputs.name}")),
-        "pause_flow": (("flow",), lambda: client.set_flow_state(created["flow"], FlowAction.DISABLE)),
-        "pause_flow_again": (("flow",), lambda: client.set_flow_state(created["flow"], FlowAction.DISABLE)),
-    }
+    steps = _DataflowSteps(client, inputs, inputs.dataflow, created, recorder)
+    steps.seen["source_etag"] = etags.get("source", "")
     for name, method, path in DATAFLOW_STEPS:
-        needs, action = actions[name]
-        missing = [kind for kind in needs if kind not in created]
+        missing = [kind for kind in NEEDS.get(name, ()) if kind not in created]
         if missing:
             said = " and ".join(_KINDS[kind] for kind in missing)
             recorder.skipped(name, method, path, f"the {said} {'was' if len(missing) == 1 else 'were'} not created")
             continue
         with recorder.step(name, method, path):
-            action()
+            getattr(steps, name)()
+
+
+class _DataflowSteps:
+    """One method per dataflow step, named as the step; what a later step compares with is kept in `seen`."""
+
+    ABOUT = "flowservice_check --contract"
+
+    def __init__(
+        self,
+        client: FlowServiceClient,
+        inputs: JourneyInputs,
+        plan: DataflowInputs,
+        created: dict[str, str],
+        recorder: Recorder,
+    ) -> None:
+        self.client, self.inputs, self.plan, self.created, self.observe = (
+            client,
+            inputs,
+            plan,
+            created,
+            recorder.observe,
+        )
+        self.seen: dict[str, Any] = {}
+
+    def list_schemas(self) -> None:
+        self.seen["schemas"] = len(self.client.list_tenant_schemas())
+
+    def list_schemas_page_boundary(self) -> None:
+        pages = self.client.list_tenant_schemas(page_size=1, most=2)
+        self.observe(_boundary(self.seen.get("schemas", 0), [page.get("$id") for page in pages]))
+
+    def create_dataset(self) -> None:
+        made = DatasetInput(self.inputs.name, self.plan.schema_id, self.ABOUT)
+        self.created["dataset"] = self.client.create_dataset(made)
+
+    def create_profile_dataset(self) -> None:
+        made = DatasetInput(
+            self.comma_name, self.plan.schema_id, self.ABOUT, profile_enabled=True, identity_enabled=True
+        )
+        self.created["profile_dataset"] = self.client.create_dataset(made)
+
+    @property
+    def comma_name(self) -> str:
+        return f"{self.inputs.name},profile"
+
+    def read_back_profile(self) -> None:
+        tags = self.client.get_dataset(self.created["profile_dataset"]).get("tags")
+        on = [t for t in ("unifiedProfile", "unifiedIdentity") if "enabled:true" in (tags or {}).get(t, [])]
+        self.observe(f"enabled on read-back: {', '.join(on) or 'neither'}")
+
+    def create_target_connection(self) -> None:
+        made = DataLakeTarget(self.inputs.name, self.created["dataset"], self.ABOUT)
+        self.created["target"] = self.client.create_target_connection(made).id
+
+    def validate_mapping(self) -> None:
+        self.client.validate_mappings(MappingSetInput(self.plan.schema_id, self.plan.mappings))
+
+    def create_mapping_set(self) -> None:
+        self.created["mapping"] = self.client.create_mapping_set(
+            MappingSetInput(self.plan.schema_id, self.plan.mappings)
+        )
+
+    def create_flow(self) -> None:
+        c = self.created
+        made = self.client.create_flow(
+            StreamingFlowInput(self.inputs.name, c["source"], c["target"], c["mapping"], self.ABOUT)
+        )
+        c["flow"], self.seen["flow_etag"] = made.id, made.etag
+
+    def list_runs(self) -> None:
+        runs = self.client.list_runs(self.created["flow"], since_ms=_since(), most=10)
+        self.seen["runs_failed"] = _failed(runs) if runs else None
+        starts = [start for run in runs if isinstance(start := run.get("createdAt"), int)]
+        if starts:  # one run is newest first too: the observation says there were runs to look at
+            self.observe("newest first" if starts == sorted(starts, reverse=True) else "not newest first")
+
+    def update_source_connection(self) -> None:
+        params = SourceParams(event_hub_name=UNKNOWN_HUB, consumer_group="$Default")
+        self.client.update_source_connection(self.created["source"], etag=self.seen["source_etag"], params=params)
+        runs = self.client.list_runs(self.created["flow"], since_ms=_since(), most=10)
+        before = self.seen.get("runs_failed")
+        if runs and before is not None:
+            self.observe("the flow's runs read as before" if _failed(runs) == before else "the flow's runs changed")
+
+    def update_flow(self) -> None:
+        self.client.update_flow(
+            self.created["flow"], etag=self.seen["flow_etag"], description=f"{self.ABOUT} (patched)"
+        )
+
+    def find_dataset(self) -> None:
+        self.observe("found" if self.client.find_dataset(self.inputs.name) else "not found")
+
+    def find_dataset_with_comma(self) -> None:
+        self.observe("found" if self.client.find_dataset(self.comma_name) else "not found")
+
+    def filter_names_with_comma(self) -> None:
+        found = self.client.datasets_matching(f"{self.inputs.name},{UNKNOWN_HUB}").values()
+        said = any(dataset.get("name") == self.inputs.name for dataset in found)
+        self.observe("a comma reads as any of the names" if said else "a comma does not read as any of the names")
+
+    def search_datasets_by_wildcard(self) -> None:
+        """The dataset picker's search: `name=*<text>*`."""
+        found = self.client.list_datasets(properties=("name",), search=self.inputs.name[1:-1]).values()
+        said = any(dataset.get("name") == self.inputs.name for dataset in found)
+        self.observe("a `*` reads as any characters" if said else "a `*` does not read as any characters")
+
+    def list_source_connections_page_boundary(self) -> None:
+        pages = self.client.list_source_connections(limit=1, most=2)
+        self.observe(_boundary(2, [page.get("id") for page in pages]))
+
+    def list_datasets_page_boundary(self) -> None:
+        pages = [list(self.client.list_datasets(properties=("name",), start=start, limit=1)) for start in (0, 1)]
+        self.observe(_boundary(2, [page[0] if page else None for page in pages]))
+
+    def pause_flow(self) -> None:
+        self.client.set_flow_state(self.created["flow"], FlowAction.DISABLE)
+
+    pause_flow_again = pause_flow
+
+    def resume_flow(self) -> None:
+        self.client.set_flow_state(self.created["flow"], FlowAction.ENABLE)
+
+    resume_flow_again = resume_flow
+
+    def create_source_on_unknown_hub(self) -> None:
+        made = self.client.create_source_connection(
+            name=unknown_hub_name(self.inputs.name),
+            description=self.ABOUT,
+            base_connection_id=self.created["base"],
+            params=SourceParams(event_hub_name=UNKNOWN_HUB, consumer_group="$Default"),
+        )
+        self.created["source_unknown_hub"] = made.id
+
+    def create_target_for_unknown_hub(self) -> None:
+        made = DataLakeTarget(unknown_hub_name(self.inputs.name), self.created["dataset"], self.ABOUT)
+        self.created["target_unknown_hub"] = self.client.create_target_connection(made).id
+
+    def create_flow_on_unknown_hub(self) -> None:
+        c = self.created
+        made = StreamingFlowInput(
+            unknown_hub_name(self.inputs.name),
+            c["source_unknown_hub"],
+            c["target_unknown_hub"],
+            c["mapping"],
+            self.ABOUT,
+        )
+        c["flow_unknown_hub"] = self.client.create_flow(made).id
+
+    def list_runs_on_unknown_hub(self) -> None:
+        runs = self.client.list_runs(self.created["flow_unknown_hub"], since_ms=_since(), most=10)
+        if runs:
+            self.observe("its runs fail" if _failed(runs) else "its runs read records")
+
+
+def _boundary(total: int, firsts: list[Any]) -> str | None:
+    """What two pages of one item each say about paging; None when fewer than two items exist to page through."""
+    if total < 2:
+        return None
+    if len(firsts) < 2 or firsts[1] is None:
+        return "no next page"
+    return "the next page repeats the first" if firsts[0] == firsts[1] else "the next page follows the first"
+
+
+def _failed(runs: list[dict[str, Any]]) -> bool:
+    """Whether any of the runs failed (by its summary's status)."""
+    return any((run.get("metrics") or {}).get("statusSummary", {}).get("status") == "failed" for run in runs)
 
 
 def _since() -> int:
@@ -293,6 +510,7 @@ def _since() -> int:
 _BASE_STEPS = (
     ("test_connection", "GET", "/connections/{id}/test"),
     ("explore", "GET", "/connections/{id}/explore?objectType=root"),
+    ("preview", "GET", "/connections/{id}/explore?objectType=file&object={hub}&preview=true"),
     ("update_credentials", "PATCH", "/connections/{id}"),
     ("create_source_connection", "POST", "/sourceConnections"),
     ("list_connections", "GET", "/connections?property=name=={name}"),
@@ -310,9 +528,23 @@ def _clean_up(recorder: Recorder, client: FlowServiceClient, name: str, created:
     """
     _find_unanswered(client, name, created)
     deletes: tuple[tuple[str, str, str, Callable[[str], None]], ...] = (
+        ("flow_unknown_hub", "delete_flow_on_unknown_hub", "/flows/{id}", client.delete_flow),
         ("flow", "delete_flow", "/flows/{id}", client.delete_flow),
+        (
+            "target_unknown_hub",
+            "delete_target_for_unknown_hub",
+            "/targetConnections/{id}",
+            client.delete_target_connection,
+        ),
         ("target", "delete_target_connection", "/targetConnections/{id}", client.delete_target_connection),
+        ("profile_dataset", "delete_profile_dataset", "/dataSets/{id}", client.delete_dataset),
         ("dataset", "delete_dataset", "/dataSets/{id}", client.delete_dataset),
+        (
+            "source_unknown_hub",
+            "delete_source_on_unknown_hub",
+            "/sourceConnections/{id}",
+            client.delete_source_connection,
+        ),
         ("source", "delete_source_connection", "/sourceConnections/{id}", client.delete_source_connection),
         ("base", "delete_base_connection", "/connections/{id}", client.delete_base_connection),
     )
@@ -323,21 +555,37 @@ def _clean_up(recorder: Recorder, client: FlowServiceClient, name: str, created:
 
 
 def _find_unanswered(client: FlowServiceClient, name: str, created: dict[str, str]) -> None:
-    def find_flow(name: str) -> dict[str, Any] | None:
-        if "source" not in created:  # a flow needs the source connection: none was sent without one
-            return None
-        return next((f for f in client.list_flows(property=f"name=={name}") if f.get("name") == name), None)
+    """Find by name what a create whose answer was lost may have made (the flow on the unknown hub too)."""
 
-    finders = {"base": client.find_base_connection, "source": client.find_source_connection, "flow": find_flow}
-    for kind, find in finders.items():
+    def flow_on(source: str) -> Callable[[str], dict[str, Any] | None]:
+        def find(name: str) -> dict[str, Any] | None:
+            if source not in created:  # a flow needs its source connection: none was sent without one
+                return None
+            return next((f for f in client.list_flows(property=f"name=={name}") if f.get("name") == name), None)
+
+        return find
+
+    finders = (
+        ("base", client.find_base_connection, name),
+        ("source", client.find_source_connection, name),
+        ("flow", flow_on("source"), name),
+        ("source_unknown_hub", client.find_source_connection, unknown_hub_name(name)),
+        ("flow_unknown_hub", flow_on("source_unknown_hub"), unknown_hub_name(name)),
+    )
+    for kind, find, named in finders:
         if kind in created:
             continue
         try:
-            found = find(name)
+            found = find(named)
         except FlowServiceError:
             continue  # nothing more can be done here; the journey's name says what to delete by hand
         if found and isinstance(found.get("id"), str):
             created[kind] = found["id"]
+
+
+def unknown_hub_name(name: str) -> str:
+    """The name of the journey's objects on the unknown hub."""
+    return f"{name} unknown hub"
 
 
 # What the journey tells about the client's guesses (where Adobe's documents are silent)
@@ -345,26 +593,69 @@ def _find_unanswered(client: FlowServiceClient, name: str, created: dict[str, st
 
 @dataclass(frozen=True)
 class Guess:
-    """A guess of the client's or the emulator's, and the steps whose answers confirm or refute it."""
+    """A guess of the client's or the emulator's, and the steps whose answers confirm or refute it. A guess a
+    probe decides by what it sees is exercised only where one of its `observed_in` steps made an observation (a
+    streaming flow's runs, for one, may not be listed yet)."""
 
     what: str
     steps: tuple[str, ...]
+    observed_in: tuple[str, ...] = ()
 
 
 GUESSES = (
     Guess("The connection spec lists its auth types under `authSpec`", ("get_connection_spec",)),
+    Guess("A token is bound to its organisation: another org's id is refused (403025)", ("token_for_another_org",)),
     Guess("The test answers 200 `{result}`, also for credentials Azure refuses", ("test_connection",)),
     Guess("Explore answers one entry per event hub", ("explore",)),
+    Guess("A preview is explore with `objectType=file&preview=true`, answering `{format, schema, data}`", ("preview",)),
     Guess("If-Match for a connection is accepted unquoted", ("update_credentials",)),
-    Guess("Lists by name answer `items`, paged by `_links.next.href`", ("list_connections", "list_source_connections")),
-    Guess("The Schema Registry pages with `orderby` and `_page.next`", ("list_schemas",)),
-    Guess("Runs of a streaming flow are listed in a time window, their reasons in `activities[]`", ("list_runs",)),
+    Guess(
+        "Lists answer `items`, paged by `_links.next.href`",
+        ("list_connections", "list_source_connections", "list_source_connections_page_boundary"),
+    ),
+    Guess(
+        "The Schema Registry pages with `orderby` and `_page.next`",
+        ("list_schemas", "list_schemas_page_boundary"),
+        ("list_schemas_page_boundary",),
+    ),
+    Guess(
+        "A dataset created with `unifiedProfile`/`unifiedIdentity` reads them back enabled",
+        ("create_profile_dataset", "read_back_profile"),
+    ),
+    Guess("A mapping validation answers in the tutorial's shape", ("validate_mapping",)),
+    Guess(
+        "Runs of a streaming flow are listed in a time window, newest first, their reasons in `activities[]`",
+        ("list_runs",),
+        ("list_runs",),
+    ),
+    Guess(
+        "A source connection's PATCH (If-Match unquoted) leaves its dataflow's runs as they were",
+        ("update_source_connection",),
+        ("update_source_connection",),
+    ),
+    Guess("A flow's PATCH takes a quoted If-Match", ("update_flow",)),
     Guess(
         "Catalog answers lists keyed by id; a name with a comma is found without the filter",
         ("find_dataset", "find_dataset_with_comma"),
-    ),  # fmt: skip
+    ),
     Guess(
-        "Disabling a disabled flow is 1422-400, and the flow then reads disabled", ("pause_flow", "pause_flow_again")
+        "Catalog's `name=` is a pattern: a comma reads as any of the names, `*` as any characters",
+        ("filter_names_with_comma", "search_datasets_by_wildcard"),
+    ),
+    Guess("Catalog pages with `limit` and `start`", ("list_datasets_page_boundary",)),
+    Guess(
+        "Disabling a disabled flow or enabling an enabled one is 1422-400, and the flow then reads in that state",
+        ("pause_flow", "pause_flow_again", "resume_flow", "resume_flow_again"),
+    ),
+    Guess(
+        "A flow on an event hub the namespace lacks fails its runs",
+        (
+            "create_source_on_unknown_hub",
+            "create_target_for_unknown_hub",
+            "create_flow_on_unknown_hub",
+            "list_runs_on_unknown_hub",
+        ),
+        ("list_runs_on_unknown_hub",),
     ),
 )
 
@@ -372,10 +663,12 @@ GUESSES = (
 def verdicts(recording: dict[str, Any], found: list[str]) -> list[tuple[str, str, list[str]]]:
     """For each guess: (what, "confirmed" | "refuted" | "not exercised", the differences that refute it)."""
     answered = {s["step"] for s in recording.get("steps", []) if "skipped" not in s}
+    observed = {s["step"] for s in recording.get("steps", []) if "observed" in s}
     result = []
     for guess in GUESSES:
         said = [d for d in found if d.split(":", 1)[0] in guess.steps]
-        verdict = "refuted" if said else "confirmed" if answered & set(guess.steps) else "not exercised"
+        seen = observed & set(guess.observed_in) if guess.observed_in else answered & set(guess.steps)
+        verdict = "refuted" if said else "confirmed" if seen else "not exercised"
         result.append((guess.what, verdict, said))
     return result
 
@@ -414,6 +707,8 @@ def _step_differences(expected: dict[str, Any], actual: dict[str, Any], ours: st
             mine_says, yours_say = mine.get(header, "absent"), yours.get(header, "absent")
             yield f"header {header}: {mine_says} from {ours}, {yours_say} from {theirs}"
     yield from _shape_differences("body", expected.get("body"), actual.get("body"), ours, theirs)
+    if "observed" in expected and "observed" in actual and expected["observed"] != actual["observed"]:
+        yield f"observed {expected['observed']!r} with {ours}, {actual['observed']!r} with {theirs}"
     if "answers" in expected and "answers" in actual:
         mine_seen, yours_seen = _exchanges(expected["answers"]), _exchanges(actual["answers"])
         if mine_seen != yours_seen:

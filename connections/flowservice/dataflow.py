@@ -51,22 +51,22 @@ class DataflowMethods(PlatformClient):
 
     # Schema Registry
 
-    def list_tenant_schemas(self) -> list[dict[str, Any]]:
+    def list_tenant_schemas(self, *, page_size: int | None = None, most: int | None = None) -> list[dict[str, Any]]:
         """GET /tenant/schemas: the organisation's schemas ($id, meta:altId, version, title), every page.
 
         A list stops at a few hundred; the rest come page by page as the Schema Registry appendix pages them:
         `orderby` (which `limit` and `start` need), then `start` set to the previous answer's `_page.next`.
+        `page_size` asks that many a page, and `most` stops reading once that many are read.
         """
-        return list(
-            self._pages(
-                Operation.LIST_SCHEMAS,
-                "/tenant/schemas",
-                {"orderby": "title", "limit": self._page_size or SCHEMA_PAGE},
-                service=Service.SCHEMA_REGISTRY,
-                items_key="results",
-                headers={"Accept": SCHEMA_IDS},
-            )
+        pages = self._pages(
+            Operation.LIST_SCHEMAS,
+            "/tenant/schemas",
+            {"orderby": "title", "limit": page_size or self._page_size or SCHEMA_PAGE},
+            service=Service.SCHEMA_REGISTRY,
+            items_key="results",
+            headers={"Accept": SCHEMA_IDS},
         )
+        return list(islice(pages, most))
 
     def get_schema(self, schema_id: str) -> dict[str, Any]:
         """GET /tenant/schemas/{$id or meta:altId}, resolved (every field group's fields in place)."""
@@ -123,6 +123,13 @@ class DataflowMethods(PlatformClient):
             params["properties"] = ",".join(properties)
         if search and plain_name(search):
             params["name"] = f"*{search}*"
+        return self._dataset_page(params)
+
+    def datasets_matching(self, pattern: str) -> dict[str, dict[str, Any]]:
+        """GET /dataSets?name=<pattern>: one page of the datasets Catalog's filter matches, keyed by id, with their
+        names. The pattern is sent as it is (a comma for "any of", `!`, `*`): the contract check asks how Catalog
+        reads one; the app itself looks names up with `find_dataset`."""
+        params = {"name": pattern, "properties": "name", "orderBy": "asc:name", "limit": CATALOG_PAGE}
         return self._dataset_page(params)
 
     def _dataset_page(self, params: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from itertools import islice
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -145,10 +146,11 @@ class PlatformClient:
         return {"limit": size} if size else {}
 
     def _list(
-        self, operation: Operation, path: str, *, property: str | None, limit: int | None
+        self, operation: Operation, path: str, *, property: str | None, limit: int | None, most: int | None = None
     ) -> list[dict[str, Any]]:
+        """A list's items, page after page; `most` stops reading once that many are read."""
         params: dict[str, Any] = {"property": property} if property else {}
-        return list(self._pages(operation, path, {**params, **self._limit(limit)}))
+        return list(islice(self._pages(operation, path, {**params, **self._limit(limit)}), most))
 
     def _pages(
         self,

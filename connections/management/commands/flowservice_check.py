@@ -157,7 +157,8 @@ class Command(BaseCommand):
         output = Path(options["output"] or f"contract-{sandbox}-{datetime.now(UTC):%Y%m%d-%H%M%S}.json")
         output.write_text(contract.dump(recording))
         for step in recording["steps"]:
-            self.stdout.write(f"  {step['step']}: {step.get('status', 'skipped: ' + str(step.get('skipped')))}")
+            seen = f" ({step['observed']})" if "observed" in step else ""
+            self.stdout.write(f"  {step['step']}: {step.get('status', 'skipped: ' + str(step.get('skipped')))}{seen}")
         self.stdout.write(f"Shapes recorded in {output} (statuses, headers, keys and types: no values).")
         self._compare(recording)
 

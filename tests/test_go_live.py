@@ -207,4 +207,6 @@ class TestWhoMayRunIt:
         assert "Run the go-live check" in listing and "Add go-live check" not in listing
         check = GoLiveCheck.objects.get()
         change = admin_client.get(reverse("admin:connections_golivecheck_change", args=[check.pk])).content.decode()
-        assert "The verdicts, what Adobe answered and what to do" in change and 'name="_save"' not in change
+        assert "The app's guesses, where Adobe's documents are silent" in change and ">CONFIRMED<" in change
+        assert '"format": "eventhubs-onboarding contract shapes, version 1"' in change.replace("&quot;", '"')
+        assert 'name="_save"' not in change

@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
@@ -139,6 +140,7 @@ class GoLiveCheckAdmin(ReadOnlyAdmin):
         "problem",
         "verdict_table",
         "differences",
+        "recording_shapes",
     )
     readonly_fields = fields
 
@@ -164,10 +166,19 @@ class GoLiveCheckAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("verdict per guess"))
     def verdict_table(self, check: GoLiveCheck) -> SafeString | str:
-        if not check.verdicts:
+        return render_to_string(TEMPLATES + "_verdicts.html", {"check": check}) if check.verdicts else "—"
+
+    @admin.display(description=_("recording (shapes only)"))
+    def recording_shapes(self, check: GoLiveCheck) -> SafeString | str:
+        if not check.recording:
             return "—"
-        url = reverse("admin:connections_golivecheck_check", args=[check.public_id])
-        return format_html('<a href="{}">The verdicts, what Adobe answered and what to do</a>', url)
+        url = reverse("admin:connections_golivecheck_recording", args=[check.public_id])
+        return format_html(
+            '<a href="{}" download>Download</a> (superusers)<details class="bodies"><summary>Show</summary>'
+            "<pre>{}</pre></details>",
+            url,
+            check.recording,
+        )
 
     # The pages
 

@@ -4,12 +4,14 @@ recording it keeps is shapes only and replays as a regression test."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from connections.flowservice_emulator import FLOW_PREFIX
 from connections.management.commands import flowservice_check
@@ -155,6 +157,31 @@ def test_a_check_that_stops_says_so_and_keeps_no_credentials(admin_client, monke
     assert (check.state, check.payload, check.recording) == ("failed", "", "")
     assert "The check did not finish" in admin_client.get(page_of(check)).content.decode()
     assert admin_client.get(download_of(check)).status_code == 404
+
+
+class TestAWorkerThatDies:
+    def test_a_check_whose_lease_expired_is_failed_and_says_what_to_delete(self, admin_client, admin_user):
+        long_ago = timezone.now() - datetime.timedelta(hours=1)
+        check = GoLiveCheck.objects.create(
+            actor=admin_user,
+            sandbox_name="dev",
+            state=GoLiveCheck.State.RECORDING,
+            object_name="contract-check 20261207-101010 a1b2c3",
+            payload="{}",
+            created_at=long_ago,
+            lease_expires_at=long_ago,
+        )
+        assert admin_client.get(page_of(check), headers={"HX-Request": "true"})["HX-Redirect"] == page_of(check)
+        shown = admin_client.get(page_of(check)).content.decode()
+        assert "its task worker stopped" in shown and "contract-check 20261207-101010 a1b2c3" in shown
+        check.refresh_from_db()
+        assert (check.state, check.payload) == ("failed", "")
+
+    def test_a_check_still_waiting_for_a_worker_is_left_waiting(self, admin_client, task_queue):
+        check = started(admin_client, {"sandbox_name": "dev"})
+        GoLiveCheck.objects.filter(pk=check.pk).update(created_at=timezone.now() - datetime.timedelta(hours=1))
+        assert "Waiting to start…" in admin_client.get(page_of(check)).content.decode()
+        assert GoLiveCheck.objects.get(pk=check.pk).state == "queued"
 
 
 @pytest.mark.parametrize(

@@ -195,7 +195,7 @@ class GoLiveCheckAdmin(ReadOnlyAdmin):
         return TemplateResponse(request, TEMPLATES + "start.html", context)
 
     def check_view(self, request: HttpRequest, public_id: Any) -> HttpResponse:
-        check = self._check(public_id)
+        check = go_live.recovered(self._check(public_id))
         here = reverse("admin:connections_golivecheck_check", args=[public_id])
         if request.headers.get("HX-Request"):
             if not check.pending:

@@ -46,6 +46,8 @@ class GoLiveCheck(models.Model):
     problem = models.TextField(_("why it stopped"), blank=True)
     created_at = models.DateTimeField(_("started at"), default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The running task's lease (services/lease.py) and the queued task's id: a check whose task died is failed.
+    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     task_id = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:

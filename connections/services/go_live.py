@@ -24,6 +24,7 @@ from django.utils import timezone
 from connections.models import GoLiveCheck
 
 from . import caps
+from .lease import Lease, cannot_be_running, kept_alive, stale_after
 from .remote import enqueue_with_claim
 
 if TYPE_CHECKING:
@@ -77,18 +78,46 @@ def start(request: GoLiveRequest, *, actor: Any) -> GoLiveCheck:
 def check_in_background(check_id: str) -> str:
     """The background task: record the journey, compare it with the emulator, keep the verdicts; the final state."""
     pk = int(check_id)
-    if not GoLiveCheck.objects.filter(pk=pk, state=State.QUEUED).update(state=State.RECORDING):
+    held = _claim(pk)
+    if held is None:
         return str(GoLiveCheck.objects.values_list("state", flat=True).get(pk=pk))  # delivered twice: run once
     check = GoLiveCheck.objects.get(pk=pk)
     try:
-        outcome = _checked(check)
-        state = State.DONE
+        with kept_alive(held):  # the journey makes some thirty calls
+            outcome, state = _checked(check), State.DONE
     except Exception:
         log.exception("The go-live check %s stopped unexpectedly", check.public_id)
         outcome = {"problem": "The check stopped unexpectedly; the task worker's log says why. Try again."}
         state = State.FAILED
-    GoLiveCheck.objects.filter(pk=pk).update(state=state, payload="", finished_at=timezone.now(), **outcome)
+    GoLiveCheck.objects.filter(pk=pk).update(
+        state=state, payload="", finished_at=timezone.now(), lease_expires_at=None, **outcome
+    )
     return str(state)
+
+
+def _claim(pk: int) -> Lease | None:
+    """QUEUED → RECORDING with its lease, once: a task delivered twice runs the check once."""
+    expires_at = timezone.now() + stale_after()
+    if not GoLiveCheck.objects.filter(pk=pk, state=State.QUEUED).update(
+        state=State.RECORDING, lease_expires_at=expires_at
+    ):
+        return None
+    return Lease(GoLiveCheck.objects.filter(pk=pk, state__in=GoLiveCheck.PENDING), expires_at)
+
+
+def recovered(check: GoLiveCheck) -> GoLiveCheck:
+    """The check, failed first if its task cannot be running any more (its worker died, or the queue lost it)."""
+    if not check.pending or not cannot_be_running(check, claimed_at=check.created_at):
+        return check
+    stopped = (
+        "The check stopped without finishing: its task worker stopped. What it created may be left in the sandbox: "
+        f"delete what is named {check.object_name or 'contract-check <date> <random>'} in Sources › Accounts and "
+        "Datasets, then start another check."
+    )
+    GoLiveCheck.objects.filter(pk=check.pk, state=check.state, lease_expires_at=check.lease_expires_at).update(
+        state=State.FAILED, payload="", problem=stopped, finished_at=timezone.now(), lease_expires_at=None
+    )
+    return GoLiveCheck.objects.select_related("actor").get(pk=check.pk)
 
 
 def _checked(check: GoLiveCheck) -> dict[str, Any]:

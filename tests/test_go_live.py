@@ -88,7 +88,9 @@ def test_a_superuser_runs_the_check_in_the_background_and_reads_every_guess_conf
 def test_a_known_secret_appears_nowhere_the_check_leaves_anything(admin_client, settings, task_queue):
     settings.ADOBE_CLIENT_SECRET = CLIENT_SECRET
     check = started(admin_client, working())
-    (stored,) = connection.cursor().execute("SELECT payload FROM connections_golivecheck").fetchone()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT payload FROM connections_golivecheck")
+        (stored,) = cursor.fetchone()
     assert stored and DEMO_MANAGE_KEY not in stored and DEMO_NAMESPACE not in stored  # encrypted while it waits
     task_queue()
 

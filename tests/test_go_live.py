@@ -77,6 +77,8 @@ def test_a_superuser_runs_the_check_in_the_background_and_reads_every_guess_conf
     assert admin_client.get(page_of(check), headers={"HX-Request": "true"})["HX-Redirect"] == page_of(check)
     shown = admin_client.get(page_of(check)).content.decode()
     assert shown.count(">CONFIRMED<") == len(check.verdicts) > 0 and ">REFUTED<" not in shown
+    said = " ".join(shown.split())
+    assert f"The local emulator confirmed {len(check.verdicts)} of the app's guesses and refuted 0</strong>" in said
     assert "Nothing: Adobe answered as the app expects." in shown
     assert "pause flow again: POST 400, then GET 200" in shown
     assert "Adobe's connection test accepted the Event Hubs credentials" in shown

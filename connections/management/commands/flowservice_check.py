@@ -3,6 +3,7 @@
 With `--contract`, run the whole journey the app makes in a sandbox you name, record the shape of
 every answer, replay the journey against the emulator, and print every difference (see the README,
 "Checking the emulator against Adobe"). With `--replay FILE`, compare a recording against the emulator.
+The admin's go-live check (connections/services/go_live.py) runs the same journey with the functions below.
 """
 
 from __future__ import annotations

@@ -125,6 +125,7 @@ class Recorder:
     one's shape beside them (what recordings without `answers` compare)."""
 
     steps: list[dict[str, Any]] = field(default_factory=list)
+    on_step: Callable[[dict[str, Any]], None] | None = None  # told of each step once recorded (a progress page)
     _current: dict[str, Any] | None = None
 
     def hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
@@ -143,7 +144,7 @@ class Recorder:
         finally:
             if "status" not in self._current:
                 self._current["status"] = None  # no answer at all (transport failure)
-            self.steps.append(self._current)
+            self._recorded(self._current)
             self._current = None
 
     def observe(self, finding: str | None) -> None:
@@ -152,17 +153,29 @@ class Recorder:
             self._current["observed"] = finding
 
     def skipped(self, name: str, method: str, path: str, why: str) -> None:
-        self.steps.append({"step": name, "method": method, "path": path, "skipped": why})
+        self._recorded({"step": name, "method": method, "path": path, "skipped": why})
+
+    def _recorded(self, step: dict[str, Any]) -> None:
+        self.steps.append(step)
+        if self.on_step is not None:
+            self.on_step(step)
 
 
 Connect = Callable[[requests.Session], tuple[ImsTokenProvider, FlowServiceClient]]
 
 
-def run_journey(connect: Connect, inputs: JourneyInputs, *, recorded: str) -> dict[str, Any]:
+def run_journey(
+    connect: Connect,
+    inputs: JourneyInputs,
+    *,
+    recorded: str,
+    on_step: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
     """Token, spec (also with another organisation's id), create base, test, explore, preview, PATCH with If-Match,
     create source, lists by name, then the dataflow steps and probes (`DATAFLOW_STEPS`); then delete what was
-    created, even when a step failed. Returns the recording (shapes and fixed observations only)."""
-    recorder = Recorder()
+    created, even when a step failed. Returns the recording (shapes and fixed observations only); `on_step` is told
+    of each step as it is recorded."""
+    recorder = Recorder(on_step=on_step)
     session = requests.Session()
     session.hooks["response"].append(recorder.hook)
     provider, client = connect(session)

@@ -1,12 +1,14 @@
 """The app's models: an onboarding, its dataflows, the remote actions asked of Adobe, and the history.
 
-onboarding (the wizard's memory) ← dataflow ← actions; history (append-only rows about both) imports them.
+onboarding (the wizard's memory) ← dataflow ← actions; history (append-only rows about both) imports them;
+go_live (the contract check run from the admin) stands alone.
 """
 
 from __future__ import annotations
 
 from .actions import ActionResult, RemoteAction
 from .dataflow import Dataflow
+from .go_live import GoLiveCheck
 from .history import (
     AppendOnlyError,
     AppendOnlyModel,
@@ -29,6 +31,7 @@ __all__ = [
     "Dataflow",
     "DataflowChange",
     "FlowServiceCall",
+    "GoLiveCheck",
     "HistoryChainHead",
     "HistoryQuerySet",
     "Onboarding",

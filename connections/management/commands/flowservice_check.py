@@ -3,6 +3,7 @@
 With `--contract`, run the whole journey the app makes in a sandbox you name, record the shape of
 every answer, replay the journey against the emulator, and print every difference (see the README,
 "Checking the emulator against Adobe"). With `--replay FILE`, compare a recording against the emulator.
+The admin's go-live check (connections/services/go_live.py) runs the same journey with the functions below.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ EMULATOR_DATAFLOW = DataflowInputs(
 def refused_inputs(namespace: str = EMULATOR_NAMESPACE, dataflow: DataflowInputs | None = None) -> JourneyInputs:
     """Credentials Azure refuses: the journey then records Adobe's refusals, which are part of the contract."""
     auth = StandardAuth(namespace=namespace, sas_key_name="contract-check", sas_key=secrets.token_urlsafe(32))
-    return JourneyInputs(auth=auth, event_hub_name="contract-check", name=_journey_name(), dataflow=dataflow)
+    return JourneyInputs(auth=auth, event_hub_name="contract-check", name=journey_name(), dataflow=dataflow)
 
 
 def emulator_inputs(credentials: str, dataflow: bool = True) -> JourneyInputs:
@@ -60,7 +61,19 @@ def emulator_inputs(credentials: str, dataflow: bool = True) -> JourneyInputs:
     if credentials != "working":
         return refused_inputs(dataflow=plan)
     auth = StandardAuth(namespace=EMULATOR_NAMESPACE, sas_key_name=EMULATOR_KEY_NAME, sas_key=EMULATOR_KEY)
-    return JourneyInputs(auth=auth, event_hub_name="orders", name=_journey_name(), dataflow=plan)
+    return JourneyInputs(auth=auth, event_hub_name="orders", name=journey_name(), dataflow=plan)
+
+
+def journey_inputs(
+    *, namespace: str, sas_key_name: str, sas_key: str, event_hub: str, dataflow: DataflowInputs | None
+) -> JourneyInputs:
+    """The journey with these Event Hubs credentials, or, without all three, with credentials Azure refuses."""
+    if not (namespace and sas_key_name and sas_key):
+        return refused_inputs(namespace or f"contract-check-{secrets.token_hex(4)}", dataflow)
+    auth = StandardAuth(namespace=namespace, sas_key_name=sas_key_name, sas_key=sas_key)
+    return JourneyInputs(
+        auth=auth, event_hub_name=event_hub or "contract-check", name=journey_name(), dataflow=dataflow
+    )
 
 
 def made_dataflow(recording: dict[str, Any]) -> bool:
@@ -72,8 +85,39 @@ def made_dataflow(recording: dict[str, Any]) -> bool:
     )
 
 
-def _journey_name() -> str:
+def journey_name() -> str:
     return f"contract-check {datetime.now(UTC):%Y%m%d-%H%M%S} {secrets.token_hex(3)}"
+
+
+def recorded_by() -> str:
+    """Who answers the configured organisation's calls, as a recording names it."""
+    return "the local emulator" if flow_service_target().is_emulator else "Adobe"
+
+
+def live_client(session: requests.Session, sandbox: str) -> tuple[ImsTokenProvider, FlowServiceClient]:
+    """A token provider and client for the configured organisation's `sandbox`, on the journey's `session` (whose
+    hook records every answer): the app's settings, timeouts and retries, but neither its token cache nor its call
+    history."""
+    provider = ImsTokenProvider(
+        ims_url=settings.IMS_URL,
+        client_id=settings.ADOBE_CLIENT_ID,
+        client_secret=settings.ADOBE_CLIENT_SECRET,
+        scopes=settings.ADOBE_SCOPES,
+        session=session,
+        timeouts=adobe.timeouts(),
+        retry=adobe.retry_policy(),
+    )
+    client = FlowServiceClient(
+        base_url=settings.FLOW_SERVICE_URL,
+        api_key=settings.ADOBE_CLIENT_ID,
+        org_id=settings.ADOBE_ORG_ID,
+        sandbox_name=sandbox,
+        token_provider=provider,
+        session=session,
+        timeouts=adobe.timeouts(),
+        retry=adobe.retry_policy(),
+    )
+    return provider, client
 
 
 @contextmanager
@@ -108,6 +152,13 @@ def replay(recording: dict[str, Any], emulator_url: str) -> dict[str, Any]:
 
     inputs = emulator_inputs(str(recording.get("credentials")), made_dataflow(recording))
     return contract.run_journey(connect, inputs, recorded="the emulator")
+
+
+def compared_with_emulator(recording: dict[str, Any]) -> list[str]:
+    """Every difference between `recording` and the same journey replayed against a fresh emulator."""
+    with running_emulator() as url:
+        replayed = replay(recording, url)
+    return contract.differences(recording, replayed)
 
 
 class Command(BaseCommand):
@@ -151,9 +202,9 @@ class Command(BaseCommand):
         if sandbox == "prod" and not options["allow_prod"]:
             raise CommandError("--contract will not create objects in prod unless you add --allow-prod.")
         inputs = self._inputs(options)
-        where = "the local emulator" if flow_service_target().is_emulator else "Adobe"
+        where = recorded_by()
         self.stdout.write(f"Recording the journey against {where} ({settings.FLOW_SERVICE_URL}, sandbox {sandbox})")
-        recording = contract.run_journey(lambda session: self._live_client(session, sandbox), inputs, recorded=where)
+        recording = contract.run_journey(lambda session: live_client(session, sandbox), inputs, recorded=where)
         output = Path(options["output"] or f"contract-{sandbox}-{datetime.now(UTC):%Y%m%d-%H%M%S}.json")
         output.write_text(contract.dump(recording))
         for step in recording["steps"]:
@@ -165,19 +216,18 @@ class Command(BaseCommand):
     def _inputs(self, options: dict[str, Any]) -> JourneyInputs:
         key = os.environ.get(KEY_VARIABLE, "")
         dataflow = self._dataflow(options)
-        if options["namespace"] and options["sas_key_name"] and key:
-            auth = StandardAuth(namespace=options["namespace"], sas_key_name=options["sas_key_name"], sas_key=key)
-            return JourneyInputs(
-                auth=auth,
-                event_hub_name=options["event_hub"] or "contract-check",
-                name=_journey_name(),
-                dataflow=dataflow,
+        if not (options["namespace"] and options["sas_key_name"] and key):
+            self.stdout.write(
+                f"No working Event Hubs credentials given (--namespace, --sas-key-name and ${KEY_VARIABLE}): the "
+                "journey records Adobe's answers to credentials Azure refuses."
             )
-        self.stdout.write(
-            f"No working Event Hubs credentials given (--namespace, --sas-key-name and ${KEY_VARIABLE}): the journey "
-            "records Adobe's answers to credentials Azure refuses."
+        return journey_inputs(
+            namespace=options["namespace"],
+            sas_key_name=options["sas_key_name"],
+            sas_key=key,
+            event_hub=options["event_hub"],
+            dataflow=dataflow,
         )
-        return refused_inputs(options["namespace"] or f"contract-check-{secrets.token_hex(4)}", dataflow)
 
     def _dataflow(self, options: dict[str, Any]) -> DataflowInputs | None:
         if not options["schema"]:
@@ -188,34 +238,10 @@ class Command(BaseCommand):
             raise CommandError("--schema needs at least one --map SOURCE=DESTINATION (a field of the schema).")
         return DataflowInputs(options["schema"], tuple(FieldMapping(s, d) for s, _, d in pairs))
 
-    def _live_client(self, session: requests.Session, sandbox: str) -> tuple[ImsTokenProvider, FlowServiceClient]:
-        provider = ImsTokenProvider(
-            ims_url=settings.IMS_URL,
-            client_id=settings.ADOBE_CLIENT_ID,
-            client_secret=settings.ADOBE_CLIENT_SECRET,
-            scopes=settings.ADOBE_SCOPES,
-            session=session,
-            timeouts=adobe.timeouts(),
-            retry=adobe.retry_policy(),
-        )
-        client = FlowServiceClient(
-            base_url=settings.FLOW_SERVICE_URL,
-            api_key=settings.ADOBE_CLIENT_ID,
-            org_id=settings.ADOBE_ORG_ID,
-            sandbox_name=sandbox,
-            token_provider=provider,
-            session=session,
-            timeouts=adobe.timeouts(),
-            retry=adobe.retry_policy(),
-        )
-        return provider, client
-
     def _compare(self, recording: dict[str, Any]) -> None:
         if recording.get("format") != contract.FORMAT:
             raise CommandError(f"Not a recording of this check (format {recording.get('format')!r}).")
-        with running_emulator() as url:
-            replayed = replay(recording, url)
-        found = contract.differences(recording, replayed)
+        found = compared_with_emulator(recording)
         for difference in found:
             self.stdout.write(f"  DIFFERENT {difference}")
         for what, verdict, _ in contract.verdicts(recording, found):
@@ -228,7 +254,7 @@ class Command(BaseCommand):
 
     def _check(self, sandbox: str) -> None:
         self.sandbox = sandbox
-        where = "the local emulator" if flow_service_target().is_emulator else "Adobe"
+        where = recorded_by()
         self.stdout.write(f"Mode: {where}")
         self.stdout.write(f"  IMS:          {settings.IMS_URL} (client {settings.ADOBE_CLIENT_ID})")
         self.stdout.write(

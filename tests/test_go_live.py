@@ -134,9 +134,9 @@ def test_an_adobe_that_answers_otherwise_is_shown_refuted_with_what_to_do(admin_
         settings.FLOW_SERVICE_URL = proxy.url + FLOW_PREFIX
         check = started(admin_client, working())  # the immediate backend: run before the answer
     shown = admin_client.get(page_of(check)).content.decode()
-    assert check.state == "done" and check.tally["refuted"] == 1
-    (refuted,) = [row for row in check.verdicts if row["verdict"] == "refuted"]
-    assert refuted["guess"] == "The connection spec lists its auth types under `authSpec`"
+    assert check.state == "done" and check.tally["refuted"] >= 1
+    refuted = {row["guess"] for row in check.verdicts if row["verdict"] == "refuted"}
+    assert "The connection spec lists its auth types under `authSpec`" in refuted
     assert "get_connection_spec: body.items[].authSpecs: only in the local emulator&#x27;s answer" in shown
     assert ">REFUTED<" in shown and "Send us the recording" in shown
 
@@ -145,7 +145,7 @@ def test_without_credentials_or_a_schema_the_guesses_it_cannot_reach_say_why(adm
     check = started(admin_client, {"sandbox_name": "dev"})
     shown = admin_client.get(page_of(check)).content.decode()
     said = {row["guess"]: row for row in check.verdicts}
-    runs = said["Runs of a streaming flow are listed in a time window, their reasons in `activities[]`"]
+    runs = said["Runs of a streaming flow are listed in a time window, newest first, their reasons in `activities[]`"]
     assert runs["verdict"] == "not exercised"
     assert runs["answered"] == ["list runs: not asked (no schema was named for the dataflow)"]
     assert "Run the check again with a schema and a mapping" in shown and ">NOT EXERCISED<" in shown

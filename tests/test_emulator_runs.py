@@ -10,8 +10,8 @@ import requests
 
 from tests.conftest import EmulatorHandle
 from tests.openapi import check_answer
-from tests.test_emulator_fidelity import source
 from tests.test_emulator_dataprep import TUTORIAL_FORM
+from tests.test_emulator_fidelity import source
 from tests.test_emulator_flows import build_journey, flow_body
 from tests.test_flowservice_emulator import post
 

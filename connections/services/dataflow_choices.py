@@ -475,6 +475,12 @@ def mapping_rows(
     return completed(rows, fields_of(dataflow), targets, unmatched=unmatched)
 
 
+def left_out(dataflow: Dataflow) -> list[str]:
+    """The fields of the events that the dataflow's mapping does not read (they never reach Adobe)."""
+    read = {r.get("source") for r in dataflow.mappings or []}
+    return [f.path for f in fields_of(dataflow) if f.path not in read] if dataflow.is_raw else []
+
+
 def _usable(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     return [r for r in rows if r["source"] and r["destination"]]
 

@@ -331,7 +331,7 @@ def dataflow_review(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpRespons
             form.add_error(None, error.message)
         else:
             return _go(request, dataflow, Page.WATCH)
-    return _show(request, dataflow, Page.REVIEW, form=form)
+    return _show(request, dataflow, Page.REVIEW, form=form, left_out=choices.left_out(dataflow))
 
 
 @login_required

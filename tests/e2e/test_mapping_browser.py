@@ -79,6 +79,7 @@ def test_a_field_with_no_match_is_a_row_to_map_or_leave_out(logged_in: Page, liv
     )
     page.get_by_role("button", name="Check and continue").click()  # left out: the rest is mapped
     expect(page.get_by_role("heading", name="Dataflow detail and review")).to_be_visible()
+    expect(page.locator("#left-out")).to_contain_text("coupon")
     assert all(row["source"] != "coupon" for row in Dataflow.objects.get().mappings)
     page.get_by_role("link", name="Mapping").click()
     expect(page.get_by_label("Schema field for coupon")).to_have_value("")  # still offered, never dropped

@@ -8,7 +8,14 @@ import pytest
 from connections.models import Dataflow, Onboarding
 from connections.services import dataflow_choices as choices
 from connections.services.dataflow_choices import DataflowSource
-from connections.services.dataflow_fields import SampleField, SchemaField, completed, suggest, unmapped_required
+from connections.services.dataflow_fields import (
+    SampleField,
+    SchemaField,
+    completed,
+    required_left_empty,
+    suggest,
+    unmapped_required,
+)
 from tests.test_dataflow_services import ORDERS_SCHEMA, chosen_raw_dataflow
 
 FIELDS = [
@@ -41,6 +48,7 @@ def test_the_page_shows_each_field_and_each_required_field_once():
         {"source": "", "destination": "timestamp"},
     ]
     assert completed(kept, FIELDS, TARGETS, unmatched=False)[-1] == {"source": "", "destination": "timestamp"}
+    assert required_left_empty(shown, TARGETS) == ["timestamp"]  # the import of an onboarding file says so too
     assert unmapped_required(shown, TARGETS) == {
         3: "timestamp is required by the schema: choose the field of your events that fills it."
     }

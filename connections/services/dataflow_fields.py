@@ -165,13 +165,19 @@ def completed(
     return shown
 
 
+def required_left_empty(rows: list[dict[str, str]], targets: list[SchemaField]) -> list[str]:
+    """The schema's required fields that no row (with a field of the events) fills."""
+    filled = {r["destination"] for r in rows if r["source"] and r["destination"]}
+    return [t.path for t in targets if t.required and t.path not in filled]
+
+
 def unmapped_required(rows: list[dict[str, str]], targets: list[SchemaField]) -> dict[int, str]:
     """Each row of a required schema field that no usable row fills, by index, with what to do."""
-    filled = {r["destination"] for r in rows if r["source"] and r["destination"]}
+    empty = set(required_left_empty(rows, targets))
     return {
         index: f"{row['destination']} is required by the schema: choose the field of your events that fills it."
         for index, row in enumerate(rows)
-        if row["destination"] in {t.path for t in targets if t.required} and row["destination"] not in filled
+        if row["destination"] in empty
     }
 
 

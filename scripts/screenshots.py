@@ -78,7 +78,13 @@ def _serve(env: dict[str, str]) -> tuple[list[subprocess.Popen[bytes]], str]:
     raise SystemExit("the app did not start")
 
 
+# SCREENSHOTS_ONLY=15-dataflow-mapping-checked,22-phone-mapping: the whole journey runs, only these are written.
+ONLY = {name for name in os.environ.get("SCREENSHOTS_ONLY", "").split(",") if name}
+
+
 def shoot(page, name: str) -> None:
+    if ONLY and name not in ONLY:
+        return
     page.wait_for_timeout(150)
     page.screenshot(path=str(OUT / f"{name}.png"), full_page=True, animations="disabled")
     print(f"  docs/screenshots/{name}.png")
@@ -226,6 +232,12 @@ def drive_dataflow(page, base: str, emulator) -> None:
     page.get_by_role("button", name="Check and continue").click()
     expect(page.get_by_label("Schema field for status")).to_have_attribute("aria-invalid", "true")
     shoot(page, "15-dataflow-mapping-checked")
+    phone = page.context.browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=1)
+    phone.context.add_cookies(page.context.cookies())
+    phone.goto(page.url)
+    expect(phone.get_by_label("Schema field for status")).to_have_attribute("aria-invalid", "true")
+    shoot(phone, "22-phone-mapping")
+    phone.close()
     page.get_by_label("Schema field for status").fill("_eventhubsdemo.order.status")
     page.get_by_role("button", name="Check and continue").click()
     page.get_by_label("Dataflow name").fill("Orders into AEP")

@@ -80,7 +80,9 @@ TARGET=$(show "Create a target connection (the Data Lake)" id POST "$PLATFORM/fl
 
 MAPPINGS='[
    {"destinationXdmPath": "_eventhubsdemo.order.orderId", "sourceAttribute": "id", "identity": false, "version": 0},
-   {"destinationXdmPath": "_eventhubsdemo.order.total", "sourceAttribute": "total", "identity": false, "version": 0}]'
+   {"destinationXdmPath": "_eventhubsdemo.order.total", "sourceAttribute": "total", "identity": false, "version": 0},
+   {"destinationXdmPath": "_id", "sourceAttribute": "id", "identity": false, "version": 0},
+   {"destinationXdmPath": "timestamp", "sourceAttribute": "placedAt", "identity": false, "version": 0}]'
 show "Validate the mappings (Data Prep)" - POST "$PLATFORM/conversion/mappingSets/validate" '{
   "version": 0, "xdmSchema": "'"$SCHEMA_ALT_ID"'", "xdmVersion": "1.0", "mappings": '"$MAPPINGS"'}'
 

@@ -46,6 +46,8 @@ ORDER_MAPPINGS = MappingSetInput(
         FieldMapping("customerId", "_eventhubsdemo.order.customerId"),
         FieldMapping("total", "_eventhubsdemo.order.total"),
         FieldMapping("placedAt", "_eventhubsdemo.order.placedAt"),
+        FieldMapping("id", "_id"),  # the ExperienceEvent class requires `_id` and `timestamp` of every record
+        FieldMapping("placedAt", "timestamp"),
     ),
 )
 CATALOG = "/data/foundation/catalog"
@@ -109,11 +111,11 @@ class TestTheTutorialsSequence:
         assert read_target["connectionSpec"]["id"] == DATA_LAKE_CONNECTION_SPEC_ID
 
         validation = client.validate_mappings(ORDER_MAPPINGS)
-        assert [v["status"] for v in validation["validationResponse"]] == ["SUCCESS"] * 4
+        assert [v["status"] for v in validation["validationResponse"]] == ["SUCCESS"] * 6
         mapping_id = client.create_mapping_set(ORDER_MAPPINGS)
         assert re.fullmatch(r"[0-9a-f]{32}", mapping_id)
         stored = client.get_mapping_set(mapping_id)
-        assert stored["xdmSchema"] == ORDERS_ID and len(stored["mappings"]) == 4
+        assert stored["xdmSchema"] == ORDERS_ID and len(stored["mappings"]) == 6
 
         spec = client.get_flow_spec()
         assert spec["name"] == "Stream data with optional transformation"
@@ -267,7 +269,7 @@ class TestRefusals:
     def test_validation_says_which_mapping_is_wrong(self, client):
         wrong = MappingSetInput(ORDERS_ALT_ID, (*ORDER_MAPPINGS.mappings, FieldMapping("x", "nowhere")))
         answers = client.validate_mappings(wrong)["validationResponse"]
-        assert [a["status"] for a in answers] == ["SUCCESS"] * 4 + ["FAILED"]
+        assert [a["status"] for a in answers] == ["SUCCESS"] * 6 + ["FAILED"]
         assert answers[-1]["errors"][0]["destination"] == "nowhere"
 
     def test_a_type_that_cannot_convert_fails_those_records_with_the_reason(self, client, emulator):

@@ -268,8 +268,9 @@ class TestReads:
 
     def test_data_prep_refusals_come_back_on_their_rows_after_the_task(self, make_onboarding, alice, task_queue):
         dataflow = chosen_raw_dataflow(make_onboarding)
-        rows = {"rows": "2", "source-0": "id", "destination-0": "_id"}
-        rows |= {"source-1": "total", "destination-1": "_eventhubsdemo.order.totl", "action": "save"}
+        rows = {"rows": "3", "source-0": "id", "destination-0": "_id", "source-2": "placedAt"}
+        rows |= {"source-1": "total", "destination-1": "_eventhubsdemo.order.totl", "destination-2": "timestamp"}
+        rows["action"] = "save"
         before = asked(dataflow)
         response = alice.post(url("dataflow_mapping", dataflow), rows)
         assert asked(dataflow) == before

@@ -26,14 +26,22 @@ def journey(emulator: EmulatorHandle) -> dict[str, Any]:
     return build_journey(emulator)
 
 
-def build_journey(emulator: EmulatorHandle) -> dict[str, Any]:
+# The tutorial's mapping, with the fields the ExperienceEvent class requires (a record without them is refused).
+REQUIRED_ROWS = [
+    {"destinationXdmPath": "_id", "sourceAttribute": "id", "identity": False, "version": 0},
+    {"destinationXdmPath": "timestamp", "sourceAttribute": "placedAt", "identity": False, "version": 0},
+]
+JOURNEY_FORM = {**TUTORIAL_FORM, "mappings": [*TUTORIAL_FORM["mappings"], *REQUIRED_ROWS]}
+
+
+def build_journey(emulator: EmulatorHandle, form: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every object a flow needs, made as the tutorial makes them."""
     base = create(emulator)
     src = source(emulator, base["id"])
     dataset_id = create_dataset(emulator)
     target = post(emulator, "/targetConnections", target_body(dataset_id)).json()
     mapping = requests.post(
-        emulator.url + DATA_PREP + "/mappingSets", json=TUTORIAL_FORM, headers=emulator.headers(), timeout=5
+        emulator.url + DATA_PREP + "/mappingSets", json=form or JOURNEY_FORM, headers=emulator.headers(), timeout=5
     ).json()
     return {"base": base, "source": src, "target": target, "mapping": mapping, "dataset": dataset_id}
 

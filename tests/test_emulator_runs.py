@@ -10,6 +10,7 @@ import requests
 
 from tests.conftest import EmulatorHandle
 from tests.openapi import check_answer
+from tests.test_emulator_dataprep import TUTORIAL_FORM
 from tests.test_emulator_fidelity import source
 from tests.test_emulator_flows import build_journey, flow_body
 from tests.test_flowservice_emulator import post
@@ -65,6 +66,20 @@ def test_failed_records_carry_their_reasons_in_the_activities_as_adobes_example_
     assert {e["code"] for e in errors} == {"INGEST-1212-400", "MAPPER-3700-400"}
     assert sum(e["recordCount"] for e in errors) == records(run)[2]
     assert any("'n/a'" in e["message"] and "_eventhubsdemo.order.total" in e["message"] for e in errors)
+
+
+def test_a_record_the_mapping_leaves_without_a_required_field_fails(frozen):
+    """Streaming ingestion checks required fields (help/ingestion/quality/overview.md): the tutorial's mapping
+    alone fills neither `_id` nor `timestamp` of the ExperienceEvent schema, so no record is ingested."""
+    journey = build_journey(frozen, TUTORIAL_FORM)
+    flow = post(frozen, "/flows", flow_body(journey)).json()
+    (run,) = runs(frozen, flow["id"])
+    received, ingested, failed = records(run)
+    assert received >= 300 and ingested == 0 and failed == received
+    promotion = next(a for a in run["activities"] if a["id"] == "promotionActivity")
+    said = [e["message"] for e in promotion["statusSummary"]["extensions"]["errors"]]
+    assert any("required key [_id] not found" in m for m in said)
+    check_answer("flow-service", "/runs", "GET", 200, frozen.get(f"/runs?property=flowId=={flow['id']}").json())
 
 
 @pytest.mark.parametrize(

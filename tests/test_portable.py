@@ -146,7 +146,7 @@ class TestImport:
         out = run(*import_args(path, prod_account, "--consumer-group", "orders=$Default", "--check"))
         assert out.splitlines() == [
             "Create “Orders”: the event hub orders read with $Default through a source connection of its own, into "
-            "a new dataset “Orders from Event Hubs” on the schema “Order events”, 7 mapped fields.",
+            "a new dataset “Orders from Event Hubs” on the schema “Order events”, 8 mapped fields.",
             "The file can be imported into prod; nothing was created.",
         ]
         assert created_counts(emulator) == before

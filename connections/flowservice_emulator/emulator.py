@@ -59,6 +59,7 @@ class Emulator:
             mapping_schema=self.dataprep.schema_of,
             mapping_of=self.dataprep.mapping_of,
             field_types=self.schemaregistry.field_types,
+            required_fields=self.schemaregistry.required_fields,
         )
         self.flowservice = flowservice.FlowService(store, azure, neighbours)
         # A path no service owns fails in Flow Service's shape, the one most clients read.

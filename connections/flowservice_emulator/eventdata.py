@@ -71,6 +71,7 @@ def _order(rng: random.Random, number: int, at: int) -> dict[str, Any]:
 def _click(rng: random.Random, number: int, at: int) -> dict[str, Any]:
     page = rng.choice(["home", "search", "product", "cart", "checkout"])
     return {
+        "id": f"CLK-{100000 + number}",
         "sessionId": f"s-{rng.getrandbits(48):012x}",
         "url": f"https://shop.contoso.example/{page}",
         "pageName": page,
@@ -84,6 +85,7 @@ def _click(rng: random.Random, number: int, at: int) -> dict[str, Any]:
 
 def _inventory(rng: random.Random, number: int, at: int) -> dict[str, Any]:
     return {
+        "id": f"INV-{100000 + number}",
         "sku": f"SKU-{rng.randint(1, 500):04d}",
         "warehouse": rng.choice(["AMS-1", "FRA-2", "DUB-1"]),
         "quantity": rng.randint(0, 250),

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
@@ -30,7 +31,16 @@ from connections.signals import dataflow_runs_read
 from . import actions
 from .caps import take_ask
 from .dataflow import client_for, failed, mapping_input
-from .dataflow_fields import SampleField, SchemaField, parse_sample, sample_fields, schema_fields, suggest
+from .dataflow_fields import (
+    SampleField,
+    SchemaField,
+    completed,
+    parse_sample,
+    sample_fields,
+    schema_fields,
+    suggest,
+    unmapped_required,
+)
 from .errors import OnboardingError
 from .readers import source_read_by, take_dataflow_slot
 from .transitions import lock_row
@@ -345,10 +355,35 @@ def _choose(dataflow: Dataflow, actor: Any, choice: DatasetChoice) -> tuple[Data
         locked.dataset_name = "" if choice.existing_id else choice.new_name
         locked.profile_enabled = choice.profile_enabled and not choice.existing_id
         if locked.schema_id != schema_id or not locked.mappings:
-            locked.mappings = [m for m in suggest(fields_of(locked), targets) if m["destination"]]
+            locked.mappings = _starting_mapping(locked, schema_id, targets)
         locked.schema_id, locked.schema_title = schema_id, str(schema.get("title", schema_id))
         locked.save()
     return locked, targets
+
+
+def earlier_on_the_schema(dataflow: Dataflow, schema_id: str) -> Dataflow | None:
+    """The newest other dataflow of the same onboarding, or of the same account, mapped onto `schema_id`."""
+    onboarding = dataflow.onboarding
+    same = Q(onboarding=onboarding)
+    if onboarding.base_connection_id:
+        same |= Q(onboarding__base_connection_id=onboarding.base_connection_id)
+    found = Dataflow.objects.filter(same, schema_id=schema_id).exclude(pk=dataflow.pk).exclude(mappings__isnull=True)
+    return found.order_by("-updated_at", "-pk").first()
+
+
+def _starting_mapping(dataflow: Dataflow, schema_id: str, targets: list[SchemaField]) -> list[dict[str, str]]:
+    """An earlier dataflow's mapping onto the same schema (the rows whose field these events have), else the
+    rows suggested by name and type."""
+    fields = fields_of(dataflow)
+    earlier = earlier_on_the_schema(dataflow, schema_id)
+    if earlier is not None:
+        found = {f.path for f in fields}
+        rows = [
+            dict(r) for r in earlier.mappings or [] if r.get("destination") and (r.get("source") in found or not found)
+        ]
+        if rows:
+            return rows
+    return [m for m in suggest(fields, targets) if m["destination"]]
 
 
 @task
@@ -434,6 +469,19 @@ def dataflow_save_mapping(*, dataflow: Dataflow, actor: Any, rows: list[dict[str
     return locked
 
 
+def mapping_rows(
+    dataflow: Dataflow, rows: list[dict[str, str]], targets: list[SchemaField], *, unmatched: bool
+) -> list[dict[str, str]]:
+    """The rows the Mapping page shows (see `completed`): the fields of this dataflow's events."""
+    return completed(rows, fields_of(dataflow), targets, unmatched=unmatched)
+
+
+def left_out(dataflow: Dataflow) -> list[str]:
+    """The fields of the events that the dataflow's mapping does not read (they never reach Adobe)."""
+    read = {r.get("source") for r in dataflow.mappings or []}
+    return [f.path for f in fields_of(dataflow) if f.path not in read] if dataflow.is_raw else []
+
+
 def _usable(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     return [r for r in rows if r["source"] and r["destination"]]
 
@@ -454,10 +502,28 @@ def _check_mapping_in_background(run: actions.ActionRun) -> ActionResult:
     return ActionResult()
 
 
+class RequiredUnmapped(OnboardingError):
+    """Required schema fields no row fills: `rows` maps each such row's index to what to do."""
+
+    def __init__(self, rows: dict[int, str]) -> None:
+        count = f"{len(rows)} field{'s' if len(rows) > 1 else ''}"
+        message = (
+            f"The schema requires {count} that the mapping leaves empty. Adobe refuses every record without them "
+            "(they go to the dataset's failed records, not into the dataset). Choose a field of your events on "
+            "each row shown. Nothing was created."
+        )
+        super().__init__(Problem(title="Required fields are not mapped", message=message, retryable=False))
+        self.rows = rows
+
+
 def dataflow_start_mapping_check(*, dataflow: Dataflow, actor: Any, rows: list[dict[str, str]]) -> RemoteAction:
-    """Check and continue: an empty mapping is refused here; Data Prep is asked by a background task."""
+    """Check and continue: an empty mapping, or one leaving a required field of the schema empty (each its own
+    row, see `completed`), is refused here; Data Prep is asked by a background task."""
     if not _usable(rows):
         raise OnboardingError.refused("Map at least one field of your events to a field of the schema.")
+    targets = schema_fields_of(dataflow_read(SCHEMA, dataflow=dataflow, actor=actor, ask=Ask.NEVER))
+    if missing := unmapped_required(rows, targets):
+        raise RequiredUnmapped(missing)
     return actions.start(
         MAPPING,
         check_mapping_task,

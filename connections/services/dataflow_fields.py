@@ -132,8 +132,56 @@ def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
 def suggest(fields: list[SampleField], targets: list[SchemaField]) -> list[dict[str, str]]:
-    """A destination for each sample field whose last name matches a schema field's (and whose type fits)."""
+    """A row for each sample field: the schema field whose last name matches (and whose type fits), or none (the
+    person maps it or leaves it out). A required date-time field no name matched (the event class's `timestamp`)
+    is suggested from the first field whose value reads as a time, as a row of its own."""
+    rows = _by_name(fields, targets)
+    mapped = {r["destination"] for r in rows}
+    times = [f.path for f in fields if f.type == "string" and ISO_TIME.match(f.sample)]
+    for target in targets:
+        if target.required and target.type == "date-time" and target.path not in mapped and times:
+            rows.append({"source": times[0], "destination": target.path})
+    return rows
+
+
+def completed(
+    rows: list[dict[str, str]], fields: list[SampleField], targets: list[SchemaField], *, unmatched: bool
+) -> list[dict[str, str]]:
+    """The rows a mapping page shows: `rows` (once each), then (if `unmatched`) each sample field no row reads,
+    to map or leave out, then each required schema field no row fills, to map."""
+    shown: list[dict[str, str]] = []
+    for row in rows:  # a row typed twice (or typed as suggested) is one row
+        if not (row["source"] and row in shown):
+            shown.append(row)
+    if unmatched:
+        read = {r["source"] for r in rows}
+        shown += [{"source": f.path, "destination": ""} for f in fields if f.path not in read]
+    filled = {r["destination"] for r in shown}
+    shown += [{"source": "", "destination": t.path} for t in targets if t.required and t.path not in filled]
+    return shown
+
+
+def required_left_empty(rows: list[dict[str, str]], targets: list[SchemaField]) -> list[str]:
+    """The schema's required fields that no row (with a field of the events) fills."""
+    filled = {r["destination"] for r in rows if r["source"] and r["destination"]}
+    return [t.path for t in targets if t.required and t.path not in filled]
+
+
+def unmapped_required(rows: list[dict[str, str]], targets: list[SchemaField]) -> dict[int, str]:
+    """Each row of a required schema field that no usable row fills, by index, with what to do."""
+    empty = set(required_left_empty(rows, targets))
+    return {
+        index: f"{row['destination']} is required by the schema: choose the field of your events that fills it."
+        for index, row in enumerate(rows)
+        if row["destination"] in empty
+    }
+
+
+def _by_name(fields: list[SampleField], targets: list[SchemaField]) -> list[dict[str, str]]:
     suggestions = []
     taken: set[str] = set()
     for field in fields:

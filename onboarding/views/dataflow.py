@@ -27,6 +27,7 @@ from connections.models import Dataflow, Onboarding, RemoteAction
 from connections.services import dataflow as finish
 from connections.services import dataflow_choices as choices
 from connections.services.dataflow_choices import Ask
+from connections.services.dataflow_fields import SchemaField
 from connections.services.errors import OnboardingError
 from onboarding.access import HtmxHttpRequest
 from onboarding.dataflow_pages import Page
@@ -237,12 +238,14 @@ def _posted_rows(request: HtmxHttpRequest) -> list[dict[str, str]]:
 
 @_choice_page(Page.MAPPING)
 def dataflow_mapping(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpResponse:
-    rows, row_errors, problem = list(dataflow.mappings or []), {}, None
+    read = choices.dataflow_read(choices.SCHEMA, dataflow=dataflow, actor=request.user) if dataflow.is_raw else None
+    targets = choices.schema_fields_of(read) if read else []
+    rows, row_errors, problem, unmatched = list(dataflow.mappings or []), {}, None, True
     check = choices.mapping_check(dataflow, _uuid(request.GET.get("action")))
     if check is not None:
         rows, row_errors, problem = check.rows, check.row_errors, check.problem
     if request.method == "POST" and dataflow.is_raw:
-        rows, row_errors, problem = _posted_rows(request), {}, None
+        rows, row_errors, problem, unmatched = _posted_rows(request), {}, None, False
         action = request.POST.get("action", "save")
         removed = safe_input.whole_number(action.removeprefix("remove-"), MAX_MAPPING_ROWS)
         if action.startswith("remove-") and removed is not None and removed < len(rows):
@@ -250,13 +253,17 @@ def dataflow_mapping(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpRespon
         elif action == "add":
             rows.append({"source": "", "destination": ""})
         else:
+            rows = choices.mapping_rows(dataflow, rows, targets, unmatched=False)
             try:
                 check_action = choices.dataflow_start_mapping_check(dataflow=dataflow, actor=request.user, rows=rows)
+            except choices.RequiredUnmapped as error:
+                row_errors, problem = error.rows, error.problem
             except OnboardingError as error:
                 problem = error.problem
             else:
                 return views_actions.follow(request, check_action)
-    context = _mapping_context(request, dataflow, rows, row_errors)
+    rows = choices.mapping_rows(dataflow, rows, targets, unmatched=unmatched)
+    context = _mapping_context(dataflow, read, targets, rows, row_errors)
     return _show(request, dataflow, Page.MAPPING, problem=problem, **context)
 
 
@@ -268,15 +275,17 @@ def _uuid(value: str | None) -> uuid.UUID | None:
 
 
 def _mapping_context(
-    request: HtmxHttpRequest, dataflow: Dataflow, rows: list[dict[str, str]], row_errors: dict[int, str]
+    dataflow: Dataflow,
+    read: choices.Read | None,
+    targets: list[SchemaField],
+    rows: list[dict[str, str]],
+    row_errors: dict[int, str],
 ) -> dict[str, Any]:
-    if not dataflow.is_raw:
+    if read is None:
         return {}
-    read = choices.dataflow_read(choices.SCHEMA, dataflow=dataflow, actor=request.user)
-    targets = choices.schema_fields_of(read)
     types = {f.path: f.type for f in choices.fields_of(dataflow)}
     by_path = {t.path: t for t in targets}
-    mapped = {r["destination"] for r in rows}
+    filled = {r["destination"] for r in rows if r["source"]}
     shown = [
         {
             **row,
@@ -284,17 +293,26 @@ def _mapping_context(
             "type": types.get(row["source"], ""),
             "target": by_path.get(row["destination"]),
             "error": row_errors.get(i, ""),
+            "to_fill": row["destination"] in by_path and by_path[row["destination"]].required,
         }
         for i, row in enumerate(rows)
     ]
+    earlier = choices.earlier_on_the_schema(dataflow, dataflow.schema_id)
     return {
         "rows": shown,
+        "first_error": min(row_errors, default=None),
         "targets": targets,
         "waiting": read if read.pending and not targets else None,
         "source_fields": list(types),
-        "required_unmapped": [t for t in targets if t.required and t.path not in mapped],
+        "required_unmapped": [t for t in targets if t.required and t.path not in filled],
         "identities": [t for t in targets if t.identity],
+        "earlier": earlier if earlier is not None and _started_from(dataflow, earlier) else None,
     }
+
+
+def _started_from(dataflow: Dataflow, earlier: Dataflow) -> bool:
+    mine = {(r["source"], r["destination"]) for r in dataflow.mappings or []}
+    return bool(mine) and mine <= {(r.get("source"), r.get("destination")) for r in earlier.mappings or []}
 
 
 # Review and Finish
@@ -313,7 +331,7 @@ def dataflow_review(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpRespons
             form.add_error(None, error.message)
         else:
             return _go(request, dataflow, Page.WATCH)
-    return _show(request, dataflow, Page.REVIEW, form=form)
+    return _show(request, dataflow, Page.REVIEW, form=form, left_out=choices.left_out(dataflow))
 
 
 @login_required

@@ -171,6 +171,24 @@
     });
   });
 
+  /* A searchable list (the Mapping step's schema fields): typing hides the items that do not contain the words. */
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("input[data-filter]")) return;
+    var list = document.getElementById(box.dataset.filter);
+    if (!list) return;
+    var words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var shown = 0;
+    list.querySelectorAll("li[data-text]").forEach(function (item) {
+      var text = item.dataset.text;
+      var match = words.every(function (word) { return text.indexOf(word) !== -1; });
+      item.hidden = !match;
+      if (match) shown += 1;
+    });
+    var count = document.getElementById(box.getAttribute("aria-describedby"));
+    if (count) count.textContent = shown + (shown === 1 ? " field" : " fields");
+  });
+
   /* Warn before leaving a page with unsaved input. */
   document.addEventListener("input", function (event) {
     var form = event.target.closest && event.target.closest("form[data-guard-unsaved]");

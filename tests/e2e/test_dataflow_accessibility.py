@@ -103,7 +103,7 @@ def test_a_dataflow_with_the_keyboard_alone(logged_in: Page, live_server, emulat
     page.keyboard.press("Space")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Mapping")).to_be_visible()
-    tab_to(page, "button[value=remove-0]")
+    tab_to(page, "button[value=remove-1]")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Mapping")).to_be_visible()
     tab_to(page, "button[value=save]")

@@ -57,7 +57,7 @@ def test_raw_hub_to_a_new_dataset_with_an_edited_mapping(logged_in: Page, live_s
     page.get_by_role("button", name="Next: mapping").click()
     expect(page.get_by_role("heading", name="Mapping")).to_be_visible()
     expect(page.get_by_label("Schema field for customerId")).to_have_value("_eventhubsdemo.order.customerId")
-    expect(page.locator("#required-note")).to_contain_text("timestamp")
+    expect(page.get_by_label("Your field for timestamp")).to_have_value("placedAt")  # required: suggested
     page.get_by_label("Schema field for placedAt").fill("timestamp")  # edited: the event's time
     page.get_by_role("button", name="Remove the row for status").click()
     expect(page.get_by_label("Schema field for status")).to_have_count(0)

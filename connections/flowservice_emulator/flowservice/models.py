@@ -20,7 +20,7 @@ from .flows import Flows, MappingSchema
 from .listing import ListQuery
 from .objects import check_spec_ref, current, json_object, new_doc, touched
 from .preview import preview
-from .runs import FieldTypes, MappingOf, Runs
+from .runs import FieldTypes, MappingOf, RequiredFields, Runs
 
 Doc = dict[str, Any]
 TARGET_CONNECTIONS = "targetConnections"
@@ -34,6 +34,7 @@ class Neighbours:
     mapping_schema: MappingSchema  # (caller, mapping id, version) -> its schema $id, or None
     mapping_of: MappingOf  # (caller, mapping id) -> the mapping set, or None
     field_types: FieldTypes  # schema $id -> {leaf path: XDM type}
+    required_fields: RequiredFields  # schema $id -> the leaf paths every record must have
 
 
 OBJECT_TYPES = ("root", "table", "file", "folder", "rest")
@@ -46,7 +47,7 @@ class FlowService:
         self.azure = azure
         self.dataset_schema = neighbours.dataset_schema
         self.flows = Flows(store, self, neighbours.mapping_schema)
-        self.runs = Runs(store, self, neighbours.mapping_of, neighbours.field_types, self.flows.reading)
+        self.runs = Runs(store, self, neighbours, self.flows.reading)
 
     # Connection specs
 

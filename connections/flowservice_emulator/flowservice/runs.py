@@ -22,7 +22,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from connections.flowservice_emulator import eventdata
 from connections.flowservice_emulator.gateway import Caller
@@ -36,18 +36,28 @@ Doc = dict[str, Any]
 HOUR_MS = 3_600_000
 MappingOf = Callable[[Caller, str], Doc | None]  # (caller, mapping id) -> the mapping set
 FieldTypes = Callable[[str], dict[str, str]]  # schema $id -> {leaf path: XDM type}
+RequiredFields = Callable[[str], tuple[str, ...]]  # schema $id -> the leaf paths every record must have
 ReadingOf = Callable[[Caller, Doc], Doc]  # (caller, flow) -> the source connection the flow reads
 CONNECTOR_ERROR = "CONNECTOR-2001-500"  # the monitoring example's code for a failing activity
 PROMOTION_FAILED = "Error occurred at promotion activity."
 TRUE, FALSE = {"y", "yes", "on", "true"}, {"n", "no", "off", "false"}  # Data Prep's boolean strings
 
 
+class Schemas(Protocol):
+    """What the runs ask Data Prep and the Schema Registry."""
+
+    @property
+    def mapping_of(self) -> MappingOf: ...
+    @property
+    def field_types(self) -> FieldTypes: ...
+    @property
+    def required_fields(self) -> RequiredFields: ...
+
+
 class Runs:
-    def __init__(
-        self, store: Store, connections: StoredConnections, mapping_of: MappingOf, types: FieldTypes, reading: ReadingOf
-    ) -> None:
-        self.store, self.connections = store, connections
-        self.mapping_of, self.types, self.reading = mapping_of, types, reading
+    def __init__(self, store: Store, connections: StoredConnections, schemas: Schemas, reading: ReadingOf) -> None:
+        self.store, self.connections, self.reading = store, connections, reading
+        self.mapping_of, self.types, self.required = schemas.mapping_of, schemas.field_types, schemas.required_fields
 
     def listed(self, caller: Caller, query: ListQuery) -> Doc:
         flows = self.store.all("flows", caller.org, caller.sandbox)
@@ -94,6 +104,7 @@ class Runs:
         mapping = self.mapping_of(caller, transformations[0]["params"]["mappingId"]) if transformations else None
         pairs = [(m["source"], m["destination"]) for m in (mapping or {}).get("mappings", [])]
         types = self.types(mapping["xdmSchema"]) if mapping else {}
+        required = self.required(mapping["xdmSchema"]) if mapping else ()
 
         def convert(body: str) -> str | None:
             try:
@@ -102,18 +113,33 @@ class Runs:
                 return "INGEST-1212-400|The record is not valid JSON."
             if not isinstance(record, dict):
                 return "INGEST-1212-400|The record is not a JSON object."
-            return next(filter(None, (_problem(record, s, d, types.get(d, "string")) for s, d in pairs)), None)
+            found = next(filter(None, (_problem(record, s, d, types.get(d, "string")) for s, d in pairs)), None)
+            return found or _missing(record, pairs, required)
 
         return convert
 
 
 def _problem(record: Doc, source: str, destination: str, xdm_type: str) -> str | None:
-    value: Any = record
-    for part in source.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
+    value = _value(record, source)
     if value is None or _converts(value, xdm_type):
         return None  # a missing attribute leaves the field empty (Data Prep nullifies it)
     return f"MAPPER-3700-400|Mapper Transform Error: cannot convert {value!r} to {xdm_type} for {destination}."
+
+
+def _value(record: Doc, source: str) -> Any:
+    value: Any = record
+    for part in source.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _missing(record: Doc, pairs: list[tuple[str, str]], required: tuple[str, ...]) -> str | None:
+    """A required field of the schema that no mapped attribute of the record fills: streaming validation refuses
+    the record (help/ingestion/quality/overview.md: a required field check; the record goes to failed records)."""
+    for path in required:
+        if all(_value(record, s) in (None, "") for s, d in pairs if d == path):
+            return f"INGEST-1212-400|Record is invalid: required key [{path}] not found."
+    return None
 
 
 def _converts(value: Any, xdm_type: str) -> bool:

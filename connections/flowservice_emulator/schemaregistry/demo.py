@@ -26,6 +26,8 @@ TYPES: dict[str, dict[str, Any]] = {
     "boolean": {"type": "boolean"},
 }
 EVENT_FIELDS = [("_id", "string"), ("timestamp", "date-time"), ("eventType", "string")]
+# XDM's ExperienceEvent class documentation: `_id` and `timestamp` are required for every schema of the class.
+CLASS_REQUIRED: dict[str, tuple[str, ...]] = {EVENT_CLASS: ("_id", "timestamp")}
 
 DEMO_SCHEMAS: list[dict[str, Any]] = [
     {

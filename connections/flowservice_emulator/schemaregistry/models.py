@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import exceptions as refused
-from .demo import DEMO_SCHEMAS, TENANT, TENANT_ID, TYPES
+from .demo import CLASS_REQUIRED, DEMO_SCHEMAS, TENANT, TENANT_ID, TYPES
 
 Doc = dict[str, Any]
 __all__ = ["TENANT_ID", "Form", "Paging", "SchemaRegistry"]
@@ -63,6 +63,10 @@ class SchemaRegistry:
     def field_types(self, wanted: str) -> dict[str, str]:
         """Every leaf path of a schema and its XDM type (for Data Prep and the simulated ingestion)."""
         return dict(self._find(wanted)["fields"])
+
+    def required_fields(self, wanted: str) -> tuple[str, ...]:
+        """The leaf paths a record of the schema must have (its class's required fields)."""
+        return CLASS_REQUIRED.get(self._find(wanted)["class"], ())
 
     def _find(self, wanted: str) -> Doc:
         """A schema by its `$id` or its `meta:altId`."""

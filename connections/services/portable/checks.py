@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from connections.flowservice import FieldMapping, FlowServiceError, MappingSetInput
 from connections.models import Onboarding
 from connections.services.dataflow_choices import mapping_row_problems
-from connections.services.dataflow_fields import schema_fields
+from connections.services.dataflow_fields import required_left_empty, schema_fields
 from connections.services.errors import adobe_failed
 from connections.services.readers import reader_of
 
@@ -76,14 +76,20 @@ def _check_one(
 
 
 def _mapping_problems(flow: dict[str, Any], *, schema_id: str, sandbox: str, client: FlowServiceClient) -> list[str]:
-    """Fields the mapping writes that the schema lacks; once none is missing, what Data Prep refuses of it."""
+    """Fields the mapping writes that the schema lacks, or required ones it leaves empty (Adobe refuses every
+    record without them); once none, what Data Prep refuses of it."""
     rows, title = flow.get("mapping", []), flow["dataset"]["schema_title"]
-    fields = {field.path for field in schema_fields(client.get_schema(schema_id))}
+    targets = schema_fields(client.get_schema(schema_id))
+    fields = {field.path for field in targets}
     missing = [
         f"the schema “{title}” in the sandbox {sandbox} has no field {row['destination']} "
         f"(mapped from {row['source']})."
         for row in rows
         if row["destination"] not in fields
+    ]
+    missing += [
+        f"the mapping leaves {path}, required by the schema “{title}”, empty: Adobe refuses every record without it."
+        for path in required_left_empty(rows, targets)
     ]
     if missing or not rows:
         return missing

@@ -6,6 +6,7 @@ onboarding (the wizard's memory) ← dataflow ← actions; history (append-only 
 from __future__ import annotations
 
 from .actions import ActionResult, RemoteAction
+from .copies import OnboardingCopy
 from .dataflow import Dataflow
 from .history import (
     AppendOnlyError,
@@ -32,6 +33,7 @@ __all__ = [
     "HistoryChainHead",
     "HistoryQuerySet",
     "Onboarding",
+    "OnboardingCopy",
     "ReaderSlot",
     "RemoteAction",
     "SandboxListing",

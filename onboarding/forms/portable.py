@@ -96,7 +96,7 @@ class ImportForm(ImportTargetForm):
     file = forms.FileField(
         label=_("Onboarding file"),
         required=False,
-        help_text=_("The JSON or YAML file an export wrote (Download onboarding file on an onboarding's page)."),
+        help_text=_("The JSON or YAML file an onboarding's page wrote (its Onboarding file button)."),
     )
     text = forms.CharField(
         label=_("Or paste it"),

@@ -60,6 +60,10 @@ class EmulatorHandle:
         order = {"sandbox": sandbox, "schema": schema, "field": field}
         requests.post(f"{self.url}/__emulator__/schemas/fields/drop", json=order, timeout=5).raise_for_status()
 
+    def restore_schemas(self) -> None:
+        """Every sandbox holds the demo schemas whole again."""
+        requests.delete(f"{self.url}/__emulator__/schemas/fields/drop", timeout=5).raise_for_status()
+
     def expire_tokens(self) -> None:
         requests.post(f"{self.url}/__emulator__/tokens/expire", timeout=5).raise_for_status()
 

@@ -112,13 +112,35 @@ def test_copy_links_the_two_and_each_page_shows_whether_they_match(
     dev_page = alice.get(f"/onboardings/{dev_onboarding.public_id}/done/").content.decode()
     prod_page = alice.get(f"/onboardings/{prod_account.public_id}/done/").content.decode()
     assert "Copied to" in dev_page and "Copied from" in prod_page
-    assert "the two differ" in dev_page and "consumer group aep-orders in dev, $Default in prod" in dev_page
-    Dataflow.objects.filter(onboarding=prod_account).update(consumer_group="aep-orders")
-    assert "the two match" in alice.get(f"/onboardings/{prod_account.public_id}/done/").content.decode()
+    assert "the two match" in dev_page and "the two match" in prod_page
+    assert "reads with the consumer group aep-orders in dev, $Default in prod" in dev_page
     copy = Dataflow.objects.get(onboarding=prod_account)
     Dataflow.objects.filter(pk=copy.pk).update(mappings=[m for m in copy.mappings if m["source"] != "total"])
     differ = alice.get(f"/onboardings/{prod_account.public_id}/done/").content.decode()
     assert "the two differ" in differ and "total → _eventhubsdemo.order.total in dev only" in differ
+
+
+def test_a_copy_of_what_is_there_already_creates_nothing_and_links_the_two(
+    alice,
+    dev_onboarding,  # noqa: F811
+    prod_account,  # noqa: F811
+    emulator,
+):
+    check(alice, prod_account, write_file(alice, dev_onboarding), **GROUPS)
+    run_import(alice, prod_account)
+    counts = created_counts(emulator)
+    form = {"sandbox": "prod", "account": str(prod_account.pk), **GROUPS}
+    planned = alice.post(f"/onboardings/{dev_onboarding.public_id}/copy/", form, follow=True).content.decode()
+    assert "Nothing new to create" in planned and "Link the two copies" in planned
+    linked = run_import_of_copy(alice, prod_account).content.decode()
+    assert "Nothing new was created" in linked and "The two copies are linked" in linked
+    assert created_counts(emulator) == counts and OnboardingCopy.objects.count() == 1
+
+
+def run_import_of_copy(client: Any, account: Any) -> Any:
+    checked = RemoteAction.objects.filter(onboarding=account, kind=RemoteAction.Kind.IMPORT_CHECK).first()
+    assert checked is not None and (checked.result or {}).get("source")
+    return client.post(f"/onboardings/{account.public_id}/import/{checked.public_id}/run/", follow=True)
 
 
 def test_copying_onto_itself_is_refused(alice, dev_onboarding):  # noqa: F811

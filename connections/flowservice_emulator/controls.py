@@ -34,6 +34,7 @@ class Controls:
             ("POST", "/reset"): self.reset,
             ("POST", "/clock"): self.advance_clock,
             ("POST", "/schemas/fields/drop"): self.drop_schema_field,
+            ("DELETE", "/schemas/fields/drop"): self.restore_schemas,
         }
 
     def handle(self, request: Request) -> Response:
@@ -78,6 +79,10 @@ class Controls:
             self.schemas.drop_field(sandbox=str(order["sandbox"]), title=str(order["schema"]), path=str(order["field"]))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             return Response(400, {"error": f"send sandbox, schema (a title) and field (a dotted path): {exc}"})
+        return Response(204)
+
+    def restore_schemas(self, request: Request) -> Response:
+        self.schemas.restore()
         return Response(204)
 
     def reset(self, request: Request) -> Response:

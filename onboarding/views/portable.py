@@ -157,10 +157,10 @@ def onboarding_import_result(request: HtmxHttpRequest, public_id: uuid.UUID, act
 
 
 def _can_import(action: RemoteAction) -> bool:
-    """A check that passed, and found something to create or retry."""
+    """A check that passed, and found something to create or retry (or, for a copy, two onboardings to link)."""
     answer = action.outcome.answer
     passed = action.kind == Kind.IMPORT_CHECK and not action.failed and not answer.get("problems")
-    return passed and bool(answer.get("to_create") or answer.get("to_retry"))
+    return passed and bool(answer.get("to_create") or answer.get("to_retry") or (action.result or {}).get("source"))
 
 
 @login_required

@@ -1,8 +1,9 @@
 """Copies linked by Copy to another sandbox: where the other copy runs, and whether the two still match.
 
 The two are compared as the app knows them (no call to Adobe: a page reads this), dataflow by dataflow, matched by
-name as the import matched them: the original's dataflows each with its copy's of that name. Each difference is
-spelled out with both values, the sandbox of each named.
+name as the import matched them: the original's dataflows each with its copy's of that name (event hub, data type,
+start, schema, dataset and mapping). Each difference is spelled out with both values, the sandbox of each named.
+Consumer groups are said apart: copies reading one event hub must differ there, so that is no mismatch.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from connections.models import Dataflow, Onboarding, OnboardingCopy
 
 COMPARED = (
     ("event_hub_name", "event hub"),
-    ("consumer_group", "consumer group"),
     ("data_type", "data type"),
     ("reset", "start"),
     ("schema_title", "schema"),
@@ -29,6 +29,9 @@ class LinkedCopy:
     other: Onboarding
     is_original: bool  # the other one is the original this onboarding was copied from
     differences: list[str] = field(default_factory=list)
+    # Consumer groups that differ: said, but no mismatch, since two copies reading one event hub each need their own
+    # (a consumer group serves one flow at a time).
+    groups: list[str] = field(default_factory=list)
 
     @property
     def matches(self) -> bool:
@@ -43,7 +46,10 @@ def linked_copies(onboarding: Onboarding) -> list[LinkedCopy]:
     found = []
     for link in links.order_by("created_at", "id"):
         other, is_original = (link.copy, False) if link.original_id == onboarding.pk else (link.original, True)
-        found.append(LinkedCopy(other, is_original, differences(link.original, link.copy)))
+        compared = LinkedCopy(
+            other, is_original, differences(link.original, link.copy), consumer_groups(link.original, link.copy)
+        )
+        found.append(compared)
     return found
 
 
@@ -58,6 +64,17 @@ def differences(original: Onboarding, copy: Onboarding) -> list[str]:
             continue
         said += [f"“{ours.name}”: {what}." for what in _dataflow_differences(ours, theirs, original, copy)]
     return said
+
+
+def consumer_groups(original: Onboarding, copy: Onboarding) -> list[str]:
+    """Each dataflow of both whose consumer groups differ, with both groups."""
+    copies = {d.name: d for d in _finished(copy)}
+    return [
+        f"“{ours.name}” reads with the consumer group {ours.consumer_group} in {original.sandbox_name}, "
+        f"{theirs.consumer_group} in {copy.sandbox_name}."
+        for ours in _finished(original)
+        if (theirs := copies.get(ours.name)) is not None and theirs.consumer_group != ours.consumer_group
+    ]
 
 
 def _finished(onboarding: Onboarding) -> list[Dataflow]:

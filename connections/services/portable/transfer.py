@@ -110,7 +110,15 @@ def start_import(*, check: RemoteAction, actor: Any) -> RemoteAction:
     said = check.result or {}
     payload = {key: said.get(key) for key in ("sandbox", "groups", "label", "source")}
     payload |= {"document": checked["document"], "check": str(check.public_id)}
-    return actions.start(Kind.IMPORT, import_task, onboarding=check.onboarding, actor=actor, payload=payload)
+    # Not while the account's connections change in Adobe (new credentials, a deletion): the dataflows go on them.
+    return actions.start(
+        Kind.IMPORT,
+        import_task,
+        onboarding=check.onboarding,
+        actor=actor,
+        payload=payload,
+        apart_from=RemoteAction.CHANGES_IN_ADOBE,
+    )
 
 
 @task

@@ -143,11 +143,16 @@ def _import(run: actions.ActionRun) -> ActionResult:
         _link(asked["source"], copy=run.onboarding, run=result.run, actor=run.actor)
     made = {
         "run": result.run,
-        "created": [d.name for d in result.created],
-        "resumed": [d.name for d in result.resumed],
-        "already_there": [d.name for d in result.already_there],
+        "created": _named(result.created),
+        "resumed": _named(result.resumed),
+        "already_there": _named(result.already_there),
     }
     return ActionResult(answer=made)
+
+
+def _named(dataflows: list[Dataflow]) -> list[dict[str, str]]:
+    """Each dataflow's name and reference, for the result page to link to its page."""
+    return [{"name": d.name, "public_id": str(d.public_id)} for d in dataflows]
 
 
 def _link(source_id: str, *, copy: Onboarding, run: str, actor: Any) -> None:

@@ -97,6 +97,9 @@ def test_imported_once_then_nothing_new_the_second_time(alice, dev_onboarding, p
     again = check(alice, prod_account, document, **GROUPS).content.decode()
     assert "Nothing new to create" in again and "Leave “Orders” as it is" in again and "Create in prod" not in again
     assert created_counts(emulator) == counts and Dataflow.objects.filter(onboarding=prod_account).count() == 1
+    recent = alice.get(f"/onboardings/{prod_account.public_id}/done/").content.decode()
+    assert "0 dataflow(s) to create in prod, 0 to retry, 1 there already." in recent
+    assert "1 created, 0 retried, 0 there already." in recent
 
 
 def test_copy_links_the_two_and_each_page_shows_whether_they_match(
@@ -146,7 +149,8 @@ def run_import_of_copy(client: Any, account: Any) -> Any:
 def test_copying_onto_itself_is_refused(alice, dev_onboarding):  # noqa: F811
     form = {"sandbox": "dev", "account": str(dev_onboarding.pk)}
     page = alice.post(f"/onboardings/{dev_onboarding.public_id}/copy/", form)
-    assert page.status_code == 200 and "Choose another account" in page.content.decode()
+    assert page.status_code == 200 and 'id="id_account_error"' in page.content.decode()
+    assert not RemoteAction.objects.filter(kind=RemoteAction.Kind.IMPORT_CHECK).exists()
 
 
 def test_another_person_s_import_is_not_found(client, django_user_model, dev_onboarding, prod_account):  # noqa: F811

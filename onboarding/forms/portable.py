@@ -51,9 +51,14 @@ class ImportTargetForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, user: Any, sandboxes: SandboxListing | None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: Any, sandboxes: SandboxListing | None, copied: Onboarding | None = None, **kwargs: Any
+    ) -> None:
+        """`copied`: the onboarding Copy to another sandbox copies, which is no target of its own copy."""
         super().__init__(*args, **kwargs)
         connected = Onboarding.objects.visible_to(user).filter(status=Onboarding.Status.SOURCE_CREATED)
+        if copied is not None:
+            connected = connected.exclude(pk=copied.pk)
         account = self.fields["account"]
         assert isinstance(account, AccountChoiceField)
         account.queryset = connected.filter(archived_at=None).order_by("sandbox_name", "name")

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from connections.models import Onboarding, RemoteAction
+from connections.models import Dataflow, Onboarding, RemoteAction
 from connections.services import OnboardingError, actions, portable
 from connections.services.sandboxes import known_sandboxes
 from onboarding.access import HtmxHttpRequest, owned_onboarding
@@ -109,7 +109,7 @@ def onboarding_import(request: HtmxHttpRequest) -> HttpResponse:
 def onboarding_copy(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Copy to another sandbox: the import, with this onboarding's file as the source."""
     source = owned_onboarding(request, public_id)
-    form_args: dict[str, Any] = {"user": request.user, "sandboxes": known_sandboxes()}
+    form_args: dict[str, Any] = {"user": request.user, "sandboxes": known_sandboxes(), "copied": source}
     form = ImportTargetForm(request.POST, **form_args) if request.method == "POST" else ImportTargetForm(**form_args)
     if not form.is_bound or not form.is_valid():
         return render(request, IMPORT_PAGE, {"form": form, "source": source})
@@ -152,8 +152,26 @@ def onboarding_import_result(request: HtmxHttpRequest, public_id: uuid.UUID, act
         "source": source,
         "again": reverse("onboarding:copy", args=[source.public_id]) if source else reverse("onboarding:import"),
         "can_import": _can_import(action),
+        "imported": _imported(action),
     }
     return render(request, "onboarding/import_result.html", context)
+
+
+IMPORTED = {
+    "created": "Created",
+    "resumed": "Retried from its failed step",
+    "already_there": "Already there, unchanged",
+}
+
+
+def _imported(action: RemoteAction) -> list[dict[str, str]]:
+    """Each dataflow an import named, what it did with it, and how it stands now (its creation in Adobe goes on
+    in the background)."""
+    answer = action.outcome.answer
+    named = [(said, d) for key, said in IMPORTED.items() for d in answer.get(key) or []]
+    found = Dataflow.objects.filter(onboarding=action.onboarding, public_id__in=[d["public_id"] for _, d in named])
+    statuses = {str(d.public_id): d.get_status_display() for d in found}
+    return [{"said": said, **d, "status": statuses.get(d["public_id"], "")} for said, d in named]
 
 
 def _can_import(action: RemoteAction) -> bool:

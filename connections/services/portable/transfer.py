@@ -85,10 +85,20 @@ def _check(run: actions.ActionRun) -> ActionResult:
             consumer_groups=asked["groups"] or {},
         )
     except FileProblems as lacking:
-        return ActionResult(answer={"heading": lacking.heading, "problems": lacking.problems})
+        return _lacking(lacking, sandbox=asked["sandbox"])
     retried = [d for d in plan.there if d.status == Dataflow.Status.FAILED]
+    said = f"{len(plan.new)} dataflow(s) to create in {asked['sandbox']}, {len(retried)} to retry"
     return ActionResult(
-        answer={"document": document, "plan": plan.describe(), "to_create": len(plan.new), "to_retry": len(retried)}
+        message=f"{said}, {len(plan.there) - len(retried)} there already.",
+        answer={"document": document, "plan": plan.describe(), "to_create": len(plan.new), "to_retry": len(retried)},
+    )
+
+
+def _lacking(lacking: FileProblems, *, sandbox: Any) -> ActionResult:
+    """What the target sandbox lacks: the page lists it; the onboarding's recent requests say how much."""
+    return ActionResult(
+        message=f"The sandbox {sandbox} lacks {len(lacking.problems)} thing(s) the file needs; nothing was created.",
+        answer={"heading": lacking.heading, "problems": lacking.problems},
     )
 
 
@@ -138,7 +148,7 @@ def _import(run: actions.ActionRun) -> ActionResult:
             consumer_groups=asked["groups"] or {},
         )
     except FileProblems as lacking:
-        return ActionResult(answer={"heading": lacking.heading, "problems": lacking.problems})
+        return _lacking(lacking, sandbox=asked["sandbox"])
     if asked["source"]:
         _link(asked["source"], copy=run.onboarding, run=result.run, actor=run.actor)
     made = {
@@ -147,7 +157,8 @@ def _import(run: actions.ActionRun) -> ActionResult:
         "resumed": _named(result.resumed),
         "already_there": _named(result.already_there),
     }
-    return ActionResult(answer=made)
+    counts = f"{len(result.created)} created, {len(result.resumed)} retried, {len(result.already_there)} there already"
+    return ActionResult(message=f"Import {result.run}: {counts}.", answer=made)
 
 
 def _named(dataflows: list[Dataflow]) -> list[dict[str, str]]:

@@ -102,9 +102,9 @@ def walk(page: Page, live_server: Any, emulator: Any, dev: Any, prod: Any, measu
     expect(page.get_by_role("heading", name="Imported into prod")).to_be_visible()
     expect(page.locator("#imported")).to_contain_text("Created: Orders")
     visit("imported")
-    page.get_by_role("link", name="Open Orders prod").click()
-    expect(page.get_by_role("link", name="Orders", exact=True)).to_be_visible()
-    expect(page.locator(".dataflows")).to_contain_text("orders · running")  # created in the background
+    page.locator("#imported").get_by_role("link", name="Orders").click()  # its page follows its creation
+    expect(page.get_by_role("heading", name="Data arriving")).to_be_visible()
+    expect(page.locator("#flow-state")).to_have_text("Running")
 
     created = created_counts(emulator)
     check_file(page, live_server, path)

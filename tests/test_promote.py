@@ -158,3 +158,8 @@ def test_another_person_s_import_is_not_found(client, django_user_model, dev_onb
     client.force_login(django_user_model.objects.create_user("mallory"))
     assert client.get(f"/onboardings/{prod_account.public_id}/import/{check_action.public_id}/").status_code == 404
     assert client.post(f"/onboardings/{dev_onboarding.public_id}/copy/", {}).status_code == 404
+
+
+def test_without_an_account_connected_the_import_page_says_where_to_connect_one(alice):
+    page = alice.get("/onboardings/import/").content.decode()
+    assert 'id="no-account"' in page and 'href="/onboardings/new/"' in page

@@ -163,3 +163,11 @@ def test_another_person_s_import_is_not_found(client, django_user_model, dev_onb
 def test_without_an_account_connected_the_import_page_says_where_to_connect_one(alice):
     page = alice.get("/onboardings/import/").content.decode()
     assert 'id="no-account"' in page and 'href="/onboardings/new/"' in page
+
+
+def test_a_yaml_alias_bomb_is_refused_at_its_field(alice, prod_account):  # noqa: F811
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"{chr(98 + n)}: &{chr(98 + n)} [*{chr(97 + n)}, *{chr(97 + n)}, *{chr(97 + n)}]" for n in range(20)]
+    page = alice.post("/onboardings/import/", {"text": "\n".join(lines), "sandbox": "prod", "account": prod_account.pk})
+    text = page.content.decode()
+    assert page.status_code == 200 and 'id="id_text_error"' in text and "an alias (*name) is not allowed" in text

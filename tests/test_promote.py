@@ -171,3 +171,8 @@ def test_a_yaml_alias_bomb_is_refused_at_its_field(alice, prod_account):  # noqa
     page = alice.post("/onboardings/import/", {"text": "\n".join(lines), "sandbox": "prod", "account": prod_account.pk})
     text = page.content.decode()
     assert page.status_code == 200 and 'id="id_text_error"' in text and "an alias (*name) is not allowed" in text
+
+
+def test_an_onboarding_without_a_reviewed_dataflow_is_not_copied(alice, prod_account):  # noqa: F811
+    page = alice.get(f"/onboardings/{prod_account.public_id}/copy/", follow=True).content.decode()
+    assert "Only reviewed dataflows are copied" in page and "Copy Orders prod to another sandbox" not in page

@@ -109,6 +109,9 @@ def onboarding_import(request: HtmxHttpRequest) -> HttpResponse:
 def onboarding_copy(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Copy to another sandbox: the import, with this onboarding's file as the source."""
     source = owned_onboarding(request, public_id)
+    if not source.dataflows.exclude(status=Dataflow.Status.DRAFT).exists():
+        messages.info(request, f"Only reviewed dataflows are copied, and {source.name} has none yet.")
+        return redirect("onboarding:detail", public_id=public_id)
     form_args: dict[str, Any] = {"user": request.user, "sandboxes": known_sandboxes(), "copied": source}
     form = ImportTargetForm(request.POST, **form_args) if request.method == "POST" else ImportTargetForm(**form_args)
     if not form.is_bound or not form.is_valid():

@@ -176,3 +176,10 @@ def test_a_yaml_alias_bomb_is_refused_at_its_field(alice, prod_account):  # noqa
 def test_an_onboarding_without_a_reviewed_dataflow_is_not_copied(alice, prod_account):  # noqa: F811
     page = alice.get(f"/onboardings/{prod_account.public_id}/copy/", follow=True).content.decode()
     assert "Only reviewed dataflows are copied" in page and "Copy Orders prod to another sandbox" not in page
+
+
+def test_a_good_file_is_kept_when_another_field_is_refused(alice, dev_onboarding, prod_account):  # noqa: F811
+    document = write_file(alice, dev_onboarding)
+    page = check(alice, prod_account, document, consumer_groups="orders").content.decode()
+    assert 'id="id_consumer_groups_error"' in page and "EVENT-HUB=CONSUMER-GROUP" in page
+    assert "&quot;eventhubs-onboarding&quot;" in page  # the file's text, in the paste field

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from connections import azure_names
@@ -123,6 +124,11 @@ class ImportForm(ImportTargetForm):
             data["document"] = read_document(content, as_yaml=_is_yaml(name, content))
         except FileProblems as problems:
             self.add_error(where, [problems.heading + ":", *problems.problems])
+            return data
+        if upload is not None and self.errors:
+            # A browser cannot fill a file input again: a good file is shown pasted, not lost to another field's error.
+            typed = self.data.dict() if isinstance(self.data, QueryDict) else dict(self.data)
+            self.data = {**typed, "text": content}
         data["label"] = name or "the pasted file"
         return data
 

@@ -6,7 +6,7 @@ from django.urls import include, path
 from identity.views import SignOut
 
 from .auth import AdminLoginForm, ThrottledLoginView, refuse_throttled
-from .views import actions, dataflow, wizard
+from .views import actions, dataflow, portable, wizard
 
 admin.site.login_form = AdminLoginForm
 handler400 = "onboarding.middleware.refused_request"
@@ -34,6 +34,7 @@ wizard_pages = (
         path("<uuid:public_id>/reload/", wizard.onboarding_reload, name="reload"),
         path("<uuid:public_id>/export.json", wizard.onboarding_export, name="export"),
         *dataflow.urlpatterns,
+        *portable.urlpatterns,
     ],
     "onboarding",
 )

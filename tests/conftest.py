@@ -55,6 +55,15 @@ class EmulatorHandle:
     def stats(self) -> dict[str, Any]:
         return requests.get(f"{self.url}/__emulator__/stats", timeout=5).json()
 
+    def drop_schema_field(self, *, sandbox: str, schema: str, field: str) -> None:
+        """That sandbox's copy of the schema titled `schema` lacks `field` (until the next test)."""
+        order = {"sandbox": sandbox, "schema": schema, "field": field}
+        requests.post(f"{self.url}/__emulator__/schemas/fields/drop", json=order, timeout=5).raise_for_status()
+
+    def restore_schemas(self) -> None:
+        """Every sandbox holds the demo schemas whole again."""
+        requests.delete(f"{self.url}/__emulator__/schemas/fields/drop", timeout=5).raise_for_status()
+
     def expire_tokens(self) -> None:
         requests.post(f"{self.url}/__emulator__/tokens/expire", timeout=5).raise_for_status()
 
@@ -94,6 +103,7 @@ def _fresh_emulator(settings: Any, emulator_server: BackgroundEmulator) -> None:
     """Every test starts with an empty emulator, an empty cache, and the app pointed at it."""
     emulator_server.emulator.store.reset()
     emulator_server.emulator.faults.clear()
+    emulator_server.emulator.schemaregistry.restore()
     settings.EMULATOR_URL = emulator_server.url
     settings.IMS_URL = emulator_server.url
     settings.FLOW_SERVICE_URL = emulator_server.url + FLOW_PREFIX

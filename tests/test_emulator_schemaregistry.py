@@ -121,3 +121,22 @@ def test_paging_the_appendix_does_not_allow_is_refused(emulator, query):
     response = get(emulator, f"/tenant/schemas?{query}", SUMMARY)
     assert response.status_code == 400
     assert xdm_code(response) == "1001-400"
+
+
+def test_a_field_dropped_in_one_sandbox_is_missing_there_only(emulator, listed):
+    orders = next(s for s in listed if s["title"] == "Order events")
+    emulator.drop_schema_field(sandbox="prod", schema="Order events", field="_eventhubsdemo.order.total")
+    path = "/tenant/schemas/" + quote(orders["$id"], safe="")
+
+    def order_fields(sandbox: str) -> set[str]:
+        schema = get(emulator, path, RESOLVED, **{"x-sandbox-name": sandbox}).json()
+        return set(schema["properties"]["_eventhubsdemo"]["properties"]["order"]["properties"])
+
+    assert "total" not in order_fields("prod")
+    assert "total" in order_fields("dev") and "currency" in order_fields("prod")
+
+
+def test_dropping_an_unknown_field_is_refused(emulator):
+    order = {"sandbox": "prod", "schema": "Order events", "field": "_eventhubsdemo.order.nothing"}
+    response = requests.post(f"{emulator.url}/__emulator__/schemas/fields/drop", json=order, timeout=5)
+    assert response.status_code == 400

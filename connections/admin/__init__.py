@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from . import dataflows, go_live, history, onboardings, remote_actions
+from . import copies, dataflows, go_live, history, onboardings, remote_actions
 
-__all__ = ["dataflows", "go_live", "history", "onboardings", "remote_actions"]
+__all__ = ["copies", "dataflows", "go_live", "history", "onboardings", "remote_actions"]
 
 admin.site.site_header = _("Event Hubs Onboarding: administration")
 admin.site.site_title = _("Event Hubs Onboarding admin")

@@ -8,14 +8,22 @@ from typing import Any
 
 from .faults import Fault, FaultRegistry
 from .http import Request, Response
+from .schemaregistry import SchemaRegistry
 from .store import Store
 
 PREFIX = "/__emulator__"
 
 
 class Controls:
-    def __init__(self, store: Store, faults: FaultRegistry, counts: Callable[[], dict[str, int]]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        faults: FaultRegistry,
+        counts: Callable[[], dict[str, int]],
+        schemas: SchemaRegistry | None = None,
+    ) -> None:
         self.store = store
+        self.schemas = schemas or SchemaRegistry()
         self.faults = faults
         self.counts = counts
         self.actions: dict[tuple[str, str], Callable[[Request], Response]] = {
@@ -25,6 +33,8 @@ class Controls:
             ("POST", "/tokens/expire"): self.expire_tokens,
             ("POST", "/reset"): self.reset,
             ("POST", "/clock"): self.advance_clock,
+            ("POST", "/schemas/fields/drop"): self.drop_schema_field,
+            ("DELETE", "/schemas/fields/drop"): self.restore_schemas,
         }
 
     def handle(self, request: Request) -> Response:
@@ -61,9 +71,24 @@ class Controls:
         self.store.advance_clock(int(seconds * 1000))
         return Response(200, {"now": self.store.now_ms()})
 
+    def drop_schema_field(self, request: Request) -> Response:
+        """`{"sandbox": "prod", "schema": "Order events", "field": "_eventhubsdemo.order.total"}`: that sandbox's
+        copy of the schema lacks the field from now on, as when a schema was changed in one sandbox only."""
+        try:
+            order = json.loads(request.body or b"{}")
+            self.schemas.drop_field(sandbox=str(order["sandbox"]), title=str(order["schema"]), path=str(order["field"]))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            return Response(400, {"error": f"send sandbox, schema (a title) and field (a dotted path): {exc}"})
+        return Response(204)
+
+    def restore_schemas(self, request: Request) -> Response:
+        self.schemas.restore()
+        return Response(204)
+
     def reset(self, request: Request) -> Response:
         self.faults.clear()
         self.store.reset()
+        self.schemas.restore()
         return Response(204)
 
     def stats(self) -> dict[str, Any]:

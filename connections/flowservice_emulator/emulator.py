@@ -73,7 +73,7 @@ class Emulator:
             observability.service(observability.Observability(self.flowservice.runs.by_dataset)),
             sandbox.service(sandbox.Sandboxes(sandboxes)),
         ]
-        self.controls = controls.Controls(store, self.faults, self.counts)
+        self.controls = controls.Controls(store, self.faults, self.counts, self.schemaregistry)
 
     def register(self, service: Service) -> None:
         """Add a service (a package's `service(...)`): its routes answer from now on."""

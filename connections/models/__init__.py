@@ -7,6 +7,7 @@ go_live (the contract check run from the admin) stands alone.
 from __future__ import annotations
 
 from .actions import ActionResult, RemoteAction
+from .copies import OnboardingCopy
 from .dataflow import Dataflow
 from .go_live import GoLiveCheck
 from .history import (
@@ -35,6 +36,7 @@ __all__ = [
     "HistoryChainHead",
     "HistoryQuerySet",
     "Onboarding",
+    "OnboardingCopy",
     "ReaderSlot",
     "RemoteAction",
     "SandboxListing",

@@ -93,6 +93,9 @@ class RemoteAction(models.Model):
         ACTIVITY = "dataflow activity", _("Reading the dataflow's activity")
         PAUSE = "dataflow pause", _("Pausing the dataflow")
         RESUME = "dataflow resume", _("Resuming the dataflow")
+        EXPORT = "onboarding file", _("Writing the onboarding file")
+        IMPORT_CHECK = "import check", _("Checking the target sandbox")
+        IMPORT = "import", _("Importing the onboarding file")
 
     PENDING = (State.QUEUED, State.RUNNING)
     # Reads change nothing in Adobe nor here: their finished actions may be pruned (their calls stay in the history).

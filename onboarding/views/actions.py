@@ -79,6 +79,15 @@ def _where_the_mapping_check_shows(onboarding: Onboarding, action: RemoteAction)
     return f"{Page.MAPPING.url(dataflow)}?action={action.public_id}" if action.failed else Page.REVIEW.url(dataflow)
 
 
+def _where_the_file_shows(onboarding: Onboarding, action: RemoteAction) -> str:
+    return reverse("onboarding:onboarding_file", args=[onboarding.public_id, action.public_id])
+
+
+def _where_the_import_shows(onboarding: Onboarding, action: RemoteAction) -> str:
+    """A check's plan (or what the target sandbox lacks), or what the import did: on the same page."""
+    return reverse("onboarding:import_result", args=[onboarding.public_id, action.public_id])
+
+
 def _dataflow_of(action: RemoteAction) -> Dataflow:
     return Dataflow.objects.select_related("onboarding").get(pk=action.dataflow_id or 0)
 
@@ -100,6 +109,9 @@ DESTINATIONS: dict[str, tuple[Destination, bool]] = {
     Kind.ACTIVITY: (_dataflow_page(Page.WATCH), False),
     Kind.PAUSE: (_dataflow_page(Page.WATCH), True),
     Kind.RESUME: (_dataflow_page(Page.WATCH), True),
+    Kind.EXPORT: (_where_the_file_shows, False),
+    Kind.IMPORT_CHECK: (_where_the_import_shows, False),
+    Kind.IMPORT: (_where_the_import_shows, False),
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -21,8 +21,8 @@ from django_htmx.http import push_url, replace_url, reswap, retarget
 from connections import azure_names, exports, safe_input, services
 from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.messages import Problem
-from connections.models import Dataflow, Onboarding, RemoteAction
-from connections.services import OnboardingError, Replacement, actions
+from connections.models import Dataflow, Onboarding, OnboardingCopy, RemoteAction
+from connections.services import OnboardingError, Replacement, actions, portable
 from connections.services.sandboxes import known_sandboxes
 from onboarding import secret_echo
 from onboarding.access import HtmxHttpRequest, owned_onboarding, teams
@@ -72,6 +72,7 @@ def _page_onboarding(request: HtmxHttpRequest, public_id: uuid.UUID) -> Onboardi
         .annotate(
             has_actions=Exists(RemoteAction.objects.filter(onboarding=OuterRef("pk"), dataflow=None)),
             has_dataflows=Exists(Dataflow.objects.filter(onboarding=OuterRef("pk"))),
+            has_copies=Exists(OnboardingCopy.objects.filter(Q(original=OuterRef("pk")) | Q(copy=OuterRef("pk")))),
         )
     )
     return get_object_or_404(queryset, public_id=public_id)
@@ -84,6 +85,9 @@ def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[st
         # The dataflows this account feeds; none when its page's query found none (_page_onboarding).
         has_dataflows = getattr(onboarding, "has_dataflows", True)
         extra.setdefault("dataflows", list(onboarding.dataflows.all()) if has_dataflows else [])
+        # The onboardings Copy to another sandbox linked to this one, compared; none when its page's query found none.
+        has_copies = getattr(onboarding, "has_copies", True)
+        extra.setdefault("linked", portable.linked_copies(onboarding) if has_copies else [])
     if onboarding is not None and step in (Step.SOURCE, Step.DONE) and not onboarding.is_in_flight:
         # The pages that show the tools (not while a step is in flight: the progress takes their place).
         has_actions = getattr(onboarding, "has_actions", True)

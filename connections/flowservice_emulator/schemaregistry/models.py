@@ -35,6 +35,20 @@ def alt_id(hash_: str) -> str:
 class SchemaRegistry:
     def __init__(self) -> None:
         self.schemas = {schema_id(s["hash"]): s for s in DEMO_SCHEMAS}
+        # Test control only (/__emulator__/schemas/fields): fields a sandbox's copy of a schema lacks, by sandbox
+        # and schema `$id`. Every sandbox otherwise holds the same demo schemas.
+        self.dropped: dict[str, dict[str, set[str]]] = {}
+
+    def drop_field(self, *, sandbox: str, title: str, path: str) -> None:
+        """The sandbox's schema titled `title` lacks the field `path` from now on (in Schema Registry's reads)."""
+        found = next((wanted for wanted, s in self.schemas.items() if s["title"] == title), None)
+        if found is None or path not in dict(self.schemas[found]["fields"]):
+            raise KeyError(f"no schema titled {title!r} with a field {path!r}")
+        self.dropped.setdefault(sandbox, {}).setdefault(found, set()).add(path)
+
+    def restore(self) -> None:
+        """Every sandbox holds the demo schemas whole again."""
+        self.dropped.clear()
 
     def listed(self, form: Form, paging: Paging | None = None) -> Doc:
         """One page, as the appendix pages: sorted by `orderby` (`-` descending), from the first whose primary
@@ -57,8 +71,12 @@ class SchemaRegistry:
             "_links": {},
         }
 
-    def lookup(self, wanted: str, form: Form) -> Doc:
-        return self._render(self._find(wanted), form)
+    def lookup(self, wanted: str, form: Form, *, sandbox: str = "") -> Doc:
+        found = self._find(wanted)
+        dropped = self.dropped.get(sandbox, {}).get(schema_id(found["hash"]), set())
+        if dropped:
+            found = found | {"fields": [(path, kind) for path, kind in found["fields"] if path not in dropped]}
+        return self._render(found, form)
 
     def field_types(self, wanted: str) -> dict[str, str]:
         """Every leaf path of a schema and its XDM type (for Data Prep and the simulated ingestion)."""

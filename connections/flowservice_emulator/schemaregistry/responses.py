@@ -51,4 +51,5 @@ class SchemaRegistryResponses:
         return Response(200, self.backend.listed(accepted(request, lookup=False), paging(request)))
 
     def schema(self, request: Request, caller: Caller, schema_ref: str) -> Response:
-        return Response(200, self.backend.lookup(unquote(schema_ref), accepted(request, lookup=True)))
+        form = accepted(request, lookup=True)
+        return Response(200, self.backend.lookup(unquote(schema_ref), form, sandbox=caller.sandbox))

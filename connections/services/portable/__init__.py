@@ -2,13 +2,16 @@
 sandbox (or organisation) on an account already connected there.
 
 Modules: document (the format, its JSON Schema and the export), checks (what the target sandbox must hold before
-anything is created), importing (the run that creates what the file describes, once).
+anything is created), importing (the run that creates what the file describes, once), transfer (the same as
+remote actions, for the pages), linked (copies made by Copy to another sandbox, compared).
 """
 
 from __future__ import annotations
 
 from .document import FORMAT, VERSION, FileProblems, as_yaml, onboarding_export_document, read_document
 from .importing import ImportPlan, ImportResult, Planned, onboarding_import_document, onboarding_import_plan
+from .linked import LinkedCopy, linked_copies
+from .transfer import start_export, start_import, start_import_check
 
 __all__ = [
     "FORMAT",
@@ -16,10 +19,15 @@ __all__ = [
     "FileProblems",
     "ImportPlan",
     "ImportResult",
+    "LinkedCopy",
     "Planned",
     "as_yaml",
+    "linked_copies",
     "onboarding_export_document",
     "onboarding_import_document",
     "onboarding_import_plan",
     "read_document",
+    "start_export",
+    "start_import",
+    "start_import_check",
 ]

@@ -42,12 +42,21 @@ def file_schema() -> dict[str, Any]:
 
 
 class _JsonLikeLoader(yaml.SafeLoader):
-    """YAML read as JSON would read the same document: a date stays text (the app keeps events as JSON)."""
+    """YAML read as JSON would read the same document: a date stays text (the app keeps events as JSON), and no
+    alias (`*name`): plain data needs none, and aliases of aliases make a few lines stand for a tree too large to
+    check (the import page reads files from anyone who may sign in)."""
 
     yaml_implicit_resolvers = {
         first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            peek: Any = self.peek_event  # untyped in PyYAML's stubs
+            mark = peek().start_mark
+            raise yaml.composer.ComposerError(None, None, "an alias (*name) is not allowed in an onboarding file", mark)
+        return super().compose_node(parent, index)
 
 
 def read_document(text: str, *, as_yaml: bool = False) -> dict[str, Any]:

@@ -1,0 +1,212 @@
+"""The onboarding file's pages: write one, import one into another sandbox, Copy to another sandbox.
+
+Every call to Adobe runs as a remote action (connections/services/portable/transfer.py): the pages start one,
+follow its progress, and show what it left: the file written, the plan (or what the target sandbox lacks), the
+import's outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import replace
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from connections.models import Dataflow, Onboarding, RemoteAction
+from connections.services import OnboardingError, actions, portable
+from connections.services.sandboxes import known_sandboxes
+from onboarding.access import HtmxHttpRequest, owned_onboarding
+from onboarding.forms.portable import ImportForm, ImportTargetForm
+
+from . import actions as views_actions
+
+Kind = RemoteAction.Kind
+IMPORT_PAGE = "onboarding/import.html"
+
+
+def _finished_action(request: HtmxHttpRequest, public_id: uuid.UUID, action_id: uuid.UUID, *kinds: str) -> RemoteAction:
+    """The action of one of `kinds` of an onboarding the user may see (404 otherwise), failed first if its task
+    died; the caller sends the person to its progress while it runs."""
+    onboarding = owned_onboarding(request, public_id)
+    mine = RemoteAction.objects.of(onboarding).filter(kind__in=kinds)
+    return actions.recovered(get_object_or_404(mine, public_id=action_id))
+
+
+# Writing the file
+
+
+@login_required
+@require_POST
+def onboarding_file_write(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    onboarding = owned_onboarding(request, public_id)
+    try:
+        action = portable.start_export(onboarding=onboarding, actor=request.user)
+    except OnboardingError as error:
+        messages.error(request, error.message)
+        return redirect("onboarding:detail", public_id=public_id)
+    return views_actions.follow(request, action)
+
+
+@login_required
+@require_GET
+def onboarding_file(request: HtmxHttpRequest, public_id: uuid.UUID, action_id: uuid.UUID) -> HttpResponse:
+    """The file written: shown, with its downloads (JSON and YAML)."""
+    action = _finished_action(request, public_id, action_id, Kind.EXPORT)
+    if action.pending:
+        return redirect(views_actions.action_url(action))
+    document = action.outcome.answer.get("document")
+    context: dict[str, Any] = {"onboarding": action.onboarding, "action": action}
+    context["problem"] = actions.problem_of(action)
+    context["text"] = json.dumps(document, indent=2, ensure_ascii=False) if document else ""
+    return render(request, "onboarding/onboarding_file.html", context)
+
+
+@login_required
+@require_GET
+def onboarding_file_download(
+    request: HtmxHttpRequest, public_id: uuid.UUID, action_id: uuid.UUID, extension: str
+) -> HttpResponse:
+    if extension not in ("json", "yaml"):
+        raise Http404("The file is written as JSON or YAML.")
+    action = _finished_action(request, public_id, action_id, Kind.EXPORT)
+    document = action.outcome.answer.get("document") if not action.pending else None
+    if not document:
+        return redirect("onboarding:onboarding_file", public_id=public_id, action_id=action_id)
+    as_yaml = extension == "yaml"
+    text = portable.as_yaml(document) if as_yaml else json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    response = HttpResponse(text, content_type="application/yaml" if as_yaml else "application/json")
+    filename = f"onboarding-eh-{action.onboarding.reference}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# Importing a file, or copying an onboarding
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def onboarding_import(request: HtmxHttpRequest) -> HttpResponse:
+    """Upload or paste a file, choose where it goes; the check against that sandbox then runs in the background."""
+    sandboxes = known_sandboxes()
+    if request.method != "POST":
+        form = ImportForm(user=request.user, sandboxes=sandboxes)
+        return render(request, IMPORT_PAGE, {"form": form, "source": None})
+    form = ImportForm(request.POST, request.FILES, user=request.user, sandboxes=sandboxes)
+    if not form.is_valid():
+        return render(request, IMPORT_PAGE, {"form": form, "source": None})
+    return _start_check(request, form, document=form.cleaned_data["document"], label=form.cleaned_data["label"])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def onboarding_copy(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Copy to another sandbox: the import, with this onboarding's file as the source."""
+    source = owned_onboarding(request, public_id)
+    if not source.dataflows.exclude(status=Dataflow.Status.DRAFT).exists():
+        messages.info(request, f"Only reviewed dataflows are copied, and {source.name} has none yet.")
+        return redirect("onboarding:detail", public_id=public_id)
+    form_args: dict[str, Any] = {"user": request.user, "sandboxes": known_sandboxes(), "copied": source}
+    form = ImportTargetForm(request.POST, **form_args) if request.method == "POST" else ImportTargetForm(**form_args)
+    if not form.is_bound or not form.is_valid():
+        return render(request, IMPORT_PAGE, {"form": form, "source": source})
+    label = f"{source.name} (sandbox {source.sandbox_name})"
+    return _start_check(request, form, source=source, label=label)
+
+
+def _start_check(request: HtmxHttpRequest, form: ImportTargetForm, **what: Any) -> HttpResponse:
+    data = form.cleaned_data
+    try:
+        action = portable.start_import_check(
+            account=data["account"],
+            actor=request.user,
+            sandbox=data["sandbox"],
+            consumer_groups=data["consumer_groups"],
+            **what,
+        )
+    except OnboardingError as error:
+        views_actions.refusal_at(form, replace(error.problem, field=error.field or error.problem.field))
+        return render(request, IMPORT_PAGE, {"form": form, "source": what.get("source")})
+    return views_actions.follow(request, action)
+
+
+@login_required
+@require_GET
+def onboarding_import_result(request: HtmxHttpRequest, public_id: uuid.UUID, action_id: uuid.UUID) -> HttpResponse:
+    """What the check found (the plan, or what the target sandbox lacks), or what the import did."""
+    action = _finished_action(request, public_id, action_id, Kind.IMPORT_CHECK, Kind.IMPORT)
+    if action.pending:
+        return redirect(views_actions.action_url(action))
+    said = action.result or {}
+    source_id = str(said.get("source") or "")
+    source = Onboarding.objects.visible_to(request.user).filter(public_id=source_id).first() if source_id else None
+    context = {
+        "account": action.onboarding,
+        "action": action,
+        "said": said,
+        "answer": action.outcome.answer,
+        "problem": actions.problem_of(action),
+        "source": source,
+        "again": reverse("onboarding:copy", args=[source.public_id]) if source else reverse("onboarding:import"),
+        "can_import": _can_import(action),
+        "imported": _imported(action),
+    }
+    return render(request, "onboarding/import_result.html", context)
+
+
+IMPORTED = {
+    "created": "Created",
+    "resumed": "Retried from its failed step",
+    "already_there": "Already there, unchanged",
+}
+
+
+def _imported(action: RemoteAction) -> list[dict[str, str]]:
+    """Each dataflow an import named, what it did with it, and how it stands now (its creation in Adobe goes on
+    in the background)."""
+    answer = action.outcome.answer
+    named = [(said, d) for key, said in IMPORTED.items() for d in answer.get(key) or []]
+    found = Dataflow.objects.filter(onboarding=action.onboarding, public_id__in=[d["public_id"] for _, d in named])
+    statuses = {str(d.public_id): d.get_status_display() for d in found}
+    return [{"said": said, **d, "status": statuses.get(d["public_id"], "")} for said, d in named]
+
+
+def _can_import(action: RemoteAction) -> bool:
+    """A check that passed, and found something to create or retry (or, for a copy, two onboardings to link)."""
+    answer = action.outcome.answer
+    passed = action.kind == Kind.IMPORT_CHECK and not action.failed and not answer.get("problems")
+    return passed and bool(answer.get("to_create") or answer.get("to_retry") or (action.result or {}).get("source"))
+
+
+@login_required
+@require_POST
+def onboarding_import_run(request: HtmxHttpRequest, public_id: uuid.UUID, action_id: uuid.UUID) -> HttpResponse:
+    """Create what a passed check planned, as one run (checked once more first)."""
+    check = _finished_action(request, public_id, action_id, Kind.IMPORT_CHECK)
+    try:
+        action = portable.start_import(check=check, actor=request.user)
+    except OnboardingError as error:
+        messages.error(request, error.message)
+        return redirect("onboarding:import_result", public_id=public_id, action_id=action_id)
+    return views_actions.follow(request, action)
+
+
+urlpatterns = [
+    path("import/", onboarding_import, name="import"),
+    path("<uuid:public_id>/copy/", onboarding_copy, name="copy"),
+    path("<uuid:public_id>/onboarding-file/", onboarding_file_write, name="onboarding_file_write"),
+    path("<uuid:public_id>/onboarding-file/<uuid:action_id>/", onboarding_file, name="onboarding_file"),
+    path(
+        "<uuid:public_id>/onboarding-file/<uuid:action_id>/download.<str:extension>",
+        onboarding_file_download,
+        name="onboarding_file_download",
+    ),
+    path("<uuid:public_id>/import/<uuid:action_id>/", onboarding_import_result, name="import_result"),
+    path("<uuid:public_id>/import/<uuid:action_id>/run/", onboarding_import_run, name="import_run"),
+]

@@ -4,6 +4,7 @@ and mapping chosen once, nothing created twice, and a failing hub retried alone.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -164,6 +165,38 @@ class TestEachHubsDataflow:
             ("inventory-updates", Dataflow.Status.DRAFT),
         }
         assert emulator.stats()["flows"] == 1
+
+    def test_raw_hubs_with_the_same_fields_share_one_new_dataset_and_the_mapping(self, make_onboarding, emulator):
+        onboarding = submitted(make_onboarding("base"), ticked("orders", "clickstream", data_type="raw"))
+        template = choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner)
+        template = choices.dataflow_preview(dataflow=template, actor=onboarding.owner)
+        choice = choices.DatasetChoice(new_name="Shop orders", schema_id=ORDERS_SCHEMA)
+        template = choices.dataflow_choose_dataset(dataflow=template, actor=onboarding.owner, choice=choice)
+        other = onboarding.dataflows.get(own_source=True)
+        assert hubs.hubs_of(onboarding).others[0].fits is None  # not previewed yet
+        choices.dataflow_use_sample(dataflow=other, text=json.dumps(template.sample))  # the same shape of events
+        assert hubs.hubs_of(onboarding).others[0].fits is True
+        assert hubs.hubs_finish(onboarding=onboarding, actor=onboarding.owner) == []
+        other.refresh_from_db()
+        template.refresh_from_db()
+        assert other.status == Dataflow.Status.CREATED and other.mappings == template.mappings
+        assert other.dataset_id == template.dataset_id
+        stats = emulator.stats()
+        assert (stats["dataSets"], stats["mappingSets"], stats["flows"]) == (1, 2, 2)
+
+    def test_a_lost_answer_is_adopted_by_the_hubs_retry_not_created_again(self, make_onboarding, emulator, make_client):
+        dataset_id = existing_dataset(make_client)
+        onboarding = submitted(make_onboarding("base"), ticked(*HUBS))
+        with_shared_settings(onboarding, dataset_id)
+        emulator.fault("/targetConnections", method="POST", status=504, phase="after")  # created; answer lost
+        hubs.hubs_finish(onboarding=onboarding, actor=onboarding.owner)
+        lost = onboarding.dataflows.get(status=Dataflow.Status.FAILED)
+        assert lost.outcome_unknown
+        hubs.hub_retry(dataflow=lost, actor=onboarding.owner)
+        lost.refresh_from_db()
+        assert lost.status == Dataflow.Status.CREATED
+        assert DataflowChange.objects.filter(dataflow=lost, reason__contains="Adopted the target connection").exists()
+        assert (emulator.stats()["targetConnections"], emulator.stats()["flows"]) == (3, 3)
 
     def test_nothing_is_created_before_the_first_hubs_settings_are_chosen(self, make_onboarding, emulator):
         onboarding = submitted(make_onboarding("base"), ticked(*HUBS))

@@ -242,6 +242,23 @@ class TestPages:
         onboarding.refresh_from_db()
         assert onboarding.status == Onboarding.Status.BASE_CREATED
 
+    def test_the_hubs_page_reads_each_raw_hubs_events_and_says_which_differ(self, alice, make_onboarding, emulator):
+        onboarding = submitted(make_onboarding("base"), ticked("orders", "clickstream", data_type="raw"))
+        template = choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner)
+        choices.dataflow_preview(dataflow=template, actor=onboarding.owner)
+        page = alice.get(reverse("onboarding:hubs", args=[onboarding.public_id]))
+        assert page.status_code == 200
+        assert "Its events differ from the first hub" in page.content.decode()  # read at once (immediate tasks)
+        assert onboarding.dataflows.get(own_source=True).sample
+
+    def test_a_hub_whose_events_cannot_be_read_is_left_to_its_own_pages(self, alice, make_onboarding, emulator):
+        onboarding = submitted(make_onboarding("base"), ticked("orders", "clickstream", data_type="raw"))
+        emulator.fault("/connections/*/explore", method="GET", status=400, count=5)
+        page = alice.get(reverse("onboarding:hubs", args=[onboarding.public_id]))
+        assert (
+            "Its events could not be read" in page.content.decode() and 'hx-trigger="every' not in page.content.decode()
+        )
+
     def test_the_hubs_page_of_another_users_onboarding_is_404(self, alice, make_onboarding, other_user):
         onboarding = make_onboarding("base", owner=other_user)
         assert alice.get(reverse("onboarding:hubs", args=[onboarding.public_id])).status_code == 404

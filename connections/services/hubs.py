@@ -222,11 +222,26 @@ def _finish_with(template: Dataflow, dataflow: Dataflow, *, actor: Any) -> None:
         df.dataflow_finish(dataflow=locked, actor=actor)
 
 
-def preview_unknown(hubs: Hubs, *, actor: Any) -> None:
-    """Ask Adobe (in the background) for the events of each raw hub not previewed yet, to compare its fields."""
+def hubs_compared(onboarding: Onboarding, *, actor: Any) -> tuple[Hubs, dict[int, str]]:
+    """The hubs page's read: the hubs, after asking for the previews still missing (read again when some were
+    asked: a preview may have come at once), and why each preview that failed did."""
+    hubs = hubs_of(onboarding)
+    if not any(hub.fits is None and hub.dataflow.editable for hub in hubs.others):
+        return hubs, {}
+    unreadable = _preview_unknown(hubs, actor=actor)
+    return hubs_of(onboarding), unreadable
+
+
+def _preview_unknown(hubs: Hubs, *, actor: Any) -> dict[int, str]:
+    """Ask Adobe (in the background) for the events of each raw hub not previewed yet, to compare its fields;
+    why each preview that failed did (by dataflow id): such a hub is set up on its own pages."""
+    unreadable = {}
     for hub in hubs.others:
         if hub.fits is None and hub.dataflow.editable:
-            dataflow_preview_read(dataflow=hub.dataflow, actor=actor)
+            problem = dataflow_preview_read(dataflow=hub.dataflow, actor=actor).problem
+            if problem is not None:
+                unreadable[hub.dataflow.pk] = problem.message
+    return unreadable
 
 
 def hub_retry(*, dataflow: Dataflow, actor: Any) -> Dataflow:

@@ -16,7 +16,6 @@ from connections.models import Dataflow
 from connections.services import hubs as services
 from connections.services.errors import OnboardingError
 from onboarding.access import HtmxHttpRequest, owned_onboarding
-from onboarding.dataflow_pages import Page
 from onboarding.links import OnboardingUrls
 
 HUBS = "onboarding/hubs.html"
@@ -27,9 +26,16 @@ HUBS = "onboarding/hubs.html"
 def onboarding_hubs(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The hubs page; polled (htmx) while any hub's dataflow is being created."""
     onboarding = owned_onboarding(request, public_id)
-    hubs = services.hubs_of(onboarding)
-    services.preview_unknown(hubs, actor=request.user)
-    context = {"onboarding": onboarding, "urls": OnboardingUrls(onboarding), "hubs": hubs, "Page": Page}
+    hubs, unreadable = services.hubs_compared(onboarding, actor=request.user)
+    rows = [(hub, unreadable.get(hub.dataflow.pk, "")) for hub in hubs.others]
+    comparing = any(hub.fits is None and hub.dataflow.editable and not problem for hub, problem in rows)
+    context = {
+        "onboarding": onboarding,
+        "urls": OnboardingUrls(onboarding),
+        "hubs": hubs,
+        "rows": rows,
+        "comparing": comparing,
+    }
     return render(request, f"{HUBS}#hubs" if request.htmx else HUBS, context)
 
 

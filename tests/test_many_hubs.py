@@ -205,6 +205,20 @@ class TestEachHubsDataflow:
         assert emulator.stats()["flows"] == 0
 
 
+def posted(**groups: str) -> dict[str, str]:
+    """The Source step's hubs form with every listed hub ticked (XDM, earliest), groups from aep-{hub}."""
+    post = {"hubs-TOTAL_FORMS": "3", "hubs-INITIAL_FORMS": "3", "pattern": "aep-{hub}"}
+    for index, hub in enumerate(sorted(HUBS)):
+        post |= {
+            f"hubs-{index}-event_hub_name": hub,
+            f"hubs-{index}-read": "on",
+            f"hubs-{index}-consumer_group": groups.get(hub, f"aep-{hub}"),
+            f"hubs-{index}-data_type": "xdm",
+            f"hubs-{index}-reset": "earliest",
+        }
+    return post
+
+
 class TestPages:
     def test_the_source_page_offers_each_listed_hub_with_its_consumer_group_filled_in(self, alice, make_onboarding):
         onboarding = make_onboarding("base")
@@ -217,21 +231,33 @@ class TestPages:
     def test_a_refusal_is_shown_next_to_its_hub(self, alice, make_onboarding):
         make_onboarding("source", name="Orders elsewhere", consumer_group="aep-orders")
         onboarding = make_onboarding("base", name="Mine")
-        post = {"hubs-TOTAL_FORMS": "3", "hubs-INITIAL_FORMS": "3"}
-        for index, hub in enumerate(sorted(HUBS)):
-            post |= {
-                f"hubs-{index}-event_hub_name": hub,
-                f"hubs-{index}-read": "on",
-                f"hubs-{index}-consumer_group": f"aep-{hub}",
-                f"hubs-{index}-data_type": "xdm",
-                f"hubs-{index}-reset": "earliest",
-            }
-        page = alice.post(reverse("onboarding:source_hubs", args=[onboarding.public_id]), post)
+        page = alice.post(reverse("onboarding:source_hubs", args=[onboarding.public_id]), posted())
         assert page.status_code == 200
         assert (
             page.context["hubs_form"].forms[2].errors["consumer_group"][0].startswith("The consumer group aep-orders")
         )
         assert not onboarding.dataflows.exists()
+
+    def test_the_pattern_fills_every_group_in_again_and_keeps_the_ticks(self, alice, make_onboarding):
+        onboarding = make_onboarding("base")
+        post = posted(orders="aep-orders") | {"pattern": "adobe-{hub}", "fill": "1"}
+        post.pop("hubs-0-read")  # clickstream not ticked
+        page = alice.post(reverse("onboarding:source_hubs", args=[onboarding.public_id]), post)
+        formset = page.context["hubs_form"]
+        assert [form.initial["consumer_group"] for form in formset] == [f"adobe-{hub}" for hub in sorted(HUBS)]
+        assert [form.initial["read"] for form in formset] == [False, True, True]
+        assert not formset.is_bound and onboarding.dataflows.count() == 0  # nothing submitted yet
+
+    def test_the_ticked_hubs_are_submitted_together(self, alice, make_onboarding, emulator):
+        onboarding = make_onboarding("base")
+        page = alice.post(reverse("onboarding:source_hubs", args=[onboarding.public_id]), posted(orders="aep-o"))
+        assert page.status_code == 302 and page.url == reverse("onboarding:done", args=[onboarding.public_id])
+        onboarding.refresh_from_db()
+        assert (onboarding.event_hub_name, onboarding.status) == ("clickstream", Onboarding.Status.SOURCE_CREATED)
+        assert set(onboarding.dataflows.values_list("event_hub_name", "consumer_group")) == {
+            ("inventory-updates", "aep-inventory-updates"),
+            ("orders", "aep-o"),
+        }
 
     def test_a_hub_not_listed_is_refused(self, alice, make_onboarding):
         onboarding = make_onboarding("base")

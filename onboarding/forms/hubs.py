@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from connections import azure_names
 from connections.models import Onboarding
 from connections.services import Source
-from connections.services.hubs import HubRefused, consumer_group_for
+from connections.services.hubs import GROUP_PATTERN, HubRefused, consumer_group_for
 
 from .wizard import NormalisingField
 
@@ -82,18 +82,54 @@ class BaseHubFormSet(forms.BaseFormSet[HubForm]):
 HubFormSetBase = forms.formset_factory(HubForm, formset=BaseHubFormSet, extra=0, max_num=100, absolute_max=100)
 
 
-def hub_formset(onboarding: Onboarding, data: Any = None) -> BaseHubFormSet | None:
-    """The formset for the hubs Adobe listed in the namespace; None when it listed none (or the credentials
-    open one hub only)."""
+class GroupPatternForm(forms.Form):
+    """The pattern the hubs' consumer groups are filled in from; each stays editable afterwards."""
+
+    pattern = forms.CharField(
+        label=_("Consumer group pattern"),
+        max_length=50,
+        initial=GROUP_PATTERN,
+        help_text=_("{hub} stands for each event hub's name, e.g. aep-{hub} or adobe-{hub}."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}),
+    )
+
+
+def listed_hubs(onboarding: Onboarding) -> list[str]:
+    """The hubs offered together: those Adobe listed, when there are several and the credentials open them all."""
     hubs = sorted((onboarding.event_hubs or {}).get("hubs") or [])
-    if onboarding.is_scoped or len(hubs) < 2:
+    return [] if onboarding.is_scoped or len(hubs) < 2 else hubs
+
+
+def _kept(data: Any, hubs: list[str]) -> dict[str, dict[str, Any]]:
+    """What was posted for each hub (ticked, data type, start position), to show again with new groups."""
+    kept = {}
+    for index in range(len(hubs)):
+        hub = str(data.get(f"hubs-{index}-event_hub_name", ""))
+        kept[hub] = {
+            "read": bool(data.get(f"hubs-{index}-read")),
+            "data_type": data.get(f"hubs-{index}-data_type"),
+            "reset": data.get(f"hubs-{index}-reset"),
+        }
+    return kept
+
+
+def hub_formset(
+    onboarding: Onboarding, data: Any = None, *, pattern: str = GROUP_PATTERN, kept: Any = None
+) -> BaseHubFormSet | None:
+    """The formset for the hubs Adobe listed in the namespace (None when it listed fewer than two, or the
+    credentials open one hub only), each consumer group filled in from `pattern`; `kept`: a POST whose ticks,
+    data types and start positions are shown again (the pattern applied anew)."""
+    hubs = listed_hubs(onboarding)
+    if not hubs:
         return None
+    before = _kept(kept, hubs) if kept is not None else {}
     initial = [
         {
             "event_hub_name": hub,
-            "consumer_group": consumer_group_for(hub),
-            "data_type": onboarding.data_type,
-            "reset": onboarding.reset,
+            "read": before.get(hub, {}).get("read", False),
+            "consumer_group": consumer_group_for(hub, pattern),
+            "data_type": before.get(hub, {}).get("data_type") or onboarding.data_type,
+            "reset": before.get(hub, {}).get("reset") or onboarding.reset,
         }
         for hub in hubs
     ]

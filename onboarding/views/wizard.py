@@ -27,7 +27,7 @@ from connections.services.hubs import HubRefused, onboarding_submit_hubs
 from connections.services.sandboxes import known_sandboxes
 from onboarding import secret_echo
 from onboarding.access import HtmxHttpRequest, owned_onboarding, teams
-from onboarding.forms.hubs import BaseHubFormSet, hub_formset
+from onboarding.forms.hubs import BaseHubFormSet, GroupPatternForm, hub_formset
 from onboarding.forms.wizard import AccountForm, CredentialsForm, SourceForm
 from onboarding.links import OnboardingUrls
 from onboarding.steps import Step
@@ -149,6 +149,8 @@ def _show(request: HtmxHttpRequest, onboarding: Onboarding | None, step: Step, *
         extra["form"] = SourceForm(initial=SourceForm.initial_for(onboarding), onboarding=onboarding)
     if step == Step.SOURCE and "hubs_form" not in extra and onboarding and onboarding.source_editable:
         extra["hubs_form"] = hub_formset(onboarding)
+    if extra.get("hubs_form") is not None:
+        extra.setdefault("pattern_form", GroupPatternForm())
     template = f"{WIZARD}#wizard" if request.htmx else WIZARD
     response = render(request, template, _context(onboarding, step, **extra))
     if request.htmx and onboarding is not None:
@@ -378,11 +380,16 @@ def onboarding_source_hubs(request: HtmxHttpRequest, public_id: uuid.UUID) -> Ht
     """The Source step with several event hubs ticked: the first is the onboarding's source connection, each
     other a dataflow of its own on the same base connection (services/hubs.py)."""
     onboarding = _page_onboarding(request, public_id)
+    pattern = GroupPatternForm(request.POST)
+    if "fill" in request.POST and pattern.is_valid() and onboarding.source_editable:
+        # Fill every consumer group in again from the pattern, keeping the ticks: nothing is submitted yet.
+        refilled = hub_formset(onboarding, pattern=pattern.cleaned_data["pattern"], kept=request.POST)
+        return _show(request, onboarding, Step.SOURCE, hubs_form=refilled, pattern_form=pattern)
     formset = hub_formset(onboarding, request.POST)
     if formset is None or not onboarding.source_editable:
         return _where_it_stands(onboarding)
     if not formset.is_valid():
-        return _show(request, onboarding, Step.SOURCE, hubs_form=formset)
+        return _show(request, onboarding, Step.SOURCE, hubs_form=formset, pattern_form=pattern)
     try:
         onboarding = onboarding_submit_hubs(onboarding=onboarding, actor=request.user, sources=formset.sources())
     except HubRefused as error:
@@ -394,7 +401,7 @@ def _hubs_refused(
     request: HtmxHttpRequest, onboarding: Onboarding, formset: BaseHubFormSet, error: HubRefused
 ) -> HttpResponse:
     formset.refused(error)
-    return _show(request, onboarding, Step.SOURCE, hubs_form=formset)
+    return _show(request, onboarding, Step.SOURCE, hubs_form=formset, pattern_form=GroupPatternForm(request.POST))
 
 
 # Step 3: Done

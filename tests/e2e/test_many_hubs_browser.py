@@ -27,6 +27,13 @@ def tick_three_hubs(page: Page) -> None:
     for hub in HUBS:
         page.get_by_role("checkbox", name=f"Read {hub}").check()
         expect(page.get_by_label(f"Consumer group for {hub}")).to_have_value(f"aep-{hub}")
+    page.get_by_label("Consumer group pattern").fill("eh-{hub}")
+    page.get_by_role("button", name="Fill in the consumer groups").click()
+    for hub in HUBS:
+        expect(page.get_by_label(f"Consumer group for {hub}")).to_have_value(f"eh-{hub}")
+        expect(page.get_by_role("checkbox", name=f"Read {hub}")).to_be_checked()  # the ticks are kept
+    wait_for_htmx(page)
+    for hub in HUBS:
         page.get_by_label(f"Data type of {hub}").select_option("xdm")
     page.get_by_label("Consumer group for clickstream").fill("aep-clicks")  # the pattern is only a start
     page.get_by_role("button", name="Read the ticked event hubs").click()
@@ -94,7 +101,7 @@ def test_three_hubs_one_failing_once_is_retried_alone(logged_in: Page, live_serv
     assert stats["dataSets"] == 1 and stats["mappingSets"] == 0
     assert set(Dataflow.objects.values_list("event_hub_name", "consumer_group")) == {
         ("clickstream", "aep-clicks"),
-        ("inventory-updates", "aep-inventory-updates"),
-        ("orders", "aep-orders"),
+        ("inventory-updates", "eh-inventory-updates"),
+        ("orders", "eh-orders"),
     }
     assert DEMO_MANAGE_KEY not in page.content()

@@ -285,6 +285,12 @@ class TestPages:
             "Its events could not be read" in page.content.decode() and 'hx-trigger="every' not in page.content.decode()
         )
 
-    def test_the_hubs_page_of_another_users_onboarding_is_404(self, alice, make_onboarding, other_user):
-        onboarding = make_onboarding("base", owner=other_user)
-        assert alice.get(reverse("onboarding:hubs", args=[onboarding.public_id])).status_code == 404
+    def test_another_users_onboarding_is_404_on_every_hubs_url(self, alice, make_onboarding, other_user, emulator):
+        onboarding = submitted(make_onboarding("base", owner=other_user), ticked(*HUBS))
+        flow = onboarding.dataflows.first()
+        pid = onboarding.public_id
+        assert alice.get(reverse("onboarding:hubs", args=[pid])).status_code == 404
+        assert alice.post(reverse("onboarding:source_hubs", args=[pid]), posted()).status_code == 404
+        assert alice.post(reverse("onboarding:hubs_finish", args=[pid])).status_code == 404
+        assert alice.post(reverse("onboarding:hub_retry", args=[pid, flow.public_id])).status_code == 404
+        assert emulator.stats()["flows"] == 0

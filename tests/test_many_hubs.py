@@ -184,6 +184,30 @@ class TestEachHubsDataflow:
         stats = emulator.stats()
         assert (stats["dataSets"], stats["mappingSets"], stats["flows"]) == (1, 2, 2)
 
+    @pytest.mark.django_db(transaction=True)
+    def test_with_a_queue_the_others_wait_for_the_new_dataset_then_share_it(
+        self, make_onboarding, emulator, task_queue
+    ):
+        onboarding = submitted(make_onboarding("base"), ticked("orders", "clickstream", data_type="raw"))
+        task_queue()  # the source connection of the first hub
+        onboarding.refresh_from_db()
+        template = choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner)
+        template = choices.dataflow_preview(dataflow=template, actor=onboarding.owner)
+        choice = choices.DatasetChoice(new_name="Shop orders", schema_id=ORDERS_SCHEMA)
+        template = choices.dataflow_choose_dataset(dataflow=template, actor=onboarding.owner, choice=choice)
+        choices.dataflow_use_sample(
+            dataflow=onboarding.dataflows.get(own_source=True), text=json.dumps(template.sample)
+        )
+        hubs.hubs_finish(onboarding=onboarding, actor=onboarding.owner)
+        assert hubs.hubs_of(onboarding).waiting_for_dataset and hubs.hubs_of(onboarding).to_create == 0
+        task_queue()  # the template's task creates the dataset, then its other objects
+        assert hubs.hubs_of(onboarding).to_create == 1
+        hubs.hubs_finish(onboarding=onboarding, actor=onboarding.owner)
+        task_queue()
+        assert set(onboarding.dataflows.values_list("status", flat=True)) == {Dataflow.Status.CREATED}
+        assert len(set(onboarding.dataflows.values_list("dataset_id", flat=True))) == 1
+        assert (emulator.stats()["dataSets"], emulator.stats()["flows"]) == (1, 2)
+
     def test_a_lost_answer_is_adopted_by_the_hubs_retry_not_created_again(self, make_onboarding, emulator, make_client):
         dataset_id = existing_dataset(make_client)
         onboarding = submitted(make_onboarding("base"), ticked(*HUBS))

@@ -135,8 +135,11 @@ class Hubs:
 
     @property
     def to_create(self) -> int:
-        """How many dataflows Create would start: the template's if not yet, and each other hub it fits."""
-        return int(self.template is not None and self.template.editable) + len(self.shareable)
+        """How many dataflows Create would start: the template's if not yet, and each other hub it fits (unless
+        they wait for the template's new dataset, created once: then only the template's)."""
+        template = int(self.template is not None and self.template.editable)
+        waiting = self.waiting_for_dataset and not template
+        return template + (0 if waiting else len(self.shareable))
 
     @property
     def waiting_for_dataset(self) -> bool:
@@ -179,13 +182,10 @@ def has_hubs(onboarding: Onboarding) -> bool:
 
 
 def _shared_into(template: Dataflow, dataflow: Dataflow) -> None:
-    """Under the dataflow's row lock: the template's dataset (the one it has created, or chose) and mapping."""
-    if template.dataset_id:
-        dataflow.dataset_choice, dataflow.dataset_id = Dataflow.DatasetChoice.EXISTING, template.dataset_id
-        dataflow.dataset_name, dataflow.profile_enabled = "", False
-    else:
-        dataflow.dataset_choice, dataflow.dataset_name = template.dataset_choice, template.dataset_name
-        dataflow.profile_enabled = template.profile_enabled
+    """Under the dataflow's row lock: the template's dataset (the one it chose, or has created: a new dataset
+    is created once) and mapping."""
+    dataflow.dataset_choice, dataflow.dataset_id = Dataflow.DatasetChoice.EXISTING, template.dataset_id
+    dataflow.dataset_name, dataflow.profile_enabled = "", False
     dataflow.schema_id, dataflow.schema_title = template.schema_id, template.schema_title
     dataflow.mappings = template.mappings if dataflow.is_raw else None
     dataflow.save()
@@ -201,7 +201,7 @@ def hubs_finish(*, onboarding: Onboarding, actor: Any) -> list[HubRefused]:
         raise OnboardingError.refused("Choose the dataset (and the mapping) of the first event hub's dataflow first.")
     if hubs.template.editable:
         df.dataflow_finish(dataflow=hubs.template, actor=actor)
-        hubs = hubs_of(onboarding)
+        hubs = hubs_of(onboarding)  # with the immediate backend, its new dataset exists already
     if hubs.waiting_for_dataset or hubs.template is None:
         return []
     refused = []

@@ -222,6 +222,18 @@ class TestEachHubsDataflow:
         assert DataflowChange.objects.filter(dataflow=lost, reason__contains="Adopted the target connection").exists()
         assert (emulator.stats()["targetConnections"], emulator.stats()["flows"]) == (3, 3)
 
+    def test_a_hub_set_up_on_its_own_keeps_its_choices(self, make_onboarding, emulator, make_client):
+        dataset_id = existing_dataset(make_client)
+        onboarding = submitted(make_onboarding("base"), ticked(*HUBS))
+        with_shared_settings(onboarding, dataset_id)
+        own = onboarding.dataflows.get(event_hub_name="clickstream")
+        choice = choices.DatasetChoice(new_name="Orders only", schema_id=ORDERS_SCHEMA)
+        choices.dataflow_choose_dataset(dataflow=own, actor=onboarding.owner, choice=choice)
+        hubs.hubs_finish(onboarding=onboarding, actor=onboarding.owner)
+        own.refresh_from_db()
+        assert own.status == Dataflow.Status.DRAFT and own.dataset_name == "Orders only"
+        assert emulator.stats()["flows"] == 2
+
     def test_nothing_is_created_before_the_first_hubs_settings_are_chosen(self, make_onboarding, emulator):
         onboarding = submitted(make_onboarding("base"), ticked(*HUBS))
         with pytest.raises(services.OnboardingError):

@@ -106,8 +106,13 @@ class Hub:
     busy: bool
 
     @property
+    def own_settings(self) -> bool:
+        """A draft whose dataset was chosen on its own pages: the shared settings never replace its choices."""
+        return self.dataflow.editable and bool(self.dataflow.schema_id)
+
+    @property
     def shareable(self) -> bool:
-        return bool(self.fits) and self.dataflow.editable
+        return bool(self.fits) and self.dataflow.editable and not self.own_settings
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,8 @@ def test_three_hubs_one_failing_once_is_retried_alone(logged_in: Page, live_serv
     failed = Dataflow.objects.get(status=Dataflow.Status.FAILED)
     expect(hub_state(page, failed.event_hub_name)).to_contain_text("while creating the dataflow")
     assert serious_violations(page) == []
+    page.set_viewport_size({"width": 360, "height": 800})
+    assert sideways_scroll(page) <= 0
 
     others = Dataflow.objects.exclude(pk=failed.pk)
     history = {d.pk: DataflowChange.objects.filter(dataflow=d).count() for d in others}

@@ -6,7 +6,7 @@ from django.urls import include, path
 from identity.views import SignOut
 
 from .auth import AdminLoginForm, ThrottledLoginView, refuse_throttled
-from .views import actions, dataflow, portable, wizard
+from .views import actions, dataflow, hubs, portable, wizard
 
 admin.site.login_form = AdminLoginForm
 handler400 = "onboarding.middleware.refused_request"
@@ -20,6 +20,7 @@ wizard_pages = (
         path("<uuid:public_id>/", wizard.onboarding_detail, name="detail"),
         path("<uuid:public_id>/account/", wizard.onboarding_account, name="account"),
         path("<uuid:public_id>/source/", wizard.onboarding_source, name="source"),
+        path("<uuid:public_id>/source/hubs/", wizard.onboarding_source_hubs, name="source_hubs"),
         path("<uuid:public_id>/source/edit/", wizard.onboarding_source_edit, name="source_edit"),
         path("<uuid:public_id>/source/reload/", wizard.onboarding_source_reload, name="source_reload"),
         path("<uuid:public_id>/go-on/", wizard.onboarding_go_on, name="go_on"),
@@ -35,6 +36,7 @@ wizard_pages = (
         path("<uuid:public_id>/export.json", wizard.onboarding_export, name="export"),
         *dataflow.urlpatterns,
         *portable.urlpatterns,
+        *hubs.urlpatterns,
     ],
     "onboarding",
 )

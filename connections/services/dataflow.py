@@ -176,7 +176,7 @@ STEP_BY_KEY = {step.key: step for step in STEPS}
 # Moves of a dataflow, each recorded
 
 
-def _lock(pk: int) -> Dataflow:
+def lock(pk: int) -> Dataflow:
     return Dataflow.objects.select_related("onboarding").select_for_update(of=("self",)).get(pk=pk)
 
 
@@ -214,7 +214,7 @@ def claim_next_step(dataflow: Dataflow, *, actor: Any) -> tuple[Dataflow, Datafl
     """Under a row lock: take the next step (READY or FAILED → CREATING), or None when another request has it
     or nothing is left."""
     with transaction.atomic():
-        locked = _lock(dataflow.pk)
+        locked = lock(dataflow.pk)
         _recover(locked, actor)
         step = next_step(locked)
         if locked.status not in (Status.READY, Status.FAILED) or step is None:
@@ -229,7 +229,7 @@ def claim_next_step(dataflow: Dataflow, *, actor: Any) -> tuple[Dataflow, Datafl
 
 def _settle(dataflow: Dataflow, *, actor: Any, to: str, reason: str, **changes: Any) -> Dataflow:
     with transaction.atomic():
-        locked = _lock(dataflow.pk)
+        locked = lock(dataflow.pk)
         for name, value in changes.items():
             setattr(locked, name, value)
         _move(locked, to, actor=actor, reason=reason)
@@ -333,9 +333,9 @@ def dataflow_finish(*, dataflow: Dataflow, actor: Any) -> Dataflow:
     """Finish: the reviewed choices are fixed (DRAFT → READY) and the first object is claimed, in one
     transaction; a background task creates every object."""
     with transaction.atomic():
-        locked = _lock(dataflow.pk)
+        locked = lock(dataflow.pk)
         if locked.status == Status.DRAFT:
-            _require_complete(locked)
+            require_complete(locked)
             _move(locked, Status.READY, actor=actor, reason="Reviewed: creating the dataflow in Adobe")
             _save_reviewed(locked)
         return dataflow_create_remaining(dataflow=locked, actor=actor)
@@ -351,7 +351,7 @@ def dataflow_recover(*, dataflow: Dataflow, actor: Any) -> Dataflow:
     if not _abandoned(dataflow):
         return dataflow
     with transaction.atomic():
-        locked = _lock(dataflow.pk)
+        locked = lock(dataflow.pk)
         _recover(locked, actor)
     return locked
 
@@ -365,7 +365,7 @@ def dataflow_busy(dataflow: Dataflow) -> bool:
     return between_steps and timezone.now() - dataflow.updated_at < stale_after()
 
 
-def _require_complete(dataflow: Dataflow) -> None:
+def require_complete(dataflow: Dataflow) -> None:
     if not dataflow.sample and dataflow.is_raw:
         raise OnboardingError.refused("Choose the data first: a preview or a sample event.")
     if not dataflow.schema_id or not (dataflow.dataset_id or dataflow.new_dataset):

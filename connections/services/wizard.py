@@ -399,10 +399,16 @@ def onboarding_connect_account(
     return _as_it_stands(locked, claimed)
 
 
-def onboarding_submit_source(*, onboarding: Onboarding, actor: Any, source: Source) -> Onboarding:
+def onboarding_submit_source(
+    *, onboarding: Onboarding, actor: Any, source: Source, before_claim: Callable[[Onboarding], None] | None = None
+) -> Onboarding:
     """The Source step: store the source parameters and claim the source connection's create, in one
-    transaction; a task creates it in Adobe."""
+    transaction; a task creates it in Adobe. `before_claim` runs under the row lock once the parameters are
+    accepted and before the claim (more work of the same submit, e.g. the other ticked hubs): what it refuses
+    leaves nothing claimed."""
     with transaction.atomic():
         locked = _source_changed(lock_row(onboarding.pk), source, actor)
+        if before_claim is not None:
+            before_claim(locked)
         claimed = _claim(SOURCE_CONNECTION, locked, actor=actor, changed=SOURCE_FIELDS)
     return _as_it_stands(locked, claimed)

@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -29,6 +29,7 @@ from connections.services import dataflow_choices as choices
 from connections.services.dataflow_choices import Ask
 from connections.services.dataflow_fields import SchemaField
 from connections.services.errors import OnboardingError
+from connections.services.hubs import has_hubs
 from onboarding.access import HtmxHttpRequest
 from onboarding.dataflow_pages import Page
 from onboarding.forms.dataflow import DatasetForm, DetailForm, ExistingAccountForm, SampleForm
@@ -331,7 +332,16 @@ def dataflow_review(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpRespons
             form.add_error(None, error.message)
         else:
             return _go(request, dataflow, Page.WATCH)
-    return _show(request, dataflow, Page.REVIEW, form=form, left_out=choices.left_out(dataflow))
+    return _show(
+        request, dataflow, Page.REVIEW, form=form, left_out=choices.left_out(dataflow), hubs_url=_hubs_url(dataflow)
+    )
+
+
+def _hubs_url(dataflow: Dataflow) -> str:
+    """The hubs page, for the dataflow whose settings the other ticked hubs share."""
+    if dataflow.own_source or not has_hubs(dataflow.onboarding):
+        return ""
+    return reverse("onboarding:hubs", args=[dataflow.onboarding.public_id])
 
 
 @login_required

@@ -23,9 +23,11 @@ from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.messages import Problem
 from connections.models import Dataflow, Onboarding, OnboardingCopy, RemoteAction
 from connections.services import OnboardingError, Replacement, actions, portable
+from connections.services.hubs import HubRefused, onboarding_submit_hubs
 from connections.services.sandboxes import known_sandboxes
 from onboarding import secret_echo
 from onboarding.access import HtmxHttpRequest, owned_onboarding, teams
+from onboarding.forms.hubs import BaseHubFormSet, GroupPatternForm, hub_formset
 from onboarding.forms.wizard import AccountForm, CredentialsForm, SourceForm
 from onboarding.links import OnboardingUrls
 from onboarding.steps import Step
@@ -88,6 +90,7 @@ def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[st
         # The onboardings Copy to another sandbox linked to this one, compared; none when its page's query found none.
         has_copies = getattr(onboarding, "has_copies", True)
         extra.setdefault("linked", portable.linked_copies(onboarding) if has_copies else [])
+        extra.setdefault("has_hubs", any(d.own_source for d in extra["dataflows"]))
     if onboarding is not None and step in (Step.SOURCE, Step.DONE) and not onboarding.is_in_flight:
         # The pages that show the tools (not while a step is in flight: the progress takes their place).
         has_actions = getattr(onboarding, "has_actions", True)
@@ -148,6 +151,10 @@ def _show(request: HtmxHttpRequest, onboarding: Onboarding | None, step: Step, *
         extra["form"] = _account_form(onboarding)
     if step == Step.SOURCE and "form" not in extra and onboarding and onboarding.source_editable:
         extra["form"] = SourceForm(initial=SourceForm.initial_for(onboarding), onboarding=onboarding)
+    if step == Step.SOURCE and "hubs_form" not in extra and onboarding and onboarding.source_editable:
+        extra["hubs_form"] = hub_formset(onboarding)
+    if extra.get("hubs_form") is not None:
+        extra.setdefault("pattern_form", GroupPatternForm())
     template = f"{WIZARD}#wizard" if request.htmx else WIZARD
     response = render(request, template, _context(onboarding, step, **extra))
     if request.htmx and onboarding is not None:
@@ -369,6 +376,36 @@ def onboarding_source(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
         form.add_error(error.field or "event_hub_name", error.message)
         return _show(request, onboarding, Step.SOURCE, form=form)
     return _continue(request, onboarding)
+
+
+@login_required
+@require_POST
+def onboarding_source_hubs(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The Source step with several event hubs ticked: the first is the onboarding's source connection, each
+    other a dataflow of its own on the same base connection (services/hubs.py)."""
+    onboarding = _page_onboarding(request, public_id)
+    pattern = GroupPatternForm(request.POST)
+    if "fill" in request.POST and pattern.is_valid() and onboarding.source_editable:
+        # Fill every consumer group in again from the pattern, keeping the ticks: nothing is submitted yet.
+        refilled = hub_formset(onboarding, pattern=pattern.cleaned_data["pattern"], kept=request.POST)
+        return _show(request, onboarding, Step.SOURCE, hubs_form=refilled, pattern_form=pattern)
+    formset = hub_formset(onboarding, request.POST)
+    if formset is None or not onboarding.source_editable:
+        return _where_it_stands(onboarding)
+    if not formset.is_valid():
+        return _show(request, onboarding, Step.SOURCE, hubs_form=formset, pattern_form=pattern)
+    try:
+        onboarding = onboarding_submit_hubs(onboarding=onboarding, actor=request.user, sources=formset.sources())
+    except HubRefused as error:
+        return _hubs_refused(request, onboarding, formset, error)
+    return _continue(request, onboarding)
+
+
+def _hubs_refused(
+    request: HtmxHttpRequest, onboarding: Onboarding, formset: BaseHubFormSet, error: HubRefused
+) -> HttpResponse:
+    formset.refused(error)
+    return _show(request, onboarding, Step.SOURCE, hubs_form=formset, pattern_form=GroupPatternForm(request.POST))
 
 
 # Step 3: Done

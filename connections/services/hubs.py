@@ -1,0 +1,254 @@
+"""Several event hubs of one namespace in one go: ticked on the Source step, each read through its own consumer
+group, each fed into a dataflow, the dataset and mapping chosen once for the hubs whose events have the same fields.
+
+Nothing here calls Adobe or claims a create of its own: the first ticked hub is the onboarding's source connection
+(the Source step's own claim, services/wizard.py), and every other hub is a dataflow with a source connection of
+its own on the same base connection (services/dataflow.py), so each hub's objects are claimed, audited, retried
+alone and adopted after an unknown outcome by the machinery every dataflow goes through. One hub failing leaves
+the others as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from connections.models import Dataflow, DataflowChange, Onboarding
+
+from . import dataflow as df
+from .dataflow_choices import dataflow_preview_read, default_dataflow_name, fields_of
+from .errors import OnboardingError
+from .inputs import Source
+from .readers import take_dataflow_slot
+from .wizard import onboarding_submit_source
+
+# The consumer group each ticked hub is offered (editable): one of the app's own per hub, never $Default.
+GROUP_PATTERN = "aep-{hub}"
+Status = Dataflow.Status
+
+
+class HubRefused(OnboardingError):
+    """A ticked hub whose settings cannot be used; `hub` names it, so the page says it next to that hub."""
+
+    def __init__(self, hub: str, error: OnboardingError) -> None:
+        super().__init__(error.problem, field=error.field)
+        self.hub = hub
+
+
+def consumer_group_for(hub: str, pattern: str = GROUP_PATTERN) -> str:
+    return pattern.replace("{hub}", hub)
+
+
+def onboarding_submit_hubs(*, onboarding: Onboarding, actor: Any, sources: Sequence[Source]) -> Onboarding:
+    """The Source step with several hubs ticked: the first is the onboarding's source connection (claimed as the
+    Source step claims it), each other becomes a dataflow reading it through a source connection of its own.
+    One transaction: a hub refused (the one-reader rule, a scoped account) leaves nothing claimed or taken."""
+    if not sources:
+        raise OnboardingError.refused("Tick at least one event hub.", field="hubs")
+    first, *others = sources
+    try:
+        return onboarding_submit_source(
+            onboarding=onboarding,
+            actor=actor,
+            source=first,
+            before_claim=lambda locked: _drafts_for(locked, others, actor=actor),
+        )
+    except HubRefused:
+        raise
+    except OnboardingError as error:
+        raise HubRefused(first.event_hub_name, error) from None
+
+
+def _drafts_for(onboarding: Onboarding, sources: Sequence[Source], *, actor: Any) -> None:
+    """Under the onboarding's row lock: a dataflow draft per hub holding its consumer group; a hub that has one
+    already (a Source step submitted again after its source connection failed) keeps it, with the new settings."""
+    for source in sources:
+        try:
+            _draft_for(onboarding, source, actor=actor)
+        except OnboardingError as error:
+            raise HubRefused(source.event_hub_name, error) from None
+
+
+def _draft_for(onboarding: Onboarding, source: Source, *, actor: Any) -> Dataflow:
+    drafts = onboarding.dataflows.filter(own_source=True, status=Status.DRAFT)
+    draft = drafts.filter(event_hub_name=source.event_hub_name).first()
+    new = draft is None
+    if draft is None:
+        draft = Dataflow(
+            onboarding=onboarding,
+            own_source=True,
+            name=default_dataflow_name(onboarding.name, source.event_hub_name),
+            event_hub_name=source.event_hub_name,
+        )
+    draft.consumer_group, draft.data_type, draft.reset = source.consumer_group, source.data_type, source.reset
+    draft.save()
+    take_dataflow_slot(draft, actor=actor)  # the one-reader rule: refused here rolls the whole submit back
+    if new:
+        reason = f"Ticked with other event hubs on the Source step: reads {source.event_hub_name}"
+        DataflowChange.objects.record(
+            dataflow=draft, actor=actor, from_status="", to_status=draft.status, reason=reason
+        )
+    return draft
+
+
+# After the Source step: each hub's dataflow, the shared settings offered once
+
+
+@dataclass(frozen=True)
+class Hub:
+    """One hub's dataflow as the hubs page shows it, and whether the shared settings fit it."""
+
+    dataflow: Dataflow
+    fits: bool | None  # the template's dataset and mapping fit (None: its events are not previewed yet)
+    busy: bool
+
+    @property
+    def own_settings(self) -> bool:
+        """A draft whose dataset was chosen on its own pages: the shared settings never replace its choices."""
+        return self.dataflow.editable and bool(self.dataflow.schema_id)
+
+    @property
+    def shareable(self) -> bool:
+        return bool(self.fits) and self.dataflow.editable and not self.own_settings
+
+
+@dataclass(frozen=True)
+class Hubs:
+    """The onboarding's hubs: the template (the dataflow on its own source connection, set up on the dataflow
+    pages) and the others, each with its own dataflow."""
+
+    onboarding: Onboarding
+    template: Dataflow | None
+    others: list[Hub]
+
+    @property
+    def ready(self) -> bool:
+        """The template's settings are chosen (its review is reached, or it exists)."""
+        return self.template is not None and complete(self.template)
+
+    @property
+    def shareable(self) -> list[Hub]:
+        return [hub for hub in self.others if hub.shareable]
+
+    @property
+    def busy(self) -> bool:
+        template_busy = self.template is not None and df.dataflow_busy(self.template)
+        return template_busy or any(hub.busy for hub in self.others)
+
+    @property
+    def to_create(self) -> int:
+        """How many dataflows Create would start: the template's if not yet, and each other hub it fits (unless
+        they wait for the template's new dataset, created once: then only the template's)."""
+        template = int(self.template is not None and self.template.editable)
+        waiting = self.waiting_for_dataset and not template
+        return template + (0 if waiting else len(self.shareable))
+
+    @property
+    def waiting_for_dataset(self) -> bool:
+        """The template creates a new dataset the others are to share: they wait until it exists."""
+        return self.template is not None and self.template.new_dataset and not self.template.dataset_id
+
+
+def complete(dataflow: Dataflow) -> bool:
+    try:
+        df.require_complete(dataflow)
+    except OnboardingError:
+        return False
+    return True
+
+
+def fits(template: Dataflow, other: Dataflow) -> bool | None:
+    """Whether the template's dataset and mapping serve the other hub: the same data type and, for raw JSON,
+    previews with the same fields (None while the other hub has no sample yet)."""
+    if template.data_type != other.data_type:
+        return False
+    if not template.is_raw:
+        return True
+    if not other.sample:
+        return None
+    return {f.path for f in fields_of(template)} == {f.path for f in fields_of(other)}
+
+
+def hubs_of(onboarding: Onboarding) -> Hubs:
+    flows = list(onboarding.dataflows.select_related("onboarding").order_by("created_at", "id"))
+    template = next((d for d in flows if not d.own_source), None)
+    others = [
+        Hub(d, fits(template, d) if template is not None else None, df.dataflow_busy(d)) for d in flows if d.own_source
+    ]
+    return Hubs(onboarding, template, others)
+
+
+def has_hubs(onboarding: Onboarding) -> bool:
+    """The onboarding reads more than its own hub through dataflows of its own (ticked together, or added)."""
+    return onboarding.dataflows.filter(own_source=True).exists()
+
+
+def _shared_into(template: Dataflow, dataflow: Dataflow) -> None:
+    """Under the dataflow's row lock: the template's dataset (the one it chose, or has created: a new dataset
+    is created once) and mapping."""
+    dataflow.dataset_choice, dataflow.dataset_id = Dataflow.DatasetChoice.EXISTING, template.dataset_id
+    dataflow.dataset_name, dataflow.profile_enabled = "", False
+    dataflow.schema_id, dataflow.schema_title = template.schema_id, template.schema_title
+    dataflow.mappings = template.mappings if dataflow.is_raw else None
+    dataflow.save()
+
+
+def hubs_finish(*, onboarding: Onboarding, actor: Any) -> list[HubRefused]:
+    """Create the template's dataflow (if not yet) and, with its dataset and mapping, the dataflow of every other
+    hub whose events have the same fields; each is a dataflow of its own (claimed, created by a task, retried
+    alone), and one refused never stops the others (the refusals are returned). A new dataset is created once,
+    by the template: the others follow once it exists."""
+    hubs = hubs_of(onboarding)
+    if hubs.template is None or not hubs.ready:
+        raise OnboardingError.refused("Choose the dataset (and the mapping) of the first event hub's dataflow first.")
+    if hubs.template.editable:
+        df.dataflow_finish(dataflow=hubs.template, actor=actor)
+        hubs = hubs_of(onboarding)  # with the immediate backend, its new dataset exists already
+    if hubs.waiting_for_dataset or hubs.template is None:
+        return []
+    refused = []
+    for hub in hubs.shareable:
+        try:
+            _finish_with(hubs.template, hub.dataflow, actor=actor)
+        except OnboardingError as error:
+            refused.append(HubRefused(hub.dataflow.event_hub_name, error))
+    return refused
+
+
+def _finish_with(template: Dataflow, dataflow: Dataflow, *, actor: Any) -> None:
+    with transaction.atomic():
+        locked = df.lock(dataflow.pk)
+        if not locked.editable:
+            return  # another request (a double click) has taken it
+        _shared_into(template, locked)
+        df.dataflow_finish(dataflow=locked, actor=actor)
+
+
+def hubs_compared(onboarding: Onboarding, *, actor: Any) -> tuple[Hubs, dict[int, str]]:
+    """The hubs page's read: the hubs, after asking for the previews still missing (read again when some were
+    asked: a preview may have come at once), and why each preview that failed did."""
+    hubs = hubs_of(onboarding)
+    if not any(hub.fits is None and hub.dataflow.editable for hub in hubs.others):
+        return hubs, {}
+    unreadable = _preview_unknown(hubs, actor=actor)
+    return hubs_of(onboarding), unreadable
+
+
+def _preview_unknown(hubs: Hubs, *, actor: Any) -> dict[int, str]:
+    """Ask Adobe (in the background) for the events of each raw hub not previewed yet, to compare its fields;
+    why each preview that failed did (by dataflow id): such a hub is set up on its own pages."""
+    unreadable = {}
+    for hub in hubs.others:
+        if hub.fits is None and hub.dataflow.editable:
+            problem = dataflow_preview_read(dataflow=hub.dataflow, actor=actor).problem
+            if problem is not None:
+                unreadable[hub.dataflow.pk] = problem.message
+    return unreadable
+
+
+def hub_retry(*, dataflow: Dataflow, actor: Any) -> Dataflow:
+    """Retry one hub's dataflow alone, from its failed step."""
+    return df.dataflow_retry(dataflow=dataflow, actor=actor)

@@ -84,7 +84,7 @@ class RemoteAction(models.Model):
         RELOAD = "reload", _("Reading the base connection")
         SOURCE = "source", _("Saving the source settings")
         SOURCE_RELOAD = "source_reload", _("Reading the source connection")
-        DELETE = "delete", _("Deleting the connections")
+        DELETE = "delete", _("Deleting the account and its dataflows")
         PREVIEW = "dataflow preview", _("Previewing the event hub")
         CATALOGUE = "dataflow catalogue", _("Listing the datasets and schemas")
         CHOOSE_DATASET = "dataflow dataset", _("Reading the dataset's schema")
@@ -93,6 +93,7 @@ class RemoteAction(models.Model):
         ACTIVITY = "dataflow activity", _("Reading the dataflow's activity")
         PAUSE = "dataflow pause", _("Pausing the dataflow")
         RESUME = "dataflow resume", _("Resuming the dataflow")
+        DELETE_DATAFLOW = "dataflow delete", _("Deleting the dataflow")
 
     PENDING = (State.QUEUED, State.RUNNING)
     # Reads change nothing in Adobe nor here: their finished actions may be pruned (their calls stay in the history).

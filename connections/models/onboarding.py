@@ -165,6 +165,8 @@ class Onboarding(models.Model):
     )
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     removed_from_adobe_at = models.DateTimeField(_("deleted in Adobe"), null=True, blank=True)
+    # Deleting the account goes one object at a time; the source connection may be gone before the account.
+    source_removed_at = models.DateTimeField(_("source connection deleted in Adobe"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -311,7 +313,7 @@ class Onboarding(models.Model):
     def dataflow_on_source(self) -> Any:
         """The dataflow created in Adobe on this onboarding's own source connection, if any (a Dataflow): Adobe
         does not carry later changes to the source connection into it."""
-        return self.dataflows.filter(own_source=False).exclude(status="draft").first()
+        return self.dataflows.filter(own_source=False).exclude(status__in=["draft", "deleted"]).first()
 
     @property
     def account_editable(self) -> bool:

@@ -75,7 +75,7 @@ def account_steps(onboarding: Onboarding) -> list[DeleteStep]:
     for dataflow in onboarding.dataflows.order_by("created_at", "pk"):
         if dataflow.in_adobe or dataflow.removed_from_adobe_at:
             deletes, keeps = dataflow_objects(dataflow)
-            title = f"Dataflow “{dataflow.name}”"
+            title = f"Dataflow “{dataflow.name}” ({dataflow.event_hub_name}, consumer group {dataflow.consumer_group})"
             steps.append(
                 DeleteStep(f"dataflow-{dataflow.reference}", title, deletes, keeps, dataflow.is_deleted, dataflow)
             )

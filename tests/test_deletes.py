@@ -1,0 +1,99 @@
+"""Deleting in Adobe against the live emulator: a dataflow with what was made for it, and an account with its
+dataflows one step per object, a failed step retried alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from connections.models import Dataflow, DataflowChange, FlowServiceCall, Onboarding, ReaderSlot, RemoteAction
+from connections.services import dataflow as df
+from connections.services import dataflow_choices as choices
+from connections.services import deletion
+from tests.conftest import IMMEDIATE_TASKS
+from tests.test_dataflow_services import ORDERS_SCHEMA
+
+pytestmark = pytest.mark.django_db(transaction=True)
+Call = FlowServiceCall.Operation
+
+
+def created_dataflow(onboarding: Onboarding, dataset: str, source: choices.DataflowSource | None = None) -> Dataflow:
+    """A raw dataflow on the hub's preview into a new dataset, created in Adobe (set-up: the tasks run at once)."""
+    owner = onboarding.owner
+    with override_settings(TASKS=IMMEDIATE_TASKS):
+        dataflow = choices.dataflow_start(onboarding=onboarding, actor=owner, source=source)
+        dataflow = choices.dataflow_preview(dataflow=dataflow, actor=owner)
+        choice = choices.DatasetChoice(new_name=dataset, schema_id=ORDERS_SCHEMA, profile_enabled=False)
+        dataflow = choices.dataflow_choose_dataset(dataflow=dataflow, actor=owner, choice=choice)
+        df.dataflow_finish(dataflow=dataflow, actor=None)
+    dataflow.refresh_from_db()
+    assert dataflow.is_created
+    return dataflow
+
+
+def two_dataflows(make_onboarding: Any, owner: Any = None) -> tuple[Onboarding, Dataflow, Dataflow]:
+    """An account feeding two created dataflows: one on its own source connection, one reading another consumer
+    group through a source connection of its own."""
+    onboarding = make_onboarding("source", owner=owner)
+    first = created_dataflow(onboarding, "Orders from Event Hubs")
+    other_group = choices.DataflowSource("orders", "analytics", "raw", "earliest")
+    return onboarding, first, created_dataflow(onboarding, "Orders for analytics", other_group)
+
+
+def asked(onboarding: Onboarding, operation: str) -> int:
+    return FlowServiceCall.objects.filter(onboarding=onboarding, operation=operation).count()
+
+
+def test_a_dataflow_goes_with_its_target_and_own_source_the_mapping_set_and_dataset_stay(make_onboarding, emulator):
+    onboarding, first, second = two_dataflows(make_onboarding)
+    before = emulator.stats()
+    dataflow = deletion.dataflow_delete_in_adobe(dataflow=second, actor=onboarding.owner)
+    after = emulator.stats()
+    assert dataflow.is_deleted and dataflow.removed_from_adobe_at
+    assert after["flows"] == before["flows"] - 1 == 1
+    assert after["targetConnections"] == before["targetConnections"] - 1
+    assert after["sourceConnections"] == before["sourceConnections"] - 1  # its own; the account's stays
+    assert after["mappingSets"] == before["mappingSets"] and after["dataSets"] == before["dataSets"]
+    change = DataflowChange.objects.filter(dataflow=second, to_status="deleted").get()
+    assert second.flow_id in change.reason and second.target_connection_id in change.reason
+    assert "mapping set" in change.reason  # said as kept
+    assert not ReaderSlot.objects.filter(dataflow=second).exists()  # its consumer group is free again
+    assert asked(onboarding, Call.DELETE_FLOW) == asked(onboarding, Call.DELETE_TARGET) == 1
+
+
+def test_the_account_cannot_go_while_a_flow_reads_it_adobe_says_so(make_onboarding, emulator, make_client):
+    onboarding, first, _ = two_dataflows(make_onboarding)
+    refused = make_client().delete_source_connection  # what the old single-step delete ran into
+    with pytest.raises(Exception, match="active flows|Found active"):
+        refused(onboarding.source_connection_id)
+
+
+def test_the_account_goes_step_by_step_and_retry_repeats_only_the_failed_step(
+    alice, make_onboarding, emulator, task_queue
+):
+    onboarding, first, second = two_dataflows(make_onboarding)
+    emulator.fault(f"/flows/{second.flow_id}", method="DELETE", status=400, count=1)
+    confirmation = alice.get(reverse("onboarding:delete", args=[onboarding.public_id])).content.decode()
+    for named in (first.name, second.name, first.flow_id, second.target_connection_id, onboarding.base_connection_id):
+        assert named in confirmation
+    alice.post(reverse("onboarding:delete", args=[onboarding.public_id]), {"confirm": onboarding.reference})
+    task_queue()
+    failed = RemoteAction.objects.get(kind=RemoteAction.Kind.DELETE)
+    assert failed.failed
+    first.refresh_from_db()
+    second.refresh_from_db()
+    onboarding.refresh_from_db()
+    assert first.is_deleted and not second.is_deleted and not onboarding.source_removed_at
+    states = {step.key: state for step, state in deletion.step_states(deletion.account_steps(onboarding), failed)}
+    assert list(states.values()) == ["done", "failed", "waiting", "waiting"]
+
+    alice.post(reverse("onboarding:delete", args=[onboarding.public_id]), {"confirm": onboarding.reference})
+    task_queue()
+    onboarding.refresh_from_db()
+    assert onboarding.removed_from_adobe_at and onboarding.archived_at
+    assert emulator.stats()["flows"] == 0 and emulator.stats()["connections"] == 0
+    assert asked(onboarding, Call.DELETE_FLOW) == 3  # the first once, the second twice (failed, then retried)
+    assert asked(onboarding, Call.DELETE_BASE) == 1

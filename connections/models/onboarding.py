@@ -269,6 +269,11 @@ class Onboarding(models.Model):
         return Diagnosis.from_json((self.connection_test or {}).get("diagnosis"))
 
     @property
+    def unchecked_event_hub(self) -> Check | None:
+        """The event hub check when the last test could not confirm the hub exists (its detail says why)."""
+        return next((c for c in self.checks if c.key == "event_hub" and c.state == CheckState.UNVERIFIED), None)
+
+    @property
     def account_gated(self) -> bool:
         """The base connection exists but its test has not passed, and the owner has not chosen to go on:
         the Account step is not finished."""

@@ -19,7 +19,7 @@ from connections.flowservice import FlowServiceError
 from connections.models import ActionResult, Onboarding, RemoteAction
 
 from . import actions
-from .connection_test import refresh_consumer_group_check
+from .connection_test import refresh_source_checks
 from .errors import OnboardingError, adobe_failed
 from .inputs import Source
 from .readers import release_reader_slots, take_reader_slot
@@ -113,7 +113,7 @@ def onboarding_update_source(*, onboarding: Onboarding, actor: Any, source: Sour
         locked.source_connection_etag = updated.etag
         record_event(locked, actor=actor, reason=f"Source settings changed in Adobe (etag {updated.etag})")
         locked.save()
-    return refresh_consumer_group_check(locked)
+    return refresh_source_checks(locked)
 
 
 def _keep_reading(onboarding: Onboarding, actor: Any) -> None:
@@ -183,7 +183,7 @@ def onboarding_reload_source_connection(*, onboarding: Onboarding, actor: Any) -
             reason=f"Source connection reloaded from Adobe (etag {locked.source_connection_etag}): {said}",
         )
         locked.save(update_fields=[*SOURCE_PARAMS.values(), "source_connection_etag", "updated_at"])
-    refresh_consumer_group_check(locked)
+    refresh_source_checks(locked)
     changed = f" Changed in Adobe: {'; '.join(taken)}." if taken else " Nothing differs from this app's copy."
     kept = f" Not kept: {'; '.join(refused)}." if refused else ""
     return f"Reloaded the source connection from Adobe.{changed}{kept} You can edit the source settings now."

@@ -13,6 +13,7 @@ from connections.models import Dataflow, DataflowChange, FlowServiceCall, Onboar
 from connections.services import dataflow as df
 from connections.services import dataflow_choices as choices
 from connections.services import deletion
+from connections.services.errors import OnboardingError
 from tests.conftest import IMMEDIATE_TASKS
 from tests.test_dataflow_services import ORDERS_SCHEMA
 
@@ -97,3 +98,38 @@ def test_the_account_goes_step_by_step_and_retry_repeats_only_the_failed_step(
     assert emulator.stats()["flows"] == 0 and emulator.stats()["connections"] == 0
     assert asked(onboarding, Call.DELETE_FLOW) == 3  # the first once, the second twice (failed, then retried)
     assert asked(onboarding, Call.DELETE_BASE) == 1
+
+
+def test_a_dataflow_and_its_account_are_not_deleted_at_once(make_onboarding, task_queue, emulator):
+    onboarding, first, second = two_dataflows(make_onboarding)
+    owner = onboarding.owner
+    deletion.dataflow_start_delete(dataflow=second, actor=owner)  # queued, not run yet
+    with pytest.raises(OnboardingError, match="A dataflow of this account is being deleted"):
+        deletion.onboarding_start_delete(onboarding=onboarding, actor=owner)
+    task_queue()
+    deletion.onboarding_start_delete(onboarding=onboarding, actor=owner)
+    with pytest.raises(OnboardingError, match="The account is being deleted"):
+        deletion.dataflow_start_delete(dataflow=first, actor=owner)
+    task_queue()
+    assert emulator.stats()["connections"] == 0
+
+
+def test_the_dataflows_confirmation_says_what_goes_and_what_stays(alice, make_onboarding, other_user, client):
+    onboarding, first, _ = two_dataflows(make_onboarding)
+    url = reverse("onboarding:dataflow_delete", args=[onboarding.public_id, first.public_id])
+    shown = alice.get(url).content.decode()
+    assert f"the dataflow {first.flow_id}" in shown and f"its target connection {first.target_connection_id}" in shown
+    assert f"its mapping set {first.mapping_set_id}" in shown and "Stays in Adobe" in shown
+    assert "Tick the box" in alice.post(url, {}).content.decode()
+    first.refresh_from_db()
+    assert first.is_created  # nothing deleted without the tick
+    client.force_login(other_user)
+    assert client.get(url).status_code == 404 and client.post(url, {"confirm": first.reference}).status_code == 404
+
+
+def test_a_deleted_dataflow_frees_the_onboardings_source_for_a_new_one(make_onboarding, emulator):
+    onboarding, first, _ = two_dataflows(make_onboarding)
+    deletion.dataflow_delete_in_adobe(dataflow=first, actor=onboarding.owner)
+    assert onboarding.dataflow_on_source() is None
+    again = choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner)
+    assert again.pk != first.pk and again.editable

@@ -150,7 +150,7 @@ def _on_the_onboardings_source(onboarding: Onboarding) -> Dataflow:
     with transaction.atomic():
         lock_row(onboarding.pk)  # a double click waits here, then finds the draft the first click made
         on_it = onboarding.dataflows.filter(own_source=False)
-        reading = on_it.exclude(status=Dataflow.Status.DRAFT).first()
+        reading = onboarding.dataflow_on_source()
         if reading is not None:
             raise source_read_by(reading, consumer_group=reading.consumer_group)
         draft = on_it.filter(status=Dataflow.Status.DRAFT).first()

@@ -97,12 +97,16 @@ def account_steps(onboarding: Onboarding) -> list[DeleteStep]:
 def dataflow_start_delete(*, dataflow: Dataflow, actor: Any) -> RemoteAction:
     """Delete the dataflow in Adobe in a background task (refused while it is being created, or while the account
     is being deleted)."""
-    refuse_dataflow_delete(dataflow)
-    if RemoteAction.objects.of(dataflow.onboarding).pending().filter(kind=Kind.DELETE).exists():
-        raise OnboardingError.refused("The account is being deleted with its dataflows; wait until it has finished.")
-    return actions.start(
-        Kind.DELETE_DATAFLOW, delete_dataflow_task, onboarding=dataflow.onboarding, dataflow=dataflow, actor=actor
-    )
+    with transaction.atomic():
+        lock_row(dataflow.onboarding_id)  # the account's deletion is checked and this one recorded as one step
+        refuse_dataflow_delete(Dataflow.objects.get(pk=dataflow.pk))
+        if RemoteAction.objects.of(dataflow.onboarding).pending().filter(kind=Kind.DELETE).exists():
+            raise OnboardingError.refused(
+                "The account is being deleted with its dataflows; wait until it has finished."
+            )
+        return actions.start(
+            Kind.DELETE_DATAFLOW, delete_dataflow_task, onboarding=dataflow.onboarding, dataflow=dataflow, actor=actor
+        )
 
 
 def refuse_dataflow_delete(dataflow: Dataflow) -> None:
@@ -167,14 +171,15 @@ def _delete(object_id: str, delete: Callable[[str], None], *, doing: str, sandbo
 def onboarding_start_delete(*, onboarding: Onboarding, actor: Any) -> RemoteAction:
     """Delete the account in Adobe, its dataflows first, in a background task; Retry after a failure goes on
     from the step that failed."""
-    if onboarding.is_in_flight or any(d.is_in_flight for d in onboarding.dataflows.all()):
-        raise OnboardingError.refused("Wait until the current step has finished, then delete.")
-    dataflow_deletes = RemoteAction.objects.filter(onboarding=onboarding, kind=Kind.DELETE_DATAFLOW).pending()
-    if dataflow_deletes.exists():
-        raise OnboardingError.refused("A dataflow of this account is being deleted; wait until it has finished.")
-    return actions.start(
-        Kind.DELETE, delete_task, onboarding=onboarding, actor=actor, apart_from=RemoteAction.CHANGES_IN_ADOBE
-    )
+    with transaction.atomic():
+        locked = lock_row(onboarding.pk)  # a dataflow's deletion is checked and this one recorded as one step
+        if locked.is_in_flight or locked.dataflows.filter(status=Dataflow.Status.CREATING).exists():
+            raise OnboardingError.refused("Wait until the current step has finished, then delete.")
+        if RemoteAction.objects.filter(onboarding=locked, kind=Kind.DELETE_DATAFLOW).pending().exists():
+            raise OnboardingError.refused("A dataflow of this account is being deleted; wait until it has finished.")
+        return actions.start(
+            Kind.DELETE, delete_task, onboarding=locked, actor=actor, apart_from=RemoteAction.CHANGES_IN_ADOBE
+        )
 
 
 @task

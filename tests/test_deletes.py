@@ -63,6 +63,8 @@ def test_a_dataflow_goes_with_its_target_and_own_source_the_mapping_set_and_data
     assert "mapping set" in change.reason  # said as kept
     assert not ReaderSlot.objects.filter(dataflow=second).exists()  # its consumer group is free again
     assert asked(onboarding, Call.DELETE_FLOW) == asked(onboarding, Call.DELETE_TARGET) == 1
+    calls = FlowServiceCall.objects.filter(operation__in=[Call.DELETE_FLOW, Call.DELETE_TARGET, Call.DELETE_SOURCE])
+    assert {call.actor for call in calls} == {onboarding.owner} and {call.status_code for call in calls} == {204}
 
 
 def test_the_account_cannot_go_while_a_flow_reads_it_adobe_says_so(make_onboarding, emulator, make_client):

@@ -135,3 +135,15 @@ def test_a_deleted_dataflow_frees_the_onboardings_source_for_a_new_one(make_onbo
     assert onboarding.dataflow_on_source() is None
     again = choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner)
     assert again.pk != first.pk and again.editable
+
+
+def test_a_dataflow_being_set_up_is_named_and_discarded_with_its_account(alice, make_onboarding, emulator):
+    onboarding = make_onboarding("source")
+    source = choices.DataflowSource("clickstream", "aep-clicks", "raw", "earliest")
+    draft = choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner, source=source)
+    url = reverse("onboarding:delete", args=[onboarding.public_id])
+    assert f"{draft.name}</a> (being set up)" in alice.get(url).content.decode()
+    alice.post(url, {"confirm": onboarding.reference})
+    draft.refresh_from_db()
+    assert draft.is_deleted and not ReaderSlot.objects.filter(onboarding=onboarding).exists()
+    assert emulator.stats()["connections"] == 0

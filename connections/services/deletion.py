@@ -91,6 +91,12 @@ def account_steps(onboarding: Onboarding) -> list[DeleteStep]:
     return steps
 
 
+def unfinished_dataflows(onboarding: Onboarding) -> list[Dataflow]:
+    """The dataflows with nothing in Adobe (being set up): no step deletes them; deleting the account discards
+    them here."""
+    return [d for d in onboarding.dataflows.order_by("created_at", "pk") if not d.is_deleted and not d.in_adobe]
+
+
 # One dataflow
 
 

@@ -613,11 +613,9 @@ def _delete_page(
 ) -> HttpResponse:
     steps = deletion.step_states(deletion.account_steps(onboarding), asked)
     problem = actions.problem_of(asked) if asked else None
-    return render(
-        request,
-        "onboarding/delete.html",
-        {"onboarding": onboarding, "steps": steps, "asked": asked, "problem": problem, **context},
-    )
+    unfinished = deletion.unfinished_dataflows(onboarding)
+    context = {"steps": steps, "unfinished": unfinished, "asked": asked, "problem": problem, **context}
+    return render(request, "onboarding/delete.html", {"onboarding": onboarding, **context})
 
 
 def csrf_failure(request: HtmxHttpRequest, reason: str = "") -> HttpResponse:

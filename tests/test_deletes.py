@@ -15,7 +15,7 @@ from connections.services import dataflow_choices as choices
 from connections.services import deletion
 from connections.services.errors import OnboardingError
 from tests.conftest import IMMEDIATE_TASKS
-from tests.test_dataflow_services import ORDERS_SCHEMA
+from tests.test_dataflow_services import ORDERS_SCHEMA, chosen_raw_dataflow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Call = FlowServiceCall.Operation
@@ -147,3 +147,17 @@ def test_a_dataflow_being_set_up_is_named_and_discarded_with_its_account(alice, 
     draft.refresh_from_db()
     assert draft.is_deleted and not ReaderSlot.objects.filter(onboarding=onboarding).exists()
     assert emulator.stats()["connections"] == 0
+
+
+def test_a_flow_whose_create_lost_its_answer_is_found_and_deleted(make_onboarding, emulator):
+    """Else the flow, unknown here, would keep the account's connections from going ("Found active flows")."""
+    dataflow = chosen_raw_dataflow(make_onboarding)
+    emulator.fault("/flows", method="POST", drop=True, phase="after", count=50)
+    with override_settings(TASKS=IMMEDIATE_TASKS):
+        df.dataflow_finish(dataflow=dataflow, actor=None)
+    dataflow.refresh_from_db()
+    assert dataflow.outcome_unknown and not dataflow.flow_id and emulator.stats()["flows"] == 1
+    emulator.server.emulator.faults.clear()
+    onboarding = deletion.onboarding_delete_in_adobe(onboarding=dataflow.onboarding, actor=None)
+    assert onboarding.removed_from_adobe_at
+    assert emulator.stats()["flows"] == emulator.stats()["connections"] == 0

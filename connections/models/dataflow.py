@@ -151,7 +151,12 @@ class Dataflow(models.Model):
         """Whether Adobe may hold an object of it that deleting it removes (its flow or target connection, or
         the source connection it reads alone)."""
         own = self.own_source and bool(self.source_connection_id)
-        return not self.is_deleted and (bool(self.flow_id or self.target_connection_id) or own)
+        return not self.is_deleted and (bool(self.flow_id or self.target_connection_id) or own or self.unanswered)
+
+    @property
+    def unanswered(self) -> bool:
+        """Whether a create that deleting removes got no clear answer: its object may exist, unknown here."""
+        return self.outcome_unknown and self.current_step in (self.Step.SOURCE, self.Step.TARGET, self.Step.FLOW)
 
     @property
     def paused(self) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.tasks import task
@@ -29,11 +29,17 @@ from connections.flowservice import FlowServiceError, NotFoundError
 from connections.models import ActionResult, Dataflow, DataflowChange, Onboarding, ReaderSlot, RemoteAction
 
 from . import actions
+from .dataflow import STEP_BY_KEY
 from .errors import OnboardingError, adobe_failed
 from .readers import release_reader_slots
 from .transitions import lock_row, record_event
 
+if TYPE_CHECKING:
+    from connections.flowservice import FlowServiceClient
+
 Kind = RemoteAction.Kind
+# What deleting a dataflow removes in Adobe (its own source connection only when it reads through one).
+DELETED_WITH_IT = frozenset({"flow_id", "target_connection_id", "source_connection_id"})
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,9 @@ def dataflow_objects(dataflow: Dataflow) -> tuple[tuple[str, ...], tuple[str, ..
             f"its source connection {dataflow.source_connection_id} (it reads event hub "
             f"{dataflow.event_hub_name}, consumer group {dataflow.consumer_group}, for this dataflow alone)"
         )
+    if dataflow.unanswered:
+        what = dataflow.get_current_step_display()
+        deletes.append(f"its {what}, if the attempt that got no clear answer created it (looked for by its name)")
     keeps = []
     if dataflow.mapping_set_id:
         keeps.append(
@@ -138,6 +147,7 @@ def dataflow_delete_in_adobe(*, dataflow: Dataflow, actor: Any) -> Dataflow:
     deleted here too (kept for the audit) and its consumer group free again."""
     refuse_dataflow_delete(dataflow)
     client = adobe.flow_client(onboarding=dataflow.onboarding, actor=actor)
+    _adopt_unanswered(dataflow, client)
     objects: list[tuple[str, Callable[[str], None]]] = [
         (dataflow.flow_id, client.delete_flow),
         (dataflow.target_connection_id, client.delete_target_connection),
@@ -158,6 +168,22 @@ def dataflow_delete_in_adobe(*, dataflow: Dataflow, actor: Any) -> Dataflow:
         locked.save(update_fields=["status", "removed_from_adobe_at", "updated_at"])
         ReaderSlot.objects.filter(dataflow=locked).delete()  # its consumer group is read no more
     return locked
+
+
+def _adopt_unanswered(dataflow: Dataflow, client: FlowServiceClient) -> None:
+    """A create that got no clear answer may still have made its object (a flow would then keep the connections
+    from going): found by its name, its id is deleted with the rest."""
+    unanswered = dataflow.outcome_unknown and dataflow.current_step in Dataflow.Step.values
+    step = STEP_BY_KEY.get(Dataflow.Step(dataflow.current_step)) if unanswered else None
+    if step is None or step.id_field not in DELETED_WITH_IT or getattr(dataflow, step.id_field):
+        return
+    try:
+        found = step.find(client, step.remote_name(dataflow))
+    except FlowServiceError as error:
+        sandbox = dataflow.onboarding.sandbox_name
+        raise adobe_failed(error, doing="looking for the dataflow's objects", sandbox=sandbox) from error
+    if found is not None:
+        setattr(dataflow, step.id_field, found.id)
 
 
 def _delete(object_id: str, delete: Callable[[str], None], *, doing: str, sandbox: str) -> None:

@@ -37,7 +37,7 @@ def test_a_dataflow_is_deleted_from_its_page(logged_in: Page, live_server, emula
     assert emulator.stats()["flows"] == 1
     page.get_by_label("I understand: delete this dataflow in Adobe.").check()
     page.get_by_role("button", name="Delete the dataflow").click()
-    expect(page.get_by_role("heading", name="The dataflow is deleted")).to_be_visible()
+    expect(page.get_by_role("heading", name="The dataflow is deleted")).to_be_visible(timeout=30_000)
     expect(page.get_by_text(f"Deleted the dataflow “{dataflow.name}” in Adobe.")).to_be_visible()
     stats = emulator.stats()
     assert stats["flows"] == 0 and stats["targetConnections"] == 0
@@ -66,14 +66,14 @@ def test_an_account_with_two_dataflows_is_deleted_a_failed_step_retried(
     page.get_by_label("I understand: delete all of this in Adobe.").check()
     page.get_by_role("button", name="Delete in Adobe").click()
 
-    expect(page.locator(f"#delete-step-dataflow-{second.reference}")).to_contain_text("✗ Failed")
+    expect(page.locator(f"#delete-step-dataflow-{second.reference}")).to_contain_text("✗ Failed", timeout=30_000)
     expect(page.locator(f"#delete-step-dataflow-{first.reference}")).to_contain_text("✓ Deleted")
     expect(page.locator("#delete-step-source")).not_to_contain_text("Deleted")
     assert emulator.stats()["flows"] == 1 and emulator.stats()["connections"] == 1
     readable_at_360(page)
     page.get_by_role("button", name="Retry").click()
 
-    expect(page.get_by_role("heading", name="My onboardings")).to_be_visible()
+    expect(page.get_by_role("heading", name="My onboardings")).to_be_visible(timeout=30_000)
     expect(page.get_by_text(f"Deleted {onboarding.name} in Adobe, with its dataflows.")).to_be_visible()
     stats = emulator.stats()
     assert stats["flows"] == stats["targetConnections"] == stats["sourceConnections"] == stats["connections"] == 0

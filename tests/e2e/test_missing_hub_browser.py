@@ -69,7 +69,7 @@ def test_a_misspelt_hub_is_said_at_every_step(logged_in: Page, live_server, emul
     requests.post(f"{emulator.url}/__emulator__/clock", json={"freeze": True, "advance": 600}, timeout=5)
     page.get_by_role("button", name="Ask Adobe now").click()
     reads_nothing = page.locator("#reads-nothing")
-    expect(reads_nothing).to_contain_text("The dataflow runs, but reads nothing")
+    expect(reads_nothing).to_contain_text("The dataflow runs, but reads nothing", timeout=30_000)
     expect(reads_nothing).to_contain_text("has no event hub named ordrs")
     # It leads: above the state and the counts.
     assert page.evaluate(

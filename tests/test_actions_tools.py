@@ -286,12 +286,14 @@ class TestDeleteInAdobe:
     def test_the_task_deletes_then_my_onboardings_says_so(self, alice, user, make_onboarding, task_queue, emulator):
         onboarding = make_onboarding("source")
         response = alice.post(url("delete", onboarding), {"confirm": onboarding.reference})
-        assert "Deleting the connections in Adobe" in progress_of(alice, response)
+        assert response["Location"].startswith(url("delete", onboarding) + "?action=")
+        progress = page(alice.get(response["Location"]))
+        assert "Deleting in Adobe, one step at a time" in progress and "Deleting now…" in progress
         assert emulator.stats()["connections"] == 1  # nothing deleted in the request
         task_queue()
-        listing = alice.get(response["Location"], follow=True)
-        assert listing.redirect_chain[-1][0] == reverse("onboarding:list")
-        assert "Deleted the connections of Orders stream in Adobe." in page(listing)
+        listing = alice.get(response["Location"], headers=HTMX)  # the poll, once it has finished
+        assert listing["HX-Redirect"] == reverse("onboarding:list")
+        assert "Deleted Orders stream in Adobe, with its dataflows." in page(alice.get(reverse("onboarding:list")))
         assert emulator.stats()["connections"] == 0 and emulator.stats()["sourceConnections"] == 0
         deletes = asked(onboarding, Call.DELETE_SOURCE) + asked(onboarding, Call.DELETE_BASE)
         assert len(deletes) == 2 and {call.actor for call in deletes} == {user}
@@ -303,9 +305,9 @@ class TestDeleteInAdobe:
         )
         response = alice.post(url("delete", onboarding), {"confirm": onboarding.reference})
         task_queue()
-        shown = alice.get(response["Location"], follow=True)
-        assert shown.redirect_chain[-1][0].startswith(url("delete", onboarding) + "?action=")
-        assert "1418-400" in page(shown) and "Delete in Adobe" in page(shown)  # the user may try again
+        assert response["Location"].startswith(url("delete", onboarding) + "?action=")
+        shown = alice.get(response["Location"])
+        assert "1418-400" in page(shown) and "✗ Failed" in page(shown) and "Retry" in page(shown)  # to try again
         onboarding.refresh_from_db()
         assert not onboarding.removed_from_adobe_at and emulator.stats()["connections"] == 1
 
@@ -330,7 +332,7 @@ class TestDeleteInAdobe:
         assert "stopped without an answer from Adobe" in shown and "Try again" in shown
         again = alice.post(url("delete", onboarding), {"confirm": onboarding.reference})
         task_queue()  # the new one deletes
-        assert "Deleted the connections" in page(alice.get(again["Location"], follow=True))
+        assert "Deleted Orders stream in Adobe" in page(alice.get(again["Location"], follow=True))
         assert emulator.stats()["connections"] == 0
 
 

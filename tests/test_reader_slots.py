@@ -142,7 +142,7 @@ class TestEveryPathRefusesATakenGroup:
         )
         second.consumer_group = "shared"
         checks = {
-            c["key"]: c for c in services.connection_test.consumer_group_refreshed(second)["connection_test"]["checks"]
+            c["key"]: c for c in services.connection_test.source_checks_refreshed(second)["connection_test"]["checks"]
         }
         assert checks["consumer_group"]["state"] == "failed"
 

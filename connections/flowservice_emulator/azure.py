@@ -104,6 +104,14 @@ class SimulatedAzure:
             return _tracked(f"The messaging entity '{entity}' could not be found.")
         return None
 
+    def missing_hub(self, namespace: str, hub: str) -> str | None:
+        """Azure's words when the namespace has no such event hub (a reader's first call fails so), else None."""
+        try:
+            self._hub(namespace, hub)
+        except AzureError as refusal:
+            return str(refusal)
+        return None
+
     def _hub(self, namespace: str, hub: str) -> dict[str, Any]:
         hubs = self.namespaces[namespace]["eventHubs"]
         if hub not in hubs:

@@ -84,7 +84,7 @@ class RemoteAction(models.Model):
         RELOAD = "reload", _("Reading the base connection")
         SOURCE = "source", _("Saving the source settings")
         SOURCE_RELOAD = "source_reload", _("Reading the source connection")
-        DELETE = "delete", _("Deleting the connections")
+        DELETE = "delete", _("Deleting the account and its dataflows")
         PREVIEW = "dataflow preview", _("Previewing the event hub")
         CATALOGUE = "dataflow catalogue", _("Listing the datasets and schemas")
         CHOOSE_DATASET = "dataflow dataset", _("Reading the dataset's schema")
@@ -96,6 +96,7 @@ class RemoteAction(models.Model):
         EXPORT = "onboarding file", _("Writing the onboarding file")
         IMPORT_CHECK = "import check", _("Checking the target sandbox")
         IMPORT = "import", _("Importing the onboarding file")
+        DELETE_DATAFLOW = "dataflow delete", _("Deleting the dataflow")
 
     PENDING = (State.QUEUED, State.RUNNING)
     # Reads change nothing in Adobe nor here: their finished actions may be pruned (their calls stay in the history).

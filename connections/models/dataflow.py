@@ -32,6 +32,7 @@ class Dataflow(models.Model):
         CREATING = "creating", _("Creating in Adobe")
         FAILED = "failed", _("Creation failed")
         CREATED = "created", _("Created")
+        DELETED = "deleted", _("Deleted in Adobe")
 
     class Step(models.TextChoices):
         """The objects Finish creates, in order."""
@@ -82,6 +83,7 @@ class Dataflow(models.Model):
     flow_state = models.CharField(_("dataflow state"), max_length=20, blank=True)
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    removed_from_adobe_at = models.DateTimeField(_("deleted in Adobe"), null=True, blank=True)
     current_step = models.CharField(_("step"), max_length=20, choices=Step.choices, blank=True)
     last_error = models.JSONField(_("last error"), null=True, blank=True)
     outcome_unknown = models.BooleanField(_("outcome unknown"), default=False)
@@ -107,7 +109,7 @@ class Dataflow(models.Model):
             # The onboarding's own source connection (hence its consumer group) feeds one dataflow at a time.
             models.UniqueConstraint(
                 fields=["onboarding"],
-                condition=models.Q(own_source=False) & ~models.Q(status="draft"),
+                condition=models.Q(own_source=False) & ~models.Q(status__in=["draft", "deleted"]),
                 name="one_flow_on_onboarding_source",
             ),
         ]
@@ -139,6 +141,22 @@ class Dataflow(models.Model):
     @property
     def is_created(self) -> bool:
         return self.status == self.Status.CREATED
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.status == self.Status.DELETED
+
+    @property
+    def in_adobe(self) -> bool:
+        """Whether Adobe may hold an object of it that deleting it removes (its flow or target connection, or
+        the source connection it reads alone)."""
+        own = self.own_source and bool(self.source_connection_id)
+        return not self.is_deleted and (bool(self.flow_id or self.target_connection_id) or own or self.unanswered)
+
+    @property
+    def unanswered(self) -> bool:
+        """Whether a create that deleting removes got no clear answer: its object may exist, unknown here."""
+        return self.outcome_unknown and self.current_step in (self.Step.SOURCE, self.Step.TARGET, self.Step.FLOW)
 
     @property
     def paused(self) -> bool:

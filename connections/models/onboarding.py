@@ -165,6 +165,8 @@ class Onboarding(models.Model):
     )
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     removed_from_adobe_at = models.DateTimeField(_("deleted in Adobe"), null=True, blank=True)
+    # Deleting the account goes one object at a time; the source connection may be gone before the account.
+    source_removed_at = models.DateTimeField(_("source connection deleted in Adobe"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -267,6 +269,11 @@ class Onboarding(models.Model):
         return Diagnosis.from_json((self.connection_test or {}).get("diagnosis"))
 
     @property
+    def unchecked_event_hub(self) -> Check | None:
+        """The event hub check when the last test could not confirm the hub exists (its detail says why)."""
+        return next((c for c in self.checks if c.key == "event_hub" and c.state == CheckState.UNVERIFIED), None)
+
+    @property
     def account_gated(self) -> bool:
         """The base connection exists but its test has not passed, and the owner has not chosen to go on:
         the Account step is not finished."""
@@ -311,7 +318,7 @@ class Onboarding(models.Model):
     def dataflow_on_source(self) -> Any:
         """The dataflow created in Adobe on this onboarding's own source connection, if any (a Dataflow): Adobe
         does not carry later changes to the source connection into it."""
-        return self.dataflows.filter(own_source=False).exclude(status="draft").first()
+        return self.dataflows.filter(own_source=False).exclude(status__in=["draft", "deleted"]).first()
 
     @property
     def account_editable(self) -> bool:

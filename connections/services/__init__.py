@@ -7,7 +7,8 @@ OnboardingError carrying the Problem to show; a failed wizard step is kept on th
 
 Modules: inputs (what services take), errors (how they fail), transitions (status moves),
 credentials (setting and replacing them), wizard (the steps), connection_test (named checks and their
-diagnosis), lifecycle (going on anyway, editing the source, archiving, deleting in Adobe), actions (what a user
+diagnosis), lifecycle (going on anyway, editing the source, archiving), deletion (a dataflow, or an account with
+its dataflows, deleted in Adobe step by step), actions (what a user
 asks of Adobe outside the wizard's creates, run by a background task while the page shows progress), dataflow
 and dataflow_choices (a dataflow's creates, and the reads and checks before them), hubs (several event hubs
 ticked at once, each with its dataflow, the dataset and mapping shared where the events match), remote (how
@@ -27,13 +28,12 @@ from .credentials import (
     onboarding_start_reload,
     onboarding_start_replacement,
 )
+from .deletion import onboarding_delete_in_adobe, onboarding_start_delete
 from .errors import OnboardingError, StaleConnectionError
 from .inputs import Account, Credentials, Source
 from .lifecycle import (
     onboarding_archive,
-    onboarding_delete_in_adobe,
     onboarding_go_on_anyway,
-    onboarding_start_delete,
     onboarding_start_source_reload,
     onboarding_start_source_update,
     onboarding_update_source,

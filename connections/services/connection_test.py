@@ -13,6 +13,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from connections import adobe
+from connections.auth_types import AuthType
 from connections.diagnoses import (
     AZURE_RELAY_CODE,
     Diagnosis,
@@ -134,8 +135,45 @@ def _event_hub_check(onboarding: Onboarding, answers: Answers, diagnosis: Diagno
     if onboarding.is_scoped and answers.accepted:
         return Check("event_hub", label, PASSED, target)  # scoped credentials are tested on that hub
     if target:
-        return Check("event_hub", label, UNVERIFIED, f"{target}: Adobe could not list the event hubs to confirm it.")
+        return Check("event_hub", label, UNVERIFIED, unlisted_hub(onboarding, target, diagnosis))
     return Check("event_hub", label, SKIPPED, "Chosen on the Source step.")
+
+
+def unlisted_hub(onboarding: Onboarding, target: str, diagnosis: Diagnosis | None) -> str:
+    """Why the event hub's name could not be checked: the namespace's event hubs could not be listed."""
+    if diagnosis is None or diagnosis.key != "listing_forbidden":
+        why = "Adobe could not list the namespace's event hubs just now"
+    elif onboarding.auth_type in (AuthType.STANDARD, AuthType.SAS):
+        why = (
+            "Your shared access policy may read events (Listen) but not list the namespace's event hubs (that "
+            "needs Manage)"
+        )
+    else:
+        why = (
+            "The app may read events but not list the namespace's event hubs (that needs Azure Event Hubs Data "
+            "Owner on the namespace)"
+        )
+    return (
+        f"{target}: not checked. {why}, so nothing confirms that this event hub exists. A misspelt name shows "
+        "when the dataflow previews the event hub."
+    )
+
+
+def _stored_event_hub_check(onboarding: Onboarding, stored: dict[str, Any]) -> Check | None:
+    """The event hub check once the Source step has named the hub, from what the last test listed (no call);
+    None to keep the stored one (scoped credentials are tested on their hub; a failure found stays)."""
+    target = onboarding.event_hub_name
+    if not target or onboarding.is_scoped or stored.get("state") == FAILED:
+        return None
+    hubs = (onboarding.event_hubs or {}).get("hubs")
+    label = "Event hub found"
+    if isinstance(hubs, list):
+        if target in hubs:
+            return Check("event_hub", label, PASSED, target)
+        return Check(
+            "event_hub", label, FAILED, f"{target} is not among the namespace's event hubs: {', '.join(hubs)}."
+        )
+    return Check("event_hub", label, UNVERIFIED, unlisted_hub(onboarding, target, onboarding.diagnosis))
 
 
 def _consumer_group_check(o: Onboarding) -> Check:
@@ -158,20 +196,26 @@ def _checks(onboarding: Onboarding, answers: Answers, diagnosis: Diagnosis | Non
     ]
 
 
-def consumer_group_refreshed(onboarding: Onboarding) -> dict[str, Any]:
-    """The stored test with its consumer group check brought up to date, as columns to save ({} when there is
-    no test): a database check, no call."""
+def source_checks_refreshed(onboarding: Onboarding) -> dict[str, Any]:
+    """The stored test with the checks of the source settings brought up to date (the event hub against what
+    the test listed, the consumer group against the other readers here), as columns to save ({} when there is
+    no test): no call."""
     test = onboarding.connection_test
     if not test:
         return {}
-    fresh = _consumer_group_check(onboarding).as_json()
-    checks = [fresh if check["key"] == "consumer_group" else check for check in test["checks"]]
+    checks = []
+    for check in test["checks"]:
+        if check["key"] == "consumer_group":
+            check = _consumer_group_check(onboarding).as_json()
+        elif check["key"] == "event_hub" and (hub := _stored_event_hub_check(onboarding, check)) is not None:
+            check = hub.as_json()
+        checks.append(check)
     return {"connection_test": {**test, "checks": checks}}
 
 
-def refresh_consumer_group_check(onboarding: Onboarding) -> Onboarding:
-    """Bring the stored test up to date with the chosen consumer group (a database check, no call)."""
-    refreshed = consumer_group_refreshed(onboarding)
+def refresh_source_checks(onboarding: Onboarding) -> Onboarding:
+    """Bring the stored test up to date with the chosen source settings (no call)."""
+    refreshed = source_checks_refreshed(onboarding)
     if refreshed:
         Onboarding.objects.filter(pk=onboarding.pk).update(**refreshed)
         onboarding.connection_test = refreshed["connection_test"]

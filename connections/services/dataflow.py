@@ -325,7 +325,7 @@ def _save_reviewed(locked: Dataflow) -> None:
         with transaction.atomic():
             locked.save()
     except IntegrityError:
-        reading = locked.onboarding.dataflows.filter(own_source=False).exclude(status=Status.DRAFT).first()
+        reading = locked.onboarding.dataflow_on_source()
         raise OnboardingError.refused(source_read_by(reading, consumer_group=locked.consumer_group).message) from None
 
 

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
+from connections.diagnoses import AZURE_RELAY_CODE, diagnose_refusal
 from connections.flowservice import FlowAction, FlowServiceError, failure_reasons, is_system_dataset
 from connections.messages import Problem
 from connections.models import ActionResult, Dataflow, Onboarding, RemoteAction
@@ -160,7 +161,7 @@ def _on_the_onboardings_source(onboarding: Onboarding) -> Dataflow:
     with transaction.atomic():
         lock_row(onboarding.pk)  # a double click waits here, then finds the draft the first click made
         on_it = onboarding.dataflows.filter(own_source=False)
-        reading = on_it.exclude(status=Dataflow.Status.DRAFT).first()
+        reading = onboarding.dataflow_on_source()
         if reading is not None:
             raise source_read_by(reading, consumer_group=reading.consumer_group)
         draft = on_it.filter(status=Dataflow.Status.DRAFT).first()
@@ -206,12 +207,39 @@ def dataflow_preview(*, dataflow: Dataflow, actor: Any) -> Dataflow:
     try:
         events = client_for(dataflow, actor).preview_event_hub(onboarding.base_connection_id, dataflow.event_hub_name)
     except FlowServiceError as error:
-        raise failed(error, doing="previewing the event hub", dataflow=dataflow) from None
+        raise _missing_in_azure(error, dataflow) or failed(
+            error, doing="previewing the event hub", dataflow=dataflow
+        ) from None
     if not events:
         raise OnboardingError.refused(
             f"The event hub {dataflow.event_hub_name} has no JSON events to preview yet. Paste or upload a sample."
         )
     return _store_sample(dataflow, events, origin="preview")
+
+
+def _missing_in_azure(error: FlowServiceError, dataflow: Dataflow) -> OnboardingError | None:
+    """The preview's refusal when Azure says the event hub (or consumer group) does not exist: no sample helps,
+    since no dataflow can read it; the name must be corrected. None for any other refusal."""
+    if error.code != AZURE_RELAY_CODE:
+        return None
+    diagnosis = diagnose_refusal(error.message, hub_field="event_hub_name")
+    if diagnosis.key not in ("event_hub_unknown", "consumer_group_unknown"):
+        return None
+    hub, namespace = dataflow.event_hub_name, dataflow.onboarding.namespace
+    what = (
+        f"the event hub {hub} has no consumer group {dataflow.consumer_group}"
+        if diagnosis.key == "consumer_group_unknown"
+        else f"the namespace {namespace} has no event hub named {hub}"
+    )
+    problem = Problem(
+        title="The event hub does not exist" if diagnosis.key == "event_hub_unknown" else "No such consumer group",
+        message=f"Azure says {what}, so Adobe cannot preview it and no dataflow could read from it: a sample "
+        f"would not help. {diagnosis.action} (Azure said: {diagnosis.details})",
+        code=error.code,
+        request_id=error.request_id or None,
+        retryable=False,
+    )
+    return OnboardingError(problem, field=diagnosis.field)
 
 
 @task
@@ -603,13 +631,15 @@ class Activity:
     runs: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     latest_status: str = ""
+    # When the runs fail because what they read does not exist in Azure: that, first ({} otherwise).
+    reads_nothing: dict[str, str] = field(default_factory=dict)
 
 
 def dataflow_activity(*, dataflow: Dataflow, actor: Any) -> Activity:
     """The dataflow's state and its runs' record counts (Records received, ingested and failed, as Adobe's
     Dataflow activity page shows them: inputRecordCount, outputRecordCount, failedRecordCount)."""
     flow, runs = read_runs(dataflow=dataflow, actor=actor, doing="reading the dataflow's activity")
-    return activity_from(flow, runs)
+    return activity_from(dataflow, flow, runs)
 
 
 def read_runs(*, dataflow: Dataflow, actor: Any, doing: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -627,18 +657,42 @@ def read_runs(*, dataflow: Dataflow, actor: Any, doing: str) -> tuple[dict[str, 
     return flow, runs
 
 
-def activity_from(flow: dict[str, Any], runs: list[dict[str, Any]]) -> Activity:
+def activity_from(dataflow: Dataflow, flow: dict[str, Any], runs: list[dict[str, Any]]) -> Activity:
     metrics: list[dict[str, Any]] = [r["metrics"] if isinstance(r.get("metrics"), dict) else {} for r in runs]
     totals = [m.get("recordSummary") or {} for m in metrics]
+    errors = next((reasons for run in runs if (reasons := failure_reasons(run))), [])[:5]
+    latest = str((metrics[0].get("statusSummary") or {}).get("status", "")) if metrics else ""
     return Activity(
         state=str(flow.get("state", "")),
         received=sum(int(t.get("inputRecordCount", 0)) for t in totals),
         ingested=sum(int(t.get("outputRecordCount", 0)) for t in totals),
         failed=sum(int(t.get("failedRecordCount", 0)) for t in totals),
         runs=len(runs),
-        errors=next((reasons for run in runs if (reasons := failure_reasons(run))), [])[:5],
-        latest_status=str((metrics[0].get("statusSummary") or {}).get("status", "")) if metrics else "",
+        errors=errors,
+        latest_status=latest,
+        reads_nothing=_reads_nothing(dataflow, errors) if latest == "failed" else {},
     )
+
+
+def _reads_nothing(dataflow: Dataflow, errors: list[dict[str, Any]]) -> dict[str, str]:
+    """Why the runs read nothing, when Azure says the event hub or the consumer group does not exist."""
+    diagnosis = diagnose_refusal(str(errors[0].get("message", "")) if errors else "", hub_field="event_hub_name")
+    hub, group = dataflow.event_hub_name, dataflow.consumer_group
+    if diagnosis.key == "event_hub_unknown":
+        said = f"the namespace {dataflow.onboarding.namespace} has no event hub named {hub}"
+        action = (
+            f"{diagnosis.action} Adobe does not carry a corrected event hub into a dataflow that exists: set up a "
+            "dataflow on the right one, then delete this one."
+        )
+    elif diagnosis.key == "consumer_group_unknown":
+        said, action = f"the event hub {hub} has no consumer group {group}", diagnosis.action
+    else:
+        return {}
+    return {
+        "headline": f"The dataflow runs, but reads nothing: {said}.",
+        "action": action,
+        "details": diagnosis.details,
+    }
 
 
 def activity_of(read: Read, dataflow: Dataflow) -> dict[str, Any] | None:

@@ -1,7 +1,7 @@
-"""After the base connection exists: going on despite a failed test, editing the source settings,
-archiving, and deleting the onboarding's objects in Adobe. Each is audited in the state history.
+"""After the base connection exists: going on despite a failed test, editing the source settings and
+archiving (deleting in Adobe is deletion.py). Each is audited in the state history.
 
-Editing the source settings and deleting call Adobe, so they run as background tasks (remote actions,
+Editing the source settings calls Adobe, so it runs as a background task (a remote action,
 connections/services/actions.py) while the page shows progress; going on and archiving do not."""
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from django.tasks import task
 from django.utils import timezone
 
 from connections import adobe
-from connections.flowservice import FlowServiceError, NotFoundError
+from connections.flowservice import FlowServiceError
 from connections.models import ActionResult, Onboarding, RemoteAction
 
 from . import actions
-from .connection_test import refresh_consumer_group_check
+from .connection_test import refresh_source_checks
 from .errors import OnboardingError, adobe_failed
 from .inputs import Source
 from .readers import release_reader_slots, take_reader_slot
@@ -113,7 +113,7 @@ def onboarding_update_source(*, onboarding: Onboarding, actor: Any, source: Sour
         locked.source_connection_etag = updated.etag
         record_event(locked, actor=actor, reason=f"Source settings changed in Adobe (etag {updated.etag})")
         locked.save()
-    return refresh_consumer_group_check(locked)
+    return refresh_source_checks(locked)
 
 
 def _keep_reading(onboarding: Onboarding, actor: Any) -> None:
@@ -183,7 +183,7 @@ def onboarding_reload_source_connection(*, onboarding: Onboarding, actor: Any) -
             reason=f"Source connection reloaded from Adobe (etag {locked.source_connection_etag}): {said}",
         )
         locked.save(update_fields=[*SOURCE_PARAMS.values(), "source_connection_etag", "updated_at"])
-    refresh_consumer_group_check(locked)
+    refresh_source_checks(locked)
     changed = f" Changed in Adobe: {'; '.join(taken)}." if taken else " Nothing differs from this app's copy."
     kept = f" Not kept: {'; '.join(refused)}." if refused else ""
     return f"Reloaded the source connection from Adobe.{changed}{kept} You can edit the source settings now."
@@ -210,63 +210,4 @@ def onboarding_archive(*, onboarding: Onboarding, actor: Any) -> Onboarding:
             locked.save(update_fields=["archived_at", "updated_at"])
             if not locked.source_connection_id and not locked.outcome_unknown:
                 release_reader_slots(locked)  # nothing in Adobe reads with its consumer group
-    return locked
-
-
-def onboarding_start_delete(*, onboarding: Onboarding, actor: Any) -> RemoteAction:
-    """Delete the onboarding's connections in Adobe in a background task."""
-    if onboarding.is_in_flight:
-        raise OnboardingError.refused("Wait until the current step has finished, then delete.")
-    return actions.start(
-        Kind.DELETE, delete_task, onboarding=onboarding, actor=actor, apart_from=RemoteAction.CHANGES_IN_ADOBE
-    )
-
-
-@task
-def delete_task(action_id: str) -> str:
-    return actions.run(action_id, _delete_in_background)
-
-
-def _delete_in_background(run: actions.ActionRun) -> ActionResult:
-    onboarding = onboarding_delete_in_adobe(onboarding=run.onboarding, actor=run.actor)
-    return ActionResult(notice=f"Deleted the connections of {onboarding.name} in Adobe.")
-
-
-def onboarding_delete_in_adobe(*, onboarding: Onboarding, actor: Any) -> Onboarding:
-    """DELETE the source connection, then the base connection, in Adobe; then archive the onboarding.
-
-    An object Adobe no longer has (404) counts as deleted. A refusal (e.g. a dataflow still uses the
-    source connection) stops here and is raised, leaving what was not deleted as it was.
-    """
-    if onboarding.is_in_flight:
-        raise OnboardingError.refused("Wait until the current step has finished, then delete.")
-    client = adobe.flow_client(onboarding=onboarding, actor=actor)
-    doing = "deleting the connections in Adobe"
-    for object_id, delete in (
-        (onboarding.source_connection_id, client.delete_source_connection),
-        (onboarding.base_connection_id, client.delete_base_connection),
-    ):
-        if not object_id:
-            continue
-        try:
-            delete(object_id)
-        except NotFoundError:
-            pass  # already gone
-        except FlowServiceError as error:
-            raise adobe_failed(error, doing=doing, sandbox=onboarding.sandbox_name) from error
-    with transaction.atomic():
-        locked = lock_row(onboarding.pk)
-        now = timezone.now()
-        locked.removed_from_adobe_at, locked.archived_at = now, locked.archived_at or now
-        deleted = ", ".join(
-            f"{what} {i}"
-            for what, i in (
-                ("source connection", locked.source_connection_id),
-                ("base connection", locked.base_connection_id),
-            )
-            if i
-        )
-        record_event(locked, actor=actor, reason=f"Deleted in Adobe: {deleted or 'nothing was created'}")
-        locked.save(update_fields=["removed_from_adobe_at", "archived_at", "updated_at"])
-        release_reader_slots(locked)
     return locked

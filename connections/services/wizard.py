@@ -23,7 +23,7 @@ from connections.flowservice import Reset as ApiReset
 from connections.models import Dataflow, Onboarding, StateChange
 
 from . import lease, remote
-from .connection_test import consumer_group_refreshed, onboarding_test_connection
+from .connection_test import onboarding_test_connection, source_checks_refreshed
 from .credentials import apply_credentials
 from .errors import OnboardingError, abandoned_record, failure_record
 from .inputs import Account, Source
@@ -177,7 +177,7 @@ SOURCE_CONNECTION = RemoteStep(
     ),
     id_field="source_connection_id",
     etag_field="source_connection_etag",
-    settled_with=consumer_group_refreshed,  # with the settle: no UPDATE and commit of its own
+    settled_with=source_checks_refreshed,  # with the settle: no UPDATE and commit of its own
     reads_consumer_group=True,
 )
 STEPS = (BASE_CONNECTION, SOURCE_CONNECTION)

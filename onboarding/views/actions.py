@@ -62,6 +62,14 @@ def _where_the_deletion_shows(onboarding: Onboarding, action: RemoteAction) -> s
     return result_url(action, "onboarding:delete") if action.failed else reverse("onboarding:list")
 
 
+def _where_the_dataflow_deletion_shows(onboarding: Onboarding, action: RemoteAction) -> str:
+    dataflow = _dataflow_of(action)
+    if action.failed:
+        confirmation = reverse("onboarding:dataflow_delete", args=[onboarding.public_id, dataflow.public_id])
+        return f"{confirmation}?action={action.public_id}"
+    return Page.WATCH.url(dataflow)
+
+
 def _dataflow_page(page: Page) -> Destination:
     """The dataflow's page `page` (a read's answer shows there)."""
     return lambda onboarding, action: page.url(_dataflow_of(action))
@@ -112,6 +120,7 @@ DESTINATIONS: dict[str, tuple[Destination, bool]] = {
     Kind.EXPORT: (_where_the_file_shows, False),
     Kind.IMPORT_CHECK: (_where_the_import_shows, False),
     Kind.IMPORT: (_where_the_import_shows, False),
+    Kind.DELETE_DATAFLOW: (_where_the_dataflow_deletion_shows, False),
 }
 
 

@@ -24,6 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from connections import exports, safe_input
 from connections.models import Dataflow, Onboarding, RemoteAction
+from connections.services import actions, deletion
 from connections.services import dataflow as finish
 from connections.services import dataflow_choices as choices
 from connections.services.dataflow_choices import Ask
@@ -37,6 +38,7 @@ from onboarding.forms.dataflow import DatasetForm, DetailForm, ExistingAccountFo
 from . import actions as views_actions
 
 PAGE = "onboarding/dataflow/page.html"
+Kind = RemoteAction.Kind
 # Adobe's documents are silent: on a URL for one dataflow in Experience Platform's UI (only the navigation
 # Sources › Dataflows is documented); this opens the Sources workspace of the organization.
 PLATFORM_SOURCES_URL = "https://experience.adobe.com/#/platform/source"
@@ -416,6 +418,42 @@ def dataflow_state(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: 
     return views_actions.follow(request, action)
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def dataflow_delete(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: uuid.UUID) -> HttpResponse:
+    """Delete the dataflow in Adobe (a background task), after a confirmation page saying what goes and what
+    stays; with `?action=` the page shows why it did not happen."""
+    dataflow = _owned(request, public_id, dataflow_id)
+    if request.method == "GET":
+        asked = views_actions.asked_result(request, dataflow.onboarding, Kind.DELETE_DATAFLOW, dataflow)
+        if asked is not None and asked.pending:
+            return redirect(views_actions.action_url(asked))
+        return _delete_page(request, dataflow, problem=actions.problem_of(asked) if asked else None)
+    if request.POST.get("confirm") != dataflow.reference:
+        return _delete_page(request, dataflow, unconfirmed=True)
+    try:
+        action = deletion.dataflow_start_delete(dataflow=dataflow, actor=request.user)
+    except OnboardingError as error:
+        return _delete_page(request, dataflow, problem=error.problem)
+    return views_actions.follow(request, action)
+
+
+def _delete_page(request: HtmxHttpRequest, dataflow: Dataflow, **context: Any) -> HttpResponse:
+    deletes, keeps = deletion.dataflow_objects(dataflow)
+    return render(
+        request,
+        "onboarding/dataflow/delete.html",
+        {
+            "dataflow": dataflow,
+            "onboarding": dataflow.onboarding,
+            "deletes": deletes,
+            "keeps": keeps,
+            "problem": None,
+            **context,
+        },
+    )
+
+
 def _dataflow_path(suffix: str, view: Any, name: str) -> Any:
     return path(f"<uuid:public_id>/dataflows/<uuid:dataflow_id>/{suffix}", view, name=name)
 
@@ -431,4 +469,5 @@ urlpatterns = [
     _dataflow_path("status/", dataflow_status, "dataflow_status"),
     _dataflow_path("activity/", dataflow_activity, "dataflow_activity"),
     _dataflow_path("state/", dataflow_state, "dataflow_state"),
+    _dataflow_path("delete/", dataflow_delete, "dataflow_delete"),
 ]

@@ -22,7 +22,7 @@ from connections import azure_names, exports, safe_input, services
 from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.messages import Problem
 from connections.models import Dataflow, Onboarding, OnboardingCopy, RemoteAction
-from connections.services import OnboardingError, Replacement, actions, portable
+from connections.services import OnboardingError, Replacement, actions, deletion, portable
 from connections.services.hubs import HubRefused, onboarding_submit_hubs
 from connections.services.sandboxes import known_sandboxes
 from onboarding import secret_echo
@@ -629,25 +629,34 @@ def onboarding_archive(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRe
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding_delete(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Delete the onboarding's connections in Adobe (a background task), after a confirmation page; this page
-    shows why it did not happen (`?action=`)."""
+    """Delete the account in Adobe with its dataflows (a background task, one step per object), after a
+    confirmation page naming each; with `?action=` the page shows each step's progress (polled), or the step
+    that failed and Retry."""
     onboarding = owned_onboarding(request, public_id)
     if request.method == "GET":
         asked = views_actions.asked_result(request, onboarding, "delete")
-        if asked is not None and asked.pending:
-            return redirect(views_actions.action_url(asked))
-        return _delete_page(request, onboarding, problem=actions.problem_of(asked) if asked else None)
+        if asked is not None and not asked.pending and (request.htmx or not asked.failed):
+            return views_actions.follow(request, asked)  # finished: where its result shows
+        return _delete_page(request, onboarding, asked=asked)
     if request.POST.get("confirm") != onboarding.reference:
         return _delete_page(request, onboarding, unconfirmed=True)
     try:
         action = services.onboarding_start_delete(onboarding=onboarding, actor=request.user)
     except OnboardingError as error:
         return _delete_page(request, onboarding, problem=error.problem)
+    if action.pending:
+        return redirect(views_actions.result_url(action, "onboarding:delete"))
     return views_actions.follow(request, action)
 
 
-def _delete_page(request: HtmxHttpRequest, onboarding: Onboarding, **context: Any) -> HttpResponse:
-    return render(request, "onboarding/delete.html", {"onboarding": onboarding, "problem": None, **context})
+def _delete_page(
+    request: HtmxHttpRequest, onboarding: Onboarding, *, asked: RemoteAction | None = None, **context: Any
+) -> HttpResponse:
+    steps = deletion.step_states(deletion.account_steps(onboarding), asked)
+    problem = actions.problem_of(asked) if asked else None
+    unfinished = deletion.unfinished_dataflows(onboarding)
+    context = {"steps": steps, "unfinished": unfinished, "asked": asked, "problem": problem, **context}
+    return render(request, "onboarding/delete.html", {"onboarding": onboarding, **context})
 
 
 def csrf_failure(request: HtmxHttpRequest, reason: str = "") -> HttpResponse:

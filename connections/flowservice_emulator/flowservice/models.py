@@ -127,7 +127,11 @@ class FlowService:
     def _preview(self, auth: Doc, hub: str) -> Doc:
         access = self._azure(lambda: self.azure.access(spec.AZURE_AUTH[auth["specName"]], auth["params"], same_secret))
         if hub not in access.hubs:
-            raise refused.ExploreFailed(reason=f"Unauthorized: the credentials cannot read the event hub '{hub}'.")
+            # A hub the namespace lacks: Azure says so to any reader; one it has but they may not read: a refusal.
+            missing = self.azure.missing_hub(access.namespace, hub)
+            raise refused.ExploreFailed(
+                reason=missing or f"Unauthorized: the credentials cannot read the event hub '{hub}'."
+            )
         now = self.store.now_ms()
         return preview([e.body for e in eventdata.events(hub, self.store.epoch_ms(), 0, now)])
 

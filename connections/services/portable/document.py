@@ -104,8 +104,13 @@ def duplicate_names(document: dict[str, Any]) -> list[str]:
 
 
 def onboarding_export_document(onboarding: Onboarding, *, actor: Any = None) -> dict[str, Any]:
-    """The onboarding and its reviewed dataflows as a file's document (drafts are not finished choices)."""
-    flows = list(onboarding.dataflows.exclude(status=Dataflow.Status.DRAFT).order_by("created_at", "id"))
+    """The onboarding and its reviewed dataflows as a file's document (drafts are not finished choices, and a
+    deleted dataflow is gone from Adobe)."""
+    flows = list(
+        onboarding.dataflows.exclude(status__in=[Dataflow.Status.DRAFT, Dataflow.Status.DELETED]).order_by(
+            "created_at", "id"
+        )
+    )
     dataset_names = _dataset_names(flows, onboarding=onboarding, actor=actor)
     return {
         "format": FORMAT,

@@ -64,8 +64,9 @@ def test_a_bad_file_gets_its_problems_next_to_the_field(alice, prod_account, emu
 
 def test_an_account_in_another_sandbox_is_refused_next_to_its_field(alice, dev_onboarding, prod_account):  # noqa: F811
     document = write_file(alice, dev_onboarding)
-    page = check(alice, dev_onboarding, document)
-    assert 'id="id_account_error"' in page.content.decode() and "not prod" in page.content.decode()
+    page = check(alice, dev_onboarding, document)  # not offered in prod: a forged choice
+    assert 'id="id_account_error"' in page.content.decode() and "Select a valid choice" in page.content.decode()
+    assert not RemoteAction.objects.filter(kind=RemoteAction.Kind.IMPORT_CHECK).exists()
 
 
 def test_a_field_missing_in_prod_is_listed_before_anything_is_created(
@@ -160,9 +161,9 @@ def test_another_person_s_import_is_not_found(client, django_user_model, dev_onb
     assert client.post(f"/onboardings/{dev_onboarding.public_id}/copy/", {}).status_code == 404
 
 
-def test_without_an_account_connected_the_import_page_says_where_to_connect_one(alice):
+def test_without_an_account_connected_the_import_page_asks_for_a_new_one(alice):
     page = alice.get("/onboardings/import/").content.decode()
-    assert 'id="no-account"' in page and 'href="/onboardings/new/"' in page
+    assert 'id="no-account"' in page and 'id="new-account"' in page and 'name="sas_key"' in page
 
 
 def test_a_yaml_alias_bomb_is_refused_at_its_field(alice, prod_account):  # noqa: F811

@@ -192,9 +192,12 @@ def create_in_adobe(onboarding_id: str, in_flight: str, actor_id: str | None) ->
     return str(perform_remote(step, onboarding=onboarding, actor=actor).status)
 
 
-def _claim(step: RemoteStep, locked: Onboarding, *, actor: Any, changed: frozenset[str] = frozenset()) -> bool:
+def _claim(
+    step: RemoteStep, locked: Onboarding, *, actor: Any, changed: frozenset[str] = frozenset(), dispatch: bool = True
+) -> bool:
     """Under the caller's lock: claim the step (saving what the caller `changed` too) and hand the call to
-    Adobe to a background task, in the same transaction; False when the step may not start."""
+    Adobe to a background task, in the same transaction (unless the caller, a task itself, makes the call:
+    `dispatch` False); False when the step may not start."""
     reason = f"Creating the {step.what}"
     if not claim_locked(locked, actor=actor, ready=set(step.ready), to=step.in_flight, reason=reason, changed=changed):
         return False
@@ -202,7 +205,8 @@ def _claim(step: RemoteStep, locked: Onboarding, *, actor: Any, changed: frozens
         take_reader_slot(
             locked, event_hub_name=locked.event_hub_name, consumer_group=locked.consumer_group, actor=actor
         )
-    remote.dispatch(create_in_adobe, locked, step.in_flight, actor=actor)
+    if dispatch:
+        remote.dispatch(create_in_adobe, locked, step.in_flight, actor=actor)
     return True
 
 
@@ -412,3 +416,39 @@ def onboarding_submit_source(
             before_claim(locked)
         claimed = _claim(SOURCE_CONNECTION, locked, actor=actor, changed=SOURCE_FIELDS)
     return _as_it_stands(locked, claimed)
+
+
+def _step_here(
+    step: RemoteStep,
+    onboarding: Onboarding,
+    *,
+    actor: Any,
+    change: Callable[[Onboarding], Onboarding] | None = None,
+    changed: frozenset[str] = frozenset(),
+) -> Onboarding:
+    """Claim the step (with the `change` made under the lock) and create its object in this task."""
+    with transaction.atomic():
+        locked = lock_row(onboarding.pk)
+        if change is not None:
+            locked = change(locked)
+        claimed = _claim(step, locked, actor=actor, changed=changed, dispatch=False)
+    return perform_remote(step, onboarding=locked, actor=actor) if claimed else locked
+
+
+def onboarding_connect_here(*, onboarding: Onboarding, actor: Any, source: Source) -> Onboarding:
+    """The Account and Source steps run in the caller's background task, for work that needs the connections
+    before its own (an import onto an account typed on the import page): each claimed, created or adopted
+    after an unknown outcome, and audited as in the wizard; a step done already is skipped, a failed one tried
+    again. Stops at a failed step, or at a base connection whose test did not pass (`account_gated`)."""
+    current = recovered(onboarding, actor)
+    if current.status in BASE_CONNECTION.ready:
+        current = _step_here(BASE_CONNECTION, current, actor=actor)
+    if current.status in SOURCE_CONNECTION.ready and not current.account_gated:
+        current = _step_here(
+            SOURCE_CONNECTION,
+            current,
+            actor=actor,
+            change=lambda locked: _source_changed(locked, source, actor),
+            changed=SOURCE_FIELDS,
+        )
+    return current

@@ -12,9 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from connections import azure_names
 from connections.models import Onboarding, SandboxListing
+from connections.services import Account
 from connections.services.portable import FileProblems, read_document
 
-from .wizard import NormalisingField, SandboxChoiceField
+from .wizard import AccountForm, CredentialFieldsForm, NormalisingField, SandboxChoiceField
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a file of a few dataflows, each with five sample events, is a few kilobytes
 
@@ -35,11 +36,12 @@ class ImportTargetForm(forms.Form):
     )
     account = AccountChoiceField(
         queryset=Onboarding.objects.none(),
+        required=False,
         label=_("Account connected there"),
-        empty_label=_("Choose an account"),
+        empty_label=_("A new account: type its credentials below"),
         help_text=_(
-            "A file carries no credential: its dataflows are created on an Event Hubs account already connected in "
-            "the target sandbox, whose credentials are reused. None there yet? Connect one first (New onboarding)."
+            "A file carries no credential: its dataflows are created on an Event Hubs account connected in the "
+            "target sandbox, whose credentials are reused, or on a new one whose credentials you type below."
         ),
     )
     consumer_groups = forms.CharField(
@@ -60,15 +62,28 @@ class ImportTargetForm(forms.Form):
         connected = Onboarding.objects.visible_to(user).filter(status=Onboarding.Status.SOURCE_CREATED)
         if copied is not None:
             connected = connected.exclude(pk=copied.pk)
-        account = self.fields["account"]
-        assert isinstance(account, AccountChoiceField)
-        account.queryset = connected.filter(archived_at=None).order_by("sandbox_name", "name")
+        self.first_listed = ""
         if sandboxes is not None and sandboxes.sandboxes:
+            self.first_listed = str(sandboxes.sandboxes[0]["name"])
             self.fields["sandbox"] = SandboxChoiceField(
                 label=_("Target sandbox"),
                 choices=[(s["name"], f"{s['title']} ({s['name']})") for s in sandboxes.sandboxes],
                 help_text=_("The Experience Platform sandbox to create the dataflows in, as Adobe lists them."),
             )
+        account = self.fields["account"]
+        assert isinstance(account, AccountChoiceField)
+        connected = connected.filter(archived_at=None).order_by("sandbox_name", "name")
+        account.queryset = connected.filter(sandbox_name=self.chosen_sandbox) if self.chosen_sandbox else connected
+
+    @property
+    def chosen_sandbox(self) -> str:
+        """The sandbox chosen (posted, or asked for when the page refreshes the accounts): only accounts
+        connected there are offered; the first of Adobe's list before any choice."""
+        raw = (self.data.get("sandbox") if self.is_bound else self.initial.get("sandbox")) or self.first_listed
+        try:
+            return azure_names.sandbox_name(str(raw or "")) if raw else ""
+        except ValueError:
+            return ""
 
     def clean_consumer_groups(self) -> dict[str, str]:
         groups = {}
@@ -94,6 +109,23 @@ class ImportTargetForm(forms.Form):
                 f"account connected in {sandbox}, or connect one there first.",
             )
         return data
+
+
+class NewAccountForm(CredentialFieldsForm):
+    """A new account for the import, when none is connected in the target sandbox: a name and the credential
+    fields of the wizard's Account step (the sandbox is the import's target); the import run connects it."""
+
+    name = AccountForm.base_fields["name"]
+    creation_token = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    field_order = ["name", "auth_type", "creation_token", "connection_string"]
+
+    clean_creation_token = AccountForm.clean_creation_token
+
+    def account(self, sandbox: str) -> Account:
+        return Account(
+            name=self.cleaned_data["name"].strip(), description="", sandbox_name=sandbox, credentials=self.credentials()
+        )
 
 
 class ImportForm(ImportTargetForm):

@@ -17,15 +17,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from connections.models import Dataflow, Onboarding, RemoteAction
 from connections.services import OnboardingError, actions, portable
 from connections.services.sandboxes import known_sandboxes
+from onboarding import secret_echo
 from onboarding.access import HtmxHttpRequest, owned_onboarding
-from onboarding.forms.portable import ImportForm, ImportTargetForm
+from onboarding.forms.portable import ImportForm, ImportTargetForm, NewAccountForm
+from onboarding.forms.wizard import AccountForm
 
 from . import actions as views_actions
+from .wizard import NON_SECRET_ACCOUNT_FIELDS, SECRETS
 
 Kind = RemoteAction.Kind
 IMPORT_PAGE = "onboarding/import.html"
@@ -90,20 +94,45 @@ def onboarding_file_download(
 # Importing a file, or copying an onboarding
 
 
+def _new_account_form(request: HtmxHttpRequest) -> NewAccountForm:
+    """The new account's fields: posted, or fresh (with the creation token that makes a double submit find the
+    same draft); a switch of auth tab without JavaScript keeps what was typed, but no secret."""
+    if request.method == "POST" and "switch_auth" not in request.POST:
+        return NewAccountForm(request.POST)
+    if request.method != "POST":
+        return NewAccountForm(initial={**AccountForm.initial_for(None), "creation_token": uuid.uuid4()})
+    typed = secret_echo.without_secrets({name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS})
+    return NewAccountForm(initial={**typed, "auth_type": request.POST["switch_auth"]})
+
+
+def _page(request: HtmxHttpRequest, form: ImportTargetForm, new_account: NewAccountForm, **what: Any) -> HttpResponse:
+    return render(request, IMPORT_PAGE, {"form": form, "new_account": new_account, "source": what.get("source")})
+
+
+def _target_form(request: HtmxHttpRequest, form_class: type[ImportTargetForm], **form_args: Any) -> ImportTargetForm:
+    """Bound to what was posted, or showing the accounts of the sandbox asked for (the page's refresh)."""
+    form_args |= {"user": request.user, "sandboxes": known_sandboxes()}
+    if request.method == "POST" and "switch_auth" not in request.POST:
+        return form_class(request.POST, request.FILES, **form_args)
+    asked = request.POST if request.method == "POST" else request.GET
+    return form_class(initial={name: asked.get(name, "") for name in ("sandbox", "consumer_groups")}, **form_args)
+
+
+@sensitive_post_parameters(*SECRETS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding_import(request: HtmxHttpRequest) -> HttpResponse:
     """Upload or paste a file, choose where it goes; the check against that sandbox then runs in the background."""
-    sandboxes = known_sandboxes()
-    if request.method != "POST":
-        form = ImportForm(user=request.user, sandboxes=sandboxes)
-        return render(request, IMPORT_PAGE, {"form": form, "source": None})
-    form = ImportForm(request.POST, request.FILES, user=request.user, sandboxes=sandboxes)
-    if not form.is_valid():
-        return render(request, IMPORT_PAGE, {"form": form, "source": None})
-    return _start_check(request, form, document=form.cleaned_data["document"], label=form.cleaned_data["label"])
+    form = _target_form(request, ImportForm)
+    new_account = _new_account_form(request)
+    if not form.is_bound or not _valid(form, new_account):
+        return _page(request, form, new_account)
+    return _start_check(
+        request, form, new_account, document=form.cleaned_data["document"], label=form.cleaned_data["label"]
+    )
 
 
+@sensitive_post_parameters(*SECRETS)
 @login_required
 @require_http_methods(["GET", "POST"])
 def onboarding_copy(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
@@ -112,27 +141,40 @@ def onboarding_copy(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRespo
     if not source.dataflows.exclude(status=Dataflow.Status.DRAFT).exists():
         messages.info(request, f"Only reviewed dataflows are copied, and {source.name} has none yet.")
         return redirect("onboarding:detail", public_id=public_id)
-    form_args: dict[str, Any] = {"user": request.user, "sandboxes": known_sandboxes(), "copied": source}
-    form = ImportTargetForm(request.POST, **form_args) if request.method == "POST" else ImportTargetForm(**form_args)
-    if not form.is_bound or not form.is_valid():
-        return render(request, IMPORT_PAGE, {"form": form, "source": source})
+    form = _target_form(request, ImportTargetForm, copied=source)
+    new_account = _new_account_form(request)
+    if not form.is_bound or not _valid(form, new_account):
+        return _page(request, form, new_account, source=source)
     label = f"{source.name} (sandbox {source.sandbox_name})"
-    return _start_check(request, form, source=source, label=label)
+    return _start_check(request, form, new_account, source=source, label=label)
 
 
-def _start_check(request: HtmxHttpRequest, form: ImportTargetForm, **what: Any) -> HttpResponse:
+def _valid(form: ImportTargetForm, new_account: NewAccountForm) -> bool:
+    """The target, and the new account's fields when no connected account was chosen (their errors shown
+    only then)."""
+    valid = form.is_valid()
+    if form.data.get("account"):
+        return valid
+    return new_account.is_valid() and valid
+
+
+def _start_check(
+    request: HtmxHttpRequest, form: ImportTargetForm, new_account: NewAccountForm, **what: Any
+) -> HttpResponse:
     data = form.cleaned_data
+    asked = {"actor": request.user, "consumer_groups": data["consumer_groups"], **what}
     try:
-        action = portable.start_import_check(
-            account=data["account"],
-            actor=request.user,
-            sandbox=data["sandbox"],
-            consumer_groups=data["consumer_groups"],
-            **what,
-        )
+        if data["account"] is None:
+            action = portable.start_import_check_on_new_account(
+                new_account=new_account.account(data["sandbox"]),
+                creation_token=new_account.cleaned_data.get("creation_token"),
+                **asked,
+            )
+        else:
+            action = portable.start_import_check(account=data["account"], sandbox=data["sandbox"], **asked)
     except OnboardingError as error:
         views_actions.refusal_at(form, replace(error.problem, field=error.field or error.problem.field))
-        return render(request, IMPORT_PAGE, {"form": form, "source": what.get("source")})
+        return _page(request, form, new_account, **what)
     return views_actions.follow(request, action)
 
 
@@ -156,6 +198,7 @@ def onboarding_import_result(request: HtmxHttpRequest, public_id: uuid.UUID, act
         "again": reverse("onboarding:copy", args=[source.public_id]) if source else reverse("onboarding:import"),
         "can_import": _can_import(action),
         "imported": _imported(action),
+        "retry": _retry_url(action),
     }
     return render(request, "onboarding/import_result.html", context)
 
@@ -175,6 +218,14 @@ def _imported(action: RemoteAction) -> list[dict[str, str]]:
     found = Dataflow.objects.filter(onboarding=action.onboarding, public_id__in=[d["public_id"] for _, d in named])
     statuses = {str(d.public_id): d.get_status_display() for d in found}
     return [{"said": said, **d, "status": statuses.get(d["public_id"], "")} for said, d in named]
+
+
+def _retry_url(action: RemoteAction) -> str:
+    """A failed import runs again from its check: what was done is skipped, the failed step tried alone."""
+    check = (action.result or {}).get("check")
+    if action.kind != Kind.IMPORT or not action.failed or not check:
+        return ""
+    return reverse("onboarding:import_run", args=[action.onboarding.public_id, check])
 
 
 def _can_import(action: RemoteAction) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .document import FORMAT, VERSION, FileProblems, as_yaml, onboarding_export_document, read_document
 from .importing import ImportPlan, ImportResult, Planned, onboarding_import_document, onboarding_import_plan
 from .linked import LinkedCopy, linked_copies
-from .transfer import start_export, start_import, start_import_check
+from .transfer import start_export, start_import, start_import_check, start_import_check_on_new_account
 
 __all__ = [
     "FORMAT",
@@ -30,4 +30,5 @@ __all__ = [
     "start_export",
     "start_import",
     "start_import_check",
+    "start_import_check_on_new_account",
 ]

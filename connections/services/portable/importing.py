@@ -21,6 +21,7 @@ from connections import adobe
 from connections.models import Dataflow, DataflowChange, Onboarding
 from connections.services import dataflow as df
 from connections.services.errors import OnboardingError
+from connections.services.inputs import Source
 from connections.services.readers import take_dataflow_slot
 
 from .checks import Resolved, check_target, reads_account_source
@@ -85,13 +86,14 @@ def onboarding_import_plan(
     sandbox: str,
     actor: Any,
     consumer_groups: Mapping[str, str] | None = None,
+    connecting: bool = False,
 ) -> ImportPlan:
     """What importing the document (read and checked by `read_document`) on `account` in `sandbox` would do;
     nothing is created. Raises FileProblems listing everything the sandbox lacks.
 
     `consumer_groups` replaces the file's consumer group per event hub (a hub read in the source sandbox keeps its
-    consumer group there)."""
-    _require_account(account, sandbox)
+    consumer group there). `connecting`: the account was typed for this import and is connected by its run."""
+    _require_account(account, sandbox, connecting=connecting)
     flows = [_with_group(flow, consumer_groups or {}) for flow in document["dataflows"]]
     present = set(account.dataflows.values_list("name", flat=True))
     new = [flow for flow in flows if flow["name"] not in present]
@@ -129,13 +131,13 @@ def onboarding_import_document(
     return replace(result, created=created, resumed=resumed, already_there=list(there.order_by("created_at", "id")))
 
 
-def _require_account(account: Onboarding, sandbox: str) -> None:
+def _require_account(account: Onboarding, sandbox: str, *, connecting: bool = False) -> None:
     if account.sandbox_name != sandbox:
         raise OnboardingError.refused(
             f"The account {account.name} is connected in the sandbox {account.sandbox_name}, not {sandbox}: "
             f"choose an account connected in {sandbox}."
         )
-    if not account.is_done or account.archived_at is not None:
+    if not (account.is_done or connecting) or account.archived_at is not None:
         raise OnboardingError.refused(f"The account {account.name} is not connected (or is archived).")
 
 
@@ -183,3 +185,10 @@ def _draft(planned: Planned, account: Onboarding) -> Dataflow:
         source_connection_id=account.source_connection_id if shared else "",
         source_connection_etag=account.source_connection_etag if shared else "",
     )
+
+
+def account_source(document: dict[str, Any], consumer_groups: Mapping[str, str] | None = None) -> Source:
+    """What a new account typed for an import reads with its own source connection: the file's first dataflow's
+    hub and consumer group, as the wizard's Source step reads the first hub (that dataflow then shares it)."""
+    flow = _with_group(document["dataflows"][0], consumer_groups or {})
+    return Source(flow["event_hub"], flow["data_type"], flow["reset"], flow["consumer_group"])

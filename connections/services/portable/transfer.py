@@ -18,9 +18,13 @@ from django.tasks import task
 from connections.models import ActionResult, Dataflow, Onboarding, OnboardingCopy, RemoteAction
 from connections.services import actions
 from connections.services.errors import OnboardingError
+from connections.services.inputs import Account
+from connections.services.wizard import onboarding_connect_here, onboarding_start
 
 from .document import FileProblems, onboarding_export_document
-from .importing import onboarding_import_document, onboarding_import_plan
+from .importing import account_source, onboarding_import_document, onboarding_import_plan
+
+ASKED = ("sandbox", "groups", "label", "source", "connect")
 
 Kind = RemoteAction.Kind
 
@@ -57,14 +61,26 @@ def start_import_check(
     document: dict[str, Any] | None = None,
     source: Onboarding | None = None,
     label: str = "",
+    connect: bool = False,
 ) -> RemoteAction:
     """Check, in the background, what importing `document` (read and checked by `read_document`), or the file of
-    the onboarding `source` (Copy to another sandbox), on `account` in `sandbox` would do. Nothing is created."""
+    the onboarding `source` (Copy to another sandbox), on `account` in `sandbox` would do. Nothing is created.
+    `connect`: the account is a draft typed for this import, which the import run connects first."""
     if source is not None and source.pk == account.pk:
         raise OnboardingError.refused("Choose another account than the onboarding copied.", field="account")
-    payload: dict[str, Any] = {"sandbox": sandbox, "groups": consumer_groups, "label": label}
+    payload: dict[str, Any] = {"sandbox": sandbox, "groups": consumer_groups, "label": label, "connect": connect}
     payload |= {"source": str(source.public_id)} if source is not None else {"document": document}
     return actions.start(Kind.IMPORT_CHECK, import_check_task, onboarding=account, actor=actor, payload=payload)
+
+
+def start_import_check_on_new_account(
+    *, new_account: Account, creation_token: Any, actor: Any, **check: Any
+) -> RemoteAction:
+    """The check, for an account whose credentials the import page asked for: the wizard's draft is saved (its
+    secret encrypted; the form's creation token makes a double submit find the same draft), nothing is created in
+    Adobe until the import runs (`_import` connects it first, as the wizard's Account and Source steps)."""
+    draft = onboarding_start(owner=actor, account=new_account, creation_token=creation_token)
+    return start_import_check(account=draft, actor=actor, sandbox=new_account.sandbox_name, connect=True, **check)
 
 
 @task
@@ -73,7 +89,7 @@ def import_check_task(action_id: str) -> str:
 
 
 def _check(run: actions.ActionRun) -> ActionResult:
-    asked = {key: run.payload.get(key) for key in ("sandbox", "groups", "label", "source")}
+    asked = {key: run.payload.get(key) for key in ASKED}
     run.keep.update(asked)
     document = run.payload.get("document") or _source_document(run.payload["source"], actor=run.actor)
     try:
@@ -83,14 +99,27 @@ def _check(run: actions.ActionRun) -> ActionResult:
             sandbox=asked["sandbox"] or "",
             actor=run.actor,
             consumer_groups=asked["groups"] or {},
+            connecting=bool(asked["connect"]),
         )
     except FileProblems as lacking:
         return _lacking(lacking, sandbox=asked["sandbox"])
     retried = [d for d in plan.there if d.status == Dataflow.Status.FAILED]
     said = f"{len(plan.new)} dataflow(s) to create in {asked['sandbox']}, {len(retried)} to retry"
+    described = plan.describe()
+    if asked["connect"] and not run.onboarding.is_done:
+        described.insert(0, _connecting(run.onboarding, document, asked["groups"] or {}))
     return ActionResult(
         message=f"{said}, {len(plan.there) - len(retried)} there already.",
-        answer={"document": document, "plan": plan.describe(), "to_create": len(plan.new), "to_retry": len(retried)},
+        answer={"document": document, "plan": described, "to_create": len(plan.new), "to_retry": len(retried)},
+    )
+
+
+def _connecting(account: Onboarding, document: dict[str, Any], groups: dict[str, str]) -> str:
+    reads = account_source(document, groups)
+    return (
+        f"Connect the account “{account.name}” in the sandbox {account.sandbox_name} first: its base connection "
+        f"(with the credentials you typed, then tested), and its source connection reading the event hub "
+        f"{reads.event_hub_name} with the consumer group {reads.consumer_group}."
     )
 
 
@@ -118,7 +147,7 @@ def start_import(*, check: RemoteAction, actor: Any) -> RemoteAction:
     if check.kind != Kind.IMPORT_CHECK or check.pending or check.failed or "document" not in checked:
         raise OnboardingError.refused("Check the file against the target sandbox first; this check did not pass.")
     said = check.result or {}
-    payload = {key: said.get(key) for key in ("sandbox", "groups", "label", "source")}
+    payload = {key: said.get(key) for key in ASKED}
     payload |= {"document": checked["document"], "check": str(check.public_id)}
     # Not while the account's connections change in Adobe (new credentials, a deletion): the dataflows go on them.
     return actions.start(
@@ -137,12 +166,15 @@ def import_task(action_id: str) -> str:
 
 
 def _import(run: actions.ActionRun) -> ActionResult:
-    asked = {key: run.payload.get(key) for key in ("sandbox", "groups", "label", "source", "check")}
+    asked = {key: run.payload.get(key) for key in (*ASKED, "check")}
     run.keep.update(asked)
+    account = run.onboarding
+    if asked["connect"]:
+        account = _connected(account, run.payload["document"], groups=asked["groups"] or {}, actor=run.actor)
     try:
         result = onboarding_import_document(
             run.payload["document"],
-            account=run.onboarding,
+            account=account,
             sandbox=asked["sandbox"] or "",
             actor=run.actor,
             consumer_groups=asked["groups"] or {},
@@ -159,6 +191,26 @@ def _import(run: actions.ActionRun) -> ActionResult:
     }
     counts = f"{len(result.created)} created, {len(result.resumed)} retried, {len(result.already_there)} there already"
     return ActionResult(message=f"Import {result.run}: {counts}.", answer=made)
+
+
+def _connected(account: Onboarding, document: dict[str, Any], *, groups: dict[str, str], actor: Any) -> Onboarding:
+    """The account typed for the import, connected (each step once: one done already is skipped); refused, for
+    Retry, when a step failed or the new base connection's test did not pass."""
+    connected = onboarding_connect_here(onboarding=account, actor=actor, source=account_source(document, groups))
+    if connected.is_done:
+        return connected
+    if connected.account_gated:
+        said = connected.diagnosis
+        why = f" {said.sentence} {said.action}" if said else ""
+        raise OnboardingError.refused(
+            f"The connection test of the new account {connected.name} did not pass; nothing else was created.{why} "
+            "Correct its credentials (Edit credentials), then Retry."
+        )
+    error = (connected.last_error or {}).get("message") or connected.get_status_display()
+    raise OnboardingError.refused(
+        f"Connecting the new account {connected.name} stopped: {error}. Nothing else was created; Retry tries the "
+        "failed step alone."
+    )
 
 
 def _named(dataflows: list[Dataflow]) -> list[dict[str, str]]:

@@ -1,0 +1,123 @@
+"""The import page asks for the credentials a file cannot carry: a new account, typed there (the wizard's fields
+and rules), is connected by the import run itself, each step once, before the dataflows. And the accounts
+offered are those connected in the chosen sandbox. Real HTTP to the emulator, with `dev` and `prod`."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from connections.models import Dataflow, Onboarding, RemoteAction, StateChange
+from tests.conftest import account_post
+from tests.test_portable import created_counts, dev_onboarding, prod_account  # noqa: F401  (fixtures)
+from tests.test_promote import GROUPS, write_file
+
+pytestmark = pytest.mark.django_db
+
+Kind = RemoteAction.Kind
+
+
+def new_account(**overrides: str) -> dict[str, str]:
+    """The import page's new account: a name and the wizard's standard credentials for the demo namespace."""
+    typed = {key: value for key, value in account_post().items() if key not in ("description", "sandbox_name")}
+    return {**typed, "name": "Orders prod (imported)", "creation_token": str(uuid.uuid4()), **overrides}
+
+
+def check_on_new_account(client: Any, document: dict[str, Any], **typed: str) -> Any:
+    upload = SimpleUploadedFile("orders.json", json.dumps(document).encode(), content_type="application/json")
+    form = {"file": upload, "sandbox": "prod", "account": "", **GROUPS, **typed}
+    return client.post("/onboardings/import/", form, follow=True)
+
+
+def run_check(client: Any, account: Onboarding) -> Any:
+    checked = RemoteAction.objects.filter(onboarding=account, kind=Kind.IMPORT_CHECK).first()
+    assert checked is not None
+    return client.post(f"/onboardings/{account.public_id}/import/{checked.public_id}/run/", follow=True)
+
+
+def stored_key(onboarding: Onboarding) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sas_key FROM connections_onboarding WHERE id = %s", [onboarding.pk])
+        return str(cursor.fetchone()[0])
+
+
+def test_typed_credentials_are_checked_then_connected_by_the_import_once(alice, dev_onboarding, emulator):  # noqa: F811
+    document = write_file(alice, dev_onboarding)
+    before = created_counts(emulator) | {"connections": emulator.stats()["connections"]}
+    typed = new_account()
+    planned = check_on_new_account(alice, document, **typed).content.decode()
+    assert "Ready to import into prod" in planned and "Connect the account “Orders prod (imported)”" in planned
+    assert typed["sas_key"] not in planned
+    account = Onboarding.objects.get(name="Orders prod (imported)")
+    assert account.status == Onboarding.Status.DRAFT and account.sandbox_name == "prod"
+    assert typed["sas_key"] not in stored_key(account)  # encrypted at rest
+    assert created_counts(emulator) | {"connections": emulator.stats()["connections"]} == before
+
+    done = run_check(alice, account).content.decode()
+    assert "Imported into prod" in done
+    account.refresh_from_db()
+    assert account.is_done and (account.event_hub_name, account.consumer_group) == ("orders", "$Default")
+    imported = Dataflow.objects.get(onboarding=account)
+    assert imported.is_created and not imported.own_source  # it reads through the account's source connection
+    stats = emulator.stats()
+    assert (stats["connections"], stats["sourceConnections"]) == (2, 2)  # dev's and the new account's
+    reasons = set(StateChange.objects.filter(onboarding=account).values_list("reason", flat=True))
+    assert {"Adobe created the base connection", "Adobe created the source connection"} <= reasons
+
+    counts = emulator.stats()
+    again = run_check(alice, account).content.decode()  # the same confirmation, posted twice
+    assert "Nothing new was created" in again and emulator.stats() == counts | {"tokensIssued": counts["tokensIssued"]}
+    assert Onboarding.objects.filter(name="Orders prod (imported)").count() == 1
+
+
+def test_a_failed_base_connection_is_retried_alone(alice, dev_onboarding, emulator):  # noqa: F811
+    document = write_file(alice, dev_onboarding)
+    check_on_new_account(alice, document, **new_account())
+    account = Onboarding.objects.get(name="Orders prod (imported)")
+    emulator.fault("/connections", method="POST", status=400)
+    failed = run_check(alice, account).content.decode()
+    assert "The import could not go on" in failed and "Nothing else was created" in failed
+    account.refresh_from_db()
+    assert account.status == Onboarding.Status.BASE_FAILED
+    assert not Dataflow.objects.filter(onboarding=account).exists()
+    retried = alice.post(_retry_url(account), follow=True).content.decode()
+    assert "Imported into prod" in retried
+    account.refresh_from_db()
+    assert account.is_done and emulator.stats()["connections"] == 2
+    assert Dataflow.objects.get(onboarding=account).is_created
+
+
+def _retry_url(account: Onboarding) -> str:
+    checked = RemoteAction.objects.get(onboarding=account, kind=Kind.IMPORT_CHECK)
+    return f"/onboardings/{account.public_id}/import/{checked.public_id}/run/"
+
+
+def test_missing_credentials_are_refused_next_to_their_field_and_nothing_is_saved(alice, dev_onboarding):  # noqa: F811
+    document = write_file(alice, dev_onboarding)
+    page = check_on_new_account(alice, document, **new_account(sas_key="", name=""))
+    text = page.content.decode()
+    assert 'id="id_sas_key_error"' in text and 'id="id_name_error"' in text
+    assert not Onboarding.objects.filter(sandbox_name="prod").exists()
+    key = account_post()["sas_key"]
+    echoed = check_on_new_account(alice, document, **new_account(namespace=key, name="")).content.decode()
+    assert key not in echoed and not RemoteAction.objects.filter(kind=Kind.IMPORT_CHECK).exists()
+
+
+def test_a_chosen_account_needs_no_credentials(alice, dev_onboarding, prod_account):  # noqa: F811
+    document = write_file(alice, dev_onboarding)
+    page = check_on_new_account(alice, document, account=str(prod_account.pk), name="", sas_key="").content.decode()
+    assert "Ready to import into prod" in page and Onboarding.objects.count() == 2
+
+
+def test_only_accounts_connected_in_the_chosen_sandbox_are_offered(alice, dev_onboarding, prod_account):  # noqa: F811
+    in_prod = alice.get("/onboardings/import/?sandbox=prod").content.decode()
+    assert f'value="{prod_account.pk}"' in in_prod and f'value="{dev_onboarding.pk}"' not in in_prod
+    in_dev = alice.get("/onboardings/import/?sandbox=dev").content.decode()
+    assert f'value="{dev_onboarding.pk}"' in in_dev and f'value="{prod_account.pk}"' not in in_dev
+    nowhere = alice.get("/onboardings/import/?sandbox=staging").content.decode()
+    assert 'id="no-account"' in nowhere and "type the credentials of a new one below" in nowhere

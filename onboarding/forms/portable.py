@@ -122,6 +122,10 @@ class NewAccountForm(CredentialFieldsForm):
 
     clean_creation_token = AccountForm.clean_creation_token
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Name of the new account")
+
     def account(self, sandbox: str) -> Account:
         return Account(
             name=self.cleaned_data["name"].strip(), description="", sandbox_name=sandbox, credentials=self.credentials()

@@ -42,13 +42,23 @@ def dev_and_prod(browser_user: Any, make_onboarding: Any) -> tuple[Any, Any]:
     return dev, prod
 
 
-def choose_target(page: Page, groups: str = "orders=$Default") -> None:
-    """Sandbox prod (a choice once Adobe's list is read, typed before), the account there, its consumer group."""
+def choose_sandbox(page: Page, name: str = "prod") -> None:
+    """The target sandbox (a choice once Adobe's list is read, typed before); the accounts offered are then read
+    again for it, and the choice of account waits for them."""
     sandbox = page.get_by_label("Target sandbox")
-    if sandbox.evaluate("element => element.tagName") == "SELECT":
-        sandbox.select_option("prod")
-    else:
-        sandbox.fill("prod")
+    with page.expect_response(lambda response: f"sandbox={name}" in response.url):
+        if sandbox.evaluate("element => element.tagName") == "SELECT":
+            sandbox.select_option(name)
+        else:
+            sandbox.fill(name)
+            sandbox.press("Tab")
+    refreshing = "#account-choice.htmx-request, #account-choice.htmx-swapping, #account-choice.htmx-added"
+    expect(page.locator(refreshing)).to_have_count(0)
+
+
+def choose_target(page: Page, groups: str = "orders=$Default") -> None:
+    """Sandbox prod, the account there, its consumer group."""
+    choose_sandbox(page)
     page.get_by_label("Account connected there").select_option(label="Orders prod (sandbox prod)")
     page.get_by_label("Other consumer groups").fill(groups)
 

@@ -121,3 +121,22 @@ def test_only_accounts_connected_in_the_chosen_sandbox_are_offered(alice, dev_on
     assert f'value="{dev_onboarding.pk}"' in in_dev and f'value="{prod_account.pk}"' not in in_dev
     nowhere = alice.get("/onboardings/import/?sandbox=staging").content.decode()
     assert 'id="no-account"' in nowhere and "type the credentials of a new one below" in nowhere
+
+
+def test_a_credential_test_that_fails_stops_the_run_before_anything_reads_the_hub(alice, dev_onboarding, emulator):  # noqa: F811
+    document = write_file(alice, dev_onboarding)
+    check_on_new_account(alice, document, **new_account(sas_key_name="aep-typo"))
+    account = Onboarding.objects.get(name="Orders prod (imported)")
+    stopped = run_check(alice, account).content.decode()
+    assert "did not pass; nothing else was created" in stopped and "Edit credentials" in stopped
+    account.refresh_from_db()
+    assert account.account_gated and not Dataflow.objects.filter(onboarding=account).exists()
+    assert emulator.stats()["sourceConnections"] == 1  # dev's only
+
+
+def test_another_auth_tab_without_javascript_keeps_what_was_typed_but_no_secret(alice, dev_onboarding):  # noqa: F811
+    typed = new_account(switch_auth="sas", sandbox="prod", consumer_groups="orders=$Default")
+    page = alice.post("/onboardings/import/", typed).content.decode()
+    assert 'name="auth_event_hub_name"' in page and 'aria-selected="true"' in page
+    assert 'value="Orders prod (imported)"' in page and typed["sas_key"] not in page
+    assert not Onboarding.objects.filter(sandbox_name="prod").exists()

@@ -184,3 +184,30 @@ def test_a_good_file_is_kept_when_another_field_is_refused(alice, dev_onboarding
     page = check(alice, prod_account, document, consumer_groups="orders").content.decode()
     assert 'id="id_consumer_groups_error"' in page and "EVENT-HUB=CONSUMER-GROUP" in page
     assert "&quot;eventhubs-onboarding&quot;" in page  # the file's text, in the paste field
+
+
+def test_an_uploaded_file_written_here_links_the_copy_to_its_origin(alice, dev_onboarding, prod_account):  # noqa: F811
+    document = write_file(alice, dev_onboarding)
+    assert document["origin"] == {"onboarding": str(dev_onboarding.public_id), "sandbox": "dev"}
+    check(alice, prod_account, document, **GROUPS)
+    assert "Imported into prod" in run_import(alice, prod_account).content.decode()
+    link = OnboardingCopy.objects.get()
+    assert (link.original, link.copy) == (dev_onboarding, prod_account)
+    assert "Copied from" in alice.get(f"/onboardings/{prod_account.public_id}/done/").content.decode()
+
+
+def test_a_file_without_its_origin_or_with_another_s_is_imported_unlinked(
+    alice,
+    other_user,
+    make_onboarding,
+    dev_onboarding,  # noqa: F811
+    prod_account,  # noqa: F811
+):
+    document = write_file(alice, dev_onboarding)
+    older = {key: value for key, value in document.items() if key != "origin"}  # as written before the origin
+    assert "Ready to import into prod" in check(alice, prod_account, older, **GROUPS).content.decode()
+    someone_else_s = make_onboarding("draft", owner=other_user, sandbox_name="dev")
+    forged = document | {"origin": {"onboarding": str(someone_else_s.public_id), "sandbox": "dev"}}
+    check(alice, prod_account, forged, **GROUPS)
+    assert "Imported into prod" in run_import(alice, prod_account).content.decode()
+    assert not OnboardingCopy.objects.exists()

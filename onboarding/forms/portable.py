@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from connections import azure_names
 from connections.models import Onboarding, SandboxListing
 from connections.services import Account
-from connections.services.portable import FileProblems, read_document
+from connections.services.portable import FileProblems, origin_of, read_document
 
 from .wizard import AccountForm, CredentialFieldsForm, NormalisingField, SandboxChoiceField
 
@@ -59,6 +59,7 @@ class ImportTargetForm(forms.Form):
     ) -> None:
         """`copied`: the onboarding Copy to another sandbox copies, which is no target of its own copy."""
         super().__init__(*args, **kwargs)
+        self.user = user
         connected = Onboarding.objects.visible_to(user).filter(status=Onboarding.Status.SOURCE_CREATED)
         if copied is not None:
             connected = connected.exclude(pk=copied.pk)
@@ -166,6 +167,7 @@ class ImportForm(ImportTargetForm):
             typed = self.data.dict() if isinstance(self.data, QueryDict) else dict(self.data)
             self.data = {**typed, "text": content}
         data["label"] = name or "the pasted file"
+        data["origin"] = origin_of(data["document"], visible=Onboarding.objects.visible_to(self.user))
         return data
 
 

@@ -127,9 +127,9 @@ def onboarding_import(request: HtmxHttpRequest) -> HttpResponse:
     new_account = _new_account_form(request)
     if not form.is_bound or not _valid(form, new_account):
         return _page(request, form, new_account)
-    return _start_check(
-        request, form, new_account, document=form.cleaned_data["document"], label=form.cleaned_data["label"]
-    )
+    data = form.cleaned_data
+    origin = data["origin"] if data["origin"] != data["account"] else None  # a file imported back is no copy
+    return _start_check(request, form, new_account, document=data["document"], label=data["label"], source=origin)
 
 
 @sensitive_post_parameters(*SECRETS)
@@ -195,12 +195,19 @@ def onboarding_import_result(request: HtmxHttpRequest, public_id: uuid.UUID, act
         "answer": action.outcome.answer,
         "problem": actions.problem_of(action),
         "source": source,
-        "again": reverse("onboarding:copy", args=[source.public_id]) if source else reverse("onboarding:import"),
+        "again": _again(said, source),
         "can_import": _can_import(action),
         "imported": _imported(action),
         "retry": _retry_url(action),
     }
     return render(request, "onboarding/import_result.html", context)
+
+
+def _again(said: dict[str, Any], source: Onboarding | None) -> str:
+    """Where to change the choices: the copy's page, or the import page for a file (linked to its origin or not)."""
+    if source is None or said.get("from_file"):
+        return reverse("onboarding:import")
+    return reverse("onboarding:copy", args=[source.public_id])
 
 
 IMPORTED = {

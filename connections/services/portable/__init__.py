@@ -8,7 +8,15 @@ remote actions, for the pages), linked (copies made by Copy to another sandbox, 
 
 from __future__ import annotations
 
-from .document import FORMAT, VERSION, FileProblems, as_yaml, onboarding_export_document, read_document
+from .document import (
+    FORMAT,
+    VERSION,
+    FileProblems,
+    as_yaml,
+    onboarding_export_document,
+    origin_of,
+    read_document,
+)
 from .importing import ImportPlan, ImportResult, Planned, onboarding_import_document, onboarding_import_plan
 from .linked import LinkedCopy, linked_copies
 from .transfer import start_export, start_import, start_import_check, start_import_check_on_new_account
@@ -26,6 +34,7 @@ __all__ = [
     "onboarding_export_document",
     "onboarding_import_document",
     "onboarding_import_plan",
+    "origin_of",
     "read_document",
     "start_export",
     "start_import",

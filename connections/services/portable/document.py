@@ -2,7 +2,8 @@
 
 The file carries what a person chose (names, event hubs, consumer groups, data types, the dataset by name and its
 schema by title, the mapping, a few sample events) and never a secret or an Adobe id: ids differ from one sandbox
-to the next, and a secret must never leave the app.
+to the next, and a secret must never leave the app. Its origin (the app's reference of the onboarding, and its
+sandbox) lets an import by the same app link the copy to its original.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import jsonschema
 import yaml
+from django.db.models import QuerySet
 
 from connections import adobe
 from connections.flowservice import FlowServiceError
@@ -116,6 +118,7 @@ def onboarding_export_document(onboarding: Onboarding, *, actor: Any = None) -> 
         "format": FORMAT,
         "version": VERSION,
         "onboarding": {"name": onboarding.name, "description": onboarding.description},
+        "origin": {"onboarding": str(onboarding.public_id), "sandbox": onboarding.sandbox_name},
         "dataflows": [_dataflow_document(flow, dataset_names[flow.pk]) for flow in flows],
     }
 
@@ -180,3 +183,10 @@ def differences(flow: dict[str, Any], dataflow: Dataflow) -> list[str]:
 
 def _rows(mapping: list[dict[str, str]] | None) -> set[tuple[str, str]]:
     return {(row["source"], row["destination"]) for row in mapping or []}
+
+
+def origin_of(document: dict[str, Any], *, visible: QuerySet[Onboarding]) -> Onboarding | None:
+    """The onboarding the file was written from, when the file says so and it is among `visible` (the importer's
+    own): a reference typed into a file proves nothing, so another's onboarding is never linked."""
+    reference = (document.get("origin") or {}).get("onboarding")
+    return visible.filter(public_id=reference).first() if reference else None

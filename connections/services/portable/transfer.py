@@ -24,7 +24,7 @@ from connections.services.wizard import onboarding_connect_here, onboarding_star
 from .document import FileProblems, onboarding_export_document
 from .importing import account_source, onboarding_import_document, onboarding_import_plan
 
-ASKED = ("sandbox", "groups", "label", "source", "connect")
+ASKED = ("sandbox", "groups", "label", "source", "connect", "from_file")
 
 Kind = RemoteAction.Kind
 
@@ -64,12 +64,16 @@ def start_import_check(
     connect: bool = False,
 ) -> RemoteAction:
     """Check, in the background, what importing `document` (read and checked by `read_document`), or the file of
-    the onboarding `source` (Copy to another sandbox), on `account` in `sandbox` would do. Nothing is created.
+    the onboarding `source` (Copy to another sandbox; with a document, the onboarding the file was written from,
+    which the import links), on `account` in `sandbox` would do. Nothing is created.
     `connect`: the account is a draft typed for this import, which the import run connects first."""
     if source is not None and source.pk == account.pk:
         raise OnboardingError.refused("Choose another account than the onboarding copied.", field="account")
     payload: dict[str, Any] = {"sandbox": sandbox, "groups": consumer_groups, "label": label, "connect": connect}
-    payload |= {"source": str(source.public_id)} if source is not None else {"document": document}
+    payload["from_file"] = document is not None
+    # A file written from an onboarding of the app's (its origin) carries both: the file is imported, and linked.
+    payload |= {"source": str(source.public_id)} if source is not None else {}
+    payload |= {"document": document} if document is not None else {}
     return actions.start(Kind.IMPORT_CHECK, import_check_task, onboarding=account, actor=actor, payload=payload)
 
 

@@ -140,3 +140,11 @@ def test_another_auth_tab_without_javascript_keeps_what_was_typed_but_no_secret(
     assert 'name="auth_event_hub_name"' in page and 'aria-selected="true"' in page
     assert 'value="Orders prod (imported)"' in page and typed["sas_key"] not in page
     assert not Onboarding.objects.filter(sandbox_name="prod").exists()
+
+
+def test_a_key_typed_in_a_shown_field_is_not_echoed_when_an_account_was_chosen(alice, prod_account):  # noqa: F811
+    key = account_post()["sas_key"]
+    typed = new_account(namespace=key, account=str(prod_account.pk), sandbox="prod", consumer_groups="orders")
+    page = alice.post("/onboardings/import/", typed).content.decode()
+    assert 'id="id_consumer_groups_error"' in page and key not in page
+    assert 'value="Orders prod (imported)"' in page  # what is no secret stays typed

@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from connections.auth_types import AuthType
 from connections.models import Dataflow, Onboarding, RemoteAction
 from connections.services import OnboardingError, actions, portable
 from connections.services.sandboxes import known_sandboxes
@@ -95,14 +96,17 @@ def onboarding_file_download(
 
 
 def _new_account_form(request: HtmxHttpRequest) -> NewAccountForm:
-    """The new account's fields: posted, or fresh (with the creation token that makes a double submit find the
-    same draft); a switch of auth tab without JavaScript keeps what was typed, but no secret."""
-    if request.method == "POST" and "switch_auth" not in request.POST:
-        return NewAccountForm(request.POST)
-    if request.method != "POST":
+    """The new account's fields: posted when no account was chosen (validated then, by the wizard's rules), or
+    shown again with what was typed but no secret (another auth tab without JavaScript, or an account chosen), or
+    fresh, with the creation token that makes a double submit find the same draft."""
+    posted = request.POST if request.method == "POST" else None
+    if posted is None:
         return NewAccountForm(initial={**AccountForm.initial_for(None), "creation_token": uuid.uuid4()})
-    typed = secret_echo.without_secrets({name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS})
-    return NewAccountForm(initial={**typed, "auth_type": request.POST["switch_auth"]})
+    if "switch_auth" not in posted and not posted.get("account"):
+        return NewAccountForm(posted)
+    typed = secret_echo.without_secrets({name: posted.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS})
+    auth_type = posted.get("switch_auth") or posted.get("auth_type") or AuthType.STANDARD
+    return NewAccountForm(initial={**typed, "auth_type": auth_type})
 
 
 def _page(request: HtmxHttpRequest, form: ImportTargetForm, new_account: NewAccountForm, **what: Any) -> HttpResponse:
@@ -153,9 +157,7 @@ def _valid(form: ImportTargetForm, new_account: NewAccountForm) -> bool:
     """The target, and the new account's fields when no connected account was chosen (their errors shown
     only then)."""
     valid = form.is_valid()
-    if form.data.get("account"):
-        return valid
-    return new_account.is_valid() and valid
+    return (new_account.is_valid() if new_account.is_bound else True) and valid
 
 
 def _start_check(

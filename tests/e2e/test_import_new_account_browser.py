@@ -58,7 +58,10 @@ def test_a_new_account_typed_on_the_import_page_is_connected_once(
 
     page.goto(live_server.url + "/onboardings/import/")
     page.get_by_label("Onboarding file", exact=True).set_input_files(str(path))
+    choose_sandbox(page, "dev")  # the accounts offered follow the sandbox chosen
+    expect(page.locator("#id_account option", has_text="Orders dev (sandbox dev)")).to_have_count(1)
     choose_sandbox(page)
+    expect(page.locator("#id_account option", has_text="Orders dev")).to_have_count(0)
     expect(page.locator("#no-account")).to_contain_text("type the credentials of a new one below")
     typed = account_post()
     page.get_by_label("Name of the new account (required)", exact=True).fill(NAME)

@@ -148,3 +148,13 @@ def test_a_key_typed_in_a_shown_field_is_not_echoed_when_an_account_was_chosen(a
     page = alice.post("/onboardings/import/", typed).content.decode()
     assert 'id="id_consumer_groups_error"' in page and key not in page
     assert 'value="Orders prod (imported)"' in page  # what is no secret stays typed
+
+
+def test_a_sandbox_that_lacks_a_field_creates_nothing_and_says_the_draft_is_kept(alice, dev_onboarding, emulator):  # noqa: F811
+    document = write_file(alice, dev_onboarding)
+    emulator.drop_schema_field(sandbox="prod", schema="Order events", field="_eventhubsdemo.order.total")
+    before = emulator.stats()
+    page = check_on_new_account(alice, document, **new_account()).content.decode()
+    assert "What the sandbox prod lacks" in page and 'id="draft-kept"' in page
+    assert emulator.stats()["connections"] == before["connections"]
+    assert Onboarding.objects.get(name="Orders prod (imported)").status == Onboarding.Status.DRAFT

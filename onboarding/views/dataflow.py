@@ -30,7 +30,7 @@ from connections.services.dataflow_choices import Ask
 from connections.services.errors import OnboardingError
 from onboarding.access import HtmxHttpRequest
 from onboarding.dataflow_pages import Page
-from onboarding.forms.dataflow import DatasetForm, DetailForm, ExistingAccountForm, SampleForm
+from onboarding.forms.dataflow import DatasetForm, DetailForm, ExistingAccountForm, SampleForm, empty_sides
 
 from . import actions as views_actions
 
@@ -175,11 +175,12 @@ def dataflow_dataset(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpRespon
     query = request.GET.get("q", "").strip().lower()
     datasets = [d for d in catalogue.datasets if query in f"{d['name']} {d['schema']}".lower()]
     schemas = [s for s in catalogue.schemas if query in s["title"].lower()]
+    closed = empty_sides(catalogue.datasets, catalogue.schemas)
     asked = views_actions.asked_result(request, dataflow.onboarding, choices.CHOOSE_DATASET, dataflow)
     if asked is not None and asked.pending:
         return redirect(views_actions.action_url(asked))
     if request.method == "POST":
-        form = DatasetForm(request.POST, datasets=catalogue.datasets, schemas=catalogue.schemas)
+        form = DatasetForm(request.POST, datasets=catalogue.datasets, schemas=catalogue.schemas, unavailable=closed)
         if form.is_valid():
             try:
                 action = choices.dataflow_start_choosing(
@@ -190,7 +191,9 @@ def dataflow_dataset(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpRespon
             else:
                 return views_actions.follow(request, action)
     else:
-        form = DatasetForm(initial=_dataset_initial(dataflow, asked), datasets=datasets, schemas=schemas)
+        form = DatasetForm(
+            initial=_dataset_initial(dataflow, asked), datasets=datasets, schemas=schemas, unavailable=closed
+        )
         if asked is not None:
             views_actions.refusal_in(form, asked)
     if searching:

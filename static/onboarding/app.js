@@ -103,6 +103,17 @@
     if (target) target.focus();
   }
 
+  /* A page the server sent back with errors (a plain POST): focus goes to what to do, the first field with an
+   * error; in a radio group, its chosen radio or else its first one that can be chosen. */
+  function focusFirstProblem() {
+    var field = document.querySelector("main .field--invalid");
+    if (!field || field.closest("#wizard")) return;
+    var target = field.querySelector("input:checked:not([disabled]):not([type='hidden'])") ||
+      field.querySelector("input:not([disabled]):not([type='hidden']), select:not([disabled]), textarea:not([disabled])");
+    if (target) target.focus();
+  }
+  focusFirstProblem();
+
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
     syncPreservedFields(document);

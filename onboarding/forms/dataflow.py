@@ -122,7 +122,8 @@ class DatasetForm(forms.Form):
     def _close_sides(self) -> None:
         choice = self.fields["choice"]
         assert isinstance(choice, ExplainedChoiceField)
-        widget = SidesRadioSelect(choices=choice.choices)
+        widget = SidesRadioSelect()
+        widget.choices = choice.widget.choices
         widget.unavailable = self.unavailable
         choice.widget = widget
         choice.explanations = {**choice.explanations, **{side: EMPTY_SIDE[side] for side in self.unavailable}}

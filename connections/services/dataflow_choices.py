@@ -310,16 +310,18 @@ def dataflow_choose_dataset(*, dataflow: Dataflow, actor: Any, choice: DatasetCh
     return _choose(dataflow, actor, choice)[0]
 
 
-def _schema_of(client: FlowServiceClient, choice: DatasetChoice) -> tuple[str, dict[str, Any]]:
-    """The chosen dataset's schema (its id and the resolved schema)."""
+def _schema_of(client: FlowServiceClient, choice: DatasetChoice) -> tuple[str, str, dict[str, Any]]:
+    """The chosen dataset's name (as Catalog has it, for an existing one), its schema's id and the schema."""
+    name = choice.new_name
     if choice.existing_id:
         dataset = client.get_dataset(choice.existing_id)
         schema_id = str((dataset.get("schemaRef") or {}).get("id", ""))
+        name = str(dataset.get("name") or "")
     elif client.find_dataset(choice.new_name):
         raise _name_taken(choice.new_name)
     else:
         schema_id = choice.schema_id
-    return schema_id, client.get_schema(schema_id)
+    return name, schema_id, client.get_schema(schema_id)
 
 
 def _name_taken(name: str) -> OnboardingError:
@@ -333,7 +335,7 @@ def _name_taken(name: str) -> OnboardingError:
 def _choose(dataflow: Dataflow, actor: Any, choice: DatasetChoice) -> tuple[Dataflow, list[SchemaField]]:
     """The choice kept on the dataflow (the mapping suggested anew for another schema), and the schema's fields."""
     try:
-        schema_id, schema = _schema_of(client_for(dataflow, actor), choice)
+        dataset_name, schema_id, schema = _schema_of(client_for(dataflow, actor), choice)
     except FlowServiceError as error:
         raise failed(error, doing="reading the dataset's schema", dataflow=dataflow) from None
     targets = schema_fields(schema)
@@ -341,7 +343,7 @@ def _choose(dataflow: Dataflow, actor: Any, choice: DatasetChoice) -> tuple[Data
         locked = _editable(dataflow)
         locked.dataset_choice = Dataflow.DatasetChoice.EXISTING if choice.existing_id else Dataflow.DatasetChoice.NEW
         locked.dataset_id = choice.existing_id
-        locked.dataset_name = "" if choice.existing_id else choice.new_name
+        locked.dataset_name = dataset_name  # an existing one's too, so that every page can name it
         locked.profile_enabled = choice.profile_enabled and not choice.existing_id
         if locked.schema_id != schema_id or not locked.mappings:
             locked.mappings = [m for m in suggest(fields_of(locked), targets) if m["destination"]]

@@ -8,6 +8,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.conftest import DEMO_MANAGE_KEY
+from tests.e2e.conftest import fill_standard, start_onboarding
+from tests.e2e.test_dataflow_browser import connected, existing_dataset
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -35,3 +39,54 @@ def test_an_empty_side_cannot_be_chosen_and_an_error_takes_focus_to_what_to_do(
     page.get_by_role("radio", name="Order events").check()
     page.get_by_role("button", name="Next: mapping").click()
     expect(page.get_by_role("heading", name="Mapping")).to_be_visible()
+
+
+# What the person reads: the page's text without what is kept "For developers".
+PERSON_TEXT = """() => {
+  const main = document.querySelector('main').cloneNode(true);
+  main.querySelectorAll('details.developers, #for-developers').forEach(d => d.remove());
+  return main.innerText;
+}"""
+
+
+def test_adobes_words_are_explained_where_first_shown(logged_in: Page, live_server, emulator):
+    page = logged_in
+    start_onboarding(page, live_server, "Plain words")
+    expect(page.locator(".lead")).to_contain_text("Adobe then creates the account in Experience Platform")
+    expect(page.locator(".lead")).to_contain_text("base connection: how Adobe signs in to your Event Hubs namespace")
+    fill_standard(page, DEMO_MANAGE_KEY)
+    page.get_by_role("button", name="Connect to Adobe").click()
+    expect(page.get_by_role("heading", name="Choose what to read")).to_be_visible()
+    expect(page.locator(".lead")).to_contain_text("source connection: what reads this one event hub")
+
+
+def test_review_and_data_arriving_name_the_existing_dataset(logged_in: Page, live_server, emulator, make_client):
+    page = logged_in
+    existing_dataset(make_client, "Clicks from the shop")
+    connected(page, live_server, "Named dataset", xdm=True)
+    page.get_by_role("button", name="Set up the dataflow").click()
+    page.get_by_role("link", name="Next: dataset").click()
+    page.get_by_role("radio", name="Clicks from the shop").check()
+    page.get_by_role("button", name="Next: review").click()
+    expect(page.get_by_role("heading", name="Dataflow detail and review")).to_be_visible()
+    expect(page.locator(".lead")).to_contain_text("a target connection (what writes into the dataset)")
+    dataset_row = page.locator(".summary > div").filter(has=page.locator("dt", has_text="Dataset"))
+    expect(dataset_row).to_contain_text("Existing: Clicks from the shop")
+    page.get_by_role("button", name="Finish").click()
+    expect(page.get_by_role("heading", name="Data arriving")).to_be_visible()
+    expect(page.locator(".lead")).to_contain_text("into your existing dataset Clicks from the shop")
+
+
+def test_no_etag_in_what_the_person_reads_after_saving(
+    logged_in: Page, live_server, emulator, browser_user, make_onboarding
+):
+    page = logged_in
+    onboarding = make_onboarding("source", owner=browser_user)
+    page.goto(live_server.url + f"/onboardings/{onboarding.public_id}/source/edit/")
+    page.get_by_label("Consumer group (required)").fill("aep-orders-2")
+    page.get_by_role("button", name="Save in Adobe").click()
+    expect(page.locator(".messages")).to_contain_text("The source settings are saved in Adobe.")
+    expect(page.get_by_role("heading", name="Recent requests to Adobe")).to_be_visible()
+    assert "etag" not in page.evaluate(PERSON_TEXT).lower()
+    page.get_by_text("For developers").click()
+    expect(page.locator("#for-developers")).to_contain_text("etag")  # kept there, for whoever needs it

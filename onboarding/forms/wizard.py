@@ -462,6 +462,19 @@ class SourceForm(forms.Form):
         }
 
 
+def hub_policy_refusal(auth: AuthType, event_hub: str) -> str:
+    """Why a connection string of one event hub's policy (it has an EntityPath) cannot serve an account whose
+    type signs in to the whole namespace; "" when it can."""
+    if not event_hub or "auth_event_hub_name" in auth.field_names:
+        return ""
+    return (
+        f"This connection string is for a policy of the event hub {event_hub} only (it ends with "
+        f"EntityPath={event_hub}), but this account signs in with {auth.label}, which needs a policy of the whole "
+        "namespace. Copy the connection string of a policy under the namespace's Shared access policies, or "
+        "start a new onboarding with SAS to use this one."
+    )
+
+
 class CredentialsForm(CredentialFieldsForm):
     """New credentials for an existing base connection; its auth type cannot change."""
 
@@ -477,6 +490,14 @@ class CredentialsForm(CredentialFieldsForm):
     def clean_auth_type(self) -> str:
         assert self.onboarding is not None
         return self.onboarding.auth_type  # whatever was posted: the type is the connection's
+
+    def _fill_from_connection_string(self, data: dict[str, Any]) -> None:
+        assert self.onboarding is not None
+        super()._fill_from_connection_string(data)
+        if data.get("auth_type") != self.onboarding.auth_type:  # an EntityPath, on a namespace-wide account
+            data["auth_type"] = self.onboarding.auth_type
+            hub = data.pop("auth_event_hub_name", "")
+            self.add_error("connection_string", hub_policy_refusal(self.onboarding.auth, hub))
 
     @property
     def secret_name(self) -> str:

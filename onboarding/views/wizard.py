@@ -26,7 +26,7 @@ from connections.services import OnboardingError, Replacement, actions
 from connections.services.sandboxes import known_sandboxes
 from onboarding import secret_echo
 from onboarding.access import HtmxHttpRequest, owned_onboarding, teams
-from onboarding.forms.wizard import AccountForm, CredentialsForm, SourceForm
+from onboarding.forms.wizard import AccountForm, CredentialsForm, SourceForm, hub_policy_refusal
 from onboarding.links import OnboardingUrls
 from onboarding.steps import Step
 
@@ -314,6 +314,8 @@ def parse_connection_string(request: HtmxHttpRequest) -> HttpResponse:
     """Split a pasted connection string into the fields (htmx); the key itself is never sent back."""
     public_id = request.POST.get("onboarding")
     onboarding = owned_onboarding(request, uuid.UUID(public_id)) if _is_uuid(public_id) else None
+    if onboarding is not None and onboarding.account_gated and request.POST.get("correction"):
+        return _parsed_correction(request, onboarding)
     initial = secret_echo.without_secrets({name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS})
     initial["auth_type"] = request.POST.get("auth_type") or AuthType.STANDARD
     extra: dict[str, Any] = {}
@@ -334,6 +336,29 @@ def parse_connection_string(request: HtmxHttpRequest) -> HttpResponse:
         form.cleaned_data = {}  # an unbound form takes an error for display only
         form.add_error("connection_string", error)
     return render(request, f"{WIZARD}#auth-panel", _context(onboarding, Step.ACCOUNT, form=form, **extra))
+
+
+def _parsed_correction(request: HtmxHttpRequest, onboarding: Onboarding) -> HttpResponse:
+    """The correction's fields filled in from a pasted connection string: what it says replaces what was there,
+    since the person pasted it to correct them (its key stays in the browser, never sent back)."""
+    typed: dict[str, object] = {name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS}
+    initial = {**AccountForm.initial_for(onboarding), **secret_echo.without_secrets(typed)}
+    pasted = request.POST.get("connection_string", "")
+    try:
+        parsed = azure_names.parse_connection_string(pasted)
+    except ValueError as exc:
+        error, extra = (str(exc) if pasted.strip() else ""), {}
+    else:
+        initial.update(namespace=parsed.namespace, sas_key_name=parsed.sas_key_name)
+        if parsed.event_hub_name and "auth_event_hub_name" in onboarding.auth.field_names:
+            initial["auth_event_hub_name"] = parsed.event_hub_name
+        error = hub_policy_refusal(onboarding.auth, parsed.event_hub_name)
+        extra = {} if error else {"connection_string_ok": True}
+    form = CredentialsForm(initial=initial, onboarding=onboarding)
+    if error:
+        form.cleaned_data = {}  # an unbound form takes an error for display only
+        form.add_error("connection_string", error)
+    return render(request, f"{WIZARD}#correction-fields", _context(onboarding, Step.ACCOUNT, form=form, **extra))
 
 
 def _is_uuid(value: str | None) -> bool:

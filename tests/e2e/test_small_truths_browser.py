@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import DEMO_MANAGE_KEY
-from tests.e2e.conftest import fill_standard, start_onboarding
+from tests.conftest import DEMO_HUB_KEY, DEMO_HUB_KEY_NAME, DEMO_MANAGE_KEY, DEMO_MANAGE_KEY_NAME, DEMO_NAMESPACE
+from tests.e2e.conftest import fill_standard, start_onboarding, wait_for_htmx
 from tests.e2e.test_dataflow_browser import connected, existing_dataset
+from tests.e2e.test_truth_browser import connect_with_wrong_key
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -90,3 +91,25 @@ def test_no_etag_in_what_the_person_reads_after_saving(
     assert "etag" not in page.evaluate(PERSON_TEXT).lower()
     page.get_by_text("For developers").click()
     expect(page.locator("#for-developers")).to_contain_text("etag")  # kept there, for whoever needs it
+
+
+def connection_string(key_name: str, key: str, hub: str = "") -> str:
+    entity = f";EntityPath={hub}" if hub else ""
+    return f"Endpoint=sb://{DEMO_NAMESPACE}.servicebus.windows.net/;SharedAccessKeyName={key_name};SharedAccessKey={key}{entity}"
+
+
+def test_a_paste_on_the_correction_form_fills_it_in_and_reads_entity_path(logged_in: Page, live_server, emulator):
+    page = logged_in
+    connect_with_wrong_key(page, live_server)
+    wait_for_htmx(page)
+    pasted = page.get_by_label("Connection string (optional)")
+    pasted.fill(connection_string(DEMO_HUB_KEY_NAME, DEMO_HUB_KEY, hub="orders"))
+    expect(page.locator("#id_connection_string_error")).to_contain_text("EntityPath=orders")
+    expect(page.locator("#id_connection_string_error")).to_contain_text("needs a policy of the whole namespace")
+    wait_for_htmx(page)
+    pasted.fill(connection_string(DEMO_MANAGE_KEY_NAME, DEMO_MANAGE_KEY))
+    expect(page.locator("#pasted")).to_contain_text(f"namespace {DEMO_NAMESPACE}, policy {DEMO_MANAGE_KEY_NAME}")
+    expect(page.get_by_label("SAS key name")).to_have_value(DEMO_MANAGE_KEY_NAME)
+    wait_for_htmx(page)
+    page.get_by_role("button", name="Save and test again").click()
+    expect(page.get_by_role("heading", name="Choose what to read")).to_be_visible()

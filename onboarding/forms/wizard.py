@@ -365,9 +365,10 @@ class AccountForm(CredentialFieldsForm):
 
     @property
     def aep_account_name(self) -> str:
-        """The account name Experience Platform will show (as `Onboarding.base_connection_name` builds it)."""
-        name = (self.data.get("name") if self.is_bound else None) or self.initial.get("name") or "Your name"
-        return f"{str(name).strip().replace(',', ' ')} (eh-{self.reference})"
+        """The account name Experience Platform will show (as `Onboarding.base_connection_name` builds it); "" until
+        there is a name."""
+        name = str((self.data.get("name") if self.is_bound else None) or self.initial.get("name") or "").strip()
+        return f"{name.replace(',', ' ')} (eh-{self.reference})" if name else ""
 
     def clean_creation_token(self) -> uuid.UUID | None:
         """The token that makes a double submit land on one onboarding; a broken one only disables that."""

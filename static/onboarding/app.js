@@ -182,6 +182,14 @@
     });
   });
 
+  /* The name Experience Platform will list, as the name is typed (the server builds it the same way). */
+  document.addEventListener("input", function (event) {
+    var preview = document.getElementById("aep-account-preview");
+    if (!preview || event.target.id !== "id_name") return;
+    var name = event.target.value.trim().replace(/,/g, " ");
+    preview.textContent = name ? name + " " + preview.dataset.reference : "the name above";
+  });
+
   /* Warn before leaving a page with unsaved input. */
   document.addEventListener("input", function (event) {
     var form = event.target.closest && event.target.closest("form[data-guard-unsaved]");

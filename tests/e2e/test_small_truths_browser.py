@@ -3,6 +3,7 @@ the person, the correction form's paste, Archive's undo, the admin's CSV and Dat
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -113,3 +114,13 @@ def test_a_paste_on_the_correction_form_fills_it_in_and_reads_entity_path(logged
     wait_for_htmx(page)
     page.get_by_role("button", name="Save and test again").click()
     expect(page.get_by_role("heading", name="Choose what to read")).to_be_visible()
+
+
+def test_the_name_preview_follows_the_name_and_never_says_your_name(logged_in: Page, live_server):
+    page = logged_in
+    page.goto(live_server.url + "/onboardings/new/")
+    preview = page.locator("#aep-account-preview")
+    expect(preview).to_have_text("the name above")
+    expect(page.locator("#aep-account-name")).not_to_contain_text("Your name")
+    page.get_by_label("Name (required)", exact=True).fill("Web shop, orders")
+    expect(preview).to_have_text(re.compile(r"^Web shop  orders \(eh-[0-9a-f]{8}\)$"))

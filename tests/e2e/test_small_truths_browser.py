@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import DEMO_HUB_KEY, DEMO_HUB_KEY_NAME, DEMO_MANAGE_KEY, DEMO_MANAGE_KEY_NAME, DEMO_NAMESPACE
-from tests.e2e.conftest import fill_standard, start_onboarding, wait_for_htmx
+from tests.e2e.conftest import choose_tab, fill_standard, start_onboarding, wait_for_htmx
 from tests.e2e.test_dataflow_browser import connected, existing_dataset
 from tests.e2e.test_truth_browser import connect_with_wrong_key
 
@@ -124,3 +124,20 @@ def test_the_name_preview_follows_the_name_and_never_says_your_name(logged_in: P
     expect(page.locator("#aep-account-name")).not_to_contain_text("Your name")
     page.get_by_label("Name (required)", exact=True).fill("Web shop, orders")
     expect(preview).to_have_text(re.compile(r"^Web shop  orders \(eh-[0-9a-f]{8}\)$"))
+
+
+def test_a_misspelt_hub_on_sas_does_not_also_fail_the_credentials(logged_in: Page, live_server, emulator):
+    page = logged_in
+    start_onboarding(page, live_server, "Typo hub")
+    choose_tab(page, "SAS")
+    page.get_by_label("Event Hubs namespace").fill(DEMO_NAMESPACE)
+    page.get_by_label("SAS key name").fill(DEMO_HUB_KEY_NAME)
+    page.get_by_label("SAS key", exact=True).fill(DEMO_HUB_KEY)
+    page.get_by_label("Event hub name").fill("ordrs")
+    page.get_by_role("button", name="Connect to Adobe").click()
+    expect(page.get_by_role("heading", name="The connection test did not pass")).to_be_visible()
+    expect(page.locator(".check--failed")).to_have_count(1)
+    expect(page.locator(".check--failed")).to_contain_text("Event hub found")
+    credentials = page.locator(".check").filter(has_text="Credentials accepted")
+    expect(credentials).not_to_have_class(re.compile("check--failed"))
+    expect(credentials).to_contain_text("the event hub was not found")

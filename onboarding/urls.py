@@ -24,6 +24,7 @@ wizard_pages = (
         path("<uuid:public_id>/source/reload/", wizard.onboarding_source_reload, name="source_reload"),
         path("<uuid:public_id>/go-on/", wizard.onboarding_go_on, name="go_on"),
         path("<uuid:public_id>/archive/", wizard.onboarding_archive, name="archive"),
+        path("<uuid:public_id>/unarchive/", wizard.onboarding_unarchive, name="unarchive"),
         path("<uuid:public_id>/delete/", wizard.onboarding_delete, name="delete"),
         path("<uuid:public_id>/done/", wizard.onboarding_done, name="done"),
         path("<uuid:public_id>/retry/", wizard.onboarding_retry, name="retry"),

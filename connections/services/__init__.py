@@ -34,6 +34,7 @@ from .lifecycle import (
     onboarding_start_delete,
     onboarding_start_source_reload,
     onboarding_start_source_update,
+    onboarding_unarchive,
     onboarding_update_source,
 )
 from .wizard import (
@@ -55,6 +56,7 @@ __all__ = [
     "Source",
     "StaleConnectionError",
     "onboarding_archive",
+    "onboarding_unarchive",
     "onboarding_busy",
     "onboarding_connect_account",
     "onboarding_delete_in_adobe",

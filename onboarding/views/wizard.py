@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url, replace_url, reswap, retarget
@@ -250,7 +251,16 @@ def onboarding_list(request: HtmxHttpRequest) -> HttpResponse:
     listed = Onboarding.objects.visible_to(request.user).listed().newest_first().only(*LISTED_COLUMNS)
     onboardings = list(listed[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
     context = {"onboardings": onboardings[:PAGE_SIZE], "page": number, "has_next": len(onboardings) > PAGE_SIZE}
-    return render(request, "onboarding/list.html", context)
+    return render(request, "onboarding/list.html", {**context, "undo_archive": _just_archived(request)})
+
+
+def _just_archived(request: HtmxHttpRequest) -> Onboarding | None:
+    """The onboarding the user has just archived (`?archived=`), while it can still be brought back."""
+    public_id = request.GET.get("archived") or ""
+    if not _is_uuid(public_id):
+        return None
+    visible = Onboarding.objects.visible_to(request.user).filter(removed_from_adobe_at__isnull=True)
+    return visible.filter(public_id=public_id, archived_at__isnull=False).first()
 
 
 # Step 1: Account
@@ -607,7 +617,20 @@ def onboarding_archive(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRe
         messages.error(request, error.message)
         return redirect("onboarding:detail", public_id=public_id)
     messages.success(request, f"Archived {onboarding.name}. Nothing was deleted in Adobe.")
-    return redirect("onboarding:list")
+    return redirect(f"{reverse('onboarding:list')}?archived={onboarding.public_id}")  # the list offers Undo
+
+
+@login_required
+@require_POST
+def onboarding_unarchive(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Undo an archive: back in My onboardings."""
+    try:
+        onboarding = services.onboarding_unarchive(onboarding=owned_onboarding(request, public_id), actor=request.user)
+    except OnboardingError as error:
+        messages.error(request, error.message)
+        return redirect("onboarding:list")
+    messages.success(request, f"{onboarding.name} is back in your list.")
+    return redirect("onboarding:detail", public_id=public_id)
 
 
 @login_required

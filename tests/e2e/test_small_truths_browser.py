@@ -141,3 +141,17 @@ def test_a_misspelt_hub_on_sas_does_not_also_fail_the_credentials(logged_in: Pag
     credentials = page.locator(".check").filter(has_text="Credentials accepted")
     expect(credentials).not_to_have_class(re.compile("check--failed"))
     expect(credentials).to_contain_text("the event hub was not found")
+
+
+def test_archive_can_be_undone(logged_in: Page, live_server, emulator, browser_user, make_onboarding):
+    page = logged_in
+    onboarding = make_onboarding("source", owner=browser_user, name="Undo me")
+    page.goto(live_server.url + f"/onboardings/{onboarding.public_id}/done/")
+    page.get_by_role("button", name="Archive").click()
+    expect(page.locator(".messages")).to_contain_text("Archived Undo me")
+    expect(page.get_by_role("link", name="Undo me", exact=True)).to_have_count(0)
+    page.get_by_role("button", name="Undo: bring Undo me back").click()
+    expect(page.locator(".messages")).to_contain_text("Undo me is back in your list.")
+    page.get_by_role("link", name="My onboardings").click()
+    expect(page.get_by_role("link", name="Undo me", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Undo: bring Undo me back")).to_have_count(0)

@@ -286,6 +286,11 @@ class Onboarding(models.Model):
             return str(_("Deleted in Adobe"))
         if self.archived_at:
             return str(_("Archived"))
+        return self.plain_stage
+
+    @property
+    def plain_stage(self) -> str:
+        """Where the onboarding stands, in the lists' words, archived or not."""
         if self.needs_attention:
             return str(_("Needs attention"))
         if self.account_gated:

@@ -3,7 +3,10 @@ the person, the correction form's paste, Archive's undo, the admin's CSV and Dat
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -155,3 +158,25 @@ def test_archive_can_be_undone(logged_in: Page, live_server, emulator, browser_u
     page.get_by_role("link", name="My onboardings").click()
     expect(page.get_by_role("link", name="Undo me", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Undo: bring Undo me back")).to_have_count(0)
+
+
+def test_the_admin_csv_reads_as_words_and_flags_archived_ones(
+    page: Page, live_server, emulator, admin_user, make_onboarding
+):
+    from connections import services
+
+    kept = make_onboarding("source", owner=admin_user, name="Kept one")
+    archived = make_onboarding("source", owner=admin_user, name="Archived one", consumer_group="other-group")
+    services.onboarding_archive(onboarding=archived, actor=admin_user)
+    page.goto(live_server.url + "/admin/login/?next=/admin/connections/onboarding/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Log in").click()
+    page.locator("#action-toggle").check()
+    page.get_by_role("combobox", name="Action").select_option(label="Export selected onboardings to CSV")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Run").click()
+    rows = {row["name"]: row for row in csv.DictReader(io.StringIO(Path(download.value.path()).read_text()))}
+    assert rows[kept.name]["status"] == "Connected" and rows[kept.name]["archived"] == "no"
+    assert rows[archived.name]["status"] == "Connected" and rows[archived.name]["archived"].startswith("yes, ")
+    assert rows[archived.name]["deleted in Adobe"] == "no"

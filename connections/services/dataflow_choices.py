@@ -538,6 +538,35 @@ class Activity:
     runs: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     latest_status: str = ""
+    latest: dict[str, Any] = field(default_factory=dict)  # the newest run's own counts and start (ms since 1970)
+    errors_of_latest: bool = False  # whether `errors` are the newest run's (else an earlier run's)
+
+
+def _started_ms(run: dict[str, Any]) -> int:
+    summary = _run_metrics(run).get("durationSummary") or {}
+    started = summary.get("startedAtUTC") if isinstance(summary, dict) else None
+    return int(started) if isinstance(started, int | float) else 0
+
+
+def _run_metrics(run: dict[str, Any]) -> dict[str, Any]:
+    return run["metrics"] if isinstance(run.get("metrics"), dict) else {}
+
+
+def _counts(run: dict[str, Any]) -> dict[str, int]:
+    summary = _run_metrics(run).get("recordSummary") or {}
+    return {
+        "received": int(summary.get("inputRecordCount", 0)),
+        "ingested": int(summary.get("outputRecordCount", 0)),
+        "failed": int(summary.get("failedRecordCount", 0)),
+    }
+
+
+def _latest_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The newest run by its start (Adobe's documents are silent on the order of `/runs`): its own counts."""
+    if not runs:
+        return {}
+    newest = max(runs, key=_started_ms)
+    return {**_counts(newest), "started_ms": _started_ms(newest)}
 
 
 def dataflow_activity(*, dataflow: Dataflow, actor: Any) -> Activity:
@@ -550,16 +579,19 @@ def dataflow_activity(*, dataflow: Dataflow, actor: Any) -> Activity:
         runs = client.list_runs(dataflow.flow_id, since_ms=since, most=ACTIVITY_RUNS)
     except FlowServiceError as error:
         raise failed(error, doing="reading the dataflow's activity", dataflow=dataflow) from None
-    metrics: list[dict[str, Any]] = [r["metrics"] if isinstance(r.get("metrics"), dict) else {} for r in runs]
-    totals = [m.get("recordSummary") or {} for m in metrics]
+    counts = [_counts(run) for run in runs]
+    newest = max(runs, key=_started_ms) if runs else {}
+    latest_reasons = failure_reasons(newest) if newest else []
     return Activity(
         state=str(flow.get("state", "")),
-        received=sum(int(t.get("inputRecordCount", 0)) for t in totals),
-        ingested=sum(int(t.get("outputRecordCount", 0)) for t in totals),
-        failed=sum(int(t.get("failedRecordCount", 0)) for t in totals),
+        received=sum(c["received"] for c in counts),
+        ingested=sum(c["ingested"] for c in counts),
+        failed=sum(c["failed"] for c in counts),
         runs=len(runs),
-        errors=next((reasons for run in runs if (reasons := failure_reasons(run))), [])[:5],
-        latest_status=str((metrics[0].get("statusSummary") or {}).get("status", "")) if metrics else "",
+        errors=(latest_reasons or next((r for run in runs if (r := failure_reasons(run))), []))[:5],
+        latest_status=str((_run_metrics(newest).get("statusSummary") or {}).get("status", "")) if newest else "",
+        latest=_latest_run(runs),
+        errors_of_latest=bool(latest_reasons),
     )
 
 

@@ -360,6 +360,7 @@ def _activity(request: HtmxHttpRequest, dataflow: Dataflow) -> dict[str, Any]:
     read = choices.dataflow_read(choices.ACTIVITY, dataflow=dataflow, actor=request.user, ask=ask)
     return {
         "activity": choices.activity_of(read, dataflow),
+        "activity_as_of": read.held_asked_at,
         "activity_problem": read.problem,
         "asking": read.pending,
     }

@@ -10,12 +10,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import override_settings
 from playwright.sync_api import Page, expect
 
-from tests.conftest import DEMO_HUB_KEY, DEMO_HUB_KEY_NAME, DEMO_MANAGE_KEY, DEMO_MANAGE_KEY_NAME, DEMO_NAMESPACE
+from connections.services import dataflow as df
+from tests.conftest import (
+    DEMO_HUB_KEY,
+    DEMO_HUB_KEY_NAME,
+    DEMO_MANAGE_KEY,
+    DEMO_MANAGE_KEY_NAME,
+    DEMO_NAMESPACE,
+    IMMEDIATE_TASKS,
+)
 from tests.e2e.conftest import choose_tab, fill_standard, start_onboarding, wait_for_htmx
-from tests.e2e.test_dataflow_browser import connected, existing_dataset
+from tests.e2e.test_dataflow_browser import advance_clock, connected, existing_dataset
 from tests.e2e.test_truth_browser import connect_with_wrong_key
+from tests.test_dataflow_services import chosen_raw_dataflow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -180,3 +190,20 @@ def test_the_admin_csv_reads_as_words_and_flags_archived_ones(
     assert rows[kept.name]["status"] == "Connected" and rows[kept.name]["archived"] == "no"
     assert rows[archived.name]["status"] == "Connected" and rows[archived.name]["archived"].startswith("yes, ")
     assert rows[archived.name]["deleted in Adobe"] == "no"
+
+
+def test_data_arriving_says_as_of_when_and_the_latest_runs_own_counts(
+    logged_in: Page, live_server, emulator, browser_user, make_onboarding
+):
+    with override_settings(TASKS=IMMEDIATE_TASKS):  # set-up: a dataflow in Adobe
+        flow = df.dataflow_finish(
+            dataflow=chosen_raw_dataflow(lambda until: make_onboarding(until, owner=browser_user)), actor=None
+        )
+    advance_clock(emulator, 3 * 3600)  # three hourly runs
+    page = logged_in
+    page.goto(f"{live_server.url}/onboardings/{flow.onboarding.public_id}/dataflows/{flow.public_id}/")
+    page.get_by_role("button", name="Ask Adobe now").click()
+    expect(page.locator("#activity-as-of")).to_contain_text("As Adobe reported it at")
+    expect(page.locator("#records-received")).not_to_have_text("0")
+    total = int(page.locator("#records-received").inner_text())
+    assert 0 <= int(page.locator("#latest-received").inner_text()) < total  # one run's, not the week's

@@ -17,6 +17,7 @@ wizard_pages = (
         path("new/", wizard.onboarding_new, name="new"),
         path("auth-fields/", wizard.auth_fields, name="auth_fields"),
         path("connection-string/", wizard.parse_connection_string, name="parse_connection_string"),
+        path("existing-account/", wizard.existing_account, name="existing_account"),
         path("<uuid:public_id>/", wizard.onboarding_detail, name="detail"),
         path("<uuid:public_id>/account/", wizard.onboarding_account, name="account"),
         path("<uuid:public_id>/source/", wizard.onboarding_source, name="source"),

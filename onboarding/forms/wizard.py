@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.forms.boundfield import BoundField, BoundWidget
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -319,6 +320,16 @@ class AccountForm(CredentialFieldsForm):
         `sandboxes`: Adobe's list, offered as a choice when it could be read."""
         super().__init__(*args, **kwargs)
         self._offer_sandboxes(sandboxes)
+        if self.onboarding is None:  # a namespace already connected is offered as that account (htmx)
+            self.fields["namespace"].widget.attrs.update(
+                {
+                    "hx-get": reverse("onboarding:existing_account"),
+                    "hx-trigger": "input changed delay:500ms, change",
+                    "hx-target": "#existing-account",
+                    "hx-swap": "innerHTML",
+                    "hx-sync": "this:replace",
+                }
+            )
         first_two = list(teams[:2]) if teams is not None and self.onboarding is None else []
         if first_two:
             self.fields["team"] = forms.ModelChoiceField(

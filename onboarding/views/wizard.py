@@ -317,6 +317,19 @@ def auth_fields(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, f"{WIZARD}#auth-panel", context)
 
 
+@login_required
+@require_GET
+def existing_account(request: HtmxHttpRequest) -> HttpResponse:
+    """As a namespace is typed on New onboarding (htmx): the account already connecting it, if the user can see
+    one, offered instead of a second account in Adobe (as Adobe's own "Existing account" choice)."""
+    try:
+        namespace = azure_names.namespace(request.GET.get("namespace", ""))
+    except ValueError:
+        namespace = ""
+    found = Onboarding.objects.visible_to(request.user).connected_to(namespace).first() if namespace else None
+    return render(request, f"{WIZARD}#existing-account", {"existing": found, "namespace": namespace})
+
+
 @sensitive_post_parameters(*SECRETS)
 @login_required
 @require_POST

@@ -207,3 +207,22 @@ def test_data_arriving_says_as_of_when_and_the_latest_runs_own_counts(
     expect(page.locator("#records-received")).not_to_have_text("0")
     total = int(page.locator("#records-received").inner_text())
     assert 0 <= int(page.locator("#latest-received").inner_text()) < total  # one run's, not the week's
+
+
+def test_new_onboarding_offers_the_existing_account_of_a_connected_namespace(
+    logged_in: Page, live_server, emulator, browser_user, make_onboarding
+):
+    page = logged_in
+    make_onboarding("source", owner=browser_user, name="Shop account")
+    start_onboarding(page, live_server, "Second try")
+    wait_for_htmx(page)
+    page.get_by_label("Event Hubs namespace").fill("fabrikam-events")
+    page.get_by_label("Event Hubs namespace").blur()
+    wait_for_htmx(page)
+    expect(page.locator("#existing-account-offer")).to_have_count(0)
+    page.get_by_label("Event Hubs namespace").fill(DEMO_NAMESPACE)
+    offer = page.locator("#existing-account-offer")
+    expect(offer).to_contain_text(f"{DEMO_NAMESPACE} is already connected")
+    expect(offer).to_contain_text("Shop account")
+    offer.get_by_role("link", name="Use the existing account").click()
+    expect(page.get_by_role("heading", name="Another dataflow from")).to_be_visible()

@@ -13,6 +13,7 @@ import pytest
 from django.test import override_settings
 from playwright.sync_api import Page, expect
 
+from connections.flowservice_emulator import FLOW_PREFIX
 from connections.services import dataflow as df
 from tests.conftest import (
     DEMO_HUB_KEY,
@@ -22,6 +23,7 @@ from tests.conftest import (
     DEMO_NAMESPACE,
     IMMEDIATE_TASKS,
 )
+from tests.contract.proxy import AlteringProxy, Exchange, Reply
 from tests.e2e.conftest import choose_tab, fill_standard, start_onboarding, wait_for_htmx
 from tests.e2e.test_dataflow_browser import advance_clock, connected, existing_dataset
 from tests.e2e.test_truth_browser import connect_with_wrong_key
@@ -226,3 +228,27 @@ def test_new_onboarding_offers_the_existing_account_of_a_connected_namespace(
     expect(offer).to_contain_text("Shop account")
     offer.get_by_role("link", name="Use the existing account").click()
     expect(page.get_by_role("heading", name="Another dataflow from")).to_be_visible()
+
+
+def test_profile_not_confirmed_after_enabling_is_said_on_data_arriving(
+    logged_in: Page, live_server, emulator, browser_user, make_onboarding, settings
+):
+    def without_profile(exchange: Exchange, reply: Reply) -> Reply:
+        body = reply.json()
+        if exchange.method == "GET" and "/catalog/dataSets/" in exchange.path and isinstance(body, dict):
+            for dataset in body.values():
+                dataset.get("tags", {}).pop("unifiedProfile", None)
+        return reply.with_json(body) if body is not None else reply
+
+    dataflow = chosen_raw_dataflow(lambda until: make_onboarding(until, owner=browser_user))
+    dataflow.profile_enabled = True
+    dataflow.save()
+    with AlteringProxy(emulator.url, after=without_profile) as proxy, override_settings(TASKS=IMMEDIATE_TASKS):
+        settings.FLOW_SERVICE_URL = proxy.url + FLOW_PREFIX
+        dataflow = df.dataflow_finish(dataflow=dataflow, actor=None)
+    settings.FLOW_SERVICE_URL = emulator.flow_url
+    page = logged_in
+    page.goto(f"{live_server.url}/onboardings/{dataflow.onboarding.public_id}/dataflows/{dataflow.public_id}/")
+    notice = page.locator("#profile-unconfirmed")
+    expect(notice).to_contain_text("Profile is not confirmed for this dataset")
+    expect(notice).to_contain_text("Catalog does not show the dataset enabled for Profile.")

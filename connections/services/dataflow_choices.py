@@ -44,6 +44,7 @@ State = RemoteAction.State
 
 Kind = RemoteAction.Kind
 PREVIEW, CATALOGUE, CHOOSE_DATASET, SCHEMA = Kind.PREVIEW, Kind.CATALOGUE, Kind.CHOOSE_DATASET, Kind.SCHEMA
+DATASET_SEARCH = Kind.DATASET_SEARCH
 MAPPING, ACTIVITY, PAUSE, RESUME = Kind.MAPPING, Kind.ACTIVITY, Kind.PAUSE, Kind.RESUME
 # How long an answer is reused before a page asks Adobe again: the app's choices, not Adobe's (it sets none).
 # A failed read is shown, not asked again, as long (Retry asks at once). The preview itself is kept on the
@@ -52,6 +53,7 @@ MAPPING, ACTIVITY, PAUSE, RESUME = Kind.MAPPING, Kind.ACTIVITY, Kind.PAUSE, Kind
 FRESH_FOR = {
     PREVIEW: datetime.timedelta(seconds=60),
     CATALOGUE: datetime.timedelta(seconds=60),
+    DATASET_SEARCH: datetime.timedelta(seconds=60),
     SCHEMA: datetime.timedelta(minutes=10),
     ACTIVITY: datetime.timedelta(seconds=30),
 }
@@ -91,9 +93,12 @@ def _about(kind: RemoteAction.Kind, dataflow: Dataflow) -> str:
     return {SCHEMA: dataflow.schema_id, ACTIVITY: dataflow.flow_id}.get(kind, "")
 
 
-def dataflow_read(kind: RemoteAction.Kind, *, dataflow: Dataflow, actor: Any, ask: Ask = Ask.IF_STALE) -> Read:
-    """What the page shows for `kind`: a fresh answer is reused; otherwise a background task asks Adobe."""
-    about, answered_by = _about(kind, dataflow), ANSWERED_BY.get(kind, (kind,))
+def dataflow_read(
+    kind: RemoteAction.Kind, *, dataflow: Dataflow, actor: Any, ask: Ask = Ask.IF_STALE, search: str = ""
+) -> Read:
+    """What the page shows for `kind`: a fresh answer is reused; otherwise a background task asks Adobe.
+    `search` is what a search asks (its answer is about that text)."""
+    about, answered_by = search or _about(kind, dataflow), ANSWERED_BY.get(kind, (kind,))
     mine = RemoteAction.objects.of(dataflow.onboarding, dataflow).order_by("-created_at", "-pk")
     held = mine.filter(kind__in=answered_by, state=State.DONE, result__about=about).first()
     fresh = mine.filter(kind=kind).first()  # running, or failed lately: shown as it is, not asked again
@@ -103,7 +108,13 @@ def dataflow_read(kind: RemoteAction.Kind, *, dataflow: Dataflow, actor: Any, as
         ask = Ask.NEVER  # asked too often (services/caps.py): the last answer stands, no call, no history row
     if ask is Ask.AGAIN or (ask is Ask.IF_STALE and fresh is None):
         fresh = actions.start(
-            kind, _READ_TASKS[kind], onboarding=dataflow.onboarding, dataflow=dataflow, actor=actor, on_demand=False
+            kind,
+            _READ_TASKS[kind],
+            onboarding=dataflow.onboarding,
+            dataflow=dataflow,
+            actor=actor,
+            payload={"search": search} if search else None,
+            on_demand=False,
         )
     return Read(fresh, held.outcome.answer, held.created_at) if held else Read(fresh, None)
 
@@ -290,6 +301,57 @@ def catalogue_task(action_id: str) -> str:
 
 def _catalogue_in_background(run: actions.ActionRun) -> ActionResult:
     return ActionResult(answer={"about": "", **asdict(dataflow_catalogue(dataflow=_dataflow(run), actor=run.actor))})
+
+
+# How many datasets a search shows: Catalog's first page of names containing the text (the app's choice).
+SEARCH_RESULTS = 50
+
+
+def dataflow_search_datasets(*, dataflow: Dataflow, actor: Any, search: str) -> list[dict[str, str]]:
+    """The datasets whose name contains `search`, as Catalog finds them (`name=*search*`, a page of
+    SEARCH_RESULTS by name), system datasets left out; each with its schema's id."""
+    client = client_for(dataflow, actor)
+    try:
+        found = client.list_datasets(properties=("name", "schemaRef", "tags"), search=search, limit=SEARCH_RESULTS)
+    except FlowServiceError as error:
+        raise failed(error, doing="searching the datasets", dataflow=dataflow) from None
+    return [
+        {
+            "id": dataset_id,
+            "name": str(d.get("name", dataset_id)),
+            "schema_id": str((d.get("schemaRef") or {}).get("id", "")),
+        }
+        for dataset_id, d in found.items()
+        if not is_system_dataset(d)
+        and search.lower() in str(d.get("name", "")).lower()  # a text the filter cannot carry
+    ]
+
+
+@task
+def dataset_search_task(action_id: str) -> str:
+    return actions.run(action_id, _search_in_background)
+
+
+def _search_in_background(run: actions.ActionRun) -> ActionResult:
+    search = str(run.payload.get("search", ""))
+    found = dataflow_search_datasets(dataflow=_dataflow(run), actor=run.actor, search=search)
+    return ActionResult(answer={"about": search, "datasets": found})
+
+
+def found_datasets(read: Read, catalogue: Catalogue) -> list[dict[str, str]] | None:
+    """A search's datasets as the Dataset step lists them (their schema's title from the catalogue); None
+    until Catalog has answered."""
+    if not read.held:
+        return None
+    titles = {s["id"]: s["title"] for s in catalogue.schemas}
+    return [{**d, "schema": titles.get(d["schema_id"], d["schema_id"])} for d in read.held["datasets"]]
+
+
+def searched_datasets(dataflow: Dataflow) -> list[dict[str, str]]:
+    """Every dataset the dataflow's recent searches found: a choice among them is one the page offered."""
+    answers = RemoteAction.objects.of(dataflow.onboarding, dataflow).filter(kind=DATASET_SEARCH, state=State.DONE)
+    recent = answers.order_by("-created_at", "-pk")[:20]
+    return [d for action in recent for d in (action.outcome.answer or {}).get("datasets", [])]
 
 
 def catalogue_of(read: Read) -> Catalogue | None:
@@ -659,4 +721,10 @@ def dataflow_start_pausing(*, dataflow: Dataflow, actor: Any, paused: bool) -> R
 
 
 # The task that asks Adobe for each read a page waits on (`dataflow_read`).
-_READ_TASKS = {PREVIEW: preview_task, CATALOGUE: catalogue_task, SCHEMA: schema_fields_task, ACTIVITY: activity_task}
+_READ_TASKS = {
+    PREVIEW: preview_task,
+    CATALOGUE: catalogue_task,
+    DATASET_SEARCH: dataset_search_task,
+    SCHEMA: schema_fields_task,
+    ACTIVITY: activity_task,
+}

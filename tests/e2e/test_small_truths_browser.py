@@ -38,7 +38,7 @@ def at_dataset_step(page: Page, live_server: Any, onboarding: Any) -> None:
     expect(page.get_by_role("heading", name="Select data")).to_be_visible()
     page.get_by_role("link", name="Next: dataset").click()
     expect(page.get_by_role("heading", name="Dataset")).to_be_visible()
-    expect(page.get_by_role("radio", name="Order events")).to_be_visible()  # once Adobe listed them
+    expect(page.get_by_role("radio", name="Order events", exact=True)).to_be_visible()  # once Adobe listed them
 
 
 def test_an_empty_side_cannot_be_chosen_and_an_error_takes_focus_to_what_to_do(
@@ -252,3 +252,19 @@ def test_profile_not_confirmed_after_enabling_is_said_on_data_arriving(
     notice = page.locator("#profile-unconfirmed")
     expect(notice).to_contain_text("Profile is not confirmed for this dataset")
     expect(notice).to_contain_text("Catalog does not show the dataset enabled for Profile.")
+
+
+def test_the_dataset_search_asks_adobe(
+    logged_in: Page, live_server, emulator, browser_user, make_onboarding, make_client
+):
+    page = logged_in
+    existing_dataset(make_client, "Clicks from the shop")
+    at_dataset_step(page, live_server, make_onboarding("source", owner=browser_user))
+    expect(page.get_by_role("radio", name="Clicks from the shop")).to_be_visible()
+    existing_dataset(make_client, "Returns from the shop")  # made in Adobe after the page listed the datasets
+    page.get_by_label("Search datasets and schemas").fill("Returns")
+    expect(page.locator("#dataset-search-status")).to_contain_text("Found by Adobe: 1 dataset whose name contains")
+    page.get_by_role("radio", name="Returns from the shop").check()
+    expect(page.get_by_role("radio", name="Clicks from the shop")).to_have_count(0)
+    page.get_by_role("button", name="Next: mapping").click()
+    expect(page.get_by_role("heading", name="Mapping")).to_be_visible()

@@ -46,6 +46,7 @@ def test_an_empty_side_cannot_be_chosen_and_an_error_takes_focus_to_what_to_do(
 ):
     page = logged_in
     at_dataset_step(page, live_server, make_onboarding("source", owner=browser_user))
+    expect(page.locator(".lead")).to_contain_text("Adobe's Data Prep service, which applies that mapping")  # words
     existing = page.get_by_role("radio", name="An existing dataset")
     expect(existing).to_be_disabled()  # the sandbox has no dataset yet
     expect(page.get_by_text("This sandbox has none yet.")).to_be_visible()

@@ -215,7 +215,10 @@ def _dataset_lists(
     }
     if not query or request.method == "POST":
         return lists
-    search = choices.dataflow_read(choices.DATASET_SEARCH, dataflow=dataflow, actor=request.user, search=query)
+    try:
+        search = choices.dataflow_read(choices.DATASET_SEARCH, dataflow=dataflow, actor=request.user, search=query)
+    except OnboardingError:  # another search started at the same moment: this one is asked on the next look
+        return {**lists, "searching_adobe": True}
     found = choices.found_datasets(search, catalogue)
     if found is None:
         return {**lists, "searching_adobe": search.pending, "search_problem": search.problem}

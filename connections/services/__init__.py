@@ -36,6 +36,7 @@ from .lifecycle import (
     onboarding_go_on_anyway,
     onboarding_start_source_reload,
     onboarding_start_source_update,
+    onboarding_unarchive,
     onboarding_update_source,
 )
 from .wizard import (
@@ -57,6 +58,7 @@ __all__ = [
     "Source",
     "StaleConnectionError",
     "onboarding_archive",
+    "onboarding_unarchive",
     "onboarding_busy",
     "onboarding_connect_account",
     "onboarding_delete_in_adobe",

@@ -33,7 +33,7 @@ from connections.services.errors import OnboardingError
 from connections.services.hubs import has_hubs
 from onboarding.access import HtmxHttpRequest
 from onboarding.dataflow_pages import Page
-from onboarding.forms.dataflow import DatasetForm, DetailForm, ExistingAccountForm, SampleForm
+from onboarding.forms.dataflow import DatasetForm, DetailForm, ExistingAccountForm, SampleForm, empty_sides
 
 from . import actions as views_actions
 
@@ -176,14 +176,15 @@ def dataflow_dataset(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpRespon
     if catalogue is None:
         waiting = read if read.pending else None
         return _show(request, dataflow, Page.DATASET, waiting=waiting, problem=None if waiting else read.problem)
-    query = request.GET.get("q", "").strip().lower()
-    datasets = [d for d in catalogue.datasets if query in f"{d['name']} {d['schema']}".lower()]
-    schemas = [s for s in catalogue.schemas if query in s["title"].lower()]
+    query = request.GET.get("q", "").strip()
+    lists = _dataset_lists(request, dataflow, catalogue, query)
+    closed = empty_sides(catalogue.datasets, catalogue.schemas)
     asked = views_actions.asked_result(request, dataflow.onboarding, choices.CHOOSE_DATASET, dataflow)
     if asked is not None and asked.pending:
         return redirect(views_actions.action_url(asked))
     if request.method == "POST":
-        form = DatasetForm(request.POST, datasets=catalogue.datasets, schemas=catalogue.schemas)
+        offered = catalogue.datasets + choices.searched_datasets(dataflow)  # a dataset a search found too
+        form = DatasetForm(request.POST, datasets=offered, schemas=catalogue.schemas, unavailable=closed)
         if form.is_valid():
             try:
                 action = choices.dataflow_start_choosing(
@@ -194,12 +195,38 @@ def dataflow_dataset(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpRespon
             else:
                 return views_actions.follow(request, action)
     else:
-        form = DatasetForm(initial=_dataset_initial(dataflow, asked), datasets=datasets, schemas=schemas)
+        initial = _dataset_initial(dataflow, asked)
+        form = DatasetForm(initial=initial, datasets=lists["datasets"], schemas=lists["schemas"], unavailable=closed)
         if asked is not None:
             views_actions.refusal_in(form, asked)
     if searching:
-        return render(request, f"{PAGE}#dataset-lists", {"form": form, "datasets": datasets, "dataflow": dataflow})
-    return _show(request, dataflow, Page.DATASET, form=form, datasets=datasets, query=query)
+        context = {"form": form, "dataflow": dataflow, "onboarding": dataflow.onboarding, **lists}
+        return render(request, f"{PAGE}#dataset-lists", context)
+    return _show(request, dataflow, Page.DATASET, form=form, **lists)
+
+
+def _dataset_lists(
+    request: HtmxHttpRequest, dataflow: Dataflow, catalogue: choices.Catalogue, query: str
+) -> dict[str, Any]:
+    """The datasets and schemas the step lists: with a search, the datasets Catalog finds by name (asked in the
+    background; meanwhile, and if Catalog cannot be asked, those held that match); the schemas held that match."""
+    text = query.lower()
+    held = [d for d in catalogue.datasets if text in f"{d['name']} {d['schema']}".lower()]
+    lists: dict[str, Any] = {
+        "query": query,
+        "datasets": held,
+        "schemas": [s for s in catalogue.schemas if text in s["title"].lower()],
+    }
+    if not query or request.method == "POST":
+        return lists
+    try:
+        search = choices.dataflow_read(choices.DATASET_SEARCH, dataflow=dataflow, actor=request.user, search=query)
+    except OnboardingError:  # another search started at the same moment: this one is asked on the next look
+        return {**lists, "searching_adobe": True}
+    found = choices.found_datasets(search, catalogue)
+    if found is None:
+        return {**lists, "searching_adobe": search.pending, "search_problem": search.problem}
+    return {**lists, "datasets": found, "found_by_adobe": True}
 
 
 def _dataset_initial(dataflow: Dataflow, asked: RemoteAction | None = None) -> dict[str, Any]:
@@ -387,6 +414,7 @@ def _activity(request: HtmxHttpRequest, dataflow: Dataflow) -> dict[str, Any]:
     read = choices.dataflow_read(choices.ACTIVITY, dataflow=dataflow, actor=request.user, ask=ask)
     return {
         "activity": choices.activity_of(read, dataflow),
+        "activity_as_of": read.held_asked_at,
         "activity_problem": read.problem,
         "asking": read.pending,
     }

@@ -9,10 +9,10 @@ Modules: inputs (what services take), errors (how they fail), transitions (statu
 credentials (setting and replacing them), wizard (the steps), connection_test (named checks and their
 diagnosis), lifecycle (going on anyway, editing the source, archiving, deleting in Adobe), actions (what a user
 asks of Adobe outside the wizard's creates, run by a background task while the page shows progress), dataflow
-and dataflow_choices (a dataflow's creates, and the reads and checks before them), remote (how work is handed
-to a task), sweep (settling what a dead task left), portable (an onboarding as a file: export, and import into
-another sandbox; imported where used, as it loads the file format's schema and parsers), go_live (the contract
-check run from the admin in a task).
+and dataflow_choices (a dataflow's creates, and the reads and checks before them), demo_clock (the local
+emulator's fast-forward, offered only against it), remote (how work is handed to a task), sweep (settling what a
+dead task left), portable (an onboarding as a file: export, and import into another sandbox; imported where used,
+as it loads the file format's schema and parsers), go_live (the contract check run from the admin in a task).
 """
 
 from __future__ import annotations

@@ -11,9 +11,10 @@ from connections.flowservice_emulator import make_emulator
 from connections.flowservice_emulator.server import BackgroundEmulator
 from connections.models import Dataflow
 from connections.services import dataflow as df
+from connections.services import dataflow_choices as choices
 from connections.services import demo_clock
 from connections.services.errors import OnboardingError
-from connections.target import flow_service_target
+from connections.target import FlowServiceMode, FlowServiceTarget, flow_service_target
 from tests.test_dataflow_services import chosen_raw_dataflow
 
 HOUR_MS = 3_600_000
@@ -100,3 +101,23 @@ class TestOnDataArriving:
     def test_another_persons_dataflow_is_not_found(self, created, client, other_user):
         client.force_login(other_user)
         assert client.post(url("dataflow_fast_forward", created)).status_code == 404
+
+    def test_a_paused_dataflow_is_not_offered_it(self, created, alice):
+        created.flow_state = "disabled"
+        created.save(update_fields=["flow_state"])
+        assert BUTTON not in alice.get(url("dataflow_watch", created)).content.decode()
+
+    def test_while_the_page_reads_the_activity_the_press_is_refused_with_why(self, created, alice, task_queue):
+        choices.dataflow_read(choices.ACTIVITY, dataflow=created, actor=created.onboarding.owner, ask=choices.Ask.AGAIN)
+        response = alice.post(url("dataflow_fast_forward", created), follow=True)
+        assert "Reading the dataflow&#x27;s activity is still under way" in response.content.decode()
+
+
+def test_an_emulator_that_does_not_answer_is_said_so():
+    dead = FlowServiceTarget(
+        FlowServiceMode.EMULATOR, "http://127.0.0.1:9/data/foundation/flowservice", "http://127.0.0.1:9"
+    )
+    with pytest.raises(OnboardingError) as raised:
+        demo_clock.next_hour(dead)
+    assert raised.value.problem.title == "The emulator's clock did not move"
+    assert "did not move its clock on (no answer)" in raised.value.message

@@ -76,6 +76,6 @@ def next_hour(target: FlowServiceTarget) -> None:
                 title="The emulator's clock did not move",
                 message=f"The local emulator at {target.emulator_url} did not move its clock on "
                 f"({'no answer' if answer is None else f'HTTP {answer.status_code}'}). Is it running? "
-                "`make run` starts it.",
+                "make run starts it.",
             )
         )

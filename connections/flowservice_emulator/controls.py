@@ -8,14 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 from .faults import Fault, FaultRegistry
+from .flowservice.runs import HOUR_MS
 from .http import Request, Response
 from .store import Store
 
 PREFIX = "/__emulator__"
 # The emulator's own, not Adobe's: answered with or without --faults, because moving the simulated clock an hour
 # on (never back) only brings the next hourly run's records sooner; it breaks no flow and forgets nothing.
-DEMO_NEXT_HOUR = "/demo/next-hour"
-HOUR_MS = 3_600_000
+DEMO_NEXT_HOUR = "/demo/next-hour"  # an hour: the length of a flow's run, so the running one ends
 
 
 class Controls:

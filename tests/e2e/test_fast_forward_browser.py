@@ -52,6 +52,7 @@ def test_data_arriving_fast_forwards_the_demo_an_hour(
     page.wait_for_function(
         "least => Number(document.querySelector('#records-received')?.textContent) >= least",
         arg=before + AN_HOURS_ORDERS,
+        timeout=30_000,  # a background task, then the region's next look, on a busy machine
     )
     expect(received).not_to_have_text(str(before))
     expect(page.locator("#flow-state")).to_have_text("Running")

@@ -802,10 +802,10 @@ def activity_of(read: Read, dataflow: Dataflow) -> dict[str, Any] | None:
 
 @task
 def activity_task(action_id: str) -> str:
-    return actions.run(action_id, _activity_in_background)
+    return actions.run(action_id, activity_in_background)
 
 
-def _activity_in_background(run: actions.ActionRun) -> ActionResult:
+def activity_in_background(run: actions.ActionRun) -> ActionResult:
     dataflow = _dataflow(run)
     return ActionResult(
         answer={"about": dataflow.flow_id, **asdict(dataflow_activity(dataflow=dataflow, actor=run.actor))}

@@ -228,4 +228,3 @@ def onboarding_unarchive(*, onboarding: Onboarding, actor: Any) -> Onboarding:
             record_event(locked, actor=actor, reason="Archive undone (back in the lists)")
             locked.save(update_fields=["archived_at", "updated_at"])
     return locked
-

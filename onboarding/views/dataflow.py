@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,7 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from connections import exports, safe_input
 from connections.models import Dataflow, Onboarding, RemoteAction
-from connections.services import actions, deletion
+from connections.services import actions, deletion, demo_clock
 from connections.services import dataflow as finish
 from connections.services import dataflow_choices as choices
 from connections.services.dataflow_choices import Ask
@@ -482,6 +482,25 @@ def _delete_page(request: HtmxHttpRequest, dataflow: Dataflow, **context: Any) -
     )
 
 
+@login_required
+@require_POST
+def dataflow_fast_forward(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: uuid.UUID) -> HttpResponse:
+    """The demo's fast-forward, on the local emulator only (not found against Adobe): its clock an hour on, then
+    the activity asked again; htmx gets the activity region, asking."""
+    if not demo_clock.offered():
+        raise Http404("Adobe's clock cannot be moved on.")
+    dataflow = _owned(request, public_id, dataflow_id)
+    try:
+        demo_clock.dataflow_start_fast_forward(dataflow=dataflow, actor=request.user)
+    except OnboardingError as error:
+        messages.error(request, error.message)
+        return _go(request, dataflow, Page.WATCH)
+    if not request.htmx:
+        return redirect(Page.WATCH.url(dataflow))
+    context: dict[str, Any] = {"dataflow": dataflow, "onboarding": dataflow.onboarding, **_activity(request, dataflow)}
+    return render(request, f"{PAGE}#activity", context)
+
+
 def _dataflow_path(suffix: str, view: Any, name: str) -> Any:
     return path(f"<uuid:public_id>/dataflows/<uuid:dataflow_id>/{suffix}", view, name=name)
 
@@ -498,4 +517,5 @@ urlpatterns = [
     _dataflow_path("activity/", dataflow_activity, "dataflow_activity"),
     _dataflow_path("state/", dataflow_state, "dataflow_state"),
     _dataflow_path("delete/", dataflow_delete, "dataflow_delete"),
+    _dataflow_path("fast-forward/", dataflow_fast_forward, "dataflow_fast_forward"),
 ]

@@ -32,6 +32,12 @@ class FlowServiceTarget:
         return self.mode is FlowServiceMode.EMULATOR
 
     @property
+    def offers_demo_clock(self) -> bool:
+        """The emulator's fast-forward is offered only while every Flow Service call goes to the local emulator:
+        never against Adobe, nor when FLOW_SERVICE_URL points elsewhere (another emulator, a proxy)."""
+        return self.is_emulator and self.flow_service_url.startswith(self.emulator_url + "/")
+
+    @property
     def where(self) -> str:
         """The far end, as the app's messages name it."""
         if self.is_emulator:

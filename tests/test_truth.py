@@ -173,7 +173,7 @@ class TestFixAndDiscard:
     def test_archive_hides_and_keeps_the_audit(self, alice, make_onboarding):
         onboarding = make_onboarding("source")
         response = alice.post(reverse("onboarding:archive", args=[onboarding.public_id]))
-        assert response["Location"] == reverse("onboarding:list")
+        assert response["Location"] == f"{reverse('onboarding:list')}?archived={onboarding.public_id}"  # with Undo
         listing = alice.get(reverse("onboarding:list")).content.decode()
         assert reverse("onboarding:detail", args=[onboarding.public_id]) not in listing
         onboarding.refresh_from_db()

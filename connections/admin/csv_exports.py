@@ -85,10 +85,14 @@ def _iso(moment: Any) -> str:
     return moment.isoformat() if moment else ""
 
 
+def _yes_no(moment: Any) -> str:
+    return f"yes, {moment.isoformat()}" if moment else "no"
+
+
 def dataflows_cell(onboarding: Onboarding) -> str:
     """The onboarding's dataflows in one CSV cell: name, event hub, status and Adobe's id."""
     return "; ".join(
-        f"{d.name} [{d.event_hub_name} → {d.dataset_name or d.dataset_id}] {d.status} {d.flow_id}".strip()
+        f"{d.name} [{d.event_hub_name} → {d.dataset_name or d.dataset_id}] {d.get_status_display()} {d.flow_id}".strip()
         for d in onboarding.dataflows.all()
     )
 
@@ -98,7 +102,9 @@ ONBOARDING_COLUMNS: list[tuple[str, str | Callable[[Onboarding], Any]]] = [
     ("reference", "reference"),
     ("name", "name"),
     ("owner", lambda o: o.owner.get_username()),
-    ("status", "status"),
+    ("status", lambda o: o.plain_stage),
+    ("archived", lambda o: _yes_no(o.archived_at)),
+    ("deleted in Adobe", lambda o: _yes_no(o.removed_from_adobe_at)),
     ("auth type", "auth_type"),
     ("sandbox", "sandbox_name"),
     ("namespace", "namespace"),

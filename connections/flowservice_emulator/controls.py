@@ -1,4 +1,5 @@
-"""The test controls under /__emulator__ (only with --faults): inject faults, read counts, expire tokens, reset."""
+"""The controls under /__emulator__: with --faults, the test controls (inject faults, read counts, expire tokens,
+reset, move the clock); always, the demo's own fast-forward, which only moves the clock an hour on."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 from .faults import Fault, FaultRegistry
+from .flowservice.runs import HOUR_MS
 from .http import Request, Response
 from .schemaregistry import SchemaRegistry
 from .store import Store
 
 PREFIX = "/__emulator__"
+# The emulator's own, not Adobe's: answered with or without --faults, because moving the simulated clock an hour
+# on (never back) only brings the next hourly run's records sooner; it breaks no flow and forgets nothing.
+DEMO_NEXT_HOUR = "/demo/next-hour"  # an hour: the length of a flow's run, so the running one ends
 
 
 class Controls:
@@ -35,7 +40,13 @@ class Controls:
             ("POST", "/clock"): self.advance_clock,
             ("POST", "/schemas/fields/drop"): self.drop_schema_field,
             ("DELETE", "/schemas/fields/drop"): self.restore_schemas,
+            ("POST", DEMO_NEXT_HOUR): self.next_hour,
         }
+
+    @staticmethod
+    def is_demo(request: Request) -> bool:
+        """A control the demo may use without --faults."""
+        return (request.method, request.path) == ("POST", PREFIX + DEMO_NEXT_HOUR)
 
     def handle(self, request: Request) -> Response:
         action = self.actions.get((request.method, request.path[len(PREFIX) :]))
@@ -84,6 +95,11 @@ class Controls:
     def restore_schemas(self, request: Request) -> Response:
         self.schemas.restore()
         return Response(204)
+
+    def next_hour(self, request: Request) -> Response:
+        """The demo's fast-forward: the clock an hour on, whatever the body says; answers `{"now": <ms>}`."""
+        self.store.advance_clock(HOUR_MS)
+        return Response(200, {"now": self.store.now_ms()})
 
     def reset(self, request: Request) -> Response:
         self.faults.clear()

@@ -101,7 +101,7 @@ class Emulator:
 
     def _with_faults(self, request: Request) -> Response:
         if request.path.startswith(controls.PREFIX):
-            if not self.faults_enabled:
+            if not (self.faults_enabled or self.controls.is_demo(request)):
                 raise gateway_errors.NotFound()
             return self.controls.handle(request)
         fault = self.faults.take(request) if self.faults_enabled else None

@@ -87,6 +87,7 @@ class RemoteAction(models.Model):
         DELETE = "delete", _("Deleting the account and its dataflows")
         PREVIEW = "dataflow preview", _("Previewing the event hub")
         CATALOGUE = "dataflow catalogue", _("Listing the datasets and schemas")
+        DATASET_SEARCH = "dataflow dataset search", _("Searching the datasets")
         CHOOSE_DATASET = "dataflow dataset", _("Reading the dataset's schema")
         SCHEMA = "dataflow schema fields", _("Reading the schema's fields")
         MAPPING = "dataflow mapping", _("Checking the mapping with Data Prep")
@@ -100,7 +101,7 @@ class RemoteAction(models.Model):
 
     PENDING = (State.QUEUED, State.RUNNING)
     # Reads change nothing in Adobe nor here: their finished actions may be pruned (their calls stay in the history).
-    READS = frozenset({Kind.PREVIEW, Kind.CATALOGUE, Kind.SCHEMA, Kind.ACTIVITY})
+    READS = frozenset({Kind.PREVIEW, Kind.CATALOGUE, Kind.DATASET_SEARCH, Kind.SCHEMA, Kind.ACTIVITY})
     # What changes the onboarding's objects in Adobe (or the app's copy of them): one at a time, and no test
     # meanwhile (its checks would describe a connection about to change).
     CHANGES_IN_ADOBE = (Kind.CREDENTIALS, Kind.RELOAD, Kind.SOURCE, Kind.SOURCE_RELOAD, Kind.DELETE)

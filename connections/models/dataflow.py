@@ -69,6 +69,8 @@ class Dataflow(models.Model):
     schema_id = models.CharField(_("schema"), max_length=300, blank=True)
     schema_title = models.CharField(_("schema title"), max_length=200, blank=True)
     profile_enabled = models.BooleanField(_("enabled for Profile"), default=False)
+    # Profile was asked for and Catalog's read-back did not confirm it: why, as the pages say it ("" otherwise).
+    profile_unconfirmed = models.CharField(_("Profile not confirmed"), max_length=500, blank=True)
     mappings = models.JSONField(_("mapping"), null=True, blank=True)
 
     # What Adobe created

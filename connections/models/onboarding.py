@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connections import auth_types
 from connections.diagnoses import Diagnosis
-from connections.encryption import EncryptedTextField
+from connections.encryption import EncryptedTextField, blind_index
 from connections.flowservice import EventHubAuth
 
 
@@ -62,6 +62,11 @@ class OnboardingQuerySet(models.QuerySet["Onboarding"]):
     def listed(self) -> OnboardingQuerySet:
         """Not archived: archived onboardings are hidden from the lists and kept in the audit."""
         return self.filter(archived_at__isnull=True)
+
+    def connected_to(self, namespace: str) -> OnboardingQuerySet:
+        """Listed onboardings whose account in Adobe reads this namespace (found by its keyed hash), newest first."""
+        found = self.listed().filter(namespace_fingerprint__in=blind_index(namespace), removed_from_adobe_at=None)
+        return found.exclude(source_connection_id="").newest_first()
 
     def newest_first(self) -> OnboardingQuerySet:
         return self.order_by("-created_at", "-id")
@@ -293,6 +298,11 @@ class Onboarding(models.Model):
             return str(_("Deleted in Adobe"))
         if self.archived_at:
             return str(_("Archived"))
+        return self.plain_stage
+
+    @property
+    def plain_stage(self) -> str:
+        """Where the onboarding stands, in the lists' words, archived or not."""
         if self.needs_attention:
             return str(_("Needs attention"))
         if self.account_gated:

@@ -10,11 +10,12 @@ credentials (setting and replacing them), wizard (the steps), connection_test (n
 diagnosis), lifecycle (going on anyway, editing the source, archiving), deletion (a dataflow, or an account with
 its dataflows, deleted in Adobe step by step), actions (what a user
 asks of Adobe outside the wizard's creates, run by a background task while the page shows progress), dataflow
-and dataflow_choices (a dataflow's creates, and the reads and checks before them), hubs (several event hubs
-ticked at once, each with its dataflow, the dataset and mapping shared where the events match), remote (how
-work is handed to a task), sweep (settling what a dead task left), portable (an onboarding as a file: export,
-and import into another sandbox; imported where used, as it loads the file format's schema and parsers), go_live
-(the contract check run from the admin in a task).
+and dataflow_choices (a dataflow's creates, and the reads and checks before them), demo_clock (the local
+emulator's fast-forward, offered only against it), hubs (several event hubs ticked at once, each with its
+dataflow, the dataset and mapping shared where the events match), remote (how work is handed to a task), sweep
+(settling what a dead task left), portable (an onboarding as a file: export, and import into another sandbox;
+imported where used, as it loads the file format's schema and parsers), go_live (the contract check run from the
+admin in a task).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from .lifecycle import (
     onboarding_go_on_anyway,
     onboarding_start_source_reload,
     onboarding_start_source_update,
+    onboarding_unarchive,
     onboarding_update_source,
 )
 from .wizard import (
@@ -57,6 +59,7 @@ __all__ = [
     "Source",
     "StaleConnectionError",
     "onboarding_archive",
+    "onboarding_unarchive",
     "onboarding_busy",
     "onboarding_connect_account",
     "onboarding_delete_in_adobe",

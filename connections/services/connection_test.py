@@ -107,6 +107,13 @@ def _credentials_check(answers: Answers, diagnosis: Diagnosis | None) -> Check:
         return Check("credentials", label, SKIPPED, diagnosis.sentence if diagnosis else "")
     if diagnosis and diagnosis.key == "namespace_unknown":
         return Check("credentials", label, SKIPPED, "Not reached: the namespace did not answer.")
+    if diagnosis and diagnosis.key == "event_hub_unknown":  # Azure looks for the hub before it tries the key
+        return Check(
+            "credentials",
+            label,
+            SKIPPED,
+            "Not checked: the event hub was not found, so the key could not be tried on it.",
+        )
     return Check("credentials", label, FAILED, diagnosis.sentence if diagnosis else "")
 
 

@@ -105,12 +105,12 @@ def _confirm_profile(client: FlowServiceClient, dataflow: Dataflow, dataset_id: 
     try:
         enabled = client.dataset_profile_enabled(dataset_id)
     except FlowServiceError as error:
-        return {}, f"; whether it is enabled for Profile could not be read back ({error})"
+        said = "Adobe did not say whether the dataset is enabled for Profile: reading it back failed"
+        return {"profile_unconfirmed": f"{said}."}, f"; {said} ({error})"
     if enabled:
-        return {}, "; Catalog shows it enabled for Profile"
-    return {"profile_enabled": False}, (
-        "; Catalog does not show it enabled for Profile: enable Profile on the dataset in Adobe's Datasets workspace"
-    )
+        return {"profile_unconfirmed": ""}, "; Catalog shows it enabled for Profile"
+    said = "Catalog does not show the dataset enabled for Profile."
+    return {"profile_enabled": False, "profile_unconfirmed": said}, "; Catalog does not show it enabled for Profile"
 
 
 DATASET = DataflowStep(

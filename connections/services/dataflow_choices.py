@@ -56,6 +56,7 @@ State = RemoteAction.State
 
 Kind = RemoteAction.Kind
 PREVIEW, CATALOGUE, CHOOSE_DATASET, SCHEMA = Kind.PREVIEW, Kind.CATALOGUE, Kind.CHOOSE_DATASET, Kind.SCHEMA
+DATASET_SEARCH = Kind.DATASET_SEARCH
 MAPPING, ACTIVITY, PAUSE, RESUME = Kind.MAPPING, Kind.ACTIVITY, Kind.PAUSE, Kind.RESUME
 # How long an answer is reused before a page asks Adobe again: the app's choices, not Adobe's (it sets none).
 # A failed read is shown, not asked again, as long (Retry asks at once). The preview itself is kept on the
@@ -64,6 +65,7 @@ MAPPING, ACTIVITY, PAUSE, RESUME = Kind.MAPPING, Kind.ACTIVITY, Kind.PAUSE, Kind
 FRESH_FOR = {
     PREVIEW: datetime.timedelta(seconds=60),
     CATALOGUE: datetime.timedelta(seconds=60),
+    DATASET_SEARCH: datetime.timedelta(seconds=60),
     SCHEMA: datetime.timedelta(minutes=10),
     ACTIVITY: datetime.timedelta(seconds=30),
 }
@@ -103,9 +105,12 @@ def _about(kind: RemoteAction.Kind, dataflow: Dataflow) -> str:
     return {SCHEMA: dataflow.schema_id, ACTIVITY: dataflow.flow_id}.get(kind, "")
 
 
-def dataflow_read(kind: RemoteAction.Kind, *, dataflow: Dataflow, actor: Any, ask: Ask = Ask.IF_STALE) -> Read:
-    """What the page shows for `kind`: a fresh answer is reused; otherwise a background task asks Adobe."""
-    about, answered_by = _about(kind, dataflow), ANSWERED_BY.get(kind, (kind,))
+def dataflow_read(
+    kind: RemoteAction.Kind, *, dataflow: Dataflow, actor: Any, ask: Ask = Ask.IF_STALE, search: str = ""
+) -> Read:
+    """What the page shows for `kind`: a fresh answer is reused; otherwise a background task asks Adobe.
+    `search` is what a search asks (its answer is about that text)."""
+    about, answered_by = search or _about(kind, dataflow), ANSWERED_BY.get(kind, (kind,))
     mine = RemoteAction.objects.of(dataflow.onboarding, dataflow).order_by("-created_at", "-pk")
     held = mine.filter(kind__in=answered_by, state=State.DONE, result__about=about).first()
     fresh = mine.filter(kind=kind).first()  # running, or failed lately: shown as it is, not asked again
@@ -115,7 +120,13 @@ def dataflow_read(kind: RemoteAction.Kind, *, dataflow: Dataflow, actor: Any, as
         ask = Ask.NEVER  # asked too often (services/caps.py): the last answer stands, no call, no history row
     if ask is Ask.AGAIN or (ask is Ask.IF_STALE and fresh is None):
         fresh = actions.start(
-            kind, _READ_TASKS[kind], onboarding=dataflow.onboarding, dataflow=dataflow, actor=actor, on_demand=False
+            kind,
+            _READ_TASKS[kind],
+            onboarding=dataflow.onboarding,
+            dataflow=dataflow,
+            actor=actor,
+            payload={"search": search} if search else None,
+            on_demand=False,
         )
     return Read(fresh, held.outcome.answer, held.created_at) if held else Read(fresh, None)
 
@@ -331,6 +342,57 @@ def _catalogue_in_background(run: actions.ActionRun) -> ActionResult:
     return ActionResult(answer={"about": "", **asdict(dataflow_catalogue(dataflow=_dataflow(run), actor=run.actor))})
 
 
+# How many datasets a search shows: Catalog's first page of names containing the text (the app's choice).
+SEARCH_RESULTS = 50
+
+
+def dataflow_search_datasets(*, dataflow: Dataflow, actor: Any, search: str) -> list[dict[str, str]]:
+    """The datasets whose name contains `search`, as Catalog finds them (`name=*search*`, a page of
+    SEARCH_RESULTS by name), system datasets left out; each with its schema's id."""
+    client = client_for(dataflow, actor)
+    try:
+        found = client.list_datasets(properties=("name", "schemaRef", "tags"), search=search, limit=SEARCH_RESULTS)
+    except FlowServiceError as error:
+        raise failed(error, doing="searching the datasets", dataflow=dataflow) from None
+    return [
+        {
+            "id": dataset_id,
+            "name": str(d.get("name", dataset_id)),
+            "schema_id": str((d.get("schemaRef") or {}).get("id", "")),
+        }
+        for dataset_id, d in found.items()
+        if not is_system_dataset(d)
+        and search.lower() in str(d.get("name", "")).lower()  # a text the filter cannot carry
+    ]
+
+
+@task
+def dataset_search_task(action_id: str) -> str:
+    return actions.run(action_id, _search_in_background)
+
+
+def _search_in_background(run: actions.ActionRun) -> ActionResult:
+    search = str(run.payload.get("search", ""))
+    found = dataflow_search_datasets(dataflow=_dataflow(run), actor=run.actor, search=search)
+    return ActionResult(answer={"about": search, "datasets": found})
+
+
+def found_datasets(read: Read, catalogue: Catalogue) -> list[dict[str, str]] | None:
+    """A search's datasets as the Dataset step lists them (their schema's title from the catalogue); None
+    until Catalog has answered."""
+    if not read.held:
+        return None
+    titles = {s["id"]: s["title"] for s in catalogue.schemas}
+    return [{**d, "schema": titles.get(d["schema_id"], d["schema_id"])} for d in read.held["datasets"]]
+
+
+def searched_datasets(dataflow: Dataflow) -> list[dict[str, str]]:
+    """Every dataset the dataflow's recent searches found: a choice among them is one the page offered."""
+    answers = RemoteAction.objects.of(dataflow.onboarding, dataflow).filter(kind=DATASET_SEARCH, state=State.DONE)
+    recent = answers.order_by("-created_at", "-pk")[:20]
+    return [d for action in recent for d in (action.outcome.answer or {}).get("datasets", [])]
+
+
 def catalogue_of(read: Read) -> Catalogue | None:
     """The catalogue held for the page (searching filters it here, without asking Adobe again)."""
     return Catalogue(read.held["datasets"], read.held["schemas"]) if read.held else None
@@ -349,16 +411,18 @@ def dataflow_choose_dataset(*, dataflow: Dataflow, actor: Any, choice: DatasetCh
     return _choose(dataflow, actor, choice)[0]
 
 
-def _schema_of(client: FlowServiceClient, choice: DatasetChoice) -> tuple[str, dict[str, Any]]:
-    """The chosen dataset's schema (its id and the resolved schema)."""
+def _schema_of(client: FlowServiceClient, choice: DatasetChoice) -> tuple[str, str, dict[str, Any]]:
+    """The chosen dataset's name (as Catalog has it, for an existing one), its schema's id and the schema."""
+    name = choice.new_name
     if choice.existing_id:
         dataset = client.get_dataset(choice.existing_id)
         schema_id = str((dataset.get("schemaRef") or {}).get("id", ""))
+        name = str(dataset.get("name") or "")
     elif client.find_dataset(choice.new_name):
         raise _name_taken(choice.new_name)
     else:
         schema_id = choice.schema_id
-    return schema_id, client.get_schema(schema_id)
+    return name, schema_id, client.get_schema(schema_id)
 
 
 def _name_taken(name: str) -> OnboardingError:
@@ -372,7 +436,7 @@ def _name_taken(name: str) -> OnboardingError:
 def _choose(dataflow: Dataflow, actor: Any, choice: DatasetChoice) -> tuple[Dataflow, list[SchemaField]]:
     """The choice kept on the dataflow (the mapping suggested anew for another schema), and the schema's fields."""
     try:
-        schema_id, schema = _schema_of(client_for(dataflow, actor), choice)
+        dataset_name, schema_id, schema = _schema_of(client_for(dataflow, actor), choice)
     except FlowServiceError as error:
         raise failed(error, doing="reading the dataset's schema", dataflow=dataflow) from None
     targets = schema_fields(schema)
@@ -380,7 +444,7 @@ def _choose(dataflow: Dataflow, actor: Any, choice: DatasetChoice) -> tuple[Data
         locked = _editable(dataflow)
         locked.dataset_choice = Dataflow.DatasetChoice.EXISTING if choice.existing_id else Dataflow.DatasetChoice.NEW
         locked.dataset_id = choice.existing_id
-        locked.dataset_name = "" if choice.existing_id else choice.new_name
+        locked.dataset_name = dataset_name  # an existing one's too, so that every page can name it
         locked.profile_enabled = choice.profile_enabled and not choice.existing_id
         if locked.schema_id != schema_id or not locked.mappings:
             locked.mappings = _starting_mapping(locked, schema_id, targets)
@@ -633,6 +697,35 @@ class Activity:
     latest_status: str = ""
     # When the runs fail because what they read does not exist in Azure: that, first ({} otherwise).
     reads_nothing: dict[str, str] = field(default_factory=dict)
+    latest: dict[str, Any] = field(default_factory=dict)  # the newest run's own counts and start (ms since 1970)
+    errors_of_latest: bool = False  # whether `errors` are the newest run's (else an earlier run's)
+
+
+def _started_ms(run: dict[str, Any]) -> int:
+    summary = _run_metrics(run).get("durationSummary") or {}
+    started = summary.get("startedAtUTC") if isinstance(summary, dict) else None
+    return int(started) if isinstance(started, int | float) else 0
+
+
+def _run_metrics(run: dict[str, Any]) -> dict[str, Any]:
+    return run["metrics"] if isinstance(run.get("metrics"), dict) else {}
+
+
+def _counts(run: dict[str, Any]) -> dict[str, int]:
+    summary = _run_metrics(run).get("recordSummary") or {}
+    return {
+        "received": int(summary.get("inputRecordCount", 0)),
+        "ingested": int(summary.get("outputRecordCount", 0)),
+        "failed": int(summary.get("failedRecordCount", 0)),
+    }
+
+
+def _latest_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The newest run by its start (Adobe's documents are silent on the order of `/runs`): its own counts."""
+    if not runs:
+        return {}
+    newest = max(runs, key=_started_ms)
+    return {**_counts(newest), "started_ms": _started_ms(newest)}
 
 
 def dataflow_activity(*, dataflow: Dataflow, actor: Any) -> Activity:
@@ -658,18 +751,21 @@ def read_runs(*, dataflow: Dataflow, actor: Any, doing: str) -> tuple[dict[str, 
 
 
 def activity_from(dataflow: Dataflow, flow: dict[str, Any], runs: list[dict[str, Any]]) -> Activity:
-    metrics: list[dict[str, Any]] = [r["metrics"] if isinstance(r.get("metrics"), dict) else {} for r in runs]
-    totals = [m.get("recordSummary") or {} for m in metrics]
-    errors = next((reasons for run in runs if (reasons := failure_reasons(run))), [])[:5]
-    latest = str((metrics[0].get("statusSummary") or {}).get("status", "")) if metrics else ""
+    counts = [_counts(run) for run in runs]
+    newest = max(runs, key=_started_ms) if runs else {}
+    latest_reasons = failure_reasons(newest) if newest else []
+    errors = (latest_reasons or next((r for run in runs if (r := failure_reasons(run))), []))[:5]
+    latest = str((_run_metrics(newest).get("statusSummary") or {}).get("status", "")) if newest else ""
     return Activity(
         state=str(flow.get("state", "")),
-        received=sum(int(t.get("inputRecordCount", 0)) for t in totals),
-        ingested=sum(int(t.get("outputRecordCount", 0)) for t in totals),
-        failed=sum(int(t.get("failedRecordCount", 0)) for t in totals),
+        received=sum(c["received"] for c in counts),
+        ingested=sum(c["ingested"] for c in counts),
+        failed=sum(c["failed"] for c in counts),
         runs=len(runs),
         errors=errors,
         latest_status=latest,
+        latest=_latest_run(runs),
+        errors_of_latest=bool(latest_reasons),
         reads_nothing=_reads_nothing(dataflow, errors) if latest == "failed" else {},
     )
 
@@ -706,10 +802,10 @@ def activity_of(read: Read, dataflow: Dataflow) -> dict[str, Any] | None:
 
 @task
 def activity_task(action_id: str) -> str:
-    return actions.run(action_id, _activity_in_background)
+    return actions.run(action_id, activity_in_background)
 
 
-def _activity_in_background(run: actions.ActionRun) -> ActionResult:
+def activity_in_background(run: actions.ActionRun) -> ActionResult:
     dataflow = _dataflow(run)
     return ActionResult(
         answer={"about": dataflow.flow_id, **asdict(dataflow_activity(dataflow=dataflow, actor=run.actor))}
@@ -759,4 +855,10 @@ def dataflow_start_pausing(*, dataflow: Dataflow, actor: Any, paused: bool) -> R
 
 
 # The task that asks Adobe for each read a page waits on (`dataflow_read`).
-_READ_TASKS = {PREVIEW: preview_task, CATALOGUE: catalogue_task, SCHEMA: schema_fields_task, ACTIVITY: activity_task}
+_READ_TASKS = {
+    PREVIEW: preview_task,
+    CATALOGUE: catalogue_task,
+    DATASET_SEARCH: dataset_search_task,
+    SCHEMA: schema_fields_task,
+    ACTIVITY: activity_task,
+}

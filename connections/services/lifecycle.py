@@ -211,3 +211,20 @@ def onboarding_archive(*, onboarding: Onboarding, actor: Any) -> Onboarding:
             if not locked.source_connection_id and not locked.outcome_unknown:
                 release_reader_slots(locked)  # nothing in Adobe reads with its consumer group
     return locked
+
+
+def onboarding_unarchive(*, onboarding: Onboarding, actor: Any) -> Onboarding:
+    """Undo an archive: the onboarding is back in the lists, reading with its consumer group again, unless
+    another reader took that group meanwhile (refused, with who) or its connections were deleted in Adobe."""
+    with transaction.atomic():
+        locked = lock_row(onboarding.pk)
+        if locked.removed_from_adobe_at:
+            raise OnboardingError.refused("Its connections were deleted in Adobe, so it cannot come back.")
+        if locked.archived_at:
+            if locked.event_hub_name and locked.consumer_group:
+                hub, group = locked.event_hub_name, locked.consumer_group
+                take_reader_slot(locked, event_hub_name=hub, consumer_group=group, actor=actor)
+            locked.archived_at = None
+            record_event(locked, actor=actor, reason="Archive undone (back in the lists)")
+            locked.save(update_fields=["archived_at", "updated_at"])
+    return locked

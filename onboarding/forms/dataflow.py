@@ -52,8 +52,35 @@ class SampleForm(forms.Form):
         return data
 
 
+class SidesRadioSelect(forms.RadioSelect):
+    """Radio buttons some of which are shown but cannot be chosen (`unavailable`, rendered disabled)."""
+
+    unavailable: frozenset[str] = frozenset()
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        if option["value"] in self.unavailable:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+# A side of the Dataset step with nothing in it: what its choice says instead of its usual explanation.
+EMPTY_SIDE = {
+    "existing": _("This sandbox has none yet."),
+    "new": _("No schema in this sandbox: create one in Experience Platform › Schemas, or choose an existing dataset."),
+}
+
+
+def empty_sides(datasets: list[dict[str, str]], schemas: list[dict[str, str]]) -> frozenset[str]:
+    """The sides of the Dataset step nothing can be chosen on; when both are empty, neither is closed (the
+    new side then says a schema is needed)."""
+    empty = {side for side, items in (("existing", datasets), ("new", schemas)) if not items}
+    return frozenset(empty) if len(empty) == 1 else frozenset()
+
+
 class DatasetForm(forms.Form):
-    """An existing dataset, or a new one on an existing schema."""
+    """An existing dataset, or a new one on an existing schema. A side with nothing to choose (no dataset in the
+    sandbox yet, or no schema) is shown but cannot be chosen."""
 
     choice = ExplainedChoiceField(
         label=_("Where should the events go?"),
@@ -77,16 +104,37 @@ class DatasetForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, datasets: list[dict[str, str]], schemas: list[dict[str, str]], **kwargs: Any
+        self,
+        *args: Any,
+        datasets: list[dict[str, str]],
+        schemas: list[dict[str, str]],
+        unavailable: frozenset[str] = frozenset(),
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         dataset_field, schema_field = self.fields["dataset_id"], self.fields["schema_id"]
         assert isinstance(dataset_field, forms.ChoiceField) and isinstance(schema_field, forms.ChoiceField)
         dataset_field.choices = [(d["id"], d["name"]) for d in datasets]
         schema_field.choices = [(s["id"], s["title"]) for s in schemas]
+        self.unavailable = unavailable
+        self._close_sides()
+
+    def _close_sides(self) -> None:
+        choice = self.fields["choice"]
+        assert isinstance(choice, ExplainedChoiceField)
+        widget = SidesRadioSelect()
+        widget.choices = choice.widget.choices
+        widget.unavailable = self.unavailable
+        choice.widget = widget
+        choice.explanations = {**choice.explanations, **{side: EMPTY_SIDE[side] for side in self.unavailable}}
+        if self.initial.get("choice", choice.initial) in self.unavailable:
+            self.initial["choice"] = ({"existing", "new"} - self.unavailable).pop()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("choice") in self.unavailable:
+            self.add_error("choice", EMPTY_SIDE[data["choice"]])
+            return data
         self._follow_the_pick(data)
         if data.get("choice") == "existing" and not data.get("dataset_id"):
             self.add_error("dataset_id", _("Choose a dataset."))

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.forms.boundfield import BoundField, BoundWidget
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -319,6 +320,16 @@ class AccountForm(CredentialFieldsForm):
         `sandboxes`: Adobe's list, offered as a choice when it could be read."""
         super().__init__(*args, **kwargs)
         self._offer_sandboxes(sandboxes)
+        if self.onboarding is None:  # a namespace already connected is offered as that account (htmx)
+            self.fields["namespace"].widget.attrs.update(
+                {
+                    "hx-get": reverse("onboarding:existing_account"),
+                    "hx-trigger": "input changed delay:500ms, change",
+                    "hx-target": "#existing-account",
+                    "hx-swap": "innerHTML",
+                    "hx-sync": "this:replace",
+                }
+            )
         first_two = list(teams[:2]) if teams is not None and self.onboarding is None else []
         if first_two:
             self.fields["team"] = forms.ModelChoiceField(
@@ -365,9 +376,10 @@ class AccountForm(CredentialFieldsForm):
 
     @property
     def aep_account_name(self) -> str:
-        """The account name Experience Platform will show (as `Onboarding.base_connection_name` builds it)."""
-        name = (self.data.get("name") if self.is_bound else None) or self.initial.get("name") or "Your name"
-        return f"{str(name).strip().replace(',', ' ')} (eh-{self.reference})"
+        """The account name Experience Platform will show (as `Onboarding.base_connection_name` builds it); "" until
+        there is a name."""
+        name = str((self.data.get("name") if self.is_bound else None) or self.initial.get("name") or "").strip()
+        return f"{name.replace(',', ' ')} (eh-{self.reference})" if name else ""
 
     def clean_creation_token(self) -> uuid.UUID | None:
         """The token that makes a double submit land on one onboarding; a broken one only disables that."""
@@ -462,6 +474,19 @@ class SourceForm(forms.Form):
         }
 
 
+def hub_policy_refusal(auth: AuthType, event_hub: str) -> str:
+    """Why a connection string of one event hub's policy (it has an EntityPath) cannot serve an account whose
+    type signs in to the whole namespace; "" when it can."""
+    if not event_hub or "auth_event_hub_name" in auth.field_names:
+        return ""
+    return (
+        f"This connection string is for a policy of the event hub {event_hub} only (it ends with "
+        f"EntityPath={event_hub}), but this account signs in with {auth.label}, which needs a policy of the whole "
+        "namespace. Copy the connection string of a policy under the namespace's Shared access policies, or "
+        "start a new onboarding with SAS to use this one."
+    )
+
+
 class CredentialsForm(CredentialFieldsForm):
     """New credentials for an existing base connection; its auth type cannot change."""
 
@@ -477,6 +502,14 @@ class CredentialsForm(CredentialFieldsForm):
     def clean_auth_type(self) -> str:
         assert self.onboarding is not None
         return self.onboarding.auth_type  # whatever was posted: the type is the connection's
+
+    def _fill_from_connection_string(self, data: dict[str, Any]) -> None:
+        assert self.onboarding is not None
+        super()._fill_from_connection_string(data)
+        if data.get("auth_type") != self.onboarding.auth_type:  # an EntityPath, on a namespace-wide account
+            data["auth_type"] = self.onboarding.auth_type
+            hub = data.pop("auth_event_hub_name", "")
+            self.add_error("connection_string", hub_policy_refusal(self.onboarding.auth, hub))
 
     @property
     def secret_name(self) -> str:

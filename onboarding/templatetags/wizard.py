@@ -1,8 +1,9 @@
 """The wizard's repeated parts, each rendered from its template: the progress bar, the auth tabs and a
-copyable value."""
+copyable value; a moment Adobe gives in milliseconds."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import template
@@ -28,3 +29,11 @@ def auth_tabs(form: CredentialFieldsForm, onboarding: Onboarding | None) -> dict
 @register.inclusion_tag("onboarding/_copy.html")
 def copyable(label: str, value: object, key: str) -> dict[str, Any]:
     return {"label": label, "value": value, "key": key}
+
+
+@register.filter
+def from_epoch_ms(value: object) -> datetime.datetime | None:
+    """A moment Adobe gives in milliseconds since 1970 (UTC), as a datetime for `date`; None for anything else."""
+    if not isinstance(value, int | float) or value <= 0:
+        return None
+    return datetime.datetime.fromtimestamp(value / 1000, tz=datetime.UTC)

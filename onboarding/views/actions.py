@@ -111,6 +111,7 @@ DESTINATIONS: dict[str, tuple[Destination, bool]] = {
     Kind.DELETE: (_where_the_deletion_shows, False),
     Kind.PREVIEW: (_dataflow_page(Page.DATA), False),
     Kind.CATALOGUE: (_dataflow_page(Page.DATASET), False),
+    Kind.DATASET_SEARCH: (_dataflow_page(Page.DATASET), False),
     Kind.CHOOSE_DATASET: (_where_the_dataset_choice_shows, False),
     Kind.SCHEMA: (_dataflow_page(Page.MAPPING), False),
     Kind.MAPPING: (_where_the_mapping_check_shows, False),

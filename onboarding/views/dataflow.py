@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,7 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from connections import exports, safe_input
 from connections.models import Dataflow, Onboarding, RemoteAction
-from connections.services import actions, deletion
+from connections.services import actions, deletion, demo_clock
 from connections.services import dataflow as finish
 from connections.services import dataflow_choices as choices
 from connections.services.dataflow_choices import Ask
@@ -33,7 +33,7 @@ from connections.services.errors import OnboardingError
 from connections.services.hubs import has_hubs
 from onboarding.access import HtmxHttpRequest
 from onboarding.dataflow_pages import Page
-from onboarding.forms.dataflow import DatasetForm, DetailForm, ExistingAccountForm, SampleForm
+from onboarding.forms.dataflow import DatasetForm, DetailForm, ExistingAccountForm, SampleForm, empty_sides
 
 from . import actions as views_actions
 
@@ -176,14 +176,15 @@ def dataflow_dataset(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpRespon
     if catalogue is None:
         waiting = read if read.pending else None
         return _show(request, dataflow, Page.DATASET, waiting=waiting, problem=None if waiting else read.problem)
-    query = request.GET.get("q", "").strip().lower()
-    datasets = [d for d in catalogue.datasets if query in f"{d['name']} {d['schema']}".lower()]
-    schemas = [s for s in catalogue.schemas if query in s["title"].lower()]
+    query = request.GET.get("q", "").strip()
+    lists = _dataset_lists(request, dataflow, catalogue, query)
+    closed = empty_sides(catalogue.datasets, catalogue.schemas)
     asked = views_actions.asked_result(request, dataflow.onboarding, choices.CHOOSE_DATASET, dataflow)
     if asked is not None and asked.pending:
         return redirect(views_actions.action_url(asked))
     if request.method == "POST":
-        form = DatasetForm(request.POST, datasets=catalogue.datasets, schemas=catalogue.schemas)
+        offered = catalogue.datasets + choices.searched_datasets(dataflow)  # a dataset a search found too
+        form = DatasetForm(request.POST, datasets=offered, schemas=catalogue.schemas, unavailable=closed)
         if form.is_valid():
             try:
                 action = choices.dataflow_start_choosing(
@@ -194,12 +195,38 @@ def dataflow_dataset(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpRespon
             else:
                 return views_actions.follow(request, action)
     else:
-        form = DatasetForm(initial=_dataset_initial(dataflow, asked), datasets=datasets, schemas=schemas)
+        initial = _dataset_initial(dataflow, asked)
+        form = DatasetForm(initial=initial, datasets=lists["datasets"], schemas=lists["schemas"], unavailable=closed)
         if asked is not None:
             views_actions.refusal_in(form, asked)
     if searching:
-        return render(request, f"{PAGE}#dataset-lists", {"form": form, "datasets": datasets, "dataflow": dataflow})
-    return _show(request, dataflow, Page.DATASET, form=form, datasets=datasets, query=query)
+        context = {"form": form, "dataflow": dataflow, "onboarding": dataflow.onboarding, **lists}
+        return render(request, f"{PAGE}#dataset-lists", context)
+    return _show(request, dataflow, Page.DATASET, form=form, **lists)
+
+
+def _dataset_lists(
+    request: HtmxHttpRequest, dataflow: Dataflow, catalogue: choices.Catalogue, query: str
+) -> dict[str, Any]:
+    """The datasets and schemas the step lists: with a search, the datasets Catalog finds by name (asked in the
+    background; meanwhile, and if Catalog cannot be asked, those held that match); the schemas held that match."""
+    text = query.lower()
+    held = [d for d in catalogue.datasets if text in f"{d['name']} {d['schema']}".lower()]
+    lists: dict[str, Any] = {
+        "query": query,
+        "datasets": held,
+        "schemas": [s for s in catalogue.schemas if text in s["title"].lower()],
+    }
+    if not query or request.method == "POST":
+        return lists
+    try:
+        search = choices.dataflow_read(choices.DATASET_SEARCH, dataflow=dataflow, actor=request.user, search=query)
+    except OnboardingError:  # another search started at the same moment: this one is asked on the next look
+        return {**lists, "searching_adobe": True}
+    found = choices.found_datasets(search, catalogue)
+    if found is None:
+        return {**lists, "searching_adobe": search.pending, "search_problem": search.problem}
+    return {**lists, "datasets": found, "found_by_adobe": True}
 
 
 def _dataset_initial(dataflow: Dataflow, asked: RemoteAction | None = None) -> dict[str, Any]:
@@ -387,6 +414,7 @@ def _activity(request: HtmxHttpRequest, dataflow: Dataflow) -> dict[str, Any]:
     read = choices.dataflow_read(choices.ACTIVITY, dataflow=dataflow, actor=request.user, ask=ask)
     return {
         "activity": choices.activity_of(read, dataflow),
+        "activity_as_of": read.held_asked_at,
         "activity_problem": read.problem,
         "asking": read.pending,
     }
@@ -454,6 +482,25 @@ def _delete_page(request: HtmxHttpRequest, dataflow: Dataflow, **context: Any) -
     )
 
 
+@login_required
+@require_POST
+def dataflow_fast_forward(request: HtmxHttpRequest, public_id: uuid.UUID, dataflow_id: uuid.UUID) -> HttpResponse:
+    """The demo's fast-forward, on the local emulator only (not found against Adobe): its clock an hour on, then
+    the activity asked again; htmx gets the activity region, asking."""
+    if not demo_clock.offered():
+        raise Http404("Adobe's clock cannot be moved on.")
+    dataflow = _owned(request, public_id, dataflow_id)
+    try:
+        demo_clock.dataflow_start_fast_forward(dataflow=dataflow, actor=request.user)
+    except OnboardingError as error:
+        messages.error(request, error.message)
+        return _go(request, dataflow, Page.WATCH)
+    if not request.htmx:
+        return redirect(Page.WATCH.url(dataflow))
+    context: dict[str, Any] = {"dataflow": dataflow, "onboarding": dataflow.onboarding, **_activity(request, dataflow)}
+    return render(request, f"{PAGE}#activity", context)
+
+
 def _dataflow_path(suffix: str, view: Any, name: str) -> Any:
     return path(f"<uuid:public_id>/dataflows/<uuid:dataflow_id>/{suffix}", view, name=name)
 
@@ -470,4 +517,5 @@ urlpatterns = [
     _dataflow_path("activity/", dataflow_activity, "dataflow_activity"),
     _dataflow_path("state/", dataflow_state, "dataflow_state"),
     _dataflow_path("delete/", dataflow_delete, "dataflow_delete"),
+    _dataflow_path("fast-forward/", dataflow_fast_forward, "dataflow_fast_forward"),
 ]

@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url, replace_url, reswap, retarget
@@ -28,7 +29,7 @@ from connections.services.sandboxes import known_sandboxes
 from onboarding import secret_echo
 from onboarding.access import HtmxHttpRequest, owned_onboarding, teams
 from onboarding.forms.hubs import BaseHubFormSet, GroupPatternForm, hub_formset
-from onboarding.forms.wizard import AccountForm, CredentialsForm, SourceForm
+from onboarding.forms.wizard import AccountForm, CredentialsForm, SourceForm, hub_policy_refusal
 from onboarding.links import OnboardingUrls
 from onboarding.steps import Step
 
@@ -261,7 +262,16 @@ def onboarding_list(request: HtmxHttpRequest) -> HttpResponse:
     listed = Onboarding.objects.visible_to(request.user).listed().newest_first().only(*LISTED_COLUMNS)
     onboardings = list(listed[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
     context = {"onboardings": onboardings[:PAGE_SIZE], "page": number, "has_next": len(onboardings) > PAGE_SIZE}
-    return render(request, "onboarding/list.html", context)
+    return render(request, "onboarding/list.html", {**context, "undo_archive": _just_archived(request)})
+
+
+def _just_archived(request: HtmxHttpRequest) -> Onboarding | None:
+    """The onboarding the user has just archived (`?archived=`), while it can still be brought back."""
+    public_id = request.GET.get("archived") or ""
+    if not _is_uuid(public_id):
+        return None
+    visible = Onboarding.objects.visible_to(request.user).filter(removed_from_adobe_at__isnull=True)
+    return visible.filter(public_id=public_id, archived_at__isnull=False).first()
 
 
 # Step 1: Account
@@ -318,6 +328,19 @@ def auth_fields(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, f"{WIZARD}#auth-panel", context)
 
 
+@login_required
+@require_GET
+def existing_account(request: HtmxHttpRequest) -> HttpResponse:
+    """As a namespace is typed on New onboarding (htmx): the account already connecting it, if the user can see
+    one, offered instead of a second account in Adobe (as Adobe's own "Existing account" choice)."""
+    try:
+        namespace = azure_names.namespace(request.GET.get("namespace", ""))
+    except ValueError:
+        namespace = ""
+    found = Onboarding.objects.visible_to(request.user).connected_to(namespace).first() if namespace else None
+    return render(request, f"{WIZARD}#existing-account", {"existing": found, "namespace": namespace})
+
+
 @sensitive_post_parameters(*SECRETS)
 @login_required
 @require_POST
@@ -325,6 +348,8 @@ def parse_connection_string(request: HtmxHttpRequest) -> HttpResponse:
     """Split a pasted connection string into the fields (htmx); the key itself is never sent back."""
     public_id = request.POST.get("onboarding")
     onboarding = owned_onboarding(request, uuid.UUID(public_id)) if _is_uuid(public_id) else None
+    if onboarding is not None and onboarding.account_gated and request.POST.get("correction"):
+        return _parsed_correction(request, onboarding)
     initial = secret_echo.without_secrets({name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS})
     initial["auth_type"] = request.POST.get("auth_type") or AuthType.STANDARD
     extra: dict[str, Any] = {}
@@ -345,6 +370,29 @@ def parse_connection_string(request: HtmxHttpRequest) -> HttpResponse:
         form.cleaned_data = {}  # an unbound form takes an error for display only
         form.add_error("connection_string", error)
     return render(request, f"{WIZARD}#auth-panel", _context(onboarding, Step.ACCOUNT, form=form, **extra))
+
+
+def _parsed_correction(request: HtmxHttpRequest, onboarding: Onboarding) -> HttpResponse:
+    """The correction's fields filled in from a pasted connection string: what it says replaces what was there,
+    since the person pasted it to correct them (its key stays in the browser, never sent back)."""
+    typed: dict[str, object] = {name: request.POST.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS}
+    initial = {**AccountForm.initial_for(onboarding), **secret_echo.without_secrets(typed)}
+    pasted = request.POST.get("connection_string", "")
+    try:
+        parsed = azure_names.parse_connection_string(pasted)
+    except ValueError as exc:
+        error, extra = (str(exc) if pasted.strip() else ""), {}
+    else:
+        initial.update(namespace=parsed.namespace, sas_key_name=parsed.sas_key_name)
+        if parsed.event_hub_name and "auth_event_hub_name" in onboarding.auth.field_names:
+            initial["auth_event_hub_name"] = parsed.event_hub_name
+        error = hub_policy_refusal(onboarding.auth, parsed.event_hub_name)
+        extra = {} if error else {"connection_string_ok": True}
+    form = CredentialsForm(initial=initial, onboarding=onboarding)
+    if error:
+        form.cleaned_data = {}  # an unbound form takes an error for display only
+        form.add_error("connection_string", error)
+    return render(request, f"{WIZARD}#correction-fields", _context(onboarding, Step.ACCOUNT, form=form, **extra))
 
 
 def _is_uuid(value: str | None) -> bool:
@@ -623,7 +671,20 @@ def onboarding_archive(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRe
         messages.error(request, error.message)
         return redirect("onboarding:detail", public_id=public_id)
     messages.success(request, f"Archived {onboarding.name}. Nothing was deleted in Adobe.")
-    return redirect("onboarding:list")
+    return redirect(f"{reverse('onboarding:list')}?archived={onboarding.public_id}")  # the list offers Undo
+
+
+@login_required
+@require_POST
+def onboarding_unarchive(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Undo an archive: back in My onboardings."""
+    try:
+        onboarding = services.onboarding_unarchive(onboarding=owned_onboarding(request, public_id), actor=request.user)
+    except OnboardingError as error:
+        messages.error(request, error.message)
+        return redirect("onboarding:list")
+    messages.success(request, f"{onboarding.name} is back in your list.")
+    return redirect("onboarding:detail", public_id=public_id)
 
 
 @login_required

@@ -103,6 +103,17 @@
     if (target) target.focus();
   }
 
+  /* A page the server sent back with errors (a plain POST): focus goes to what to do, the first field with an
+   * error; in a radio group, its chosen radio or else its first one that can be chosen. */
+  function focusFirstProblem() {
+    var field = document.querySelector("main .field--invalid");
+    if (!field || field.closest("#wizard")) return;
+    var target = field.querySelector("input:checked:not([disabled]):not([type='hidden'])") ||
+      field.querySelector("input:not([disabled]):not([type='hidden']), select:not([disabled]), textarea:not([disabled])");
+    if (target) target.focus();
+  }
+  focusFirstProblem();
+
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
     syncPreservedFields(document);
@@ -187,6 +198,14 @@
     });
     var count = document.getElementById(box.getAttribute("aria-describedby"));
     if (count) count.textContent = shown + (shown === 1 ? " field" : " fields");
+  });
+
+  /* The name Experience Platform will list, as the name is typed (the server builds it the same way). */
+  document.addEventListener("input", function (event) {
+    var preview = document.getElementById("aep-account-preview");
+    if (!preview || event.target.id !== "id_name") return;
+    var name = event.target.value.trim().replace(/,/g, " ");
+    preview.textContent = name ? name + " " + preview.dataset.reference : "the name above";
   });
 
   /* Warn before leaving a page with unsaved input. */

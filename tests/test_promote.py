@@ -12,7 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from connections.models import Dataflow, OnboardingCopy, RemoteAction
 from connections.services.portable import read_document
-from tests.test_portable import created_counts, dev_onboarding, prod_account  # noqa: F401  (fixtures)
+from tests.test_portable import created_counts, dev_onboarding, exported, import_args, prod_account  # noqa: F401
+from tests.test_portable import run as run_command
 
 pytestmark = pytest.mark.django_db
 
@@ -211,3 +212,10 @@ def test_a_file_without_its_origin_or_with_another_s_is_imported_unlinked(
     check(alice, prod_account, forged, **GROUPS)
     assert "Imported into prod" in run_import(alice, prod_account).content.decode()
     assert not OnboardingCopy.objects.exists()
+
+
+def test_the_command_links_a_file_to_its_origin_too(dev_onboarding, prod_account, tmp_path):  # noqa: F811
+    path = exported(dev_onboarding, tmp_path, consumer_group="$Default")
+    assert "1 dataflow(s) created" in run_command(*import_args(path, prod_account))
+    link = OnboardingCopy.objects.get()
+    assert (link.original, link.copy) == (dev_onboarding, prod_account)

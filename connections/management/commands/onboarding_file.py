@@ -16,9 +16,11 @@ from connections.services.portable import (
     FileProblems,
     ImportResult,
     as_yaml,
+    link_copy,
     onboarding_export_document,
     onboarding_import_document,
     onboarding_import_plan,
+    origin_of,
     read_document,
 )
 
@@ -100,7 +102,11 @@ class Command(BaseCommand):
             checked = f"The file can be imported into {options['sandbox']}; nothing was created."
             self.stdout.write(self.style.SUCCESS(checked))
             return
-        self._report(onboarding_import_document(document, **target))
+        result = onboarding_import_document(document, **target)
+        # A file written from an onboarding the owner may open is linked to it, as on the import page.
+        origin = origin_of(document, visible=Onboarding.objects.visible_to(owner))
+        link_copy(origin, copy=target["account"], run=result.run, actor=owner)
+        self._report(result)
 
     def _report(self, result: ImportResult) -> None:
         for dataflow in result.created:

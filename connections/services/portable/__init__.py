@@ -18,7 +18,7 @@ from .document import (
     read_document,
 )
 from .importing import ImportPlan, ImportResult, Planned, onboarding_import_document, onboarding_import_plan
-from .linked import LinkedCopy, linked_copies
+from .linked import LinkedCopy, link_copy, linked_copies
 from .transfer import start_export, start_import, start_import_check, start_import_check_on_new_account
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "LinkedCopy",
     "Planned",
     "as_yaml",
+    "link_copy",
     "linked_copies",
     "onboarding_export_document",
     "onboarding_import_document",

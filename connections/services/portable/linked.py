@@ -9,7 +9,9 @@ Consumer groups are said apart: copies reading one event hub must differ there, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from connections.models import Dataflow, Onboarding, OnboardingCopy
@@ -20,6 +22,18 @@ COMPARED = (
     ("reset", "start"),
     ("schema_title", "schema"),
 )
+
+
+def link_copy(original: Onboarding | None, *, copy: Onboarding, run: str, actor: Any) -> None:
+    """The original and its copy, linked once (a second copy between the same two keeps the first link); an
+    onboarding imported back onto itself is no copy."""
+    if original is None or original.pk == copy.pk:
+        return
+    try:
+        with transaction.atomic():
+            OnboardingCopy.objects.get_or_create(original=original, copy=copy, defaults={"run": run, "actor": actor})
+    except IntegrityError:
+        pass  # linked meanwhile by an import running at the same time
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.tasks import task
 
-from connections.models import ActionResult, Dataflow, Onboarding, OnboardingCopy, RemoteAction
+from connections.models import ActionResult, Dataflow, Onboarding, RemoteAction
 from connections.services import actions
 from connections.services.errors import OnboardingError
 from connections.services.inputs import Account
@@ -23,6 +22,7 @@ from connections.services.wizard import onboarding_connect_here, onboarding_star
 
 from .document import FileProblems, onboarding_export_document
 from .importing import account_source, onboarding_import_document, onboarding_import_plan
+from .linked import link_copy
 
 ASKED = ("sandbox", "groups", "label", "source", "connect", "from_file")
 
@@ -186,7 +186,8 @@ def _import(run: actions.ActionRun) -> ActionResult:
     except FileProblems as lacking:
         return _lacking(lacking, sandbox=asked["sandbox"])
     if asked["source"]:
-        _link(asked["source"], copy=run.onboarding, run=result.run, actor=run.actor)
+        original = Onboarding.objects.filter(public_id=asked["source"]).first()
+        link_copy(original, copy=run.onboarding, run=result.run, actor=run.actor)
     made = {
         "run": result.run,
         "created": _named(result.created),
@@ -220,15 +221,3 @@ def _connected(account: Onboarding, document: dict[str, Any], *, groups: dict[st
 def _named(dataflows: list[Dataflow]) -> list[dict[str, str]]:
     """Each dataflow's name and reference, for the result page to link to its page."""
     return [{"name": d.name, "public_id": str(d.public_id)} for d in dataflows]
-
-
-def _link(source_id: str, *, copy: Onboarding, run: str, actor: Any) -> None:
-    """The original and its copy, linked once (a second copy between the same two keeps the first link)."""
-    original = Onboarding.objects.filter(public_id=source_id).first()
-    if original is None or original.pk == copy.pk:
-        return
-    try:
-        with transaction.atomic():
-            OnboardingCopy.objects.get_or_create(original=original, copy=copy, defaults={"run": run, "actor": actor})
-    except IntegrityError:
-        pass  # linked meanwhile by an import running at the same time

@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from connections.models import Dataflow, Onboarding, RemoteAction, StateChange
+from connections.models import Dataflow, Onboarding, OnboardingCopy, RemoteAction, StateChange
 from tests.conftest import account_post
 from tests.test_portable import created_counts, dev_onboarding, prod_account  # noqa: F401  (fixtures)
 from tests.test_promote import GROUPS, write_file
@@ -132,6 +132,11 @@ def test_a_credential_test_that_fails_stops_the_run_before_anything_reads_the_hu
     account.refresh_from_db()
     assert account.account_gated and not Dataflow.objects.filter(onboarding=account).exists()
     assert emulator.stats()["sourceConnections"] == 1  # dev's only
+    corrected = {key: account_post()[key] for key in ("namespace", "sas_key_name", "sas_key")}
+    alice.post(f"/onboardings/{account.public_id}/account/", corrected, follow=True)  # the wizard's correction
+    assert "Imported into prod" in alice.post(_retry_url(account), follow=True).content.decode()
+    account.refresh_from_db()
+    assert account.is_done and emulator.stats()["connections"] == 2  # corrected in place, never made twice
 
 
 def test_another_auth_tab_without_javascript_keeps_what_was_typed_but_no_secret(alice, dev_onboarding):  # noqa: F811
@@ -158,3 +163,13 @@ def test_a_sandbox_that_lacks_a_field_creates_nothing_and_says_the_draft_is_kept
     assert "What the sandbox prod lacks" in page and 'id="draft-kept"' in page
     assert emulator.stats()["connections"] == before["connections"]
     assert Onboarding.objects.get(name="Orders prod (imported)").status == Onboarding.Status.DRAFT
+
+
+def test_copy_to_another_sandbox_onto_a_new_account(alice, dev_onboarding, emulator):  # noqa: F811
+    typed = new_account(sandbox="prod", account="", **GROUPS)
+    planned = alice.post(f"/onboardings/{dev_onboarding.public_id}/copy/", typed, follow=True).content.decode()
+    assert "Ready to import into prod" in planned and "Connect the account" in planned
+    account = Onboarding.objects.get(name="Orders prod (imported)")
+    assert "Imported into prod" in run_check(alice, account).content.decode()
+    account.refresh_from_db()
+    assert account.is_done and OnboardingCopy.objects.get().copy == account

@@ -70,6 +70,16 @@ class Dataflow(models.Model):
     schema_title = models.CharField(_("schema title"), max_length=200, blank=True)
     profile_enabled = models.BooleanField(_("enabled for Profile"), default=False)
     mappings = models.JSONField(_("mapping"), null=True, blank=True)
+    # A hub ticked with others whose dataset is the new one another dataflow creates: it is created with that
+    # dataset, by itself, once it exists (services/dataflow.py).
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="followers",
+        verbose_name=_("waits for the dataset of"),
+    )
 
     # What Adobe created
     source_connection_id = models.CharField(_("source connection ID"), max_length=64, blank=True)

@@ -114,6 +114,11 @@ class Hub:
     def shareable(self) -> bool:
         return bool(self.fits) and self.dataflow.editable and not self.own_settings
 
+    @property
+    def following(self) -> bool:
+        """Waiting for the template's new dataset: created by itself once it exists."""
+        return self.shareable and self.dataflow.follows_id is not None
+
 
 @dataclass(frozen=True)
 class Hubs:
@@ -141,10 +146,10 @@ class Hubs:
     @property
     def to_create(self) -> int:
         """How many dataflows Create would start: the template's if not yet, and each other hub it fits (unless
-        they wait for the template's new dataset, created once: then only the template's)."""
+        already wait for the template's new dataset, created once: they follow it by themselves)."""
         template = int(self.template is not None and self.template.editable)
-        waiting = self.waiting_for_dataset and not template
-        return template + (0 if waiting else len(self.shareable))
+        waiting = self.waiting_for_dataset
+        return template + len([hub for hub in self.shareable if not (waiting and hub.following)])
 
     @property
     def waiting_for_dataset(self) -> bool:
@@ -186,45 +191,44 @@ def has_hubs(onboarding: Onboarding) -> bool:
     return onboarding.dataflows.filter(own_source=True).exists()
 
 
-def _shared_into(template: Dataflow, dataflow: Dataflow) -> None:
-    """Under the dataflow's row lock: the template's dataset (the one it chose, or has created: a new dataset
-    is created once) and mapping."""
-    dataflow.dataset_choice, dataflow.dataset_id = Dataflow.DatasetChoice.EXISTING, template.dataset_id
-    dataflow.dataset_name, dataflow.profile_enabled = "", False
-    dataflow.schema_id, dataflow.schema_title = template.schema_id, template.schema_title
-    dataflow.mappings = template.mappings if dataflow.is_raw else None
-    dataflow.save()
-
-
 def hubs_finish(*, onboarding: Onboarding, actor: Any) -> list[HubRefused]:
     """Create the template's dataflow (if not yet) and, with its dataset and mapping, the dataflow of every other
     hub whose events have the same fields; each is a dataflow of its own (claimed, created by a task, retried
     alone), and one refused never stops the others (the refusals are returned). A new dataset is created once,
-    by the template: the others follow once it exists."""
+    by the template: the others wait for it, then its task starts them (services/dataflow.py)."""
     hubs = hubs_of(onboarding)
     if hubs.template is None or not hubs.ready:
         raise OnboardingError.refused("Choose the dataset (and the mapping) of the first event hub's dataflow first.")
-    if hubs.template.editable:
-        df.dataflow_finish(dataflow=hubs.template, actor=actor)
-        hubs = hubs_of(onboarding)  # with the immediate backend, its new dataset exists already
+    template = hubs.template
+    if hubs.waiting_for_dataset:
+        _follow(template, [hub.dataflow for hub in hubs.shareable], actor=actor)
+    if template.editable:
+        df.dataflow_finish(dataflow=template, actor=actor)
+    hubs = hubs_of(onboarding)  # with the immediate backend, its new dataset exists already
     if hubs.waiting_for_dataset or hubs.template is None:
-        return []
+        return []  # its dataset step starts the followers, or (if it was created meanwhile) they start below
     refused = []
     for hub in hubs.shareable:
         try:
-            _finish_with(hubs.template, hub.dataflow, actor=actor)
+            df.finish_with(hubs.template, hub.dataflow, actor=actor)
         except OnboardingError as error:
             refused.append(HubRefused(hub.dataflow.event_hub_name, error))
     return refused
 
 
-def _finish_with(template: Dataflow, dataflow: Dataflow, *, actor: Any) -> None:
-    with transaction.atomic():
-        locked = df.lock(dataflow.pk)
-        if not locked.editable:
-            return  # another request (a double click) has taken it
-        _shared_into(template, locked)
-        df.dataflow_finish(dataflow=locked, actor=actor)
+def _follow(template: Dataflow, drafts: Sequence[Dataflow], *, actor: Any) -> None:
+    """Each draft waits for the template's new dataset, to be created with it by itself once it exists."""
+    for draft in drafts:
+        with transaction.atomic():
+            locked = df.lock(draft.pk)
+            if not locked.editable or locked.follows_id == template.pk:
+                continue
+            locked.follows = template
+            locked.save(update_fields=["follows", "updated_at"])
+            reason = f"Waits for the new dataset of the dataflow of {template.event_hub_name}, then is created with it"
+            DataflowChange.objects.record(
+                dataflow=locked, actor=actor, from_status=locked.status, to_status=locked.status, reason=reason
+            )
 
 
 def hubs_compared(onboarding: Onboarding, *, actor: Any) -> tuple[Hubs, dict[int, str]]:

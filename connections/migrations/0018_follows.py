@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('connections', '0017_deletes'),
+        ("connections", "0017_deletes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='dataflow',
-            name='follows',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='followers', to='connections.dataflow', verbose_name='waits for the dataset of'),
+            model_name="dataflow",
+            name="follows",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="followers",
+                to="connections.dataflow",
+                verbose_name="waits for the dataset of",
+            ),
         ),
     ]

@@ -173,5 +173,12 @@ class Dataflow(models.Model):
         return self.flow_state == "disabled"
 
     @property
+    def state_label(self) -> str:
+        """Where the dataflow stands, as a list of dataflows says it."""
+        if self.is_created:
+            return str(_("paused") if self.paused else _("running"))
+        return str(_("deleted in Adobe") if self.is_deleted else self.get_status_display().lower())
+
+    @property
     def new_dataset(self) -> bool:
         return self.dataset_choice == self.DatasetChoice.NEW

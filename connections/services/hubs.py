@@ -179,11 +179,41 @@ def fits(template: Dataflow, other: Dataflow) -> bool | None:
 
 def hubs_of(onboarding: Onboarding) -> Hubs:
     flows = list(onboarding.dataflows.select_related("onboarding").order_by("created_at", "id"))
-    template = next((d for d in flows if not d.own_source), None)
+    template = _on_source(flows)
     others = [
         Hub(d, fits(template, d) if template is not None else None, df.dataflow_busy(d)) for d in flows if d.own_source
     ]
     return Hubs(onboarding, template, others)
+
+
+def _on_source(dataflows: Sequence[Dataflow]) -> Dataflow | None:
+    """The dataflow on the onboarding's own source connection: the one not deleted in Adobe (one at a time),
+    else the newest deleted one."""
+    on_source = sorted((d for d in dataflows if not d.own_source), key=lambda d: (d.created_at, d.pk))
+    return next((d for d in on_source if not d.is_deleted), on_source[-1] if on_source else None)
+
+
+@dataclass(frozen=True)
+class HubUsed:
+    """One event hub the onboarding reads, as its Done page lists it: its settings and its dataflow (if any)."""
+
+    event_hub_name: str
+    consumer_group: str
+    data_type: str
+    dataflow: Dataflow | None
+
+
+def hubs_used(onboarding: Onboarding, dataflows: Sequence[Dataflow]) -> list[HubUsed]:
+    """Every hub the onboarding reads, its own source connection's first, then each hub with a source
+    connection of its own (ticked together, or added), oldest first."""
+    first = HubUsed(
+        onboarding.event_hub_name,
+        onboarding.consumer_group,
+        onboarding.get_data_type_display(),
+        _on_source(dataflows),
+    )
+    others = sorted((d for d in dataflows if d.own_source), key=lambda d: (d.created_at, d.pk))
+    return [first] + [HubUsed(d.event_hub_name, d.consumer_group, d.get_data_type_display(), d) for d in others]
 
 
 def has_hubs(onboarding: Onboarding) -> bool:

@@ -184,8 +184,39 @@ class TestEachHubsDataflow:
         stats = emulator.stats()
         assert (stats["dataSets"], stats["mappingSets"], stats["flows"]) == (1, 2, 2)
 
+    def test_hubs_alike_but_unlike_the_first_share_a_dataset_and_mapping_of_their_own(
+        self, alice, make_onboarding, emulator
+    ):
+        onboarding = submitted(make_onboarding("base"), ticked(*HUBS, data_type="raw"))
+        template = choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner)
+        template = choices.dataflow_preview(dataflow=template, actor=onboarding.owner)
+        choice = choices.DatasetChoice(new_name="Orders", schema_id=ORDERS_SCHEMA)
+        template = choices.dataflow_choose_dataset(dataflow=template, actor=onboarding.owner, choice=choice)
+        alike = json.dumps([dict(event, channel="web") for event in template.sample])  # one field more
+        clicks, stock = (onboarding.dataflows.get(event_hub_name=hub) for hub in ("clickstream", "inventory-updates"))
+        for dataflow in (clicks, stock):
+            choices.dataflow_use_sample(dataflow=dataflow, text=alike)
+        found = hubs.hubs_of(onboarding)
+        assert [hub.fits for hub in found.others] == [False, False] and found.others[1].leader == clicks
+        assert found.others[0].shares_with == 1 and not found.groups and found.to_create == 1
+        page = alice.get(reverse("onboarding:hubs", args=[onboarding.public_id])).content.decode()
+        assert "The same fields as clickstream: it takes the dataset and mapping of" in page
+        choice = choices.DatasetChoice(new_name="Orders by channel", schema_id=ORDERS_SCHEMA)
+        clicks = choices.dataflow_choose_dataset(dataflow=clicks, actor=onboarding.owner, choice=choice)
+        assert hubs.hubs_of(onboarding).to_create == 3  # orders; clickstream, and inventory-updates with its settings
+        assert hubs.hubs_finish(onboarding=onboarding, actor=onboarding.owner) == []
+        assert set(onboarding.dataflows.values_list("status", flat=True)) == {Dataflow.Status.CREATED}
+        clicks.refresh_from_db()
+        stock.refresh_from_db()
+        template.refresh_from_db()
+        assert stock.dataset_id == clicks.dataset_id != template.dataset_id and stock.mappings == clicks.mappings
+        stats = emulator.stats()
+        assert (stats["dataSets"], stats["flows"]) == (2, 3)
+        hubs.hubs_finish(onboarding=onboarding, actor=onboarding.owner)  # pressed again: nothing new
+        assert emulator.stats() == stats
+
     @pytest.mark.django_db(transaction=True)
-    def test_with_a_queue_the_others_wait_for_the_new_dataset_then_share_it(
+    def test_with_a_queue_the_others_wait_for_the_new_dataset_then_follow_by_themselves(
         self, make_onboarding, emulator, task_queue
     ):
         onboarding = submitted(make_onboarding("base"), ticked("orders", "clickstream", data_type="raw"))
@@ -199,13 +230,40 @@ class TestEachHubsDataflow:
             dataflow=onboarding.dataflows.get(own_source=True), text=json.dumps(template.sample)
         )
         hubs.hubs_finish(onboarding=onboarding, actor=onboarding.owner)
-        assert hubs.hubs_of(onboarding).waiting_for_dataset and hubs.hubs_of(onboarding).to_create == 0
-        task_queue()  # the template's task creates the dataset, then its other objects
-        assert hubs.hubs_of(onboarding).to_create == 1
-        hubs.hubs_finish(onboarding=onboarding, actor=onboarding.owner)
-        task_queue()
+        waiting = hubs.hubs_of(onboarding)
+        assert waiting.waiting_for_dataset and waiting.to_create == 0 and waiting.others[0].waiting
+        hubs.hubs_finish(onboarding=onboarding, actor=onboarding.owner)  # pressed again: nothing new
+        task_queue()  # the template's task creates the dataset, starts the follower, then its other objects
         assert set(onboarding.dataflows.values_list("status", flat=True)) == {Dataflow.Status.CREATED}
         assert len(set(onboarding.dataflows.values_list("dataset_id", flat=True))) == 1
+        assert (emulator.stats()["dataSets"], emulator.stats()["flows"]) == (1, 2)
+        follower = onboarding.dataflows.get(own_source=True)
+        assert DataflowChange.objects.filter(dataflow=follower, reason__contains="Waits for the new").count() == 1
+        assert hubs.hubs_finish(onboarding=onboarding, actor=onboarding.owner) == []
+        assert emulator.stats()["flows"] == 2
+
+    @pytest.mark.django_db(transaction=True)
+    def test_with_a_queue_a_template_failing_before_its_dataset_keeps_the_others_waiting_until_its_retry(
+        self, make_onboarding, emulator, task_queue
+    ):
+        onboarding = submitted(make_onboarding("base"), ticked("orders", "clickstream", data_type="raw"))
+        task_queue()
+        onboarding.refresh_from_db()
+        template = choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner)
+        template = choices.dataflow_preview(dataflow=template, actor=onboarding.owner)
+        choice = choices.DatasetChoice(new_name="Shop orders", schema_id=ORDERS_SCHEMA)
+        template = choices.dataflow_choose_dataset(dataflow=template, actor=onboarding.owner, choice=choice)
+        other = onboarding.dataflows.get(own_source=True)
+        choices.dataflow_use_sample(dataflow=other, text=json.dumps(template.sample))
+        emulator.fault("/data/foundation/catalog/dataSets", method="POST", status=503)
+        hubs.hubs_finish(onboarding=onboarding, actor=onboarding.owner)
+        task_queue()
+        template.refresh_from_db()
+        other.refresh_from_db()
+        assert (template.status, other.status) == (Dataflow.Status.FAILED, Dataflow.Status.DRAFT)
+        hubs.hub_retry(dataflow=template, actor=onboarding.owner)
+        task_queue()
+        assert set(onboarding.dataflows.values_list("status", flat=True)) == {Dataflow.Status.CREATED}
         assert (emulator.stats()["dataSets"], emulator.stats()["flows"]) == (1, 2)
 
     def test_a_lost_answer_is_adopted_by_the_hubs_retry_not_created_again(self, make_onboarding, emulator, make_client):

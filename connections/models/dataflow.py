@@ -72,6 +72,16 @@ class Dataflow(models.Model):
     # Profile was asked for and Catalog's read-back did not confirm it: why, as the pages say it ("" otherwise).
     profile_unconfirmed = models.CharField(_("Profile not confirmed"), max_length=500, blank=True)
     mappings = models.JSONField(_("mapping"), null=True, blank=True)
+    # A hub ticked with others whose dataset is the new one another dataflow creates: it is created with that
+    # dataset, by itself, once it exists (services/dataflow.py).
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="followers",
+        verbose_name=_("waits for the dataset of"),
+    )
 
     # What Adobe created
     source_connection_id = models.CharField(_("source connection ID"), max_length=64, blank=True)
@@ -163,6 +173,13 @@ class Dataflow(models.Model):
     @property
     def paused(self) -> bool:
         return self.flow_state == "disabled"
+
+    @property
+    def state_label(self) -> str:
+        """Where the dataflow stands, as a list of dataflows says it."""
+        if self.is_created:
+            return str(_("paused") if self.paused else _("running"))
+        return str(_("deleted in Adobe") if self.is_deleted else self.get_status_display().lower())
 
     @property
     def new_dataset(self) -> bool:

@@ -330,6 +330,12 @@ class Onboarding(models.Model):
         does not carry later changes to the source connection into it."""
         return self.dataflows.filter(own_source=False).exclude(status__in=["draft", "deleted"]).first()
 
+    def source_unread(self, dataflows: Any) -> bool:
+        """Among its `dataflows`, none is on the onboarding's own source connection (none made yet, or only ones
+        deleted in Adobe), and that source connection still exists: a dataflow may be set up on it."""
+        gone = self.removed_from_adobe_at or self.source_removed_at or not self.source_connection_id
+        return not gone and not any(not d.own_source and not d.is_deleted for d in dataflows)
+
     @property
     def account_editable(self) -> bool:
         """The account may change until the base connection exists (or may exist: an unknown outcome)."""

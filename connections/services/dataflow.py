@@ -269,6 +269,8 @@ def run_step(step: DataflowStep, *, dataflow: Dataflow, actor: Any) -> Dataflow:
         confirmed, said = step.confirm(client, dataflow, created.id)
         changes, reason = changes | confirmed, reason + said
     dataflow = _settle(dataflow, actor=actor, to=Status.READY, reason=reason, **changes)
+    if step.key == StepKey.DATASET:
+        start_followers(dataflow, actor=actor)
     if next_step(dataflow) is None:
         dataflow = _settle(dataflow, actor=actor, to=Status.CREATED, reason="The dataflow exists: data is flowing")
     return dataflow
@@ -339,6 +341,41 @@ def dataflow_finish(*, dataflow: Dataflow, actor: Any) -> Dataflow:
             _move(locked, Status.READY, actor=actor, reason="Reviewed: creating the dataflow in Adobe")
             _save_reviewed(locked)
         return dataflow_create_remaining(dataflow=locked, actor=actor)
+
+
+# Dataflows that share another's new dataset (several hubs ticked together: services/hubs.py)
+
+
+def share_into(template: Dataflow, dataflow: Dataflow) -> None:
+    """Under the dataflow's row lock: the template's dataset (the one it chose, or has created: a new dataset
+    is created once) and mapping."""
+    dataflow.dataset_choice, dataflow.dataset_id = Dataflow.DatasetChoice.EXISTING, template.dataset_id
+    dataflow.dataset_name, dataflow.profile_enabled = "", False
+    dataflow.schema_id, dataflow.schema_title = template.schema_id, template.schema_title
+    dataflow.mappings = template.mappings if dataflow.is_raw else None
+    dataflow.save()
+
+
+def finish_with(template: Dataflow, dataflow: Dataflow, *, actor: Any) -> None:
+    """Finish a draft with the template's dataset and mapping; a dataflow another request has taken (a double
+    click, the template's task) or one set up on its own pages meanwhile is left as it is."""
+    with transaction.atomic():
+        locked = lock(dataflow.pk)
+        if not locked.editable or locked.schema_id:
+            return
+        share_into(template, locked)
+        dataflow_finish(dataflow=locked, actor=actor)
+
+
+def start_followers(template: Dataflow, *, actor: Any) -> None:
+    """The template's new dataset exists: each draft waiting for it is finished with it, each a dataflow of its
+    own (claimed, created by a task of its own, retried alone). One refused stays a draft, offered again on
+    the hubs page; the others go on."""
+    for follower in template.followers.filter(status=Status.DRAFT).select_related("onboarding"):
+        try:
+            finish_with(template, follower, actor=actor)
+        except OnboardingError:
+            continue
 
 
 def dataflow_retry(*, dataflow: Dataflow, actor: Any) -> Dataflow:

@@ -28,7 +28,7 @@ def onboarding_hubs(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRespo
     onboarding = owned_onboarding(request, public_id)
     hubs, unreadable = services.hubs_compared(onboarding, actor=request.user)
     rows = [(hub, unreadable.get(hub.dataflow.pk, "")) for hub in hubs.others]
-    comparing = any(hub.fits is None and hub.dataflow.editable and not problem for hub, problem in rows)
+    comparing = any(hub.unread and not problem for hub, problem in rows)
     context = {
         "onboarding": onboarding,
         "urls": OnboardingUrls(onboarding),

@@ -24,7 +24,7 @@ from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
 from connections.messages import Problem
 from connections.models import Dataflow, Onboarding, OnboardingCopy, RemoteAction
 from connections.services import OnboardingError, Replacement, actions, deletion, portable
-from connections.services.hubs import HubRefused, onboarding_submit_hubs
+from connections.services.hubs import HubRefused, hubs_used, onboarding_submit_hubs
 from connections.services.sandboxes import known_sandboxes
 from onboarding import secret_echo
 from onboarding.access import HtmxHttpRequest, owned_onboarding, teams
@@ -92,6 +92,8 @@ def _context(onboarding: Onboarding | None, step: Step, **extra: Any) -> dict[st
         has_copies = getattr(onboarding, "has_copies", True)
         extra.setdefault("linked", portable.linked_copies(onboarding) if has_copies else [])
         extra.setdefault("has_hubs", any(d.own_source for d in extra["dataflows"]))
+        extra.setdefault("hubs_used", hubs_used(onboarding, extra["dataflows"]) if extra["has_hubs"] else [])
+        extra.setdefault("source_unread", onboarding.source_unread(extra["dataflows"]))
     if onboarding is not None and step in (Step.SOURCE, Step.DONE) and not onboarding.is_in_flight:
         # The pages that show the tools (not while a step is in flight: the progress takes their place).
         has_actions = getattr(onboarding, "has_actions", True)

@@ -107,3 +107,13 @@ def test_three_hubs_one_failing_once_is_retried_alone(logged_in: Page, live_serv
         ("orders", "eh-orders"),
     }
     assert DEMO_MANAGE_KEY not in page.content()
+    # The Done page lists every ticked hub with its dataflow's state, and leads back to the hubs page.
+    page.get_by_role("link", name="Back to Shop hubs").click()
+    used = page.locator(".hubs-used li")
+    expect(used).to_have_count(3)
+    expect(used.filter(has_text="dataflow running")).to_have_count(3)
+    page.wait_for_load_state()  # its stylesheet applied before the width is measured
+    assert sideways_scroll(page) <= 0
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="Each event hub's dataflow").click()
+    expect(page.get_by_role("heading", name="The event hubs of Shop hubs")).to_be_visible()

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("connections", "0017_deletes"),
+        ("connections", "0018_profile_unconfirmed"),
     ]
 
     operations = [

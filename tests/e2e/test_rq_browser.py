@@ -31,7 +31,7 @@ def task_worker() -> None:
 
 @pytest.fixture
 def ports(emulator: Any, tmp_path: Path) -> Iterator[list[int]]:
-    """The two web processes' ports, with two RQ workers beside them."""
+    """The two web processes' ports, with two RQ workers (pools of two) beside them."""
     redis = redis_or_skip()
     redis.flushdb()
     with own_database(tmp_path) as (url, _count):
@@ -47,7 +47,7 @@ def ports(emulator: Any, tmp_path: Path) -> Iterator[list[int]]:
         cluster = Cluster(env, tmp_path)
         try:
             web = cluster.start_web()
-            cluster.start_workers()
+            cluster.start_workers(jobs=2)  # each a pool of two processes, as on a worker machine
             yield web
         finally:
             cluster.stop()

@@ -10,6 +10,7 @@ from django import template
 from connections.auth_types import AuthType
 from connections.models import Onboarding
 from onboarding.forms.wizard import CredentialFieldsForm
+from onboarding.polling import poll_every
 from onboarding.steps import Step
 
 register = template.Library()
@@ -28,3 +29,6 @@ def auth_tabs(form: CredentialFieldsForm, onboarding: Onboarding | None) -> dict
 @register.inclusion_tag("onboarding/_copy.html")
 def copyable(label: str, value: object, key: str) -> dict[str, Any]:
     return {"label": label, "value": value, "key": key}
+
+
+register.filter("poll_every", poll_every)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 # (while the work is younger than this, poll this often), youngest first; then SLOWEST.
 INTERVALS = (
-    (datetime.timedelta(seconds=2), "100ms"),
+    (datetime.timedelta(seconds=1), "100ms"),
     (datetime.timedelta(seconds=20), "300ms"),
 )
 SLOWEST = "1s"

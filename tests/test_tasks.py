@@ -396,3 +396,29 @@ def test_a_worker_thread_keeps_its_database_connection_until_it_breaks(monkeypat
     monkeypatch.setattr(default, "is_usable", lambda: False)
     refresh_connections()
     assert default.connection is None
+
+
+def test_on_rq_every_worker_process_runs_its_jobs_itself_and_checks_its_connections_around_each(monkeypatch):
+    from django_tasks.signals import task_finished, task_started
+
+    from connections.management.commands import run_tasks
+
+    started: list[tuple[str, dict[str, object]]] = []
+    monkeypatch.setattr(run_tasks, "sweep", lambda: None)
+    monkeypatch.setattr(run_tasks, "call_command", lambda name, *queues, **options: started.append((name, options)))
+    refreshed: list[str] = []
+    monkeypatch.setattr(run_tasks, "refresh_connections", lambda: refreshed.append("refreshed"))
+    try:
+        with override_settings(TASKS_BACKEND="rq"):
+            call_command("run_tasks", "--threads", "4", "--batch")
+            call_command("run_tasks", "--threads", "1", "--batch")
+        assert [(name, options["worker_class"]) for name, options in started] == [
+            ("rqworker-pool", "rq.worker.SimpleWorker"),  # a pool of processes, none forked for each job
+            ("rqworker", "rq.worker.SimpleWorker"),
+        ]
+        assert started[0][1]["num_workers"] == 4
+        run_tasks._refresh_around_task(sender=None)
+        assert refreshed == ["refreshed"]
+    finally:  # connected to both, as Django's check of connections is to a request's start and end
+        assert task_started.disconnect(run_tasks._refresh_around_task)
+        assert task_finished.disconnect(run_tasks._refresh_around_task)

@@ -2,7 +2,7 @@
 
 Starts, on loopback only, two stacks as `make serve` does (gunicorn with 2 sync workers each, the emulator):
 - PostgreSQL (database eh_bench_cluster on 127.0.0.1:5432, dropped and created again), Redis for the cache and
-  the sessions and RQ for the tasks (a Redis database number of this run's own at 127.0.0.1:6379), with two RQ
+  the sessions and RQ for the tasks (an empty Redis database number at 127.0.0.1:6379, emptied again), with two RQ
   worker processes of 4 jobs at once each;
 - SQLite with the embedded task worker, the default.
 
@@ -46,13 +46,22 @@ from bench_load import (
 
 FLOOR = "/bench-floor/"
 AT_ONCE = 8
-REDIS_DB = 1 + os.getpid() % 15  # a database number of this run's own (its queues are RQ's, by fixed names)
+REDIS_DB = 1 + os.getpid() % 15  # the first database number tried (RQ's queues have fixed names)
 
 
-def redis() -> Any:
+def redis(number: int = REDIS_DB) -> Any:
     import redis
 
-    return redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB, socket_connect_timeout=2)
+    return redis.Redis(host="127.0.0.1", port=6379, db=number, socket_connect_timeout=2)
+
+
+def empty_redis_db() -> int:
+    """A Redis database number nobody uses now (others' test runs and benches may share this Redis)."""
+    for offset in range(15):
+        number = 1 + (REDIS_DB - 1 + offset) % 15
+        if redis(number).dbsize() == 0:
+            return number
+    raise SystemExit("no empty Redis database at 127.0.0.1:6379 (1-15)")
 
 
 def reachable() -> str:
@@ -161,10 +170,10 @@ def main() -> int:
     if why := reachable():
         print(f"\nOut of one machine: not measured ({why})")
         return 0
-    cluster = Stack(postgres=True, redis_db=REDIS_DB, database="eh_bench_cluster")
+    number = empty_redis_db()
+    cluster = Stack(postgres=True, redis_db=number, database="eh_bench_cluster")
     sqlite = Stack(postgres=False)
     os.environ.update(cluster.env)
-    redis().flushdb()
     try:
         cluster.start()
         sqlite.start()
@@ -181,7 +190,7 @@ def main() -> int:
     finally:
         sqlite.stop()
         cluster.stop()
-        redis().flushdb()
+        redis(number).flushdb()
     return 0
 
 

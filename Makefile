@@ -53,10 +53,12 @@ screenshots: $(VENV)/.testing
 	$(PY) scripts/screenshots.py
 
 ## bench: every performance budget measured, with its budget and met/missed (docs/benchmark.md): pages, steps,
-## burst and memory under load (bench_load.py), then the lists at 1,000 vs 100,000 onboardings (bench_lists.py).
+## burst and memory under load (bench_load.py), PostgreSQL with Redis vs SQLite and 8 onboardings on RQ
+## (bench_cluster.py, if Redis and PostgreSQL answer), then the lists at 1,000 vs 100,000 onboardings (bench_lists.py).
 ## `make bench QUICK=1`: a short run that checks the bench works (its numbers mean little)
 bench: $(VENV)/.testing
 	$(PY) scripts/bench_load.py $(if $(QUICK),--quick)
+	$(PY) scripts/bench_cluster.py $(if $(QUICK),--quick)
 	$(PY) scripts/bench_lists.py $(if $(QUICK),--quick)
 
 clean:

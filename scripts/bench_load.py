@@ -48,6 +48,7 @@ PASSWORD = "bench-password-1"
 ADOBE_DELAY = 0.3  # seconds every call to Adobe takes while a budget is measured "on a slow Adobe"
 MEMORY_AFTER = 1000  # the web workers' memory is read once they have served at least this many requests
 TIMEOUT = 120
+RQ_JOBS_PER_WORKER = 4  # each RQ worker process runs a pool of this many: two of them run 8 jobs at once
 NEW = "/onboardings/new/"
 ORDER_SCHEMA = "Order events"  # the emulator's schema the raw `orders` hub is mapped onto
 FLOW_STATE = 'id="flow-state"'  # the dataflow's state on Data arriving, once Adobe has reported it
@@ -78,7 +79,15 @@ def p95(timings: list[float]) -> float:
 class Stack:
     """Database, emulator, gunicorn and the task worker, as `make serve` runs them."""
 
-    def __init__(self, postgres: bool) -> None:
+    def __init__(
+        self,
+        postgres: bool,
+        redis_db: int | None = None,
+        rq_workers: int = 2,
+        database: str = "eh_bench_load",
+    ) -> None:
+        """On `redis_db` (a Redis database number at 127.0.0.1:6379): Redis for the cache (and so sessions) and
+        RQ for the tasks, with `rq_workers` worker processes; else the task worker of `make serve`."""
         self.dir = Path(tempfile.mkdtemp(prefix="eh-bench-load-"))
         self.web = f"http://127.0.0.1:{free_port()}"
         self.emulator = f"http://127.0.0.1:{free_port()}"
@@ -90,19 +99,25 @@ class Stack:
             "ALLOWED_HOSTS": "127.0.0.1",
             "EMULATOR_URL": self.emulator,
             "STATIC_ROOT": str(self.dir / "static"),
-            "DATABASE_URL": self._database(postgres),
+            "DATABASE_URL": self._database(database if postgres else ""),
         }
+        self.workers = [[sys.executable, "manage.py", "run_tasks", "--threads", "8"]]
+        if redis_db is not None:
+            redis = f"redis://127.0.0.1:6379/{redis_db}"
+            self.env |= {"CACHE_URL": redis, "REDIS_URL": redis, "TASKS_BACKEND": "rq"}
+            self.workers = [[*self.workers[0][:-1], str(RQ_JOBS_PER_WORKER)]] * rq_workers
         self.processes: list[subprocess.Popen[bytes]] = []
 
-    def _database(self, postgres: bool) -> str:
-        if not postgres:
+    def _database(self, name: str) -> str:
+        """The PostgreSQL database `name` (dropped and created again), or with no name a new SQLite file."""
+        if not name:
             return f"sqlite:///{self.dir / 'bench.sqlite3'}"
         import psycopg
 
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS eh_bench_load")
-            conn.execute("CREATE DATABASE eh_bench_load")
-        return "postgres://postgres@127.0.0.1:5432/eh_bench_load"
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {name}")
+        return f"postgres://postgres@127.0.0.1:5432/{name}"
 
     def manage(self, *args: str) -> None:
         subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True)
@@ -115,7 +130,8 @@ class Stack:
         state = str(self.dir / "emulator.sqlite3")
         emulator = ["-m", "connections.flowservice_emulator", "--port", port, "--faults", "--quiet", "--state", state]
         self._spawn([sys.executable, *emulator])
-        self._spawn([sys.executable, "manage.py", "run_tasks", "--threads", "8"])
+        for worker in self.workers:
+            self._spawn(worker)
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         bind = self.web.removeprefix("http://")
         self._spawn(

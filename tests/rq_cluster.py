@@ -93,9 +93,10 @@ class Cluster:
             wait_for_port(port, process, seconds=WAIT)
         return ports
 
-    def start_workers(self, count: int = 2) -> None:
+    def start_workers(self, count: int = 2, jobs: int = 1) -> None:
+        """`count` worker processes, each running `jobs` at once (more than one: RQ's pool of processes)."""
         for number in range(count):
-            command = [sys.executable, "-u", "manage.py", "run_tasks", "--threads", "1", "--sweep-every", "1"]
+            command = [sys.executable, "-u", "manage.py", "run_tasks", "--threads", str(jobs), "--sweep-every", "1"]
             self.workers.append(self.start(f"worker-{number}", command))
 
     def stop(self) -> None:

@@ -68,6 +68,28 @@ def test_the_wizard_pages_show_progress_then_the_result(client, user, emulator, 
     assert "Done" in client.get(f"/onboardings/{onboarding.public_id}/", follow=True).content.decode()
 
 
+def test_the_progress_polls_often_just_after_the_step_started_then_less_often(client, user, emulator, task_queue):
+    client.force_login(user)
+    client.post("/onboardings/new/", account_post())
+    onboarding = Onboarding.objects.get()
+    status = f"/onboardings/{onboarding.public_id}/status/"
+    htmx = {"HX-Request": "true"}
+    page = client.get(f"/onboardings/{onboarding.public_id}/", follow=True).content.decode()
+    assert f'hx-get="{status}?every=100ms" hx-trigger="every 100ms"' in page  # a quick step's page moves on soon
+    assert client.get(status + "?every=100ms", headers=htmx).status_code == 204  # nothing to swap meanwhile
+
+    Onboarding.objects.filter(pk=onboarding.pk).update(step_started_at=timezone.now() - datetime.timedelta(seconds=5))
+    slower = client.get(status + "?every=100ms", headers=htmx)
+    assert slower.status_code == 200 and slower.headers["HX-Retarget"] == "#wizard-progress"
+    assert 'hx-trigger="every 300ms"' in slower.content.decode()  # the progress itself, polling less often
+    assert client.get(status + "?every=300ms", headers=htmx).status_code == 204
+    Onboarding.objects.filter(pk=onboarding.pk).update(step_started_at=timezone.now() - datetime.timedelta(minutes=1))
+    assert 'hx-trigger="every 1s"' in client.get(status + "?every=300ms", headers=htmx).content.decode()
+
+    task_queue()
+    assert "Choose what to read" in client.get(status + "?every=1s", headers=htmx).content.decode()
+
+
 def _ciphertexts(onboarding: Onboarding) -> list[str]:
     """The credential columns as stored: a rewrite would re-encrypt them (a new IV, a new token)."""
     with connection.cursor() as cursor:
@@ -374,3 +396,29 @@ def test_a_worker_thread_keeps_its_database_connection_until_it_breaks(monkeypat
     monkeypatch.setattr(default, "is_usable", lambda: False)
     refresh_connections()
     assert default.connection is None
+
+
+def test_on_rq_every_worker_process_runs_its_jobs_itself_and_checks_its_connections_around_each(monkeypatch):
+    from django_tasks.signals import task_finished, task_started
+
+    from connections.management.commands import run_tasks
+
+    started: list[tuple[str, dict[str, object]]] = []
+    monkeypatch.setattr(run_tasks, "sweep", lambda: None)
+    monkeypatch.setattr(run_tasks, "call_command", lambda name, *queues, **options: started.append((name, options)))
+    refreshed: list[str] = []
+    monkeypatch.setattr(run_tasks, "refresh_connections", lambda: refreshed.append("refreshed"))
+    try:
+        with override_settings(TASKS_BACKEND="rq"):
+            call_command("run_tasks", "--threads", "4", "--batch")
+            call_command("run_tasks", "--threads", "1", "--batch")
+        assert [(name, options["worker_class"]) for name, options in started] == [
+            ("rqworker-pool", "rq.worker.SimpleWorker"),  # a pool of processes, none forked for each job
+            ("rqworker", "rq.worker.SimpleWorker"),
+        ]
+        assert started[0][1]["num_workers"] == 4
+        run_tasks._refresh_around_task(sender=None)
+        assert refreshed == ["refreshed"]
+    finally:  # connected to both, as Django's check of connections is to a request's start and end
+        assert task_started.disconnect(run_tasks._refresh_around_task)
+        assert task_finished.disconnect(run_tasks._refresh_around_task)

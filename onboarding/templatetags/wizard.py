@@ -11,6 +11,7 @@ from django import template
 from connections.auth_types import AuthType
 from connections.models import Onboarding
 from onboarding.forms.wizard import CredentialFieldsForm
+from onboarding.polling import poll_every
 from onboarding.steps import Step
 
 register = template.Library()
@@ -37,3 +38,6 @@ def from_epoch_ms(value: object) -> datetime.datetime | None:
     if not isinstance(value, int | float) or value <= 0:
         return None
     return datetime.datetime.fromtimestamp(value / 1000, tz=datetime.UTC)
+
+
+register.filter("poll_every", poll_every)

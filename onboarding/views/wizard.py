@@ -31,6 +31,7 @@ from onboarding.access import HtmxHttpRequest, owned_onboarding, teams
 from onboarding.forms.hubs import BaseHubFormSet, GroupPatternForm, hub_formset
 from onboarding.forms.wizard import AccountForm, CredentialsForm, SourceForm, hub_policy_refusal
 from onboarding.links import OnboardingUrls
+from onboarding.polling import poll_every
 from onboarding.steps import Step
 
 from . import actions as views_actions
@@ -497,10 +498,19 @@ def onboarding_status(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
     onboarding = _page_onboarding(request, public_id)
     onboarding = services.onboarding_recover(onboarding=onboarding, actor=request.user)
     if services.onboarding_busy(onboarding):
-        return HttpResponse(status=204)
+        return _still_busy(request, onboarding)
     if not request.htmx:
         return _where_it_stands(onboarding)
     return reswap(retarget(_show(request, onboarding, Step.of(onboarding)), "#wizard"), "outerHTML")
+
+
+def _still_busy(request: HtmxHttpRequest, onboarding: Onboarding) -> HttpResponse:
+    """Nothing to swap while the work goes on, but the progress itself once it should poll at another interval."""
+    every = poll_every(onboarding.step_started_at)
+    if not request.htmx or request.GET.get("every", every) == every:
+        return HttpResponse(status=204)
+    progress = render(request, f"{WIZARD}#in-flight", _context(onboarding, Step.of(onboarding)))
+    return reswap(retarget(progress, "#wizard-progress"), "outerHTML")
 
 
 # The onboarding's tools: test, replace the key, reload, export

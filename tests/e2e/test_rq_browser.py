@@ -1,7 +1,8 @@
 """One journey in Chromium with TASKS_BACKEND=rq: two gunicorn web processes and two RQ worker processes sharing
 the test run's database and Redis. The browser moves between the two web processes (the session lives in the shared
-database and cache) from Connect through Source to Done and a running dataflow; the work is done by the
-RQ workers, each object created once."""
+database and cache) from Connect through Source to Done and a running dataflow, and sees its records arrive
+(read by an RQ worker, shown by the other web process); the work is done by the RQ workers, each object created
+once."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import DEMO_MANAGE_KEY
 from tests.e2e.conftest import CSP_HOOK, fill_standard, finish_source, violations
+from tests.e2e.test_dataflow_browser import advance_clock
 from tests.rq_cluster import Cluster, cluster_env, own_database, redis_or_skip
 from tests.test_going_live import manage
 
@@ -29,7 +31,7 @@ def task_worker() -> None:
 
 @pytest.fixture
 def ports(emulator: Any, tmp_path: Path) -> Iterator[list[int]]:
-    """The two web processes' ports, with two RQ workers beside them."""
+    """The two web processes' ports, with two RQ workers (pools of two) beside them."""
     redis = redis_or_skip()
     redis.flushdb()
     with own_database(tmp_path) as (url, _count):
@@ -45,7 +47,7 @@ def ports(emulator: Any, tmp_path: Path) -> Iterator[list[int]]:
         cluster = Cluster(env, tmp_path)
         try:
             web = cluster.start_web()
-            cluster.start_workers()
+            cluster.start_workers(jobs=2)  # each a pool of two processes, as on a worker machine
             yield web
         finally:
             cluster.stop()
@@ -69,7 +71,7 @@ def test_the_wizard_to_a_running_dataflow_on_two_web_processes_and_two_rq_worker
     page.get_by_label("Name (required)", exact=True).fill("Orders on RQ")
     fill_standard(page, DEMO_MANAGE_KEY)
     page.get_by_role("button", name="Connect to Adobe").click()
-    finish_source(page, "orders", "aep-rq")
+    finish_source(page, "orders", "aep-orders")  # a consumer group the emulated hub has
 
     page.goto(page.url.replace(second, first))
     page.get_by_role("button", name="Set up the dataflow").click()
@@ -86,6 +88,11 @@ def test_the_wizard_to_a_running_dataflow_on_two_web_processes_and_two_rq_worker
     page.get_by_role("button", name="Finish").click()
     expect(page.get_by_role("heading", name="Data arriving")).to_be_visible()
     expect(page.locator("#flow-state")).to_have_text("Running")
+    advance_clock(emulator, 600)  # Adobe's first hourly run has read the hub
+    page.goto(page.url.replace(first, second))  # the other web process shows what the workers read
+    page.get_by_role("button", name="Ask Adobe now").click()
+    expect(page.locator("#records-ingested")).not_to_have_text("0")
+    assert int(page.locator("#records-received").inner_text()) > 0
 
     stats = emulator.stats()
     assert (stats["connections"], stats["sourceConnections"], stats["flows"]) == (1, 1, 1)  # each created once

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from connections.models import Onboarding
 from tests.conftest import DEMO_HUB_KEY, DEMO_MANAGE_KEY, DEMO_NAMESPACE
-from tests.e2e.conftest import choose_tab, finish_source, start_onboarding
+from tests.e2e.conftest import choose_tab, fill_standard, finish_source, start_onboarding
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,3 +61,18 @@ def test_tabs_swap_only_the_fields_and_keep_what_was_typed(logged_in: Page, live
     expect(page.get_by_label("Name (required)", exact=True)).to_have_value("Keeps typing")
     assert page.evaluate("window.__noReload") is True  # no page load happened
     assert all(DEMO_MANAGE_KEY not in url and "sas_key" not in url for url in requests)
+
+
+def test_the_progress_polls_less_often_as_a_slow_step_goes_on_and_moves_on_when_it_is_done(
+    logged_in: Page, live_server, emulator
+):
+    page = logged_in
+    emulator.fault("/connections", method="POST", delay=3, count=1)  # Adobe slow to create the base connection
+    start_onboarding(page, live_server, "Orders, slowly")
+    fill_standard(page, DEMO_MANAGE_KEY)
+    page.get_by_role("button", name="Connect to Adobe").click()
+    progress = page.locator("#wizard-progress")
+    # After the step's first second a poll swaps in the progress polling every 300 ms.
+    expect(progress).to_have_attribute("hx-trigger", "every 300ms", timeout=30_000)
+    expect(progress).to_contain_text("Creating the base connection")
+    expect(page.get_by_role("heading", name="Choose what to read")).to_be_visible(timeout=30_000)

@@ -26,6 +26,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, OperationalError, connection, connections
 from django.utils.module_loading import import_string
+from django_tasks.signals import task_finished, task_started
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -142,6 +143,11 @@ def _run_one(worker: Worker, claimed: DBTaskResult[Any, Any], free: threading.Se
         free.release()
 
 
+def _refresh_around_task(**kwargs: Any) -> None:
+    """Before and after each task run in an RQ worker process, what Django does around a request."""
+    refresh_connections()
+
+
 def _sweep_every(seconds: float) -> None:
     """The sweep beside RQ's workers: several workers may sweep at once (each settle is decided under a lock)."""
     while True:
@@ -183,19 +189,25 @@ class Command(BaseCommand):
     def _run_rq(self, count: int, *, batch: bool, sweep_every: float) -> None:
         """RQ's workers, with the sweep at start and then every `sweep_every` seconds in a thread of this process.
 
-        One worker runs its jobs in this process (RQ's SimpleWorker): a process killed mid-task leaves nothing
-        running behind it. Several are RQ's pool of processes, forked once the first sweep has closed its
-        connection."""
+        One worker runs its jobs in this process; several are RQ's pool of that many processes, forked once the
+        first sweep has closed its connection (the pool starts a new one in place of one that died)."""
         sweep()
         connections.close_all()
         if not batch:
             threading.Thread(target=_sweep_every, args=(sweep_every,), name="sweep", daemon=True).start()
         # "behind" last: a person's tasks beyond their first few (connections/services/caps.py).
-        queues, job = ("default", "behind"), "django_tasks_rq.Job"
+        queues, options = ("default", "behind"), {"job_class": "django_tasks_rq.Job", "burst": batch}
+        # Each worker process runs its jobs itself (RQ's SimpleWorker), not in a process forked for each job: its
+        # imports and its database connection stay warm from one job to the next (a forked job paid for both
+        # again), and a process killed mid-task leaves nothing running behind it. Its connections are then
+        # checked around each task as Django does around a request.
+        task_started.connect(_refresh_around_task)
+        task_finished.connect(_refresh_around_task)
+        options["worker_class"] = "rq.worker.SimpleWorker"
         if count == 1:
-            call_command("rqworker", *queues, job_class=job, worker_class="rq.worker.SimpleWorker", burst=batch)
+            call_command("rqworker", *queues, **options)
         else:
-            call_command("rqworker-pool", *queues, num_workers=count, job_class=job, burst=batch)
+            call_command("rqworker-pool", *queues, num_workers=count, **options)
 
     def _run(self, count: int, interval: float) -> None:
         """One loop claims, a pool of `count` threads runs: idle, the database sees one read per interval,

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -204,7 +204,4 @@ class GoLiveCheckAdmin(ReadOnlyAdmin):
         return response
 
     def _check(self, public_id: Any) -> GoLiveCheck:
-        check = GoLiveCheck.objects.filter(public_id=public_id).select_related("actor").first()
-        if check is None:
-            raise Http404("No such go-live check.")
-        return check
+        return get_object_or_404(GoLiveCheck.objects.select_related("actor"), public_id=public_id)

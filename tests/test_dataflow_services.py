@@ -26,6 +26,15 @@ def advance(emulator, seconds: float) -> None:
     response.raise_for_status()
 
 
+def without_profile(exchange: Exchange, reply: Reply) -> Reply:
+    """A proxy's alteration: Catalog's datasets read back without their Profile tag (`unifiedProfile`)."""
+    body = reply.json()
+    if exchange.method == "GET" and "/catalog/dataSets/" in exchange.path and isinstance(body, dict):
+        for dataset in body.values():
+            dataset.get("tags", {}).pop("unifiedProfile", None)
+    return reply.with_json(body) if body is not None else reply
+
+
 def chosen_raw_dataflow(make_onboarding, *, dataset: str = "Orders from Event Hubs") -> Dataflow:
     """A raw dataflow with the hub's preview, a new dataset on the order schema and the suggested mapping."""
     onboarding = make_onboarding("source")
@@ -243,13 +252,6 @@ class TestFinish:
         assert "Catalog shows it enabled for Profile" in created.reason
 
     def test_profile_not_read_back_is_said_and_no_longer_claimed(self, make_onboarding, emulator, settings):
-        def without_profile(exchange: Exchange, reply: Reply) -> Reply:
-            body = reply.json()
-            if exchange.method == "GET" and "/catalog/dataSets/" in exchange.path and isinstance(body, dict):
-                for dataset in body.values():
-                    dataset.get("tags", {}).pop("unifiedProfile", None)
-            return reply.with_json(body) if body is not None else reply
-
         dataflow = chosen_raw_dataflow(make_onboarding)
         dataflow.profile_enabled = True
         dataflow.save()

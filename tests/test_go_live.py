@@ -7,11 +7,14 @@ from __future__ import annotations
 import datetime
 import json
 from typing import Any
+from unittest.mock import Mock
 
 import pytest
+from django.core.signals import got_request_exception
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from django.views.debug import SafeExceptionReporterFilter
 
 from connections.flowservice_emulator import FLOW_PREFIX
 from connections.management.commands import flowservice_check
@@ -105,6 +108,23 @@ def test_a_known_secret_appears_nowhere_the_check_leaves_anything(admin_client, 
     for secret in (DEMO_MANAGE_KEY, CLIENT_SECRET, DEMO_NAMESPACE, DEMO_MANAGE_KEY_NAME):
         for where, text in {"row": row, "page": page, "admin": admin_page, "download": download}.items():
             assert secret not in text, f"{secret} in the {where}"
+
+
+def test_an_error_report_of_the_start_page_hides_the_sas_key(admin_client, monkeypatch):
+    reported = []
+
+    def capture(sender: Any, request: Any, **kwargs: Any) -> None:
+        reported.append(request)
+
+    monkeypatch.setattr("connections.services.go_live.start", Mock(side_effect=RuntimeError("the queue is down")))
+    got_request_exception.connect(capture)
+    admin_client.raise_request_exception = False
+    try:
+        assert admin_client.post(START, working()).status_code == 500
+    finally:
+        got_request_exception.disconnect(capture)
+    shown = SafeExceptionReporterFilter().get_post_parameters(reported[0])
+    assert shown["sas_key"] != DEMO_MANAGE_KEY and shown["sas_key_name"] == DEMO_MANAGE_KEY_NAME
 
 
 @queued

@@ -55,13 +55,20 @@ def test_previewing_a_hub_azure_does_not_know_says_so_not_paste_a_sample(make_on
     assert "no event hub named ordrs" in refused.value.message and "a sample would not help" in refused.value.message
 
 
-def runs_of(onboarding: Onboarding, emulator) -> choices.Activity:
+def dataflow_created_on_a_sample(onboarding: Onboarding, *, dataset_name: str = "Orders") -> Dataflow:
+    """What a person steered to a sample would have done: a dataflow created on the onboarding's hub, whether
+    Azure knows that hub or not (set-up, tasks run as they are queued)."""
     with override_settings(TASKS=IMMEDIATE_TASKS):
         dataflow = choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner)
         dataflow = choices.dataflow_use_sample(dataflow=dataflow, text='{"id": "1", "customerId": "c7", "total": 3}')
-        choice = choices.DatasetChoice(new_name="Orders", schema_id=ORDERS_SCHEMA, profile_enabled=False)
+        choice = choices.DatasetChoice(new_name=dataset_name, schema_id=ORDERS_SCHEMA, profile_enabled=False)
         dataflow = choices.dataflow_choose_dataset(dataflow=dataflow, actor=onboarding.owner, choice=choice)
         df.dataflow_finish(dataflow=dataflow, actor=None)
+    return dataflow
+
+
+def runs_of(onboarding: Onboarding, emulator) -> choices.Activity:
+    dataflow = dataflow_created_on_a_sample(onboarding)
     requests.post(f"{emulator.url}/__emulator__/clock", json={"freeze": True, "advance": 600}, timeout=5)
     return choices.dataflow_activity(dataflow=Dataflow.objects.get(pk=dataflow.pk), actor=None)
 

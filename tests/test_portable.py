@@ -32,17 +32,24 @@ CLICKS_SCHEMA = "https://ns.adobe.com/eventhubsdemo/schemas/8b2e7d1f0c4a4e9b9d6a
 CREATED_KINDS = ("sourceConnections", "dataSets", "targetConnections", "mappingSets", "flows")
 
 
+def create_orders_dataflow(onboarding: Any, *, actor: Any) -> Dataflow:
+    """One dataflow created end to end on `onboarding` (tasks run as they are queued): orders into a new
+    dataset, mapped."""
+    dataflow = choices.dataflow_start(onboarding=onboarding, actor=actor)
+    dataflow = choices.dataflow_preview(dataflow=dataflow, actor=actor)
+    choice = choices.DatasetChoice(new_name="Orders from Event Hubs", schema_id=ORDERS_SCHEMA)
+    dataflow = choices.dataflow_choose_dataset(dataflow=dataflow, actor=actor, choice=choice)
+    dataflow = choices.dataflow_save_detail(dataflow=dataflow, name="Orders", description="Shop orders")
+    dataflow = df.dataflow_finish(dataflow=dataflow, actor=actor)
+    assert dataflow.is_created
+    return dataflow
+
+
 @pytest.fixture
 def dev_onboarding(make_onboarding: Any) -> Any:
     """An onboarding in `dev` with one dataflow created end to end: orders into a new dataset, mapped."""
     onboarding = make_onboarding("source", sandbox_name="dev", name="Orders dev")
-    owner = onboarding.owner
-    dataflow = choices.dataflow_start(onboarding=onboarding, actor=owner)
-    dataflow = choices.dataflow_preview(dataflow=dataflow, actor=owner)
-    choice = choices.DatasetChoice(new_name="Orders from Event Hubs", schema_id=ORDERS_SCHEMA)
-    dataflow = choices.dataflow_choose_dataset(dataflow=dataflow, actor=owner, choice=choice)
-    dataflow = choices.dataflow_save_detail(dataflow=dataflow, name="Orders", description="Shop orders")
-    assert df.dataflow_finish(dataflow=dataflow, actor=owner).is_created
+    create_orders_dataflow(onboarding, actor=onboarding.owner)
     return onboarding
 
 

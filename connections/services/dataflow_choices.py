@@ -463,6 +463,17 @@ def earlier_on_the_schema(dataflow: Dataflow, schema_id: str) -> Dataflow | None
     return found.order_by("-updated_at", "-pk").first()
 
 
+def mapping_started_from(dataflow: Dataflow) -> Dataflow | None:
+    """The earlier dataflow on the same schema whose mapping this one's started from (each of its rows is one of
+    that mapping's), for the Mapping step to say so; None otherwise."""
+    earlier = earlier_on_the_schema(dataflow, dataflow.schema_id)
+    mine = {(r["source"], r["destination"]) for r in dataflow.mappings or []}
+    if earlier is None or not mine:
+        return None
+    theirs = {(r.get("source"), r.get("destination")) for r in earlier.mappings or []}
+    return earlier if mine <= theirs else None
+
+
 def _starting_mapping(dataflow: Dataflow, schema_id: str, targets: list[SchemaField]) -> list[dict[str, str]]:
     """An earlier dataflow's mapping onto the same schema (the rows whose field these events have), else the
     rows suggested by name and type."""

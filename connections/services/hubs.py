@@ -125,7 +125,7 @@ class Hub:
 
     @property
     def leader_ready(self) -> bool:
-        return self.leader is not None and complete(self.leader)
+        return self.leader is not None and is_complete(self.leader)
 
     @property
     def unread(self) -> bool:
@@ -151,7 +151,7 @@ class Hubs:
     @property
     def ready(self) -> bool:
         """The template's settings are chosen (its review is reached, or it exists)."""
-        return self.template is not None and complete(self.template)
+        return self.template is not None and is_complete(self.template)
 
     @property
     def shareable(self) -> list[Hub]:
@@ -188,10 +188,12 @@ class Hubs:
 
 
 def waits_for_dataset(dataflow: Dataflow) -> bool:
+    """Whether the dataflow's dataset is a new one Adobe has not created yet."""
     return dataflow.new_dataset and not dataflow.dataset_id
 
 
-def complete(dataflow: Dataflow) -> bool:
+def is_complete(dataflow: Dataflow) -> bool:
+    """Whether the dataflow has every choice its creation needs: its data, its dataset, and a mapping when raw."""
     try:
         df.require_complete(dataflow)
     except OnboardingError:

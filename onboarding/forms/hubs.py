@@ -8,11 +8,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from connections import azure_names
+from connections.forms import NormalisingField
 from connections.models import Onboarding
 from connections.services import Source
 from connections.services.hubs import GROUP_PATTERN, HubRefused, consumer_group_for
-
-from .wizard import NormalisingField
 
 
 class HubForm(forms.Form):

@@ -11,11 +11,12 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from connections import azure_names
+from connections.forms import NormalisingField
 from connections.models import Onboarding, SandboxListing
 from connections.services import Account
 from connections.services.portable import FileProblems, origin_of, read_document
 
-from .wizard import AccountForm, CredentialFieldsForm, NormalisingField, SandboxChoiceField
+from .wizard import AccountForm, CredentialFieldsForm, SandboxChoiceField
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a file of a few dataflows, each with five sample events, is a few kilobytes
 

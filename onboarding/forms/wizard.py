@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connections import azure_names
 from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
+from connections.forms import NormalisingField
 from connections.models import Onboarding, SandboxListing
 from connections.services import Account, Credentials, Source
 from onboarding import secret_echo
@@ -24,23 +25,6 @@ from onboarding import secret_echo
 NON_SECRET_FIELDS = tuple(name for name in FIELDS if name not in SECRET_FIELDS)
 AUTH_TYPES = frozenset(AuthType.values)  # `AuthType.values` builds its list again on every call
 KEEP_STORED = _("A {what} is saved (set {when}). Leave this empty to keep it, or type a new one to replace it.")
-
-
-class NormalisingField(forms.CharField):
-    """Text cleaned by one of Azure's naming rules, as Django's UsernameField normalises a user name."""
-
-    def __init__(self, *, normalise: Callable[[str], str], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.normalise = normalise
-
-    def to_python(self, value: Any) -> str:
-        text = str(super().to_python(value))
-        if not text.strip():
-            return ""  # whether the field is needed depends on the auth type: the form decides
-        try:
-            return self.normalise(text)
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc), code="invalid") from None
 
 
 class SasKeyField(NormalisingField):

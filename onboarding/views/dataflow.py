@@ -327,7 +327,6 @@ def _mapping_context(
         }
         for i, row in enumerate(rows)
     ]
-    earlier = choices.earlier_on_the_schema(dataflow, dataflow.schema_id)
     return {
         "rows": shown,
         "first_error": min(row_errors, default=None),
@@ -336,13 +335,8 @@ def _mapping_context(
         "source_fields": list(types),
         "required_unmapped": [t for t in targets if t.required and t.path not in filled],
         "identities": [t for t in targets if t.identity],
-        "earlier": earlier if earlier is not None and _started_from(dataflow, earlier) else None,
+        "earlier": choices.mapping_started_from(dataflow),
     }
-
-
-def _started_from(dataflow: Dataflow, earlier: Dataflow) -> bool:
-    mine = {(r["source"], r["destination"]) for r in dataflow.mappings or []}
-    return bool(mine) and mine <= {(r.get("source"), r.get("destination")) for r in earlier.mappings or []}
 
 
 # Review and Finish

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import pytest
 import requests
-from django.test import override_settings
 from playwright.sync_api import Page, expect
 
 from connections.models import Onboarding
-from connections.services import dataflow as df
-from connections.services import dataflow_choices as choices
-from tests.conftest import DEMO_LISTEN_KEY, DEMO_LISTEN_KEY_NAME, DEMO_NAMESPACE, IMMEDIATE_TASKS
+from tests.conftest import DEMO_LISTEN_KEY, DEMO_LISTEN_KEY_NAME, DEMO_NAMESPACE
 from tests.e2e.conftest import start_onboarding, wait_for_htmx
 from tests.e2e.test_deletes_browser import readable_at_360
-from tests.test_dataflow_services import ORDERS_SCHEMA
+from tests.test_missing_hub import dataflow_created_on_a_sample
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,13 +35,8 @@ def connected_with_a_typo(page: Page, live_server) -> Onboarding:
 
 
 def created_on_a_sample(onboarding: Onboarding) -> str:
-    """What a person steered to a sample would have done: a dataflow created on the misspelt hub."""
-    with override_settings(TASKS=IMMEDIATE_TASKS):
-        dataflow = choices.dataflow_start(onboarding=onboarding, actor=onboarding.owner)
-        dataflow = choices.dataflow_use_sample(dataflow=dataflow, text='{"id": "1", "customerId": "c7", "total": 3}')
-        choice = choices.DatasetChoice(new_name="Typo orders", schema_id=ORDERS_SCHEMA, profile_enabled=False)
-        dataflow = choices.dataflow_choose_dataset(dataflow=dataflow, actor=onboarding.owner, choice=choice)
-        df.dataflow_finish(dataflow=dataflow, actor=None)
+    """The page of a dataflow created on the misspelt hub from a sample."""
+    dataflow = dataflow_created_on_a_sample(onboarding, dataset_name="Typo orders")
     return f"/onboardings/{onboarding.public_id}/dataflows/{dataflow.public_id}/"
 
 

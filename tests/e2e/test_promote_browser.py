@@ -14,11 +14,9 @@ from django.test import override_settings
 from playwright.sync_api import Page, expect
 
 from connections.models import Dataflow, OnboardingCopy
-from connections.services import dataflow as df
-from connections.services import dataflow_choices as choices
 from tests.conftest import IMMEDIATE_TASKS
 from tests.e2e.test_accessibility import serious_violations
-from tests.test_portable import ORDERS_SCHEMA, created_counts
+from tests.test_portable import create_orders_dataflow, created_counts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,12 +28,7 @@ def dev_and_prod(browser_user: Any, make_onboarding: Any) -> tuple[Any, Any]:
     """Carol's orders in `dev` with one dataflow created end to end, and her account connected in `prod`."""
     dev = make_onboarding("source", owner=browser_user, sandbox_name="dev", name="Orders dev")
     with override_settings(TASKS=IMMEDIATE_TASKS):  # set-up, not under test
-        dataflow = choices.dataflow_start(onboarding=dev, actor=browser_user)
-        dataflow = choices.dataflow_preview(dataflow=dataflow, actor=browser_user)
-        choice = choices.DatasetChoice(new_name="Orders from Event Hubs", schema_id=ORDERS_SCHEMA)
-        dataflow = choices.dataflow_choose_dataset(dataflow=dataflow, actor=browser_user, choice=choice)
-        dataflow = choices.dataflow_save_detail(dataflow=dataflow, name="Orders", description="Shop orders")
-        assert df.dataflow_finish(dataflow=dataflow, actor=browser_user).is_created
+        create_orders_dataflow(dev, actor=browser_user)
     prod = make_onboarding(
         "source", owner=browser_user, sandbox_name="prod", name="Orders prod", consumer_group="analytics"
     )

@@ -23,11 +23,11 @@ from tests.conftest import (
     DEMO_NAMESPACE,
     IMMEDIATE_TASKS,
 )
-from tests.contract.proxy import AlteringProxy, Exchange, Reply
+from tests.contract.proxy import AlteringProxy
 from tests.e2e.conftest import choose_tab, fill_standard, start_onboarding, wait_for_htmx
 from tests.e2e.test_dataflow_browser import advance_clock, connected, existing_dataset
 from tests.e2e.test_truth_browser import connect_with_wrong_key
-from tests.test_dataflow_services import chosen_raw_dataflow
+from tests.test_dataflow_services import chosen_raw_dataflow, without_profile
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -234,13 +234,6 @@ def test_new_onboarding_offers_the_existing_account_of_a_connected_namespace(
 def test_profile_not_confirmed_after_enabling_is_said_on_data_arriving(
     logged_in: Page, live_server, emulator, browser_user, make_onboarding, settings
 ):
-    def without_profile(exchange: Exchange, reply: Reply) -> Reply:
-        body = reply.json()
-        if exchange.method == "GET" and "/catalog/dataSets/" in exchange.path and isinstance(body, dict):
-            for dataset in body.values():
-                dataset.get("tags", {}).pop("unifiedProfile", None)
-        return reply.with_json(body) if body is not None else reply
-
     dataflow = chosen_raw_dataflow(lambda until: make_onboarding(until, owner=browser_user))
     dataflow.profile_enabled = True
     dataflow.save()

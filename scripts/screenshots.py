@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -25,6 +26,7 @@ CONNECTION_STRING = (
     "Endpoint=sb://contoso-events.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;"
     f"SharedAccessKey={KEY}"
 )
+ORDER_EVENTS_SCHEMA = "https://ns.adobe.com/eventhubsdemo/schemas/3f1c9a2e5b7d4c60a8e2f9b1d4c7a6e0"  # the emulator's
 PASSWORD = "screenshots-" + secrets.token_urlsafe(8)
 
 
@@ -82,10 +84,11 @@ def _serve(env: dict[str, str]) -> tuple[list[subprocess.Popen[bytes]], str]:
 ONLY = {name for name in os.environ.get("SCREENSHOTS_ONLY", "").split(",") if name}
 
 
-def shoot(page, name: str) -> None:
+def shoot(page: Any, name: str) -> None:
     if ONLY and name not in ONLY:
         return
     page.wait_for_timeout(150)
+    page.evaluate("window.scrollTo(0, 0)")  # the admin's sticky sidebar is drawn where the page was scrolled to
     page.screenshot(path=str(OUT / f"{name}.png"), full_page=True, animations="disabled")
     print(f"  docs/screenshots/{name}.png")
 
@@ -160,7 +163,7 @@ def _validation_and_tools(page: Any, base: str) -> None:
     page.goto(base + "/admin/connections/onboarding/")
     shoot(page, "09-admin-onboardings")
     page.get_by_role("link", name="Orders stream (production)").click()
-    page.locator("details.bodies summary").nth(1).click()
+    page.get_by_role("row").filter(has_text="Call: Create base connection").locator("details.bodies summary").click()
     shoot(page, "10-admin-timeline")
     page.set_viewport_size({"width": 1280, "height": 820})  # the calls list must fit 1280 px (issue 12)
     page.goto(base + "/admin/connections/flowservicecall/")
@@ -168,7 +171,14 @@ def _validation_and_tools(page: Any, base: str) -> None:
     page.set_viewport_size({"width": 1100, "height": 820})
 
 
-def drive(base: str, emulator) -> None:
+def _phone(page: Any) -> Any:
+    """A page 360 px wide in the same session."""
+    phone = page.context.browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=1)
+    phone.context.add_cookies(page.context.cookies())
+    return phone
+
+
+def drive(base: str, emulator: Any, server_url: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
@@ -202,16 +212,21 @@ def drive(base: str, emulator) -> None:
 
         drive_dataflow(page, base, emulator)
 
-        phone = browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=1)
-        phone.context.add_cookies(page.context.cookies())
+        phone = _phone(page)
         phone.goto(base + "/onboardings/new/")
         shoot(phone, "12-phone-account")
         phone.goto(base + "/onboardings/")
         shoot(phone, "21-phone-my-onboardings")
+        phone.close()
+        # Last: these add onboardings that the lists above would show.
+        _import_missing_field(page, base, server_url)
+        _many_hubs(page, base)
+        _delete_account(page, base)
+        _go_live_check(page, base)
         browser.close()
 
 
-def drive_dataflow(page, base: str, emulator) -> None:
+def drive_dataflow(page: Any, base: str, emulator: Any) -> None:
     """Issue 16: from the connected account to data arriving (select data, dataset, mapping, review, watching)."""
     from playwright.sync_api import expect
 
@@ -232,8 +247,7 @@ def drive_dataflow(page, base: str, emulator) -> None:
     page.get_by_role("button", name="Check and continue").click()
     expect(page.get_by_label("Schema field for status")).to_have_attribute("aria-invalid", "true")
     shoot(page, "15-dataflow-mapping-checked")
-    phone = page.context.browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=1)
-    phone.context.add_cookies(page.context.cookies())
+    phone = _phone(page)
     phone.goto(page.url)
     expect(phone.get_by_label("Schema field for status")).to_have_attribute("aria-invalid", "true")
     shoot(phone, "22-phone-mapping")
@@ -249,9 +263,120 @@ def drive_dataflow(page, base: str, emulator) -> None:
     page.get_by_role("button", name="Ask Adobe now").click()  # the page itself asks every 30 s
     expect(page.locator("#records-failed")).not_to_have_text("0", timeout=20_000)
     page.get_by_text("For developers").click()
+    expect(page.get_by_role("button", name="Ask Adobe now")).to_be_enabled()  # not caught while it asks
     shoot(page, "17-dataflow-data-arriving")
     page.get_by_role("link", name="Add another dataflow from this account").click()
     shoot(page, "18-dataflow-existing-account")
+
+
+def _open_orders_account(page: Any, base: str) -> None:
+    page.goto(base + "/onboardings/")
+    page.get_by_role("link", name="View Orders stream (production)").click()
+
+
+def _import_missing_field(page: Any, base: str, server_url: str) -> None:
+    """The orders account's onboarding file imported into `dev`, whose copy of the schema lacks a mapped field."""
+    from playwright.sync_api import expect
+
+    _open_orders_account(page, base)
+    page.get_by_role("button", name="Onboarding file…").click()
+    with page.expect_download() as downloading:
+        page.get_by_role("link", name="Download JSON").click()
+    folder = tempfile.mkdtemp()
+    path = Path(folder) / downloading.value.suggested_filename  # the import page shows the file's name
+    downloading.value.save_as(path)
+    order = {"sandbox": "dev", "schema": "Order events", "field": "_eventhubsdemo.order.total"}
+    _emulator_control(server_url, "/__emulator__/schemas/fields/drop", order)
+    page.goto(base + "/onboardings/import/")
+    page.get_by_label("Onboarding file", exact=True).set_input_files(path)  # read when the form is sent
+    sandbox = page.get_by_label("Target sandbox")
+    with page.expect_response(lambda response: "sandbox=dev" in response.url):
+        if sandbox.evaluate("element => element.tagName") == "SELECT":
+            sandbox.select_option("dev")
+        else:
+            sandbox.fill("dev")
+            sandbox.press("Tab")
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    page.get_by_label("Name of the new account (required)", exact=True).fill("Orders stream (dev)")
+    page.get_by_label("Event Hubs namespace").fill("contoso-events")
+    page.get_by_label("SAS key name").fill("RootManageSharedAccessKey")
+    page.get_by_label("SAS key", exact=True).fill(KEY)
+    page.get_by_label("Other consumer groups").fill("orders=aep-orders-dev")
+    page.get_by_role("button", name="Check what it will create").click()
+    expect(page.get_by_role("heading", name="What the sandbox dev lacks")).to_be_visible()
+    shutil.rmtree(folder)
+    shoot(page, "24-import-missing-field")
+
+
+def _emulator_control(server_url: str, path: str, order: dict[str, str]) -> None:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        server_url + path, data=json.dumps(order).encode(), headers={"Content-Type": "application/json"}
+    )
+    urllib.request.urlopen(request, timeout=5).close()
+
+
+def _many_hubs(page: Any, base: str) -> None:
+    """Three event hubs ticked on Source, one dataset chosen for all, then the hubs page with each one's dataflow."""
+    from playwright.sync_api import expect
+
+    page.goto(base + "/onboardings/new/")
+    page.get_by_label("Name (required)", exact=True).fill("Shop hubs")
+    page.get_by_label("Connection string (optional)").fill(CONNECTION_STRING)
+    expect(page.get_by_text("The key in it will be used")).to_be_visible()
+    page.get_by_role("button", name="Connect to Adobe").click()
+    expect(page.get_by_role("heading", name="Or read several event hubs at once")).to_be_visible()
+    page.get_by_label("Consumer group pattern").fill("shop-{hub}")  # aep-orders is read by the orders account
+    page.get_by_role("button", name="Fill in the consumer groups").click()
+    for hub in ("clickstream", "inventory-updates", "orders"):
+        expect(page.get_by_label(f"Consumer group for {hub}")).to_have_value(f"shop-{hub}")
+        page.get_by_role("checkbox", name=f"Read {hub}").check()
+        page.get_by_label(f"Data type of {hub}").select_option("xdm")
+    page.get_by_role("button", name="Read the ticked event hubs").click()
+    expect(page.get_by_role("heading", name="Your Event Hubs account is connected")).to_be_visible()
+    page.get_by_role("link", name="The dataflows of every event hub").click()
+    page.get_by_role("button", name="Set up the dataflow of clickstream").click()
+    page.get_by_role("link", name="Next: dataset").click()
+    page.get_by_role("radio", name="An existing dataset").check()
+    page.get_by_role("radio", name="Web shop orders").check()
+    page.get_by_role("button", name="Next: review").click()
+    page.get_by_role("link", name="Create them all together").click()
+    expect(page.get_by_role("heading", name="The event hubs of Shop hubs")).to_be_visible()
+    page.get_by_role("button", name="Create 3 dataflows").click()
+    created = page.locator(".hub-result").filter(has_text="Created")
+    expect(created).to_have_count(3, timeout=30_000)
+    shoot(page, "23-many-hubs")
+
+
+def _delete_account(page: Any, base: str) -> None:
+    """The confirmation only: it lists what is deleted in Adobe, the account's dataflows first."""
+    from playwright.sync_api import expect
+
+    _open_orders_account(page, base)
+    page.get_by_role("link", name="Delete in Adobe…").click()
+    expect(page.get_by_role("heading", name="Delete Orders stream (production) in Adobe?")).to_be_visible()
+    shoot(page, "25-delete-account")
+
+
+def _go_live_check(page: Any, base: str) -> None:
+    """The admin's go-live check against the emulator: every guess it records, with its verdict."""
+    from playwright.sync_api import expect
+
+    page.goto(base + "/admin/connections/golivecheck/")
+    page.get_by_role("link", name="Run the go-live check").click()
+    page.get_by_label("AEP sandbox").fill("dev")
+    page.get_by_label("Event Hubs namespace").fill("contoso-events")
+    page.get_by_label("SAS key name").fill("RootManageSharedAccessKey")
+    page.get_by_label("SAS key:", exact=True).fill(KEY)
+    page.get_by_label("Event hub:", exact=True).fill("orders")
+    page.get_by_label("Schema ($id)").fill(ORDER_EVENTS_SCHEMA)
+    page.get_by_label("Mappings").fill("id=_eventhubsdemo.order.orderId")
+    page.get_by_role("button", name="Start the go-live check").click()
+    table = page.get_by_role("table", name="The app's guesses, where Adobe's documents are silent")
+    expect(table).to_be_visible(timeout=60_000)
+    shoot(page, "26-go-live-check")
 
 
 def main() -> int:
@@ -264,7 +389,7 @@ def main() -> int:
         processes, base = start_app(Path(workdir), server.url)
         try:
             print(f"Screenshots of {base} (emulator {server.url}):")
-            drive(base, server.emulator)
+            drive(base, server.emulator, server.url)
         finally:
             for process in processes:
                 process.terminate()

@@ -178,7 +178,7 @@ def _on_the_onboardings_source(onboarding: Onboarding) -> Dataflow:
         draft = on_it.filter(status=Dataflow.Status.DRAFT).first()
         return draft or Dataflow.objects.create(
             onboarding=onboarding,
-            name=f"{onboarding.name} dataflow",
+            name=default_dataflow_name(onboarding.name, onboarding.event_hub_name),
             event_hub_name=onboarding.event_hub_name,
             consumer_group=onboarding.consumer_group,
             data_type=onboarding.data_type,

@@ -120,7 +120,7 @@ def _happy_path(page: Any, base: str) -> None:
 
 
 def _failed_test_and_needs_attention(page: Any, base: str) -> None:
-    """A wrong key: the test fails and the user stays on Account; then going on anyway (issue 12)."""
+    """A wrong key: the test fails and the user stays on Account; then going on anyway."""
     from playwright.sync_api import expect
 
     page.goto(base + "/onboardings/new/")
@@ -165,7 +165,7 @@ def _validation_and_tools(page: Any, base: str) -> None:
     page.get_by_role("link", name="Orders stream (production)").click()
     page.get_by_role("row").filter(has_text="Call: Create base connection").locator("details.bodies summary").click()
     shoot(page, "10-admin-timeline")
-    page.set_viewport_size({"width": 1280, "height": 820})  # the calls list must fit 1280 px (issue 12)
+    page.set_viewport_size({"width": 1280, "height": 820})  # the calls list must fit 1280 px
     page.goto(base + "/admin/connections/flowservicecall/")
     shoot(page, "11-admin-calls")
     page.set_viewport_size({"width": 1100, "height": 820})
@@ -227,7 +227,7 @@ def drive(base: str, emulator: Any, server_url: str) -> None:
 
 
 def drive_dataflow(page: Any, base: str, emulator: Any) -> None:
-    """Issue 16: from the connected account to data arriving (select data, dataset, mapping, review, watching)."""
+    """From the connected account to data arriving (select data, dataset, mapping, review, watching)."""
     from playwright.sync_api import expect
 
     page.goto(base + "/onboardings/")

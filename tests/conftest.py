@@ -241,7 +241,7 @@ def make_onboarding(user: Any) -> Any:
             return onboarding
         onboarding = wizard.onboarding_create_base_connection(onboarding=onboarding, actor=owner or user)
         if onboarding.status == Onboarding.Status.BASE_CREATED:
-            # The Account step tests the new base connection; its test gates the Source step (issue 12).
+            # The Account step tests the new base connection; its test gates the Source step.
             onboarding = services.onboarding_test_connection(onboarding=onboarding, actor=owner or user)
         if until == "base":
             return onboarding

@@ -1,4 +1,4 @@
-"""Formula injection through the admin's CSV exports (issue 13, OWASP "CSV Injection")."""
+"""Formula injection through the admin's CSV exports (OWASP "CSV Injection")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A key or connection string typed into the wrong field never comes back in the page (issue 13)."""
+"""A key or connection string typed into the wrong field never comes back in the page."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ UNPADDED = DEMO_MANAGE_KEY.rstrip("=")
 
 @pytest.mark.django_db
 class TestTheKeyInAnyShape:
-    """The key without its trailing "=", or inside other text, is recognised as well (issue 31)."""
+    """The key without its trailing "=", or inside other text, is recognised as well."""
 
     @pytest.mark.parametrize(
         ("auth_type", "field", "value", "secret"),

@@ -1,4 +1,4 @@
-"""Hostile input answers 4xx with the app's own page, never a 500 (issue 13)."""
+"""Hostile input answers 4xx with the app's own page, never a 500."""
 
 from __future__ import annotations
 
@@ -147,7 +147,7 @@ def test_fuzzed_query_strings_never_reach_a_500(admin_user, make_onboarding, que
             assert OWN_PAGE in response.content, (url, query)
 
 
-# Issue 31: what still reached a 500.
+# What still reached a 500.
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Production start-up refuses a wildcard host; files holding secrets or sessions are the owner's only (issue 13)."""
+"""Production start-up refuses a wildcard host; files holding secrets or sessions are the owner's only."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One value under a removed encryption key degrades to a label; it never takes a page down (issue 13)."""
+"""One value under a removed encryption key degrades to a label; it never takes a page down."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The dataflow calls (issue 15): payloads built from typed inputs, and each request's shape over real HTTP.
+"""The dataflow calls: payloads built from typed inputs, and each request's shape over real HTTP.
 
 The emulator does not serve these services yet, so a local stub answers (the test-only proxy of
 tests/contract/proxy.py, answering everything itself): what is checked is what the client sends and how

@@ -1,4 +1,4 @@
-"""Issue 11's shape rule: no product function over 50 lines (tests and migrations aside)."""
+"""The shape rule: no product function over 50 lines (tests and migrations aside)."""
 
 from __future__ import annotations
 

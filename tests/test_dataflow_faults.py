@@ -1,4 +1,4 @@
-"""The fault matrix extended to the dataflow's creates (issue 16): a clear message, nothing lost, Retry of only the
+"""The fault matrix extended to the dataflow's creates: a clear message, nothing lost, Retry of only the
 failed step, one object of each in the end."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every call of the dataflow (issue 15) leaves one record in the call history, labelled, shown in the admin."""
+"""Every call of the dataflow leaves one record in the call history, labelled, shown in the admin."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The dataflow services (issue 16) against the live emulator over HTTP: choices, Finish, faults, watching."""
+"""The dataflow services against the live emulator over HTTP: choices, Finish, faults, watching."""
 
 from __future__ import annotations
 

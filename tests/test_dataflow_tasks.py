@@ -1,4 +1,4 @@
-"""The dataflow pages never wait on Adobe (issue 17): Finish and Retry claim in the request and a task creates;
+"""The dataflow pages never wait on Adobe: Finish and Retry claim in the request and a task creates;
 every read, check and pause is a remote action whose answer is reused while fresh.
 
 The queue is the real django-tasks-db table (`task_queue`), drained by the worker's batch mode when the test

@@ -1,4 +1,4 @@
-"""The emulator does what Adobe's documents say, over real HTTP (issue 14).
+"""The emulator does what Adobe's documents say, over real HTTP.
 
 Sources: the sort-and-filter guide (help/dataflows/api/sort-and-filter.md), the Flow Service error catalogue
 (help/sources/errors/flow-service-errors.md), the OpenAPI file (PATCH /sourceConnections, x-sandbox-id), and

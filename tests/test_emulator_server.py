@@ -1,4 +1,4 @@
-"""Reused keep-alive connections do not stall (issue 17): each answer leaves in one write, with TCP_NODELAY.
+"""Reused keep-alive connections do not stall: each answer leaves in one write, with TCP_NODELAY.
 
 Tests do not time anything; `scripts/bench_emulator.py` prints the keep-alive vs fresh-connection ratio.
 """

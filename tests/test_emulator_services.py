@@ -1,4 +1,4 @@
-"""The emulator's shape (issue 11): a service is a package whose routes are registered; backends know no HTTP;
+"""The emulator's shape: a service is a package whose routes are registered; backends know no HTTP;
 each Adobe error is one class; no function over 50 lines."""
 
 from __future__ import annotations

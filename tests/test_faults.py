@@ -92,7 +92,7 @@ def test_fault_then_retry(step, fault, alice, emulator, settings):
     page = html.unescape(alice.get(response["Location"]).content.decode())
     onboarding.refresh_from_db()
 
-    # A clear message, with the evidence, and a Retry button where retrying can help (issue 12)
+    # A clear message, with the evidence, and a Retry button where retrying can help
     failed = Status.SOURCE_FAILED if step == "source" else Status.BASE_FAILED
     assert onboarding.status == failed
     title = (TOKEN_TITLES if step == "token" else TITLES)[fault]

@@ -53,7 +53,7 @@ def run_every_path(client: RecordingClient, admin: RecordingClient, emulator: An
     client.post(new, account_post(name="Canary standard", sas_key=CANARY_KEY), headers=HTMX)
     standard = Onboarding.objects.get(name="Canary standard")
     # The canary key fails Adobe's test: the Account page shows the correction form (the key must not come
-    # back), a correction with another canary is tested, then the owner goes on anyway (issue 12).
+    # back), a correction with another canary is tested, then the owner goes on anyway.
     client.get(reverse("onboarding:account", args=[standard.public_id]))
     client.post(
         reverse("onboarding:account", args=[standard.public_id]),

@@ -1,4 +1,4 @@
-"""Calls to Adobe reuse their thread's HTTP session (issue 17): one task after another on a worker thread keeps
+"""Calls to Adobe reuse their thread's HTTP session: one task after another on a worker thread keeps
 its keep-alive connection instead of opening one (and against Adobe negotiating TLS) per task."""
 
 from __future__ import annotations

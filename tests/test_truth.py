@@ -1,4 +1,4 @@
-"""Issue 12: the connection test gates the Account step; diagnoses match the cause; fix and discard."""
+"""The connection test gates the Account step; diagnoses match the cause; fix and discard."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Auditors may view dataflows and their changes (issue 16); dataflow changes are append-only in the database."""
+"""Auditors may view dataflows and their changes; dataflow changes are append-only in the database."""
 
 from typing import Any
 

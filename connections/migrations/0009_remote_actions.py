@@ -1,4 +1,4 @@
-"""Remote actions (issue 17): what a user asks of Adobe, run by a background task; auditors may view them."""
+"""Remote actions: what a user asks of Adobe, run by a background task; auditors may view them."""
 
 import uuid
 from typing import Any

@@ -154,7 +154,7 @@ def test_a_whole_onboarding_with_the_keyboard_alone(page: Page, live_server, bro
     onboarding = Onboarding.objects.get()
     assert (onboarding.event_hub_name, onboarding.consumer_group) == ("orders", "keyboard-group")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    tab_to(page, "#for-developers summary")  # the IDs are under "For developers" (issue 12)
+    tab_to(page, "#for-developers summary")  # the IDs are under "For developers"
     page.keyboard.press("Enter")
     tab_to(page, "button[data-copy=source-id]")
     page.keyboard.press("Enter")

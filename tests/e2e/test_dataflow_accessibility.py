@@ -1,4 +1,4 @@
-"""Issue 16's pages for everyone: axe-core on each, no sideways scroll at 360 px, and the keyboard alone."""
+"""The pages for everyone: axe-core on each, no sideways scroll at 360 px, and the keyboard alone."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 16 in Chromium: from a connected account to records arriving, through select data, dataset, mapping, review."""
+"""In Chromium: from a connected account to records arriving, through select data, dataset, mapping, review."""
 
 from __future__ import annotations
 

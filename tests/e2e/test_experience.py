@@ -110,7 +110,7 @@ def test_back_refresh_and_reopening_a_draft(logged_in: Page, live_server, emulat
     page.get_by_role("link", name="Continue Draft to resume").click()
     expect(page.get_by_role("alert")).to_contain_text("1304-400")
     expect(page.get_by_label("Name (required)", exact=True)).to_have_value("Draft to resume")
-    # A refusal of the details offers no Retry (issue 12): the form's own button sends them again.
+    # A refusal of the details offers no Retry: the form's own button sends them again.
     expect(page.get_by_role("button", name="Retry with the same details")).to_have_count(0)
     page.get_by_role("button", name="Connect to Adobe").click()
     finish_source(page, consumer_group="resumed")
@@ -124,7 +124,7 @@ def test_copy_buttons_put_the_id_on_the_clipboard(logged_in: Page, live_server):
     page.get_by_role("button", name="Connect to Adobe").click()
     finish_source(page)
     onboarding = Onboarding.objects.get()
-    page.get_by_text("For developers", exact=True).click()  # the IDs are for developers (issue 12)
+    page.get_by_text("For developers", exact=True).click()  # the IDs are for developers
     for label, value in (
         ("Copy Base connection ID", onboarding.base_connection_id),
         ("Copy Source connection ID", onboarding.source_connection_id),
@@ -208,7 +208,7 @@ def test_completing_an_onboarding_then_auditing_it_in_the_admin(csp_page: Page, 
     page.locator("details.bodies summary").first.click()
     expect(page.locator("details.bodies pre").first).to_be_visible()
     page.goto(live_server.url + "/admin/connections/flowservicecall/?operation=create_base_connection")
-    page.locator("#result_list tbody th a").first.click()  # the bodies are on the call's own page (issue 12)
+    page.locator("#result_list tbody th a").first.click()  # the bodies are on the call's own page
     expect(page.locator(".readonly pre").first).to_contain_text("••••••••")
     page.goto(live_server.url + "/admin/connections/statechange/")
     expect(page.get_by_text("Adobe created the source connection")).to_be_visible()

@@ -1,4 +1,4 @@
-"""Issue 12 in Chromium: a failed test keeps the user on Account with the fix next to the field; the
+"""In Chromium: a failed test keeps the user on Account with the fix next to the field; the
 correction is tested; going on anyway leaves a visible "Needs attention"; a refused sandbox is corrected."""
 
 from __future__ import annotations

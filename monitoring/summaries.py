@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from connections.flowservice import failure_reasons
+from connections.flowservice import newest_reasons, newest_run, run_ended_ms, run_records, run_started_ms, run_status
 from connections.models import Dataflow
 from connections.services.dataflow_choices import read_runs
 from connections.services.errors import OnboardingError
@@ -24,7 +24,6 @@ from .models import DataflowSummary
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
 REASONS_KEPT = 5
-RECORD_COUNTS = ("inputRecordCount", "outputRecordCount", "failedRecordCount")
 
 
 def claim(dataflow: Dataflow, now: datetime.datetime | None = None) -> bool:
@@ -41,8 +40,10 @@ def refresh(dataflow: Dataflow, now: datetime.datetime | None = None) -> Dataflo
     now (kept by `keep`, like every read of runs), or why it could not be had."""
     now = now or timezone.now()
     held_since = now - datetime.timedelta(seconds=settings.MONITORING_INTERVAL / 2)
-    if DataflowSummary.objects.filter(pk=dataflow.pk, asked_at__gt=held_since, problem="").exists():
-        return _read_back(dataflow)
+    held = DataflowSummary.objects.filter(pk=dataflow.pk).first()
+    if held is not None and held.asked_at is not None and held.asked_at > held_since and not held.problem:
+        held.dataflow = dataflow  # the checks read its name and creation time: no second query
+        return held
     try:
         read_runs(dataflow=dataflow, actor=None, doing="reading the dataflow's runs")
     except OnboardingError as error:
@@ -72,13 +73,13 @@ def _read_back(dataflow: Dataflow) -> DataflowSummary:
 
 
 def summarise(runs: list[dict[str, Any]], now: datetime.datetime) -> dict[str, Any]:
-    """The fields of a summary from runs read newest first (Adobe's recordSummary counts per run)."""
+    """The fields of a summary from a dataflow's runs (Adobe's recordSummary counts per run)."""
     hour_ago, day_ago = _ms(now - HOUR), _ms(now - DAY)
     counts = {f"{what}_{window}": 0 for what in ("received", "ingested", "failed") for window in ("hour", "day")}
     trend = [0] * 24
     last_records_ms = 0
     for run in runs:
-        started, ended, records = _started(run), _ended(run), _records(run)
+        started, ended, records = run_started_ms(run), run_ended_ms(run), run_records(run)
         if started < day_ago:
             continue
         windows = ("hour", "day") if started >= hour_ago else ("day",)
@@ -88,8 +89,9 @@ def summarise(runs: list[dict[str, Any]], now: datetime.datetime) -> dict[str, A
         trend[min(23, max(0, (started - day_ago) // _ms_of(HOUR)))] += records[0]
         if records[0]:
             last_records_ms = max(last_records_ms, min(ended or started, _ms(now)))
-    latest_status = _status(runs[0]) if runs else ""
-    reasons = next((found for run in runs if (found := failure_reasons(run))), [])[:REASONS_KEPT]
+    newest = newest_run(runs)
+    latest_status = run_status(newest) if newest is not None else ""
+    reasons = newest_reasons(runs)[0][:REASONS_KEPT]
     return {
         **counts,
         "trend": trend,
@@ -98,31 +100,6 @@ def summarise(runs: list[dict[str, Any]], now: datetime.datetime) -> dict[str, A
         "failing": latest_status == "failed" or counts["failed_day"] > 0,
         "last_records_at": _when(last_records_ms) if last_records_ms else None,
     }
-
-
-def _metrics(run: dict[str, Any]) -> dict[str, Any]:
-    metrics = run.get("metrics")
-    return metrics if isinstance(metrics, dict) else {}
-
-
-def _started(run: dict[str, Any]) -> int:
-    started = (_metrics(run).get("durationSummary") or {}).get("startedAtUTC") or run.get("createdAt") or 0
-    return int(started)
-
-
-def _ended(run: dict[str, Any]) -> int:
-    return int((_metrics(run).get("durationSummary") or {}).get("completedAtUTC") or 0)
-
-
-def _records(run: dict[str, Any]) -> tuple[int, int, int]:
-    """Records received, ingested and failed (Adobe's inputRecordCount, outputRecordCount, failedRecordCount)."""
-    summary = _metrics(run).get("recordSummary") or {}
-    received, ingested, failed_ = (int(summary.get(key) or 0) for key in RECORD_COUNTS)
-    return received, ingested, failed_
-
-
-def _status(run: dict[str, Any]) -> str:
-    return str((_metrics(run).get("statusSummary") or {}).get("status", ""))
 
 
 def _ms(moment: datetime.datetime) -> int:

@@ -53,7 +53,8 @@ def test_the_latest_run_is_the_newest_by_its_start_with_its_own_counts():
             "metrics": {"durationSummary": {"startedAtUTC": started}, "recordSummary": {"inputRecordCount": received}}
         }
 
-    assert choices._latest_run([run(1, 5), run(3, 7), run(2, 9)]) == {
+    activity = choices.activity_from(None, {}, [run(1, 5), run(3, 7), run(2, 9)])  # no run failed: no dataflow read
+    assert activity.latest == {
         "received": 7,
         "ingested": 0,
         "failed": 0,

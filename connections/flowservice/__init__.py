@@ -9,7 +9,16 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .answers import failure_reasons, is_system_dataset
+from .answers import (
+    failure_reasons,
+    is_system_dataset,
+    newest_reasons,
+    newest_run,
+    run_ended_ms,
+    run_records,
+    run_started_ms,
+    run_status,
+)
 from .errors import (
     AuthenticationError,
     ConflictError,
@@ -123,6 +132,12 @@ __all__ = [
     "Verdict",
     "error_from_response",
     "failure_reasons",
+    "newest_reasons",
+    "newest_run",
+    "run_ended_ms",
+    "run_records",
+    "run_started_ms",
+    "run_status",
     "is_system_dataset",
 ]
 

@@ -18,6 +18,46 @@ def failure_reasons(run: dict[str, Any]) -> list[dict[str, Any]]:
     return list(reversed(unique.values()))
 
 
+def run_started_ms(run: dict[str, Any]) -> int:
+    """When a run started (`metrics.durationSummary.startedAtUTC`, else `createdAt`), in ms since 1970; 0 unknown."""
+    started = _dict(_dict(run.get("metrics")).get("durationSummary")).get("startedAtUTC") or run.get("createdAt")
+    return int(started) if isinstance(started, int | float) else 0
+
+
+def run_ended_ms(run: dict[str, Any]) -> int:
+    ended = _dict(_dict(run.get("metrics")).get("durationSummary")).get("completedAtUTC")
+    return int(ended) if isinstance(ended, int | float) else 0
+
+
+def run_records(run: dict[str, Any]) -> tuple[int, int, int]:
+    """Records received, ingested and failed (`recordSummary`: inputRecordCount, outputRecordCount,
+    failedRecordCount), as Adobe's Dataflow activity page shows them."""
+    summary = _dict(_dict(run.get("metrics")).get("recordSummary"))
+    received, ingested, failed = (
+        int(summary.get(key) or 0) for key in ("inputRecordCount", "outputRecordCount", "failedRecordCount")
+    )
+    return received, ingested, failed
+
+
+def run_status(run: dict[str, Any]) -> str:
+    return str(_dict(_dict(run.get("metrics")).get("statusSummary")).get("status", ""))
+
+
+def newest_run(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The run that started last: Adobe's documents are silent on the order of `/runs`."""
+    return max(runs, key=run_started_ms) if runs else None
+
+
+def newest_reasons(runs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
+    """Why runs failed lately: the newest run's reasons, else the first earlier run's that has some; and whether
+    they are the newest run's."""
+    newest = newest_run(runs)
+    own = failure_reasons(newest) if newest is not None else []
+    if own:
+        return own, True
+    return next((found for run in runs if (found := failure_reasons(run))), []), False
+
+
 def is_system_dataset(dataset: dict[str, Any]) -> bool:
     """A dataset Adobe's own processes made: it carries a tag of the `adobe` prefix that Catalog's filter guide
     reserves for them. Adobe's documents are silent on a system flag in Catalog's answer; this is the sign used."""

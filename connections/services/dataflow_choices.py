@@ -23,7 +23,16 @@ from django.tasks import task
 from django.utils import timezone
 
 from connections.diagnoses import AZURE_RELAY_CODE, diagnose_refusal
-from connections.flowservice import FlowAction, FlowServiceError, failure_reasons, is_system_dataset
+from connections.flowservice import (
+    FlowAction,
+    FlowServiceError,
+    is_system_dataset,
+    newest_reasons,
+    newest_run,
+    run_records,
+    run_started_ms,
+    run_status,
+)
 from connections.messages import Problem
 from connections.models import ActionResult, Dataflow, Onboarding, RemoteAction
 from connections.safe_input import json_problem
@@ -712,33 +721,6 @@ class Activity:
     errors_of_latest: bool = False  # whether `errors` are the newest run's (else an earlier run's)
 
 
-def _started_ms(run: dict[str, Any]) -> int:
-    summary = _run_metrics(run).get("durationSummary") or {}
-    started = summary.get("startedAtUTC") if isinstance(summary, dict) else None
-    return int(started) if isinstance(started, int | float) else 0
-
-
-def _run_metrics(run: dict[str, Any]) -> dict[str, Any]:
-    return run["metrics"] if isinstance(run.get("metrics"), dict) else {}
-
-
-def _counts(run: dict[str, Any]) -> dict[str, int]:
-    summary = _run_metrics(run).get("recordSummary") or {}
-    return {
-        "received": int(summary.get("inputRecordCount", 0)),
-        "ingested": int(summary.get("outputRecordCount", 0)),
-        "failed": int(summary.get("failedRecordCount", 0)),
-    }
-
-
-def _latest_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The newest run by its start (Adobe's documents are silent on the order of `/runs`): its own counts."""
-    if not runs:
-        return {}
-    newest = max(runs, key=_started_ms)
-    return {**_counts(newest), "started_ms": _started_ms(newest)}
-
-
 def dataflow_activity(*, dataflow: Dataflow, actor: Any) -> Activity:
     """The dataflow's state and its runs' record counts (Records received, ingested and failed, as Adobe's
     Dataflow activity page shows them: inputRecordCount, outputRecordCount, failedRecordCount)."""
@@ -762,23 +744,31 @@ def read_runs(*, dataflow: Dataflow, actor: Any, doing: str) -> tuple[dict[str, 
 
 
 def activity_from(dataflow: Dataflow, flow: dict[str, Any], runs: list[dict[str, Any]]) -> Activity:
-    counts = [_counts(run) for run in runs]
-    newest = max(runs, key=_started_ms) if runs else {}
-    latest_reasons = failure_reasons(newest) if newest else []
-    errors = (latest_reasons or next((r for run in runs if (r := failure_reasons(run))), []))[:5]
-    latest = str((_run_metrics(newest).get("statusSummary") or {}).get("status", "")) if newest else ""
+    records = [run_records(run) for run in runs]
+    newest = newest_run(runs)
+    reasons, of_newest = newest_reasons(runs)
+    errors = reasons[:5]
+    latest = run_status(newest) if newest is not None else ""
     return Activity(
         state=str(flow.get("state", "")),
-        received=sum(c["received"] for c in counts),
-        ingested=sum(c["ingested"] for c in counts),
-        failed=sum(c["failed"] for c in counts),
+        received=sum(received for received, _, _ in records),
+        ingested=sum(ingested for _, ingested, _ in records),
+        failed=sum(failed for _, _, failed in records),
         runs=len(runs),
         errors=errors,
         latest_status=latest,
-        latest=_latest_run(runs),
-        errors_of_latest=bool(latest_reasons),
+        latest=_own_counts(newest),
+        errors_of_latest=of_newest,
         reads_nothing=_reads_nothing(dataflow, errors) if latest == "failed" else {},
     )
+
+
+def _own_counts(run: dict[str, Any] | None) -> dict[str, Any]:
+    """A run's own counts and start (ms since 1970), for "the latest run"."""
+    if run is None:
+        return {}
+    received, ingested, failed = run_records(run)
+    return {"received": received, "ingested": ingested, "failed": failed, "started_ms": run_started_ms(run)}
 
 
 def _reads_nothing(dataflow: Dataflow, errors: list[dict[str, Any]]) -> dict[str, str]:

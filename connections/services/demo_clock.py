@@ -24,6 +24,7 @@ from .dataflow_choices import ACTIVITY, activity_in_background
 from .errors import OnboardingError
 
 NEXT_HOUR_PATH = "/__emulator__/demo/next-hour"
+NOT_OFFERED = "Only the local emulator's clock can be moved on; Adobe's follows real time."
 # What makes this read differ from a page's own (a pending one of those is not joined: it would not move the clock).
 FAST_FORWARD = {"then": "the emulator's clock an hour on"}
 
@@ -36,7 +37,7 @@ def offered() -> bool:
 def dataflow_start_fast_forward(*, dataflow: Dataflow, actor: Any) -> RemoteAction:
     """Move the emulator's clock an hour on, then read the dataflow's activity again (a background task)."""
     if not offered():
-        raise OnboardingError.refused("Only the local emulator's clock can be moved on; Adobe's follows real time.")
+        raise OnboardingError.refused(NOT_OFFERED)
     if not dataflow.is_created:
         raise OnboardingError.refused("The dataflow does not exist in Adobe yet.")
     return actions.start(
@@ -62,7 +63,7 @@ def _fast_forward_in_background(run: actions.ActionRun) -> ActionResult:
 def next_hour(target: FlowServiceTarget) -> None:
     """Ask the local emulator to move its clock an hour on; refused against anything else."""
     if not target.offers_demo_clock:
-        raise OnboardingError.refused("Only the local emulator's clock can be moved on; Adobe's follows real time.")
+        raise OnboardingError.refused(NOT_OFFERED)
     # Imported here, not above: only the task worker loads the HTTP stack.
     import requests
 

@@ -139,12 +139,14 @@ def test_a_whole_onboarding_with_the_keyboard_alone(page: Page, live_server, bro
 
     expect(page.locator("#step-heading")).to_have_text("Choose what to read")
     expect(page.locator("#step-heading")).to_be_focused()  # focus follows the new step
+    wait_for_htmx(page)  # the settled swap moves focus to the heading once more: tab from there
     tab_to(page, "input[name=event_hub_name]")
     for _ in range(3):
         if page.evaluate("document.activeElement.value") == "orders":
             break
         page.keyboard.press("ArrowDown")
     page.keyboard.press("Space")
+    expect(page.get_by_role("radio", name="orders")).to_be_checked()
     tab_to(page, "#id_consumer_group")
     page.keyboard.press("Control+A")
     page.keyboard.type("keyboard-group")
@@ -153,6 +155,7 @@ def test_a_whole_onboarding_with_the_keyboard_alone(page: Page, live_server, bro
     expect(page.locator("#step-heading")).to_have_text("Your Event Hubs account is connected")
     onboarding = Onboarding.objects.get()
     assert (onboarding.event_hub_name, onboarding.consumer_group) == ("orders", "keyboard-group")
+    wait_for_htmx(page)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     tab_to(page, "#for-developers summary")  # the IDs are under "For developers"
     page.keyboard.press("Enter")

@@ -104,7 +104,8 @@ def test_a_dataflow_with_the_keyboard_alone(logged_in: Page, live_server, emulat
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Mapping")).to_be_visible()
     tab_to(page, "button[value=remove-1]")
-    page.keyboard.press("Enter")
+    with page.expect_navigation():  # the same step comes back, one rule fewer
+        page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Mapping")).to_be_visible()
     tab_to(page, "button[value=save]")
     page.keyboard.press("Enter")

@@ -56,6 +56,7 @@ def test_the_web_process_does_not_load_the_http_client():
     result = subprocess.run([sys.executable, "-c", WEB_PROCESS], capture_output=True, text=True, check=True)
     modules = set(result.stdout.split())
     assert "onboarding.views.dataflow" in modules  # the app's web side did load
+    assert "connections.services.contract_check" in modules  # the admin's go-live check: its engine, no HTTP stack
     assert not modules & {"requests", "urllib3", "connections.flowservice.client", "connections.flowservice.ims"}
 
 
@@ -153,6 +154,19 @@ def test_no_product_modules_import_each_other_in_a_cycle():
     graph = {name: _imported(name, path, modules) for name, path in modules.items()}
     assert graph["connections.models"] >= {"connections.models.onboarding", "connections.models.history"}
     assert _cycles(graph) == []
+
+
+def test_services_import_no_management_command():
+    """A command is a shell over services (arguments, printing); a service never reaches into one."""
+    modules = _product_modules()
+    services = {name: path for name, path in modules.items() if name.startswith("connections.services")}
+    reaching = {
+        (name, imported)
+        for name, path in services.items()
+        for imported in _imported(name, path, modules)
+        if ".management." in imported
+    }
+    assert reaching == set()
 
 
 def _imports(path: Path, package: str) -> set[str]:

@@ -26,7 +26,7 @@ from connections.flowservice.contract import (
     verdicts,
 )
 from connections.flowservice_emulator import FLOW_PREFIX, BackgroundEmulator, make_emulator
-from connections.management.commands.flowservice_check import EMULATOR_DATAFLOW, emulator_inputs, replay
+from connections.services.contract_check import EMULATOR_DATAFLOW, emulator_inputs, replay
 from tests.conftest import DEMO_MANAGE_KEY, DEMO_NAMESPACE
 from tests.contract.clients import flow_client
 from tests.contract.proxy import AlteringProxy, Exchange, Reply

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.views.debug import SafeExceptionReporterFilter
 
 from connections.flowservice_emulator import FLOW_PREFIX
-from connections.management.commands import flowservice_check
-from connections.management.commands.flowservice_check import EMULATOR_DATAFLOW
 from connections.models import GoLiveCheck
+from connections.services import contract_check
+from connections.services.contract_check import EMULATOR_DATAFLOW
 from tests.conftest import DEMO_MANAGE_KEY, DEMO_MANAGE_KEY_NAME, DEMO_NAMESPACE
 from tests.contract.proxy import AlteringProxy, Exchange, Reply
 from tests.test_client_contract import JOURNEY, left_behind, test_every_recorded_contract_holds_against_the_emulator
@@ -176,7 +176,7 @@ def test_a_check_that_stops_says_so_and_keeps_no_credentials(admin_client, monke
     def broken(recording: dict[str, Any]) -> list[str]:
         raise RuntimeError("the emulator would not start")
 
-    monkeypatch.setattr(flowservice_check, "compared_with_emulator", broken)
+    monkeypatch.setattr(contract_check, "compared_with_emulator", broken)
     check = started(admin_client, working())
     assert (check.state, check.payload, check.recording) == ("failed", "", "")
     assert "The check did not finish" in admin_client.get(page_of(check)).content.decode()

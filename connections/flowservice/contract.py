@@ -4,6 +4,9 @@ A shape is what the code relies on, never a value: the HTTP status, which header
 present (and the media type), and, recursively, the keys of each JSON object and the JSON type of each
 value. Recorded against Adobe (in a sandbox the user names) and replayed against the emulator, the
 two recordings differ exactly where the emulator is not faithful to what the app meets.
+
+`requests` and the client load when a journey runs: the admin's web process imports this module (through the
+go-live check's service) and never loads the HTTP stack.
 """
 
 from __future__ import annotations
@@ -14,13 +17,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
-
-from .client import FlowServiceClient
 from .errors import FlowServiceError
-from .ims import ImsTokenProvider
 from .types import (
     DataLakeTarget,
     DatasetInput,
@@ -33,6 +32,14 @@ from .types import (
     Verdict,
     scalar_type,
 )
+
+if TYPE_CHECKING:
+    import requests
+
+    from .client import FlowServiceClient
+    from .ims import ImsTokenProvider
+
+    Connect = Callable[[requests.Session], tuple[ImsTokenProvider, FlowServiceClient]]
 
 FORMAT = "eventhubs-onboarding contract shapes, version 1"
 # The headers the client reads or the README promises; only their presence is kept (the media type for
@@ -161,9 +168,6 @@ class Recorder:
             self.on_step(step)
 
 
-Connect = Callable[[requests.Session], tuple[ImsTokenProvider, FlowServiceClient]]
-
-
 def run_journey(
     connect: Connect,
     inputs: JourneyInputs,
@@ -175,6 +179,8 @@ def run_journey(
     create source, lists by name, then the dataflow steps and probes (`DATAFLOW_STEPS`); then delete what was
     created, even when a step failed. Returns the recording (shapes and fixed observations only); `on_step` is told
     of each step as it is recorded."""
+    import requests
+
     recorder = Recorder(on_step=on_step)
     session = requests.Session()
     session.hooks["response"].append(recorder.hook)
@@ -246,6 +252,8 @@ def _for_another_org(
     client: FlowServiceClient, provider: ImsTokenProvider, session: requests.Session
 ) -> FlowServiceClient:
     """The same token and sandbox, sent with another organisation's id: IMS binds a token to its organisation."""
+    from .client import FlowServiceClient
+
     return FlowServiceClient(
         base_url=client.base_url,
         api_key=client.api_key,
@@ -300,6 +308,7 @@ DATAFLOW_STEPS = (
 RUNS_WINDOW_MS = 86_400_000  # the journey reads the runs of its last day
 UNKNOWN_HUB = "contract-check-no-such-hub"  # an event hub no namespace is expected to have
 ANOTHER_ORG = "000000000000000000000000@AdobeOrg"  # an organisation the journey's token does not belong to
+NO_SCHEMA = "no schema was named for the dataflow"  # why the dataflow steps were skipped
 
 # What each step needs created first (a step whose object was not created is recorded as skipped, saying which).
 NEEDS: dict[str, tuple[str, ...]] = {
@@ -336,7 +345,7 @@ def _dataflow(
     the source connection's, for its PATCH."""
     if inputs.dataflow is None:
         for name, method, path in DATAFLOW_STEPS:
-            recorder.skipped(name, method, path, "no schema was named for the dataflow")
+            recorder.skipped(name, method, path, NO_SCHEMA)
         return
     steps = _DataflowSteps(client, inputs, inputs.dataflow, created, recorder)
     steps.seen["source_etag"] = etags.get("source", "")

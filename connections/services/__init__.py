@@ -14,8 +14,9 @@ and dataflow_choices (a dataflow's creates, and the reads and checks before them
 emulator's fast-forward, offered only against it), hubs (several event hubs ticked at once, each with its
 dataflow, the dataset and mapping shared where the events match), remote (how work is handed to a task), sweep
 (settling what a dead task left), portable (an onboarding as a file: export, and import into another sandbox;
-imported where used, as it loads the file format's schema and parsers), go_live (the contract check run from the
-admin in a task).
+imported where used, as it loads the file format's schema and parsers), contract_check (the contract check with
+the app's settings, for `flowservice_check --contract` and go_live), go_live (the contract check run from the admin
+in a task).
 """
 
 from __future__ import annotations

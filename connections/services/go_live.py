@@ -1,13 +1,11 @@
-"""The go-live check: `flowservice_check --contract` run from the admin, in a background task.
+"""The go-live check: the contract check (contract_check.py) run from the admin, in a background task.
 
 A superuser asks for it (`start`); the request records a `GoLiveCheck` and enqueues `check_in_background`, which
-runs the app's journey against the configured organisation in the chosen sandbox (the command's journey, its
-clients and its inputs), records the shape of every answer, tells the row of each step as it is recorded (the
-page's progress), replays the journey against a fresh emulator and keeps, for each of the client's guesses,
-contract.py's verdict with what Adobe answered and what to do. The Event Hubs credentials the task needs are kept
-encrypted on the row until the task has run, then wiped; the recording holds shapes only.
-
-The HTTP client, the journey and the emulator are imported inside the task: the web process never loads them.
+runs the app's journey against the configured organisation in the chosen sandbox, records the shape of every
+answer, tells the row of each step as it is recorded (the page's progress), replays the journey against a fresh
+emulator and keeps, for each of the client's guesses, its verdict with what Adobe answered and what to do. The
+Event Hubs credentials the task needs are kept encrypted on the row until the task has run, then wiped; the
+recording holds shapes only.
 """
 
 from __future__ import annotations
@@ -15,20 +13,19 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
+from connections.flowservice import FieldMapping, contract
+from connections.flowservice.contract import GUESSES, DataflowInputs, JourneyInputs
 from connections.models import GoLiveCheck
 
-from . import caps
+from . import caps, contract_check
 from .lease import Lease, cannot_be_running, kept_alive, stale_after
 from .remote import enqueue_with_claim
-
-if TYPE_CHECKING:
-    from connections.flowservice.contract import JourneyInputs
 
 log = logging.getLogger(__name__)
 State = GoLiveCheck.State
@@ -39,7 +36,6 @@ ADVICE = {
     "refuted": "Send us the recording: Adobe answered otherwise than the app expects, so this part may fail in "
     "your organisation until the app is corrected.",
 }
-NO_SCHEMA = "no schema was named for the dataflow"
 
 
 @dataclass(frozen=True)
@@ -122,36 +118,26 @@ def recovered(check: GoLiveCheck) -> GoLiveCheck:
 
 def _checked(check: GoLiveCheck) -> dict[str, Any]:
     """Run the journey against the configured organisation, then compare it with a fresh emulator."""
-    from connections.flowservice import contract
-    from connections.management.commands import flowservice_check as command
-
     inputs = _journey_inputs(check)
     rows = GoLiveCheck.objects.filter(pk=check.pk)
-    rows.update(recorded_by=command.recorded_by(), object_name=inputs.name)
+    rows.update(recorded_by=contract_check.recorded_by(), object_name=inputs.name)
     seen: list[dict[str, Any]] = []
 
     def progress(step: dict[str, Any]) -> None:
         seen.append({"step": step["step"], "status": step.get("status"), "skipped": step.get("skipped", "")})
         rows.update(steps_done=seen)
 
-    sandbox = check.sandbox_name
-    recording = contract.run_journey(
-        lambda session: command.live_client(session, sandbox), inputs, recorded=command.recorded_by(), on_step=progress
-    )
+    recording = contract_check.record(check.sandbox_name, inputs, on_step=progress)
     rows.update(state=State.COMPARING, payload="")  # the credentials are not needed any more
-    found = command.compared_with_emulator(recording)
-    return {"recording": contract.dump(recording), "differences": found, "verdicts": verdict_rows(recording, found)}
+    report = contract_check.report(recording)
+    return {"recording": contract.dump(recording), "differences": report.differences, "verdicts": verdict_rows(report)}
 
 
 def _journey_inputs(check: GoLiveCheck) -> JourneyInputs:
-    from connections.flowservice import FieldMapping
-    from connections.flowservice.contract import DataflowInputs
-    from connections.management.commands.flowservice_check import journey_inputs
-
     asked = json.loads(check.payload or "{}")
     mappings = tuple(FieldMapping(source, destination) for source, destination in asked.get("mappings", []))
     dataflow = DataflowInputs(asked["schema"], mappings) if asked.get("schema") else None
-    return journey_inputs(
+    return contract_check.journey_inputs(
         namespace=asked.get("namespace", ""),
         sas_key_name=asked.get("sas_key_name", ""),
         sas_key=asked.get("sas_key", ""),
@@ -160,13 +146,11 @@ def _journey_inputs(check: GoLiveCheck) -> JourneyInputs:
     )
 
 
-def verdict_rows(recording: dict[str, Any], found: list[str]) -> list[dict[str, Any]]:
-    """contract.py's verdict on each guess, with what Adobe answered at its steps and what to do about it."""
-    from connections.flowservice.contract import GUESSES, verdicts
-
-    steps = {step["step"]: step for step in recording.get("steps", [])}
+def verdict_rows(report: contract_check.Report) -> list[dict[str, Any]]:
+    """The report's verdict on each guess, with what Adobe answered at its steps and what to do about it."""
+    steps = {step["step"]: step for step in report.recording.get("steps", [])}
     rows = []
-    for guess, (what, verdict, said) in zip(GUESSES, verdicts(recording, found), strict=True):
+    for guess, (what, verdict, said) in zip(GUESSES, report.verdicts, strict=True):
         mine = [steps[name] for name in guess.steps if name in steps]
         rows.append(
             {
@@ -192,7 +176,7 @@ def _answered(step: dict[str, Any]) -> str:
 
 def _why_not_exercised(steps: list[dict[str, Any]]) -> str:
     reasons = {str(step.get("skipped")) for step in steps if "skipped" in step}
-    if reasons == {NO_SCHEMA}:
+    if reasons == {contract.NO_SCHEMA}:
         return "Run the check again with a schema and a mapping onto one of its fields: the dataflow steps need them."
     if reasons:
         return "An earlier step was refused (see the differences below): fix its cause, or send us the recording."

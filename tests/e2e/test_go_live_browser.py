@@ -10,9 +10,9 @@ import threading
 import pytest
 from playwright.sync_api import Page, expect
 
-from connections.management.commands import flowservice_check
-from connections.management.commands.flowservice_check import EMULATOR_DATAFLOW
 from connections.models import GoLiveCheck
+from connections.services import contract_check
+from connections.services.contract_check import EMULATOR_DATAFLOW
 from tests.conftest import DEMO_MANAGE_KEY, DEMO_MANAGE_KEY_NAME, DEMO_NAMESPACE
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.test_accessibility import serious_violations
@@ -25,13 +25,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def held_comparison(monkeypatch) -> threading.Event:
     """The check's task waits for the returned event once it has recorded every answer, before it compares."""
     release = threading.Event()
-    compare = flowservice_check.compared_with_emulator
+    compare = contract_check.compared_with_emulator
 
     def held(recording):
         assert release.wait(timeout=60), "the test never released the task"
         return compare(recording)
 
-    monkeypatch.setattr(flowservice_check, "compared_with_emulator", held)
+    monkeypatch.setattr(contract_check, "compared_with_emulator", held)
     return release
 
 

@@ -3,8 +3,8 @@
 A second emulator stands in for Adobe behind an altering proxy (tests/contract/proxy.py); each alteration
 is one of the behaviours the app once got wrong (a PATCH reflected in a dataflow's runs, Profile tags not read
 back, Catalog paging or filter, Schema Registry paging, where run errors sit, a token for any organisation,
-enabling an enabled flow, an unknown event hub). The check must name the guess each one refutes, and nothing
-must differ when the stand-in is left as it is.
+disabling a disabled flow, enabling an enabled one, an unknown event hub). The check must name the guess each one
+refutes, and nothing must differ when the stand-in is left as it is.
 """
 
 from __future__ import annotations
@@ -128,14 +128,17 @@ def any_org(exchange: Exchange) -> Reply | None:
     return None
 
 
-# 8. Enabling an enabled flow (or disabling a disabled one) succeeds.
+# 8. Disabling a disabled flow succeeds; or enabling an enabled one does (each alone).
 
 
-def actions_always_succeed(exchange: Exchange, reply: Reply) -> Reply:
-    refused = exchange.method == "POST" and _route(exchange).endswith("/action") and reply.status == 400
-    if refused and "1422-400" in str(reply.json().get("type")):
-        return reply.with_json({"id": _route(exchange).split("/")[-2], "etag": '"0"'}, status=200)
-    return reply
+def action_always_succeeds(op: str) -> Callable[[Exchange, Reply], Reply]:
+    def after(exchange: Exchange, reply: Reply) -> Reply:
+        refused = exchange.method == "POST" and _route(exchange).endswith("/action") and reply.status == 400
+        if refused and exchange.query.get("op") == op and "1422-400" in str(reply.json().get("type")):
+            return reply.with_json({"id": _route(exchange).split("/")[-2], "etag": '"0"'}, status=200)
+        return reply
+
+    return after
 
 
 # 9. The Azure side believes a source connection on any event hub.
@@ -201,8 +204,11 @@ def alterations() -> dict[str, Alteration]:
         "7 token not bound to its org": Alteration(
             any_org, _same, frozenset({guess("A token is bound to its organisation")})
         ),
-        "8 enabling an enabled flow succeeds": Alteration(
-            _forward, actions_always_succeed, frozenset({guess("Disabling a disabled flow")})
+        "8a disabling a disabled flow succeeds": Alteration(
+            _forward, action_always_succeeds("disable"), frozenset({guess("Disabling a disabled flow")})
+        ),
+        "8b enabling an enabled flow succeeds": Alteration(
+            _forward, action_always_succeeds("enable"), frozenset({guess("Enabling an enabled flow")})
         ),
         "9 Azure accepts an unknown hub": Alteration(unknown_hubs_read, _same, frozenset({UNKNOWN_HUB_RUNS})),
     }
@@ -239,6 +245,21 @@ def test_each_alteration_is_reported_by_the_guess_it_refutes(adobe_stand_in, emu
     assert refuted == alteration.refuted, found
     steps = {step for g in GUESSES if g.what in refuted for step in g.steps}
     assert found and all(difference.split(":", 1)[0] in steps for difference in found)
+
+
+@pytest.mark.parametrize(
+    ("altered", "step", "action"), [("8a", "pause_flow_again", "disable"), ("8b", "resume_flow_again", "enable")]
+)
+def test_a_second_pause_and_a_second_resume_are_told_apart_in_words(adobe_stand_in, emulator, altered, step, action):
+    (name,) = [name for name in alterations() if name.startswith(altered + " ")]
+    alteration = alterations()[name]
+    with AlteringProxy(adobe_stand_in.url, before=alteration.before, after=alteration.after) as proxy:
+        found, _ = check(proxy.url, adobe_stand_in.url, emulator.url)
+    assert (
+        f"{step}: observed 'a second {action} was accepted' with Adobe, "
+        f"'a second {action} was refused (1422-400) and the flow read {action}d' with the emulator"
+    ) in found
+    assert not [difference for difference in found if not difference.startswith(step + ":")]
 
 
 def test_an_observation_is_compared_only_where_both_journeys_made_one():

@@ -32,11 +32,16 @@ class Command(DjangoFlush):
                     super().handle(**options)
                     history_chain.create_triggers(connection)
                 return
-            except CommandError as error:
+            except (CommandError, OperationalError) as error:
                 if attempt == ATTEMPTS or not _lost_a_deadlock(error):
                     raise
 
 
-def _lost_a_deadlock(error: CommandError) -> bool:
-    cause = error.__cause__
-    return isinstance(cause, OperationalError) and getattr(cause.__cause__, "sqlstate", None) == DEADLOCK
+def _lost_a_deadlock(error: BaseException | None) -> bool:
+    """Whether PostgreSQL's deadlock error is somewhere in the chain: Django's flush wraps it in a CommandError,
+    dropping the triggers raises Django's OperationalError around psycopg's."""
+    while error is not None:
+        if getattr(error, "sqlstate", None) == DEADLOCK:
+            return True
+        error = error.__cause__
+    return False

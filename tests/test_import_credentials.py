@@ -189,7 +189,8 @@ def test_the_new_account_and_its_dataflows_belong_to_the_team_chosen(alice, user
     offered = alice.get("/onboardings/import/").content.decode()
     assert "None: only me" in offered and f'<option value="{marketing.pk}">marketing</option>' in offered
     document = write_file(alice, dev_onboarding)
-    check_on_new_account(alice, document, **new_account(team=str(marketing.pk)))
+    planned = check_on_new_account(alice, document, **new_account(team=str(marketing.pk))).content.decode()
+    assert "Connect the account “Orders prod (imported)” for the team marketing in the sandbox prod" in planned
     account = Onboarding.objects.get(name="Orders prod (imported)")
     assert "Imported into prod" in run_check(alice, account).content.decode()
     account.refresh_from_db()

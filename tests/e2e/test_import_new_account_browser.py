@@ -120,6 +120,7 @@ def test_the_team_chosen_owns_the_new_account_and_a_check_left_behind_lists_noth
     page.get_by_label("Other consumer groups").fill("orders=$Default")
     page.get_by_role("button", name="Check what it will create").click()
     expect(page.get_by_role("heading", name="Ready to import into prod")).to_be_visible()
+    expect(page.locator("#plan")).to_contain_text(f"Connect the account “{NAME}” for the team marketing")
 
     page.goto(live_server.url + "/onboardings/")  # walked away before creating anything
     expect(page.get_by_role("link", name="Orders dev", exact=True)).to_be_visible()

@@ -121,8 +121,9 @@ def _check(run: actions.ActionRun) -> ActionResult:
 
 def _connecting(account: Onboarding, document: dict[str, Any], groups: dict[str, str]) -> str:
     reads = account_source(document, groups)
+    team = f" for the team {account.team.name}" if account.team is not None else ""
     return (
-        f"Connect the account “{account.name}” in the sandbox {account.sandbox_name} first: its base connection "
+        f"Connect the account “{account.name}”{team} in the sandbox {account.sandbox_name} first: its base connection "
         f"(with the credentials you typed, then tested), and its source connection reading the event hub "
         f"{reads.event_hub_name} with the consumer group {reads.consumer_group}."
     )

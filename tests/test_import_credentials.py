@@ -11,11 +11,14 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.urls import reverse
 
 from connections.models import Dataflow, Onboarding, OnboardingCopy, RemoteAction, StateChange
 from tests.conftest import account_post
 from tests.test_portable import created_counts, dev_onboarding, prod_account  # noqa: F401  (fixtures)
 from tests.test_promote import GROUPS, write_file
+from tests.test_teams import team
 
 pytestmark = pytest.mark.django_db
 
@@ -155,14 +158,67 @@ def test_a_key_typed_in_a_shown_field_is_not_echoed_when_an_account_was_chosen(a
     assert 'value="Orders prod (imported)"' in page  # what is no secret stays typed
 
 
-def test_a_sandbox_that_lacks_a_field_creates_nothing_and_says_the_draft_is_kept(alice, dev_onboarding, emulator):  # noqa: F811
+def test_a_sandbox_that_lacks_a_field_creates_nothing_and_lists_no_draft(alice, dev_onboarding, emulator):  # noqa: F811
     document = write_file(alice, dev_onboarding)
     emulator.drop_schema_field(sandbox="prod", schema="Order events", field="_eventhubsdemo.order.total")
     before = emulator.stats()
     page = check_on_new_account(alice, document, **new_account()).content.decode()
-    assert "What the sandbox prod lacks" in page and 'id="draft-kept"' in page
+    assert "What the sandbox prod lacks" in page and 'id="account-not-made"' in page
     assert emulator.stats()["connections"] == before["connections"]
-    assert Onboarding.objects.get(name="Orders prod (imported)").status == Onboarding.Status.DRAFT
+    assert "Orders prod (imported)" not in alice.get("/onboardings/").content.decode()
+
+
+def test_a_check_nobody_goes_on_from_leaves_no_draft_in_any_list(alice, admin_client, dev_onboarding, emulator):  # noqa: F811
+    document = write_file(alice, dev_onboarding)
+    planned = check_on_new_account(alice, document, **new_account()).content.decode()
+    assert "Ready to import into prod" in planned  # then the person walks away
+    assert "Orders prod (imported)" not in alice.get("/onboardings/").content.decode()
+    assert "Orders prod (imported)" not in alice.get(reverse("monitoring:fleet")).content.decode()
+    assert "Orders prod (imported)" not in admin_client.get("/admin/connections/onboarding/").content.decode()
+    assert "Orders dev" in admin_client.get("/admin/connections/onboarding/").content.decode()
+
+    account = Onboarding.objects.get(name="Orders prod (imported)")
+    assert "Imported into prod" in run_check(alice, account).content.decode()  # once it runs, it is theirs
+    assert "Orders prod (imported)" in alice.get("/onboardings/").content.decode()
+    assert "Orders prod (imported)" in admin_client.get("/admin/connections/onboarding/").content.decode()
+
+
+def test_the_new_account_and_its_dataflows_belong_to_the_team_chosen(alice, user, other_user, dev_onboarding):  # noqa: F811
+    team("payments", user)
+    marketing = team("marketing", user, other_user)
+    offered = alice.get("/onboardings/import/").content.decode()
+    assert "None: only me" in offered and f'<option value="{marketing.pk}">marketing</option>' in offered
+    document = write_file(alice, dev_onboarding)
+    planned = check_on_new_account(alice, document, **new_account(team=str(marketing.pk))).content.decode()
+    assert "Connect the account “Orders prod (imported)” for the team marketing in the sandbox prod" in planned
+    account = Onboarding.objects.get(name="Orders prod (imported)")
+    assert "Imported into prod" in run_check(alice, account).content.decode()
+    account.refresh_from_db()
+    assert account.team == marketing and account.is_done
+    imported = Dataflow.objects.get(onboarding=account)
+    alice.force_login(other_user)  # a teammate in marketing
+    assert "Orders prod (imported)" in alice.get("/onboardings/").content.decode()
+    watch = reverse("onboarding:dataflow_watch", args=[account.public_id, imported.public_id])
+    assert alice.get(watch).status_code == 200
+
+
+def test_the_only_team_is_preselected_and_no_team_means_no_choice(alice, user, other_user):
+    marketing = team("marketing", other_user)
+    assert 'name="team"' not in alice.get("/onboardings/import/").content.decode()
+    payments = team("payments", user)
+    page = alice.get("/onboardings/import/").content.decode()
+    assert "None: only me" in page and f'value="{payments.pk}" selected' in page
+    assert f'value="{marketing.pk}"' not in page
+
+
+def test_a_team_not_ones_own_is_refused_next_to_the_field(alice, user, other_user, dev_onboarding):  # noqa: F811
+    team("payments", user)
+    marketing = team("marketing", other_user)
+    document = write_file(alice, dev_onboarding)
+    page = check_on_new_account(alice, document, **new_account(team=str(marketing.pk))).content.decode()
+    assert 'id="id_team_error"' in page and "Select a valid choice" in page
+    assert not Onboarding.objects.filter(sandbox_name="prod").exists()
+    assert not RemoteAction.objects.filter(kind=Kind.IMPORT_CHECK).exists()
 
 
 def test_copy_to_another_sandbox_onto_a_new_account(alice, dev_onboarding, emulator):  # noqa: F811
@@ -173,3 +229,15 @@ def test_copy_to_another_sandbox_onto_a_new_account(alice, dev_onboarding, emula
     assert "Imported into prod" in run_check(alice, account).content.decode()
     account.refresh_from_db()
     assert account.is_done and OnboardingCopy.objects.get().copy == account
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_leaves_out_of_the_lists_the_drafts_checks_saved_before(make_onboarding):
+    typed = make_onboarding("draft", name="Typed for an import")
+    RemoteAction.objects.create(onboarding=typed, kind=Kind.IMPORT_CHECK, state=RemoteAction.State.DONE)
+    make_onboarding("draft", name="Begun in the wizard")
+    executor = MigrationExecutor(connection)
+    executor.migrate([("connections", "0019_follows")])
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes("connections"))
+    assert list(Onboarding.objects.listed().values_list("name", flat=True)) == ["Begun in the wizard"]

@@ -19,6 +19,15 @@ from .csv_exports import calls_csv, onboardings_csv
 from .filters import AttentionFilter, SandboxFilter
 from .history import bodies
 from .readonly import LargeListAdmin
+from .safety import SafeChangeList
+
+
+class OnboardingChangeList(SafeChangeList):
+    """The list leaves out what no list shows (`OnboardingQuerySet.in_lists`); each row's page still opens from
+    the history that names it."""
+
+    def get_queryset(self, request: Any, exclude_parameters: Any = None) -> Any:
+        return super().get_queryset(request, exclude_parameters).in_lists()
 
 
 @admin.register(Onboarding)
@@ -85,6 +94,9 @@ class OnboardingAdmin(LargeListAdmin):
         (_("Last connection test"), {"fields": ("connection_test_summary",)}),
     )
     readonly_fields = ("reference", "status_badge", "problem", "credentials", "connection_test_summary")
+
+    def get_changelist(self, request: Any, **kwargs: Any) -> type[OnboardingChangeList]:
+        return OnboardingChangeList
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Any], search_term: str

@@ -61,7 +61,13 @@ class OnboardingQuerySet(models.QuerySet["Onboarding"]):
 
     def listed(self) -> OnboardingQuerySet:
         """Not archived: archived onboardings are hidden from the lists and kept in the audit."""
-        return self.filter(archived_at__isnull=True)
+        return self.filter(archived_at__isnull=True).in_lists()
+
+    def in_lists(self) -> OnboardingQuerySet:
+        """Without the accounts typed on the import page whose import has not connected them yet: such a draft
+        is its import check's own (the check's pages reach it) until the import run starts connecting it, so a
+        check the person never goes on from leaves nothing in My onboardings or the admin's list."""
+        return self.exclude(typed_for_import=True, status=Onboarding.Status.DRAFT)
 
     def connected_to(self, namespace: str) -> OnboardingQuerySet:
         """Listed onboardings whose account in Adobe reads this namespace (found by its keyed hash), newest first."""
@@ -137,6 +143,12 @@ class Onboarding(models.Model):
     client_id = EncryptedTextField(_("client ID"), blank=True)
     client_secret_value = EncryptedTextField(_("client secret value"), blank=True)
     secret_changed_at = models.DateTimeField(_("secret last changed"), null=True, blank=True)
+    typed_for_import = models.BooleanField(
+        _("typed for an import"),
+        default=False,
+        editable=False,
+        help_text=_("Its credentials were typed on the import page: no list shows it before its import runs."),
+    )
 
     event_hub_name = models.CharField(_("event hub"), max_length=256, blank=True)
     data_type = models.CharField(_("data type"), max_length=10, choices=DataType.choices, default=DataType.RAW)

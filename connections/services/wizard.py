@@ -41,11 +41,12 @@ if TYPE_CHECKING:
     from connections.flowservice import FlowServiceClient
 
 
-def _started(*, owner: Any, account: Account, creation_token: Any) -> tuple[Onboarding, bool]:
+def _started(*, owner: Any, account: Account, creation_token: Any, for_import: bool = False) -> tuple[Onboarding, bool]:
     """A new draft, inserted in the caller's transaction, or the one this creation token made already: (it, new).
 
     The creation token becomes the reference, so the AEP account name shown before creation is the one Adobe
-    gets. A token in use (a double submit) is found by the unique constraints, not by a read beforehand."""
+    gets. A token in use (a double submit) is found by the unique constraints, not by a read beforehand.
+    `for_import`: typed on the import page (`Onboarding.typed_for_import`)."""
     onboarding = Onboarding(
         owner=owner,
         team=account.team,
@@ -54,6 +55,7 @@ def _started(*, owner: Any, account: Account, creation_token: Any) -> tuple[Onbo
         description=account.description,
         sandbox_name=account.sandbox_name,
         creation_token=creation_token,
+        typed_for_import=for_import,
     )
     apply_credentials(onboarding, account.credentials)
     try:
@@ -74,17 +76,20 @@ def _started(*, owner: Any, account: Account, creation_token: Any) -> tuple[Onbo
             return existing, False
         # Another user's token, or another onboarding's reference (copied or forged): it only disables the
         # double-submit guard, and the new onboarding gets a fresh reference.
-        return _started(owner=owner, account=account, creation_token=None)
+        return _started(owner=owner, account=account, creation_token=None, for_import=for_import)
     return onboarding, True
 
 
-def onboarding_start(*, owner: Any, account: Account, creation_token: Any = None) -> Onboarding:
-    """Create the onboarding (a draft) from the first valid Account submit.
+def onboarding_start(
+    *, owner: Any, account: Account, creation_token: Any = None, for_import: bool = False
+) -> Onboarding:
+    """Create the onboarding (a draft) from the first valid Account submit, or from the account typed on the
+    import page (`for_import`: in no list until its import runs).
 
     The form's creation token makes a double submit return the first onboarding.
     """
     with transaction.atomic():
-        return _started(owner=owner, account=account, creation_token=creation_token)[0]
+        return _started(owner=owner, account=account, creation_token=creation_token, for_import=for_import)[0]
 
 
 def _account_changed(locked: Onboarding, account: Account) -> Onboarding:

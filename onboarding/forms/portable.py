@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +18,7 @@ from connections.models import Onboarding, SandboxListing
 from connections.services import Account
 from connections.services.portable import FileProblems, origin_of, read_document
 
-from .wizard import AccountForm, CredentialFieldsForm, SandboxChoiceField
+from .wizard import AccountForm, CredentialFieldsForm, SandboxChoiceField, offer_teams
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a file of a few dataflows, each with five sample events, is a few kilobytes
 
@@ -120,17 +122,25 @@ class NewAccountForm(CredentialFieldsForm):
     name = AccountForm.base_fields["name"]
     creation_token = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    field_order = ["name", "auth_type", "creation_token", "connection_string"]
+    field_order = ["name", "team", "auth_type", "creation_token", "connection_string"]
 
     clean_creation_token = AccountForm.clean_creation_token
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, teams: QuerySet[Group] | None = None, **kwargs: Any) -> None:
+        """`teams`: the person's teams: the new account, and the dataflows imported onto it, belong to the one
+        they choose (or to them alone), as in the wizard."""
         super().__init__(*args, **kwargs)
         self.fields["name"].label = _("Name of the new account")
+        offer_teams(self, teams)
 
     def account(self, sandbox: str) -> Account:
+        data = self.cleaned_data
         return Account(
-            name=self.cleaned_data["name"].strip(), description="", sandbox_name=sandbox, credentials=self.credentials()
+            name=data["name"].strip(),
+            description="",
+            sandbox_name=sandbox,
+            credentials=self.credentials(),
+            team=data.get("team"),
         )
 
 

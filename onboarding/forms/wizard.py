@@ -267,6 +267,25 @@ class SandboxChoiceField(forms.ChoiceField):
             raise forms.ValidationError(str(exc), code="invalid") from None
 
 
+def offer_teams(form: forms.Form, teams: QuerySet[Group] | None) -> None:
+    """The team a new account belongs to, chosen among the person's `teams` (a team of someone else's is no
+    valid choice); none offered to a person in no team, whose account stays theirs alone. Everywhere a new
+    account is typed (the wizard's Account step, the import page) asks it with this field."""
+    first_two = list(teams[:2]) if teams is not None else []
+    if not first_two:
+        return
+    form.fields["team"] = forms.ModelChoiceField(
+        queryset=teams,
+        required=False,
+        empty_label=_("None: only me"),
+        label=_("Team"),
+        help_text=_("Everyone in the team can open it and do what you can; none keeps it yours alone."),
+    )
+    if len(first_two) == 1:
+        form.fields["team"].initial = first_two[0]  # the only one: preselected
+    form.order_fields(form.field_order)
+
+
 def _sandbox_label(sandbox: dict[str, Any]) -> str:
     label = f"{sandbox['title']} ({sandbox['name']})"
     return f"{label}, production" if sandbox["production"] else label
@@ -314,18 +333,8 @@ class AccountForm(CredentialFieldsForm):
                     "hx-sync": "this:replace",
                 }
             )
-        first_two = list(teams[:2]) if teams is not None and self.onboarding is None else []
-        if first_two:
-            self.fields["team"] = forms.ModelChoiceField(
-                queryset=teams,
-                required=False,
-                empty_label=_("None: only me"),
-                label=_("Team"),
-                help_text=_("Everyone in the team can open it and do what you can; none keeps it yours alone."),
-            )
-            if len(first_two) == 1:
-                self.fields["team"].initial = first_two[0]  # the only one: preselected
-            self.order_fields(self.field_order)
+        if self.onboarding is None:
+            offer_teams(self, teams)
 
     def _offer_sandboxes(self, listing: SandboxListing | None) -> None:
         """A choice among Adobe's sandboxes (production marked); the typed name, with the reason, otherwise."""

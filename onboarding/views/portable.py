@@ -25,7 +25,7 @@ from connections.models import Dataflow, Onboarding, RemoteAction
 from connections.services import OnboardingError, actions, portable
 from connections.services.sandboxes import known_sandboxes
 from onboarding import secret_echo
-from onboarding.access import HtmxHttpRequest, owned_onboarding
+from onboarding.access import HtmxHttpRequest, owned_onboarding, teams
 from onboarding.forms.portable import ImportForm, ImportTargetForm, NewAccountForm
 from onboarding.forms.wizard import AccountForm
 
@@ -96,17 +96,21 @@ def onboarding_file_download(
 
 
 def _new_account_form(request: HtmxHttpRequest) -> NewAccountForm:
-    """The new account's fields: posted when no account was chosen (validated then, by the wizard's rules), or
-    shown again with what was typed but no secret (another auth tab without JavaScript, or an account chosen), or
-    fresh, with the creation token that makes a double submit find the same draft."""
+    """The new account's fields, with the wizard's choice of team: posted when no account was chosen (validated
+    then, by the wizard's rules), or shown again with what was typed but no secret (another auth tab without
+    JavaScript, or an account chosen), or fresh, with the creation token that makes a double submit find the same
+    draft."""
     posted = request.POST if request.method == "POST" else None
+    mine = teams(request)
     if posted is None:
-        return NewAccountForm(initial={**AccountForm.initial_for(None), "creation_token": uuid.uuid4()})
+        fresh = {**AccountForm.initial_for(None), "creation_token": uuid.uuid4()}
+        return NewAccountForm(initial=fresh, teams=mine)
     if "switch_auth" not in posted and not posted.get("account"):
-        return NewAccountForm(posted)
+        return NewAccountForm(posted, teams=mine)
     typed = secret_echo.without_secrets({name: posted.get(name, "") for name in NON_SECRET_ACCOUNT_FIELDS})
     auth_type = posted.get("switch_auth") or posted.get("auth_type") or AuthType.STANDARD
-    return NewAccountForm(initial={**typed, "auth_type": auth_type})
+    chosen = {"team": posted["team"]} if "team" in posted else {}  # "None: only me" stays chosen too
+    return NewAccountForm(initial={**typed, **chosen, "auth_type": auth_type}, teams=mine)
 
 
 def _page(request: HtmxHttpRequest, form: ImportTargetForm, new_account: NewAccountForm, **what: Any) -> HttpResponse:

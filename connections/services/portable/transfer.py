@@ -82,8 +82,9 @@ def start_import_check_on_new_account(
 ) -> RemoteAction:
     """The check, for an account whose credentials the import page asked for: the wizard's draft is saved (its
     secret encrypted; the form's creation token makes a double submit find the same draft), nothing is created in
-    Adobe until the import runs (`_import` connects it first, as the wizard's Account and Source steps)."""
-    draft = onboarding_start(owner=actor, account=new_account, creation_token=creation_token)
+    Adobe until the import runs (`_import` connects it first, as the wizard's Account and Source steps). Until then
+    no list shows the draft (`OnboardingQuerySet.in_lists`): a check nobody goes on from leaves none behind."""
+    draft = onboarding_start(owner=actor, account=new_account, creation_token=creation_token, for_import=True)
     return start_import_check(account=draft, actor=actor, sandbox=new_account.sandbox_name, connect=True, **check)
 
 
@@ -120,8 +121,9 @@ def _check(run: actions.ActionRun) -> ActionResult:
 
 def _connecting(account: Onboarding, document: dict[str, Any], groups: dict[str, str]) -> str:
     reads = account_source(document, groups)
+    team = f" for the team {account.team.name}" if account.team is not None else ""
     return (
-        f"Connect the account “{account.name}” in the sandbox {account.sandbox_name} first: its base connection "
+        f"Connect the account “{account.name}”{team} in the sandbox {account.sandbox_name} first: its base connection "
         f"(with the credentials you typed, then tested), and its source connection reading the event hub "
         f"{reads.event_hub_name} with the consumer group {reads.consumer_group}."
     )

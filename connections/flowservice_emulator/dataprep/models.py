@@ -102,10 +102,11 @@ class DataPrep:
             raise refused.InvalidMappingSet(reason=wrong[0])
         mappings = [m.request_form() for m, _ in checked]
         data = body.get("data")
-        records = data if isinstance(data, list) else [data]
-        if not all(isinstance(r, dict) for r in records):
+        records: list[Any] = data if isinstance(data, list) else [data]
+        objects = [r for r in records if isinstance(r, dict)]
+        if len(objects) != len(records):
             raise refused.InvalidMappingSet(reason="data must be a JSON object or a list of them.")
-        out = [mapped(r, mappings) for r in records]
+        out = [mapped(r, mappings) for r in objects]
         return {"data": out if isinstance(data, list) else out[0], "errors": []}
 
     def get(self, caller: Caller, mapping_id: str, *, expand_schema: bool = False) -> Doc:

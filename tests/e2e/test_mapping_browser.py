@@ -127,7 +127,7 @@ def test_events_with_no_id_get_a_generated_one_through_to_review(logged_in: Page
     page.set_viewport_size({"width": 360, "height": 740})  # the generated row reads as a card on a phone too
     assert page.evaluate("() => document.documentElement.scrollWidth <= 360")
     assert serious_violations(page) == []
-    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_viewport_size({"width": 1100, "height": 900})
     page.get_by_role("button", name="Check and continue").click()
     expect(page.get_by_role("heading", name="Dataflow detail and review")).to_be_visible()
     expect(page.locator(".mapping-list")).to_contain_text("a unique ID generated for each record (uuid()) → _id")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 
 from connections.flowservice import DatasetInput
+from connections.flowservice.payloads import mapping_set_body
 from connections.flowservice_emulator import FLOW_PREFIX
 from connections.models import Dataflow, DataflowChange, FlowServiceCall
 from connections.services import dataflow as df
 from connections.services import dataflow_choices as choices
+from connections.services.dataflow_fields import with_generated_id
 from connections.services.errors import OnboardingError
 from tests.conftest import DEMO_MANAGE_KEY
 from tests.contract.proxy import AlteringProxy, Exchange, Reply
@@ -42,6 +46,11 @@ def chosen_raw_dataflow(make_onboarding, *, dataset: str = "Orders from Event Hu
     dataflow = choices.dataflow_preview(dataflow=dataflow, actor=onboarding.owner)
     choice = choices.DatasetChoice(new_name=dataset, schema_id=ORDERS_SCHEMA, profile_enabled=False)
     return choices.dataflow_choose_dataset(dataflow=dataflow, actor=onboarding.owner, choice=choice)
+
+
+def data_prep(emulator, method: str, path: str, body: object = None) -> requests.Response:
+    url = emulator.url + "/data/foundation/conversion" + path
+    return requests.request(method, url, json=body, headers=emulator.headers(), timeout=5)
 
 
 def count(emulator, kind: str) -> int:
@@ -113,6 +122,30 @@ class TestFinish:
             .values_list("step", flat=True)
         )
         assert steps == ["dataset", "target_connection", "mapping_set", "flow"]
+
+    def test_a_generated_id_is_sent_as_an_expression_and_each_record_gets_its_own(self, make_onboarding, emulator):
+        """Events with no id of their own: `_id` from Data Prep's `uuid()`, sent as its mapping-set guide writes an
+        expression mapping, fills every record's required `_id`, each with a different one."""
+        dataflow = chosen_raw_dataflow(make_onboarding)
+        owner = dataflow.onboarding.owner
+        rows = [r for r in dataflow.mappings if r["destination"] != "_id"]
+        dataflow = choices.dataflow_save_mapping(dataflow=dataflow, actor=owner, rows=with_generated_id(rows))
+        dataflow = df.dataflow_finish(dataflow=dataflow, actor=owner)
+        assert dataflow.status == Status.CREATED, dataflow.last_error
+        sent = mapping_set_body(df.mapping_input(dataflow))
+        assert {"sourceType": "EXPRESSION", "source": "uuid()", "destination": "_id"} in sent["mappings"]
+        stored = data_prep(emulator, "GET", f"/mappingSets/{dataflow.mapping_set_id}").json()
+        assert [(m["source"], m["sourceType"]) for m in stored["mappings"] if m["destination"] == "_id"] == [
+            ("uuid()", "text/x.aep-xl")
+        ]
+        events = [json.loads(e) if isinstance(e, str) else e for e in dataflow.sample[:5]]
+        previewed = data_prep(emulator, "POST", "/mappingSets/preview", {"data": events, "mappingSet": sent}).json()
+        ids = [record["_id"] for record in previewed["data"]]
+        assert len(ids) == 5 and len(set(ids)) == 5 and not {e.get("id") for e in events} & set(ids)
+        advance(emulator, 120)
+        activity = choices.dataflow_activity(dataflow=dataflow, actor=owner)
+        assert activity.ingested > 0
+        assert not any("[_id]" in str(error) for error in activity.errors), activity.errors
 
     def test_an_xdm_hub_into_an_existing_dataset_needs_no_mapping(self, make_onboarding, make_client, emulator):
         dataset_id = make_client().create_dataset(DatasetInput(name="Orders (XDM)", schema_id=ORDERS_SCHEMA))

@@ -195,3 +195,25 @@ def test_a_name_that_is_not_a_string_is_refused(emulator):
     response = call(emulator, "POST", "/mappingSets", {**DATA_PREP_FORM, "name": 7})
     assert response.status_code == 400
     assert emulator.stats()["mappingSets"] == 0
+
+
+# Data Prep's expression mapping (help/data-prep/mapping-set.md): `source` is a function of functions.md.
+GENERATED_ID = {"sourceType": "EXPRESSION", "source": "uuid()", "destination": "_id"}
+
+
+@pytest.mark.parametrize("function", ["uuid()", "guid()"])
+def test_a_preview_gives_each_record_its_own_generated_id(emulator, function):
+    mapping_set = {**DATA_PREP_FORM, "mappings": [{**GENERATED_ID, "source": function}, DATA_PREP_FORM["mappings"][1]]}
+    data = [{"placed": "2026-03-01T10:00:00Z"}, {"placed": "2026-03-01T10:00:01Z"}, {"placed": "2026-03-01T10:00:02Z"}]
+    response = call(emulator, "POST", "/mappingSets/preview", {"data": data, "mappingSet": mapping_set})
+    assert response.status_code == 200
+    records = response.json()["data"]
+    assert [r["timestamp"] for r in records] == [d["placed"] for d in data]
+    ids = [r["_id"] for r in records]
+    assert len(set(ids)) == 3 and all(re.fullmatch(r"[0-9a-f-]{36}", i) for i in ids)
+
+
+def test_a_preview_of_one_record_answers_one_as_the_example_does(emulator):
+    one = {"id": 1234, "placed": "2026-03-01T10:00:00Z"}
+    response = call(emulator, "POST", "/mappingSets/preview", {"data": one, "mappingSet": DATA_PREP_FORM})
+    assert response.json() == {"data": {"_id": 1234, "timestamp": "2026-03-01T10:00:00Z"}, "errors": []}

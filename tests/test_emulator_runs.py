@@ -150,3 +150,17 @@ def test_a_patched_source_connection_leaves_its_flows_runs_as_they_were(frozen, 
     assert patched.status_code == 200
     assert frozen.get(f"/sourceConnections/{src['id']}").json()["items"][0]["params"]["reset"] == "latest"
     assert [records(run) for run in runs(frozen, flow["id"])] == before  # Adobe: not reflected in the dataflow
+
+
+def test_a_generated_id_fills_the_required_id_of_every_record(frozen):
+    """`uuid()` (sourceType EXPRESSION) writes a new id for each record, so no record lacks `_id`."""
+    generated = {"sourceType": "EXPRESSION", "source": "uuid()", "destination": "_id"}
+    timestamp = {"destinationXdmPath": "timestamp", "sourceAttribute": "placedAt", "identity": False, "version": 0}
+    journey = build_journey(frozen, {**TUTORIAL_FORM, "mappings": [*TUTORIAL_FORM["mappings"], generated, timestamp]})
+    flow = post(frozen, "/flows", flow_body(journey)).json()
+    (run,) = runs(frozen, flow["id"])
+    received, ingested, failed = records(run)
+    assert received >= 300 and ingested > 0 and ingested + failed == received
+    promotion = next(a for a in run["activities"] if a["id"] == "promotionActivity")
+    said = [e["message"] for e in promotion["statusSummary"].get("extensions", {}).get("errors", [])]
+    assert not any("required key" in m for m in said)

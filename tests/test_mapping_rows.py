@@ -9,12 +9,15 @@ from connections.models import Dataflow, Onboarding
 from connections.services import dataflow_choices as choices
 from connections.services.dataflow_choices import DataflowSource
 from connections.services.dataflow_fields import (
+    GENERATED_ID,
     SampleField,
     SchemaField,
     completed,
+    offers_generated_id,
     required_left_empty,
     suggest,
     unmapped_required,
+    with_generated_id,
 )
 from tests.test_dataflow_services import ORDERS_SCHEMA, chosen_raw_dataflow
 
@@ -87,3 +90,24 @@ def test_a_second_dataflow_of_the_onboarding_or_account_starts_from_the_first_on
     assert another(account, "aep-orders-third").mappings == first.mappings
     unrelated = another(make_onboarding("source", consumer_group="aep-orders-unrelated"), "aep-orders-fourth")
     assert {"source": "status", "destination": "_eventhubsdemo.order.status"} in unrelated.mappings
+
+
+def test_a_generated_id_takes_the_place_of_the_empty_id_row_and_fills_it():
+    shown = completed([{"source": "placedAt", "destination": "timestamp"}], FIELDS[1:], TARGETS, unmatched=False)
+    assert shown == [{"source": "placedAt", "destination": "timestamp"}, {"source": "", "destination": "_id"}]
+    assert offers_generated_id(shown, TARGETS)
+    assert "or generate a unique ID for each record" in unmapped_required(shown, TARGETS)[1]
+    generated = with_generated_id(shown)
+    assert generated == [{"source": "placedAt", "destination": "timestamp"}, GENERATED_ID]
+    assert GENERATED_ID == {"source": "uuid()", "destination": "_id", "source_type": "EXPRESSION"}
+    assert required_left_empty(generated, TARGETS) == [] and not offers_generated_id(generated, TARGETS)
+    assert not offers_generated_id([{"source": "id", "destination": "_id"}], TARGETS)  # the events' own id
+    assert not offers_generated_id([], TARGETS[1:])  # a schema without `_id`
+
+
+@pytest.mark.django_db
+def test_a_second_dataflow_keeps_the_first_ones_generated_id(make_onboarding):
+    first = chosen_raw_dataflow(make_onboarding)
+    first.mappings = [{"source": "placedAt", "destination": "timestamp"}, dict(GENERATED_ID)]
+    first.save()
+    assert another(first.onboarding, "aep-orders-second").mappings == first.mappings

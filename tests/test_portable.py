@@ -145,6 +145,19 @@ class TestImport:
         assert "Imported from an onboarding file" in history.first().reason
         assert history.last().to_status == Dataflow.Status.CREATED
 
+    def test_a_generated_id_travels_with_the_file(self, dev_onboarding, prod_account, tmp_path, make_client):
+        rows = [r for r in Dataflow.objects.get(onboarding=dev_onboarding).mappings if r["destination"] != "_id"]
+        generated = {"source": "uuid()", "destination": "_id", "source_type": "EXPRESSION"}
+        path = exported(dev_onboarding, tmp_path, mapping=[*rows, generated])
+        run(*import_args(path, prod_account, "--consumer-group", "orders=$Default"))
+        imported = Dataflow.objects.get(onboarding=prod_account)
+        assert imported.is_created and generated in imported.mappings
+        mapping_set = make_client(sandbox="prod").get_mapping_set(imported.mapping_set_id)
+        assert [(m["source"], m["sourceType"]) for m in mapping_set["mappings"] if m["destination"] == "_id"] == [
+            ("uuid()", "text/x.aep-xl")
+        ]
+        assert generated in onboarding_export_document(prod_account)["dataflows"][0]["mapping"]
+
     def test_a_check_says_what_the_import_would_create_and_creates_nothing(
         self, dev_onboarding, prod_account, tmp_path, emulator
     ):

@@ -18,6 +18,7 @@ from .types import (
     DataLakeTarget,
     DatasetInput,
     EventHubAuth,
+    FieldMapping,
     MappingSetInput,
     SourceParams,
     StreamingFlowInput,
@@ -90,22 +91,32 @@ def dataset_body(dataset: DatasetInput) -> dict[str, Any]:
 
 
 def mapping_set_body(mapping_set: MappingSetInput) -> dict[str, Any]:
-    """POST /mappingSets body (Data Prep), in the streaming tutorial's form (plus Data Prep's optional `name`)."""
+    """POST /mappingSets body (Data Prep), in the streaming tutorial's form (plus Data Prep's optional `name`).
+
+    The tutorial's mapping rows name attributes only; an expression row is written as Data Prep's mapping-set
+    guide writes one (`{"source": <function>, "destination": <path>, "sourceType": "EXPRESSION"}`)."""
     named = {"name": mapping_set.name} if mapping_set.name else {}
     return {
         **named,
         "version": 0,
         "xdmSchema": mapping_set.schema,
         "xdmVersion": "1.0",
-        "mappings": [
-            {
-                "destinationXdmPath": m.destination_xdm_path,
-                "sourceAttribute": m.source_attribute,
-                "identity": m.identity,
-                "version": 0,
-            }
-            for m in mapping_set.mappings
-        ],
+        "mappings": [_mapping_row(m) for m in mapping_set.mappings],
+    }
+
+
+def _mapping_row(mapping: FieldMapping) -> dict[str, Any]:
+    if mapping.source_type == "EXPRESSION":
+        return {
+            "source": mapping.source_attribute,
+            "destination": mapping.destination_xdm_path,
+            "sourceType": "EXPRESSION",
+        }
+    return {
+        "destinationXdmPath": mapping.destination_xdm_path,
+        "sourceAttribute": mapping.source_attribute,
+        "identity": mapping.identity,
+        "version": 0,
     }
 
 
@@ -114,7 +125,7 @@ def mapping_validation_body(mapping_set: MappingSetInput) -> dict[str, Any]:
     return {
         "outputSchema": {"schemaRef": {"id": mapping_set.schema, "contentType": RESOLVED_SCHEMA_CONTENT_TYPE}},
         "mappings": [
-            {"sourceType": "ATTRIBUTE", "source": m.source_attribute, "destination": m.destination_xdm_path}
+            {"sourceType": m.source_type, "source": m.source_attribute, "destination": m.destination_xdm_path}
             for m in mapping_set.mappings
         ],
     }

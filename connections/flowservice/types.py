@@ -156,11 +156,13 @@ class DatasetInput:
 
 @dataclass(frozen=True)
 class FieldMapping:
-    """One line of a mapping set: a source attribute written to an XDM path."""
+    """One line of a mapping set: a source attribute written to an XDM path, or (`source_type` EXPRESSION) the
+    value of a Data Prep function such as `uuid()`."""
 
     source_attribute: str
     destination_xdm_path: str
     identity: bool = False
+    source_type: str = "ATTRIBUTE"  # Data Prep's sourceType: ATTRIBUTE or EXPRESSION
 
 
 @dataclass(frozen=True)

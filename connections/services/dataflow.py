@@ -76,7 +76,10 @@ def _id_only(found: str | None) -> Created | None:
 
 
 def mapping_input(dataflow: Dataflow, *, named: bool = True) -> MappingSetInput:
-    rows = tuple(FieldMapping(m["source"], m["destination"]) for m in dataflow.mappings or [])
+    rows = tuple(
+        FieldMapping(m["source"], m["destination"], source_type=m.get("source_type", "ATTRIBUTE"))
+        for m in dataflow.mappings or []
+    )
     return MappingSetInput(
         schema=dataflow.schema_id, mappings=rows, name=dataflow.remote_name("mapping") if named else ""
     )

@@ -45,6 +45,7 @@ from .dataflow_fields import (
     SampleField,
     SchemaField,
     completed,
+    is_generated,
     parse_sample,
     sample_fields,
     schema_fields,
@@ -491,7 +492,9 @@ def _starting_mapping(dataflow: Dataflow, schema_id: str, targets: list[SchemaFi
     if earlier is not None:
         found = {f.path for f in fields}
         rows = [
-            dict(r) for r in earlier.mappings or [] if r.get("destination") and (r.get("source") in found or not found)
+            dict(r)
+            for r in earlier.mappings or []
+            if r.get("destination") and (r.get("source") in found or is_generated(r) or not found)
         ]
         if rows:
             return rows

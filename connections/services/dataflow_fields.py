@@ -15,6 +15,12 @@ MAX_SAMPLE_EVENTS = 100
 # other required field comes from the resolved schema's `required` lists.
 EVENT_CLASS = "https://ns.adobe.com/xdm/context/experienceevent"
 CLASS_REQUIRED = {EVENT_CLASS: ("_id", "timestamp")}
+# Every XDM record has a unique `_id`. Events with no id of their own can have Data Prep generate one for each
+# record: an expression row (sourceType EXPRESSION) of `uuid()`, "Generates a pseudo-random ID"
+# (help/data-prep/functions.md), written as help/data-prep/mapping-set.md writes an expression mapping.
+ID_FIELD = "_id"
+EXPRESSION = "EXPRESSION"
+GENERATED_ID = {"source": "uuid()", "destination": ID_FIELD, "source_type": EXPRESSION}
 # Which XDM types a JSON value of each kind can fill without Data Prep refusing it.
 FITS = {
     "string": {"string", "date-time", "date", "uri", "email"},
@@ -175,10 +181,31 @@ def unmapped_required(rows: list[dict[str, str]], targets: list[SchemaField]) ->
     """Each row of a required schema field that no usable row fills, by index, with what to do."""
     empty = set(required_left_empty(rows, targets))
     return {
-        index: f"{row['destination']} is required by the schema: choose the field of your events that fills it."
+        index: f"{row['destination']} is required by the schema: choose the field of your events that fills it"
+        + (", or generate a unique ID for each record." if row["destination"] == ID_FIELD else ".")
         for index, row in enumerate(rows)
         if row["destination"] in empty
     }
+
+
+def is_generated(row: dict[str, str]) -> bool:
+    """A row whose value Data Prep computes (an expression), not a field of the events."""
+    return row.get("source_type") == EXPRESSION
+
+
+def offers_generated_id(rows: list[dict[str, str]], targets: list[SchemaField]) -> bool:
+    """The schema has `_id` and no row fills it, with a field of the events or with a generated id."""
+    return any(t.path == ID_FIELD for t in targets) and not any(
+        r["source"] and r["destination"] == ID_FIELD for r in rows
+    )
+
+
+def with_generated_id(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """`rows` with the generated id in place of the empty `_id` row (or after the others, if there is none)."""
+    empty = [i for i, r in enumerate(rows) if r["destination"] == ID_FIELD and not r["source"]]
+    kept = [r for i, r in enumerate(rows) if i not in empty]
+    kept.insert(empty[0] if empty else len(kept), dict(GENERATED_ID))
+    return kept
 
 
 def _by_name(fields: list[SampleField], targets: list[SchemaField]) -> list[dict[str, str]]:

@@ -28,7 +28,14 @@ from connections.services import actions, deletion, demo_clock
 from connections.services import dataflow as finish
 from connections.services import dataflow_choices as choices
 from connections.services.dataflow_choices import Ask
-from connections.services.dataflow_fields import SchemaField
+from connections.services.dataflow_fields import (
+    EXPRESSION,
+    GENERATED_ID,
+    SchemaField,
+    is_generated,
+    offers_generated_id,
+    with_generated_id,
+)
 from connections.services.errors import OnboardingError
 from connections.services.hubs import has_hubs
 from onboarding.access import HtmxHttpRequest
@@ -255,8 +262,12 @@ def _dataset_initial(dataflow: Dataflow, asked: RemoteAction | None = None) -> d
 
 
 def _posted_rows(request: HtmxHttpRequest) -> list[dict[str, str]]:
+    """The rows as posted; a generated row is the one expression the page offers, whatever else is posted."""
     rows = []
     for index in range(safe_input.whole_number(request.POST.get("rows", ""), MAX_MAPPING_ROWS) or 0):
+        if request.POST.get(f"kind-{index}") == EXPRESSION:
+            rows.append(dict(GENERATED_ID))
+            continue
         rows.append(
             {
                 "source": request.POST.get(f"source-{index}", "").strip(),
@@ -282,6 +293,8 @@ def dataflow_mapping(request: HtmxHttpRequest, dataflow: Dataflow) -> HttpRespon
             del rows[removed]
         elif action == "add":
             rows.append({"source": "", "destination": ""})
+        elif action == "generate-id":
+            rows = with_generated_id(rows)
         else:
             rows = choices.mapping_rows(dataflow, rows, targets, unmatched=False)
             try:
@@ -320,6 +333,7 @@ def _mapping_context(
         {
             **row,
             "index": i,
+            "generated": is_generated(row),
             "type": types.get(row["source"], ""),
             "target": by_path.get(row["destination"]),
             "error": row_errors.get(i, ""),
@@ -334,6 +348,7 @@ def _mapping_context(
         "waiting": read if read.pending and not targets else None,
         "source_fields": list(types),
         "required_unmapped": [t for t in targets if t.required and t.path not in filled],
+        "offer_generated_id": offers_generated_id(rows, targets),
         "identities": [t for t in targets if t.identity],
         "earlier": choices.mapping_started_from(dataflow),
     }

@@ -110,6 +110,33 @@ def test_a_second_dataflow_on_the_schema_starts_from_the_first_ones_mapping(
     expect(page.get_by_label("Your field for timestamp")).to_have_value("placedAt")
 
 
+def test_events_with_no_id_get_a_generated_one_through_to_review(logged_in: Page, live_server, emulator, orders):
+    page = logged_in
+    first_dataflow(page, live_server, orders)
+    sample = '{"placedAt": "2026-03-01T10:00:00Z", "total": 12.5, "customerId": "C-7"}'
+    to_mapping(page, "Orders without ids", sample=sample)
+    expect(page.get_by_label("Your field for _id")).to_have_value("")
+    offer = page.locator("#generated-id-offer")
+    expect(offer).to_contain_text("No field of your events is mapped to _id")
+    offer.get_by_role("button", name="Generate a unique ID for each record").click()
+    generated = page.get_by_role("row", name="Generated: a unique ID for each record")
+    expect(generated).to_contain_text("uuid()")
+    expect(generated).to_contain_text("_id")
+    expect(page.get_by_label("Your field for _id")).to_have_count(0)
+    expect(offer).to_have_count(0)
+    page.set_viewport_size({"width": 360, "height": 740})  # the generated row reads as a card on a phone too
+    assert page.evaluate("() => document.documentElement.scrollWidth <= 360")
+    assert serious_violations(page) == []
+    page.set_viewport_size({"width": 1100, "height": 900})
+    page.get_by_role("button", name="Check and continue").click()
+    expect(page.get_by_role("heading", name="Dataflow detail and review")).to_be_visible()
+    expect(page.locator(".mapping-list")).to_contain_text("a unique ID generated for each record (uuid()) → _id")
+    generated_rows = [r for r in Dataflow.objects.get().mappings if r["destination"] == "_id"]
+    assert generated_rows == [{"source": "uuid()", "destination": "_id", "source_type": "EXPRESSION"}]
+    page.get_by_role("link", name="Mapping").click()  # kept when the person comes back
+    expect(page.get_by_role("row", name="Generated: a unique ID for each record")).to_be_visible()
+
+
 def test_full_paths_and_the_schemas_fields_are_readable_on_a_phone(logged_in: Page, live_server, emulator, orders):
     page = logged_in
     first_dataflow(page, live_server, orders)

@@ -20,6 +20,7 @@ from tests.test_dataflow_services import chosen_raw_dataflow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 360, "height": 740}
+LONG_NAME = "Second onboarding for international wholesale orders"
 
 # What a person at 360 px cannot read, measured in the page: each entry names the element and why.
 UNREADABLE = """() => {
@@ -41,6 +42,39 @@ UNREADABLE = """() => {
   return found;
 }"""
 
+# Words (runs of letters, digits and `_`) broken inside, their Range in more than one line box, although the word
+# fits the width of its block: a name wraps between its words; only a token longer than its box (an ID, a long hub
+# name) may break.
+BROKEN_WORDS = """() => {
+  const found = [];
+  const blockOf = el => {
+    while (el && getComputedStyle(el).display.startsWith('inline')) el = el.parentElement;
+    return el;
+  };
+  const rectsOf = (node, start, end) => {
+    const range = document.createRange();
+    range.setStart(node, start);
+    range.setEnd(node, end);
+    return [...range.getClientRects()].filter(r => r.width > 0);
+  };
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const block = blockOf(node.parentElement);
+    if (!block) continue;
+    const style = getComputedStyle(block);
+    const width = block.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    for (const token of node.data.matchAll(/\\S+/g)) {
+      const wide = rectsOf(node, token.index, token.index + token[0].length).reduce((sum, r) => sum + r.width, 0);
+      if (wide > width + 1) continue;  // longer than its box: it has to break somewhere
+      for (const word of token[0].matchAll(/[\\p{L}\\p{N}_]+/gu)) {
+        const at = token.index + word.index;
+        if (rectsOf(node, at, at + word[0].length).length > 1) found.push('word broken: ' + word[0]);
+      }
+    }
+  }
+  return found;
+}"""
+
 
 class Phone:
     """Collects, page by page, what does not fit and what axe finds serious."""
@@ -52,7 +86,8 @@ class Phone:
 
     def measure(self, where: str) -> None:
         self.page.wait_for_load_state()
-        found = list(self.page.evaluate(UNREADABLE)) + serious_violations(self.page)
+        found = list(self.page.evaluate(UNREADABLE)) + list(self.page.evaluate(BROKEN_WORDS))
+        found += serious_violations(self.page)
         if found:
             self.report[where] = found
 
@@ -81,7 +116,7 @@ def test_every_page_of_the_journey_fits_a_phone(logged_in: Page, live_server, em
     expect(page.locator(".check__detail").first).to_be_visible()
     phone.measure("done, after a connection test")
 
-    onboarding = make_onboarding("source", owner=browser_user, name="Second onboarding with a long name")
+    onboarding = make_onboarding("source", owner=browser_user, name=LONG_NAME)
     ob = f"{base}/onboardings/{onboarding.public_id}"
     phone.visit("my onboardings", base + "/onboardings/", "My onboardings")
     phone.visit("credentials", ob + "/credentials/", "Replace the credentials")

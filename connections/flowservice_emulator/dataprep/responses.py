@@ -88,6 +88,10 @@ class DataPrepResponses:
         listed = self.backend.listed(caller, query)
         return Response(200, {**listed, "data": [shown(d) for d in listed["data"]]})
 
+    def preview(self, request: Request, caller: Caller) -> Response:
+        """The records as the mapping set writes them (data-prep.yaml, Preview mapping sets)."""
+        return Response(200, self.backend.preview(json_body(request)))
+
     def validate(self, request: Request, caller: Caller) -> Response:
         """One entry per mapping, in order; a wrong mapping is FAILED with an error, still HTTP 200 (data-prep.yaml)."""
         _, checked = self.backend.problems(json_body(request))

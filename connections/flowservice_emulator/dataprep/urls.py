@@ -16,6 +16,7 @@ def service(backend: DataPrep) -> Service:
         ("GET", r"/mappingSets", r.mapping_sets),
         ("POST", r"/mappingSets", r.create),
         ("POST", r"/mappingSets/validate", r.validate),
+        ("POST", r"/mappingSets/preview", r.preview),
         ("GET", r"/mappingSets/(?P<mapping_id>[^/]+)", r.mapping_set),
     ]
     return Service(

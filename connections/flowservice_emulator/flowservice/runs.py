@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from connections.flowservice_emulator import eventdata
+from connections.flowservice_emulator.dataprep import values
 from connections.flowservice_emulator.gateway import Caller
 from connections.flowservice_emulator.store import Store
 
@@ -102,7 +103,7 @@ class Runs:
         """A function from an event's body to why it fails (None: ingested)."""
         transformations = flow.get("transformations") or []
         mapping = self.mapping_of(caller, transformations[0]["params"]["mappingId"]) if transformations else None
-        pairs = [(m["source"], m["destination"]) for m in (mapping or {}).get("mappings", [])]
+        mappings: list[Doc] = (mapping or {}).get("mappings", [])
         types = self.types(mapping["xdmSchema"]) if mapping else {}
         required = self.required(mapping["xdmSchema"]) if mapping else ()
 
@@ -113,31 +114,24 @@ class Runs:
                 return "INGEST-1212-400|The record is not valid JSON."
             if not isinstance(record, dict):
                 return "INGEST-1212-400|The record is not a JSON object."
-            found = next(filter(None, (_problem(record, s, d, types.get(d, "string")) for s, d in pairs)), None)
-            return found or _missing(record, pairs, required)
+            written = [(values.destination(m), values.value(record, m)) for m in mappings]
+            found = next(filter(None, (_problem(v, d, types.get(d, "string")) for d, v in written)), None)
+            return found or _missing(written, required)
 
         return convert
 
 
-def _problem(record: Doc, source: str, destination: str, xdm_type: str) -> str | None:
-    value = _value(record, source)
+def _problem(value: Any, destination: str, xdm_type: str) -> str | None:
     if value is None or _converts(value, xdm_type):
         return None  # a missing attribute leaves the field empty (Data Prep nullifies it)
     return f"MAPPER-3700-400|Mapper Transform Error: cannot convert {value!r} to {xdm_type} for {destination}."
 
 
-def _value(record: Doc, source: str) -> Any:
-    value: Any = record
-    for part in source.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
-def _missing(record: Doc, pairs: list[tuple[str, str]], required: tuple[str, ...]) -> str | None:
-    """A required field of the schema that no mapped attribute of the record fills: streaming validation refuses
+def _missing(written: list[tuple[str, Any]], required: tuple[str, ...]) -> str | None:
+    """A required field of the schema that no mapping fills for the record: streaming validation refuses
     the record (help/ingestion/quality/overview.md: a required field check; the record goes to failed records)."""
     for path in required:
-        if all(_value(record, s) in (None, "") for s, d in pairs if d == path):
+        if all(v in (None, "") for d, v in written if d == path):
             return f"INGEST-1212-400|Record is invalid: required key [{path}] not found."
     return None
 

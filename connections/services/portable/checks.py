@@ -93,7 +93,9 @@ def _mapping_problems(flow: dict[str, Any], *, schema_id: str, sandbox: str, cli
     ]
     if missing or not rows:
         return missing
-    mapping = tuple(FieldMapping(row["source"], row["destination"]) for row in rows)
+    mapping = tuple(
+        FieldMapping(row["source"], row["destination"], source_type=row.get("source_type", "ATTRIBUTE")) for row in rows
+    )
     answer = client.validate_mappings(MappingSetInput(schema=schema_id, mappings=mapping))
     return [
         f"the mapping of {rows[index]['source']} to {rows[index]['destination']} is refused: {said}."

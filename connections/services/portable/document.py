@@ -25,6 +25,7 @@ from connections.services.errors import adobe_failed
 FORMAT = "eventhubs-onboarding"
 VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("onboarding-file.schema.json")
+ROW_KEYS = ("source", "destination", "source_type")  # a mapping row as a file keeps it (no source_type: a field)
 SAMPLE_EVENTS = 5  # enough for the mapping page to show the fields; few, as they are real events
 
 
@@ -154,7 +155,7 @@ def _dataflow_document(dataflow: Dataflow, dataset_name: str) -> dict[str, Any]:
     }
     if dataflow.is_raw:
         rows = dataflow.mappings or []
-        document["mapping"] = [{"source": m["source"], "destination": m["destination"]} for m in rows]
+        document["mapping"] = [{k: m[k] for k in ROW_KEYS if k in m} for m in rows]
         document["sample"] = list(dataflow.sample or [])[:SAMPLE_EVENTS]
     return document
 
@@ -181,8 +182,8 @@ def differences(flow: dict[str, Any], dataflow: Dataflow) -> list[str]:
     return said
 
 
-def _rows(mapping: list[dict[str, str]] | None) -> set[tuple[str, str]]:
-    return {(row["source"], row["destination"]) for row in mapping or []}
+def _rows(mapping: list[dict[str, str]] | None) -> set[tuple[str, ...]]:
+    return {tuple(row.get(k, "") for k in ROW_KEYS) for row in mapping or []}
 
 
 def origin_of(document: dict[str, Any], *, visible: QuerySet[Onboarding]) -> Onboarding | None:

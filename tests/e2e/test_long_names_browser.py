@@ -1,0 +1,33 @@
+"""A long onboarding name in a narrow table cell wraps between its words, never inside one: in the admin's calls
+list and in My onboardings, at widths where the cell is narrow; the page itself never scrolls sideways."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_phone_browser import BROKEN_WORDS
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LONG_NAME = "Web shop international wholesale orders from the Rotterdam warehouse"
+PAGE_SCROLLS = "() => document.documentElement.scrollWidth > window.innerWidth"
+
+
+def test_a_long_name_wraps_between_its_words_in_narrow_cells(csp_page: Page, live_server, admin_user, make_onboarding):
+    page = csp_page
+    make_onboarding("source", owner=admin_user, name=LONG_NAME)
+    page.goto(live_server.url + "/admin/login/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Log in").click()
+    for width, path in ((1024, "/admin/connections/flowservicecall/"), (700, "/onboardings/"), (360, "/onboardings/")):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(live_server.url + path)
+        name = page.get_by_role("cell", name=LONG_NAME).first
+        expect(name).to_be_visible()
+        lines = name.evaluate(
+            "el => Math.round(el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight))"
+        )
+        assert page.evaluate(BROKEN_WORDS) == [], (width, path, lines)
+        assert not page.evaluate(PAGE_SCROLLS), (width, path)

@@ -48,6 +48,15 @@ def test_source_and_done_without_requests_or_dataflows_ask_once(alice, make_onbo
     assert count == SESSION_AND_USER + 1 and "Set up the dataflow" in page and "Recent requests" not in page
 
 
+def test_source_leaves_the_several_hubs_form_until_it_is_opened_which_asks_once_too(alice, make_onboarding):
+    onboarding = make_onboarding("base")
+    count, page = queries(alice, f"/onboardings/{onboarding.public_id}/source/")
+    assert count == SESSION_AND_USER + 1 and "Read several event hubs at once" in page and "Read orders" not in page
+    with CaptureQueriesContext(connection) as captured:
+        opened = alice.get(f"/onboardings/{onboarding.public_id}/source/hubs/", headers={"HX-Request": "true"})
+    assert len(captured) == SESSION_AND_USER + 1 and "Read orders" in opened.content.decode()
+
+
 def test_done_lists_the_requests_to_adobe_and_the_dataflows_it_has(alice, make_onboarding):
     onboarding = make_onboarding("source")
     RemoteAction.objects.create(onboarding=onboarding, kind="test", state=RemoteAction.State.DONE, result={})

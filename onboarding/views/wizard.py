@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -67,17 +67,18 @@ LISTED_COLUMNS = (
 )
 
 
+def _visible(request: HtmxHttpRequest) -> QuerySet[Onboarding]:
+    """The onboardings the user may see (their own or a team's), without their secret: no page shows it."""
+    return Onboarding.objects.visible_to(request.user).defer(*SECRET_FIELDS)
+
+
 def _page_onboarding(request: HtmxHttpRequest, public_id: uuid.UUID) -> Onboarding:
-    """The onboarding a step's page shows, if it belongs to the user (404 otherwise), without its secret (no page
-    shows it), and whether it has requests to Adobe and dataflows: a page with none of them asks nothing more."""
-    queryset = (
-        Onboarding.objects.visible_to(request.user)
-        .defer(*SECRET_FIELDS)
-        .annotate(
-            has_actions=Exists(RemoteAction.objects.filter(onboarding=OuterRef("pk"), dataflow=None)),
-            has_dataflows=Exists(Dataflow.objects.filter(onboarding=OuterRef("pk"))),
-            has_copies=Exists(OnboardingCopy.objects.filter(Q(original=OuterRef("pk")) | Q(copy=OuterRef("pk")))),
-        )
+    """The onboarding a step's page shows, if the user may see it (404 otherwise), and whether it has requests
+    to Adobe and dataflows: a page with none of them asks nothing more."""
+    queryset = _visible(request).annotate(
+        has_actions=Exists(RemoteAction.objects.filter(onboarding=OuterRef("pk"), dataflow=None)),
+        has_dataflows=Exists(Dataflow.objects.filter(onboarding=OuterRef("pk"))),
+        has_copies=Exists(OnboardingCopy.objects.filter(Q(original=OuterRef("pk")) | Q(copy=OuterRef("pk")))),
     )
     return get_object_or_404(queryset, public_id=public_id)
 
@@ -510,13 +511,15 @@ def onboarding_retry(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResp
 @require_GET
 def onboarding_status(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Polled while a background task works for the onboarding: nothing to swap until it is done, then the
-    step it stands on replaces the wizard (its URL pushed, focus on the new heading), as after a submit."""
-    onboarding = _page_onboarding(request, public_id)
+    step it stands on replaces the wizard (its URL pushed, focus on the new heading), as after a submit.
+    Each poll reads the onboarding alone; the step's page, once, reads what it lists."""
+    onboarding = get_object_or_404(_visible(request), public_id=public_id)
     onboarding = services.onboarding_recover(onboarding=onboarding, actor=request.user)
     if services.onboarding_busy(onboarding):
         return _still_busy(request, onboarding)
     if not request.htmx:
         return _where_it_stands(onboarding)
+    onboarding = _page_onboarding(request, public_id)
     return reswap(retarget(_show(request, onboarding, Step.of(onboarding)), "#wizard"), "outerHTML")
 
 

@@ -327,7 +327,9 @@ def _many_hubs(page: Any, base: str) -> None:
     page.get_by_label("Connection string (optional)").fill(CONNECTION_STRING)
     expect(page.get_by_text("The key in it will be used")).to_be_visible()
     page.get_by_role("button", name="Connect to Adobe").click()
-    expect(page.get_by_role("heading", name="Or read several event hubs at once")).to_be_visible()
+    expect(page.get_by_role("heading", name="Choose what to read")).to_be_visible()
+    page.locator("#several-hubs summary").click()  # the form for several hubs is fetched when opened
+    expect(page.get_by_role("button", name="Read the ticked event hubs")).to_be_visible()
     page.get_by_label("Consumer group pattern").fill("shop-{hub}")  # aep-orders is read by the orders account
     page.get_by_role("button", name="Fill in the consumer groups").click()
     for hub in ("clickstream", "inventory-updates", "orders"):

@@ -314,13 +314,48 @@ def posted(**groups: str) -> dict[str, str]:
 
 
 class TestPages:
-    def test_the_source_page_offers_each_listed_hub_with_its_consumer_group_filled_in(self, alice, make_onboarding):
+    def test_the_source_page_names_the_listed_hubs_and_leaves_their_form_until_asked(self, alice, make_onboarding):
         onboarding = make_onboarding("base")
         page = alice.get(reverse("onboarding:source", args=[onboarding.public_id]))
-        assert page.status_code == 200
+        html = page.content.decode()
+        assert page.status_code == 200 and "hubs_form" not in page.context
+        assert "Read several event hubs at once</summary>" in html and "clickstream, inventory-updates, orders" in html
+        assert "Read the ticked event hubs" not in html and 'value="aep-orders"' not in html
+        asked = reverse("onboarding:source_hubs", args=[onboarding.public_id])
+        assert f'hx-get="{asked}" hx-trigger="toggle once"' in html and f'href="{asked}#several-hubs"' in html
+
+    def test_opening_the_disclosure_fetches_each_listed_hub_with_its_consumer_group_filled_in(
+        self, alice, make_onboarding
+    ):
+        onboarding = make_onboarding("base")
+        part = alice.get(reverse("onboarding:source_hubs", args=[onboarding.public_id]), headers={"HX-Request": "true"})
+        html = part.content.decode()
+        assert part.status_code == 200 and html.lstrip().startswith('<div id="several-hubs-form">')
         for hub in HUBS:
-            assert f'value="aep-{hub}"' in page.content.decode()
-        assert "Read the ticked event hubs" in page.content.decode()
+            assert f'value="aep-{hub}"' in html
+        assert "Read the ticked event hubs" in html and "Choose what to read" not in html
+
+    def test_without_js_its_link_shows_the_source_page_with_the_disclosure_open(self, alice, make_onboarding):
+        onboarding = make_onboarding("base")
+        page = alice.get(reverse("onboarding:source_hubs", args=[onboarding.public_id]))
+        html = page.content.decode()
+        assert page.status_code == 200 and "Choose what to read" in html and "Create source connection" in html
+        assert '<details class="hubs-pick" id="several-hubs" open>' in html and "Read the ticked event hubs" in html
+
+    def test_once_the_source_is_chosen_the_form_is_no_more_and_it_says_where_things_stand(self, alice, make_onboarding):
+        onboarding = make_onboarding("source")
+        url = reverse("onboarding:source_hubs", args=[onboarding.public_id])
+        done = reverse("onboarding:done", args=[onboarding.public_id])
+        assert alice.get(url).url == done
+        assert alice.get(url, headers={"HX-Request": "true"}).headers["HX-Redirect"] == done
+
+    def test_a_post_s_errors_are_shown_with_the_disclosure_open(self, alice, make_onboarding):
+        onboarding = make_onboarding("base")
+        post = {**posted(), "hubs-0-consumer_group": ""}
+        page = alice.post(reverse("onboarding:source_hubs", args=[onboarding.public_id]), post)
+        html = page.content.decode()
+        assert '<details class="hubs-pick" id="several-hubs" open>' in html
+        assert "Type the consumer group this event hub is read with." in html
 
     def test_a_refusal_is_shown_next_to_its_hub(self, alice, make_onboarding):
         make_onboarding("source", name="Orders elsewhere", consumer_group="aep-orders")

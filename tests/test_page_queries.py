@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from connections.models import Onboarding, RemoteAction
 from connections.services.dataflow_choices import dataflow_start
@@ -48,6 +49,15 @@ def test_source_and_done_without_requests_or_dataflows_ask_once(alice, make_onbo
     assert count == SESSION_AND_USER + 1 and "Set up the dataflow" in page and "Recent requests" not in page
 
 
+def test_source_leaves_the_several_hubs_form_until_it_is_opened_which_asks_once_too(alice, make_onboarding):
+    onboarding = make_onboarding("base")
+    count, page = queries(alice, f"/onboardings/{onboarding.public_id}/source/")
+    assert count == SESSION_AND_USER + 1 and "Read several event hubs at once" in page and "Read orders" not in page
+    with CaptureQueriesContext(connection) as captured:
+        opened = alice.get(f"/onboardings/{onboarding.public_id}/source/hubs/", headers={"HX-Request": "true"})
+    assert len(captured) == SESSION_AND_USER + 1 and "Read orders" in opened.content.decode()
+
+
 def test_done_lists_the_requests_to_adobe_and_the_dataflows_it_has(alice, make_onboarding):
     onboarding = make_onboarding("source")
     RemoteAction.objects.create(onboarding=onboarding, kind="test", state=RemoteAction.State.DONE, result={})
@@ -74,3 +84,19 @@ def test_a_step_in_flight_does_not_read_the_requests_its_progress_hides(alice, m
     Onboarding.objects.filter(pk=onboarding.pk).update(status=Onboarding.Status.CREATING_SOURCE)
     count, page = queries(alice, f"/onboardings/{onboarding.public_id}/source/")
     assert count == SESSION_AND_USER + 1 and "This page moves on by itself" in page and "Recent requests" not in page
+
+
+def test_a_progress_poll_reads_the_onboarding_alone_until_the_step_s_page_is_shown(alice, make_onboarding):
+    """Polled ten times a second at first: while the work goes on, nothing of what the next page lists is read."""
+    onboarding = make_onboarding("base")
+    busy = {"status": Onboarding.Status.CREATING_SOURCE, "step_started_at": timezone.now()}
+    Onboarding.objects.filter(pk=onboarding.pk).update(**busy)
+    url = f"/onboardings/{onboarding.public_id}/status/"
+    with CaptureQueriesContext(connection) as captured:
+        assert alice.get(url).status_code == 204  # nothing to swap (htmx's poll: unless its interval changed)
+    read = captured.captured_queries[-1]["sql"]
+    assert len(captured) == SESSION_AND_USER + 1 and "remoteaction" not in read and "dataflow" not in read
+    Onboarding.objects.filter(pk=onboarding.pk).update(status=Onboarding.Status.BASE_CREATED)
+    with CaptureQueriesContext(connection) as captured:
+        page = alice.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert len(captured) == SESSION_AND_USER + 2 and "Choose what to read" in page  # then the page's own read

@@ -10,14 +10,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import push_url, replace_url, reswap, retarget
+from django_htmx.http import HttpResponseClientRedirect, push_url, replace_url, reswap, retarget
 
 from connections import azure_names, exports, safe_input, services
 from connections.auth_types import FIELDS, SECRET_FIELDS, AuthType
@@ -28,7 +28,7 @@ from connections.services.hubs import HubRefused, hubs_used, onboarding_submit_h
 from connections.services.sandboxes import known_sandboxes
 from onboarding import secret_echo
 from onboarding.access import HtmxHttpRequest, owned_onboarding, teams
-from onboarding.forms.hubs import BaseHubFormSet, GroupPatternForm, hub_formset
+from onboarding.forms.hubs import BaseHubFormSet, GroupPatternForm, hub_formset, listed_hubs
 from onboarding.forms.wizard import AccountForm, CredentialsForm, SourceForm, hub_policy_refusal
 from onboarding.links import OnboardingUrls
 from onboarding.polling import poll_every
@@ -67,17 +67,18 @@ LISTED_COLUMNS = (
 )
 
 
+def _visible(request: HtmxHttpRequest) -> QuerySet[Onboarding]:
+    """The onboardings the user may see (their own or a team's), without their secret: no page shows it."""
+    return Onboarding.objects.visible_to(request.user).defer(*SECRET_FIELDS)
+
+
 def _page_onboarding(request: HtmxHttpRequest, public_id: uuid.UUID) -> Onboarding:
-    """The onboarding a step's page shows, if it belongs to the user (404 otherwise), without its secret (no page
-    shows it), and whether it has requests to Adobe and dataflows: a page with none of them asks nothing more."""
-    queryset = (
-        Onboarding.objects.visible_to(request.user)
-        .defer(*SECRET_FIELDS)
-        .annotate(
-            has_actions=Exists(RemoteAction.objects.filter(onboarding=OuterRef("pk"), dataflow=None)),
-            has_dataflows=Exists(Dataflow.objects.filter(onboarding=OuterRef("pk"))),
-            has_copies=Exists(OnboardingCopy.objects.filter(Q(original=OuterRef("pk")) | Q(copy=OuterRef("pk")))),
-        )
+    """The onboarding a step's page shows, if the user may see it (404 otherwise), and whether it has requests
+    to Adobe and dataflows: a page with none of them asks nothing more."""
+    queryset = _visible(request).annotate(
+        has_actions=Exists(RemoteAction.objects.filter(onboarding=OuterRef("pk"), dataflow=None)),
+        has_dataflows=Exists(Dataflow.objects.filter(onboarding=OuterRef("pk"))),
+        has_copies=Exists(OnboardingCopy.objects.filter(Q(original=OuterRef("pk")) | Q(copy=OuterRef("pk")))),
     )
     return get_object_or_404(queryset, public_id=public_id)
 
@@ -155,8 +156,9 @@ def _show(request: HtmxHttpRequest, onboarding: Onboarding | None, step: Step, *
         extra["form"] = _account_form(onboarding)
     if step == Step.SOURCE and "form" not in extra and onboarding and onboarding.source_editable:
         extra["form"] = SourceForm(initial=SourceForm.initial_for(onboarding), onboarding=onboarding)
-    if step == Step.SOURCE and "hubs_form" not in extra and onboarding and onboarding.source_editable:
-        extra["hubs_form"] = hub_formset(onboarding)
+    if step == Step.SOURCE and onboarding and onboarding.source_editable:
+        # The several-hubs form is built only when asked for (its disclosure opened) or re-shown after a POST.
+        extra.setdefault("hubs_offered", listed_hubs(onboarding))
     if extra.get("hubs_form") is not None:
         extra.setdefault("pattern_form", GroupPatternForm())
     template = f"{WIZARD}#wizard" if request.htmx else WIZARD
@@ -430,11 +432,13 @@ def onboarding_source(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpRes
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def onboarding_source_hubs(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The Source step with several event hubs ticked: the first is the onboarding's source connection, each
-    other a dataflow of its own on the same base connection (services/hubs.py)."""
+    other a dataflow of its own on the same base connection (services/hubs.py). GET: the form itself."""
     onboarding = _page_onboarding(request, public_id)
+    if request.method == "GET":
+        return _hubs_form(request, onboarding)
     pattern = GroupPatternForm(request.POST)
     if "fill" in request.POST and pattern.is_valid() and onboarding.source_editable:
         # Fill every consumer group in again from the pattern, keeping the ticks: nothing is submitted yet.
@@ -450,6 +454,19 @@ def onboarding_source_hubs(request: HtmxHttpRequest, public_id: uuid.UUID) -> Ht
     except HubRefused as error:
         return _hubs_refused(request, onboarding, formset, error)
     return _continue(request, onboarding)
+
+
+def _hubs_form(request: HtmxHttpRequest, onboarding: Onboarding) -> HttpResponse:
+    """The several-hubs form, asked for by opening its disclosure on Source: the form alone for htmx, the
+    Source page with the disclosure open without JS; where the onboarding stands once the form is no more."""
+    formset = hub_formset(onboarding) if onboarding.source_editable else None
+    if formset is None:
+        url = Step.of(onboarding).url(onboarding)
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    if not request.htmx:
+        return _show(request, onboarding, Step.SOURCE, hubs_form=formset)
+    context = _context(onboarding, Step.SOURCE, hubs_form=formset, pattern_form=GroupPatternForm())
+    return render(request, f"{WIZARD}#source-hubs-form", context)
 
 
 def _hubs_refused(
@@ -494,13 +511,15 @@ def onboarding_retry(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResp
 @require_GET
 def onboarding_status(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Polled while a background task works for the onboarding: nothing to swap until it is done, then the
-    step it stands on replaces the wizard (its URL pushed, focus on the new heading), as after a submit."""
-    onboarding = _page_onboarding(request, public_id)
+    step it stands on replaces the wizard (its URL pushed, focus on the new heading), as after a submit.
+    Each poll reads the onboarding alone; the step's page, once, reads what it lists."""
+    onboarding = get_object_or_404(_visible(request), public_id=public_id)
     onboarding = services.onboarding_recover(onboarding=onboarding, actor=request.user)
     if services.onboarding_busy(onboarding):
         return _still_busy(request, onboarding)
     if not request.htmx:
         return _where_it_stands(onboarding)
+    onboarding = _page_onboarding(request, public_id)
     return reswap(retarget(_show(request, onboarding, Step.of(onboarding)), "#wizard"), "outerHTML")
 
 

@@ -23,6 +23,15 @@ def sideways_scroll(page: Page) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
 
 
+def open_several_hubs(page: Page) -> None:
+    """Open the Source page's "Read several event hubs at once", until its form is fetched and in place."""
+    expect(page.get_by_role("heading", name="Choose what to read")).to_be_visible()
+    wait_for_htmx(page)
+    page.locator("#several-hubs summary").click()
+    expect(page.get_by_role("button", name="Read the ticked event hubs")).to_be_visible()
+    wait_for_htmx(page)
+
+
 def tick_three_hubs(page: Page) -> None:
     for hub in HUBS:
         page.get_by_role("checkbox", name=f"Read {hub}").check()
@@ -69,8 +78,7 @@ def test_three_hubs_one_failing_once_is_retried_alone(logged_in: Page, live_serv
     start_onboarding(page, live_server, "Shop hubs")
     fill_standard(page, DEMO_MANAGE_KEY)
     page.get_by_role("button", name="Connect to Adobe").click()
-    expect(page.get_by_role("heading", name="Or read several event hubs at once")).to_be_visible()
-    wait_for_htmx(page)
+    open_several_hubs(page)
     page.set_viewport_size({"width": 360, "height": 800})
     assert sideways_scroll(page) <= 0
     assert serious_violations(page) == []
@@ -117,3 +125,50 @@ def test_three_hubs_one_failing_once_is_retried_alone(logged_in: Page, live_serv
     assert serious_violations(page) == []
     page.get_by_role("link", name="Each event hub's dataflow").click()
     expect(page.get_by_role("heading", name="The event hubs of Shop hubs")).to_be_visible()
+
+
+def test_the_form_for_several_hubs_is_fetched_when_its_disclosure_is_opened(logged_in: Page, live_server, emulator):
+    page = logged_in
+    start_onboarding(page, live_server, "One hub")
+    fill_standard(page, DEMO_MANAGE_KEY)
+    page.get_by_role("button", name="Connect to Adobe").click()
+    expect(page.get_by_role("heading", name="Choose what to read")).to_be_visible()
+    wait_for_htmx(page)
+    summary = page.locator("#several-hubs summary")
+    expect(summary).to_have_text("Read several event hubs at once")
+    expect(page.get_by_role("checkbox", name="Read orders")).to_have_count(0)  # not in the page until asked
+    summary.focus()
+    page.keyboard.press("Enter")
+    for hub in HUBS:
+        expect(page.get_by_label(f"Consumer group for {hub}")).to_have_value(f"aep-{hub}")
+    expect(summary).to_be_focused()  # the form arrives under the summary; focus stays where the person is
+    wait_for_htmx(page)
+    assert serious_violations(page) == []
+    page.keyboard.press("Enter")  # closed and opened again: the form is kept, not fetched again
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("checkbox", name="Read orders")).to_have_count(1)
+
+
+def test_without_javascript_its_link_opens_the_form_for_several_hubs(browser, logged_in: Page, live_server, emulator):
+    page = logged_in
+    start_onboarding(page, live_server, "No script")
+    fill_standard(page, DEMO_MANAGE_KEY)
+    page.get_by_role("button", name="Connect to Adobe").click()
+    expect(page.get_by_role("heading", name="Choose what to read")).to_be_visible()
+    source = page.url
+    plain = browser.new_context(java_script_enabled=False, storage_state=page.context.storage_state())
+    try:
+        page = plain.new_page()
+        page.goto(source)
+        page.locator("#several-hubs summary").click()
+        page.get_by_role("link", name="Choose the ones to read").click()
+        expect(page.locator("#several-hubs")).to_have_attribute("open", "")
+        page.get_by_role("button", name="Read the ticked event hubs").click()  # nothing ticked: said, form kept open
+        expect(page.locator("#hubs-error")).to_have_text("Tick at least one event hub.")
+        expect(page.locator("#several-hubs")).to_have_attribute("open", "")
+        page.get_by_role("checkbox", name="Read clickstream").check()
+        page.get_by_role("checkbox", name="Read inventory-updates").check()
+        page.get_by_role("button", name="Read the ticked event hubs").click()
+        expect(page.get_by_role("heading", name="Your Event Hubs account is connected")).to_be_visible(timeout=30_000)
+    finally:
+        plain.close()

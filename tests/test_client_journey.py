@@ -30,7 +30,11 @@ from connections.flowservice import (
     ValidationError,
     failure_reasons,
 )
-from connections.flowservice.types import DATA_LAKE_CONNECTION_SPEC_ID, EVENT_HUBS_CONNECTION_SPEC_ID
+from connections.flowservice.types import (
+    DATA_LAKE_CONNECTION_SPEC_ID,
+    EVENT_HUBS_CONNECTION_SPEC_ID,
+    GENERATED_ID_MAPPING,
+)
 from tests.conftest import DEMO_MANAGE_KEY, DEMO_MANAGE_KEY_NAME, DEMO_NAMESPACE, EmulatorHandle
 from tests.contract.clients import flow_client
 from tests.contract.proxy import AlteringProxy, Exchange, Reply
@@ -271,6 +275,26 @@ class TestRefusals:
         answers = client.validate_mappings(wrong)["validationResponse"]
         assert [a["status"] for a in answers] == ["SUCCESS"] * 6 + ["FAILED"]
         assert answers[-1]["errors"][0]["destination"] == "nowhere"
+
+    def test_a_generated_id_is_validated_and_previewed_as_a_new_id_for_each_record(self, client):
+        kept = tuple(m for m in ORDER_MAPPINGS.mappings if m.destination_xdm_path != "_id")
+        generated = MappingSetInput(ORDERS_ALT_ID, (*kept, GENERATED_ID_MAPPING))
+        answers = client.validate_mappings(generated)["validationResponse"]
+        assert [a["status"] for a in answers] == ["SUCCESS"] * 6
+        records = client.preview_mappings(generated, [{"id": "o-1", "total": 5}, {"id": "o-2", "total": 7}])
+        assert [r["_eventhubsdemo"]["order"]["orderId"] for r in records] == ["o-1", "o-2"]
+        assert len({r["_id"] for r in records}) == 2
+
+    def test_a_preview_answering_one_object_reads_as_one_record(self, emulator):
+        def one_object(exchange: Exchange, reply: Reply) -> Reply:
+            if exchange.path.endswith("/mappingSets/preview") and reply.status == 200:
+                return reply.with_json({**reply.json(), "data": reply.json()["data"][0]})
+            return reply
+
+        with AlteringProxy(emulator.url, after=one_object) as proxy:
+            client = flow_client(flow_url=proxy.url + "/data/foundation/flowservice", ims_url=emulator.url)
+            records = client.preview_mappings(ORDER_MAPPINGS, [{"id": "o-1"}, {"id": "o-2"}])
+        assert [r["_id"] for r in records] == ["o-1"]
 
     def test_a_type_that_cannot_convert_fails_those_records_with_the_reason(self, client, emulator):
         clock(emulator, freeze=True)

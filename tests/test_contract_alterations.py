@@ -3,8 +3,9 @@
 A second emulator stands in for Adobe behind an altering proxy (tests/contract/proxy.py); each alteration
 is one of the behaviours the app once got wrong (a PATCH reflected in a dataflow's runs, Profile tags not read
 back, Catalog paging or filter, Schema Registry paging, where run errors sit, a token for any organisation,
-disabling a disabled flow, enabling an enabled one, an unknown event hub). The check must name the guess each one
-refutes, and nothing must differ when the stand-in is left as it is.
+disabling a disabled flow, enabling an enabled one, an unknown event hub, Data Prep refusing the generated id or
+previewing one id for every record). The check must name the guess each one refutes, and nothing must differ when the
+stand-in is left as it is.
 """
 
 from __future__ import annotations
@@ -153,6 +154,32 @@ def unknown_hubs_read(exchange: Exchange) -> Reply | None:
     return None
 
 
+# 10. Data Prep refuses an expression row (its destination made one the schema lacks, so the stand-in refuses it as it
+# refuses any wrong row: FAILED in the validation, 400 in the preview); or its preview gives every record one `_id`.
+
+
+def expression_refused(exchange: Exchange) -> Reply | None:
+    route = _route(exchange)
+    if exchange.method == "POST" and route.endswith(("/mappingSets/validate", "/mappingSets/preview")):
+        body = json.loads(exchange.body)
+        mapping_set = body.get("mappingSet", body)
+        for row in mapping_set.get("mappings", []):
+            if row.get("sourceType") == "EXPRESSION":
+                row["destination"] = "contractCheckNoSuchField"
+        exchange.body = json.dumps(body).encode()
+    return None
+
+
+def one_id_for_every_record(exchange: Exchange, reply: Reply) -> Reply:
+    if exchange.method != "POST" or not _route(exchange).endswith("/mappingSets/preview") or reply.status != 200:
+        return reply
+    body = reply.json()
+    records = body.get("data") if isinstance(body.get("data"), list) else []
+    for mapped in records:
+        mapped["_id"] = records[0]["_id"]
+    return reply.with_json(body)
+
+
 def _forward(exchange: Exchange) -> Reply | None:
     return None
 
@@ -178,6 +205,7 @@ def guess(starting: str) -> str:
 SOURCE_PATCH = guess("A source connection's PATCH")
 RUNS = guess("Runs of a streaming flow")
 UNKNOWN_HUB_RUNS = guess("A flow on an event hub the namespace lacks")
+GENERATED_ID = guess("A `uuid()` expression")
 
 
 def alterations() -> dict[str, Alteration]:
@@ -211,6 +239,10 @@ def alterations() -> dict[str, Alteration]:
             _forward, action_always_succeeds("enable"), frozenset({guess("Enabling an enabled flow")})
         ),
         "9 Azure accepts an unknown hub": Alteration(unknown_hubs_read, _same, frozenset({UNKNOWN_HUB_RUNS})),
+        "10a Data Prep refuses the uuid() expression": Alteration(expression_refused, _same, frozenset({GENERATED_ID})),
+        "10b the preview gives two records one id": Alteration(
+            _forward, one_id_for_every_record, frozenset({GENERATED_ID})
+        ),
     }
 
 

@@ -15,6 +15,7 @@ from connections.flowservice import DataLakeTarget, DatasetInput, FieldMapping, 
 from connections.flowservice.payloads import (
     dataset_body,
     flow_body,
+    mapping_preview_body,
     mapping_set_body,
     mapping_validation_body,
     target_connection_body,
@@ -176,6 +177,7 @@ def test_the_clients_request_bodies(emulator):
         check_component("catalog", "dataSetRequest", dataset_body(DatasetInput("d", ORDERS_ID, profile_enabled=True)))
     if published_file("data-prep") is not None:
         check_component("data-prep", "MappingSet", mapping_validation_body(MAPPINGS))
+        check_component("data-prep", "PreviewRequest", mapping_preview_body(MAPPINGS, [{"id": "o-1"}]))
 
 
 def test_the_minimal_schemas_name_their_source_and_cover_every_published_file():

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .answers import (
     failure_reasons,
     is_system_dataset,
+    mapping_refusals,
     newest_reasons,
     newest_run,
     run_ended_ms,
@@ -139,6 +140,7 @@ __all__ = [
     "run_started_ms",
     "run_status",
     "is_system_dataset",
+    "mapping_refusals",
 ]
 
 _ON_FIRST_USE = {

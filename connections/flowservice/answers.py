@@ -58,6 +58,22 @@ def newest_reasons(runs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bo
     return next((found for run in runs if (found := failure_reasons(run))), []), False
 
 
+def mapping_refusals(answer: dict[str, Any], count: int) -> dict[int, str]:
+    """Data Prep's refusal of each row a mapping validation refused, by the row's index (`validationResponse`, in
+    the order sent; data-prep.yaml's MappingValidationResponse).
+
+    Adobe's documents are silent: on the messages of a failed row (only `TransformErrorInfo.exception` is
+    documented); its `exception` text is kept as Data Prep wrote it.
+    """
+    refusals = {}
+    verdicts = answer.get("validationResponse")
+    for index, verdict in enumerate(verdicts[:count] if isinstance(verdicts, list) else []):
+        if isinstance(verdict, dict) and verdict.get("status") == "FAILED":
+            errors = _dicts(verdict.get("errors")) or [{}]
+            refusals[index] = "; ".join(str(e.get("exception") or "refused") for e in errors)
+    return refusals
+
+
 def is_system_dataset(dataset: dict[str, Any]) -> bool:
     """A dataset Adobe's own processes made: it carries a tag of the `adobe` prefix that Catalog's filter guide
     reserves for them. Adobe's documents are silent on a system flag in Catalog's answer; this is the sign used."""

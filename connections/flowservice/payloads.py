@@ -131,6 +131,12 @@ def mapping_validation_body(mapping_set: MappingSetInput) -> dict[str, Any]:
     }
 
 
+def mapping_preview_body(mapping_set: MappingSetInput, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """POST /mappingSets/preview body (data-prep.yaml's PreviewRequest): the records as `data`, and the mapping set
+    in the validation's form as `mappingSet` (both are the yaml's MappingSet)."""
+    return {"data": records, "mappingSet": mapping_validation_body(mapping_set)}
+
+
 def target_connection_body(target: DataLakeTarget) -> dict[str, Any]:
     """POST /targetConnections body for the Data Lake (parquet_xdm into one dataset)."""
     return {

@@ -165,6 +165,11 @@ class FieldMapping:
     source_type: str = "ATTRIBUTE"  # Data Prep's sourceType: ATTRIBUTE or EXPRESSION
 
 
+# Data Prep's `uuid()`, "Generates a pseudo-random ID" (help/data-prep/functions.md), mapped to XDM's `_id`: an id
+# for each record, for events that carry none of their own.
+GENERATED_ID_MAPPING = FieldMapping("uuid()", "_id", source_type="EXPRESSION")
+
+
 @dataclass(frozen=True)
 class MappingSetInput:
     """A Data Prep mapping set, in the form the streaming tutorial uses (`schema` as the tutorial shows it)."""

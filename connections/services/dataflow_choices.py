@@ -27,6 +27,7 @@ from connections.flowservice import (
     FlowAction,
     FlowServiceError,
     is_system_dataset,
+    mapping_refusals,
     newest_reasons,
     newest_run,
     run_records,
@@ -669,21 +670,8 @@ def mapping_check(dataflow: Dataflow, public_id: Any) -> MappingCheck | None:
 
 
 def mapping_row_problems(answer: dict[str, Any], count: int) -> dict[int, str]:
-    """Data Prep's verdict per row (`validationResponse`, in the order sent).
-
-    Adobe's documents are silent: on the messages of a failed row (only `TransformErrorInfo.exception`
-    is documented); its `exception` text is shown as Data Prep wrote it.
-    """
-    verdicts = answer.get("validationResponse")
-    if not isinstance(verdicts, list):
-        return {}
-    problems = {}
-    for index, verdict in enumerate(verdicts[:count]):
-        if isinstance(verdict, dict) and verdict.get("status") == "FAILED":
-            errors = verdict.get("errors") or [{}]
-            said = "; ".join(str(e.get("exception") or "refused") for e in errors if isinstance(e, dict))
-            problems[index] = f"Data Prep: {said}"
-    return problems
+    """Data Prep's refusal of each refused row, as the Mapping step shows it beside the row."""
+    return {index: f"Data Prep: {said}" for index, said in mapping_refusals(answer, count).items()}
 
 
 # Detail

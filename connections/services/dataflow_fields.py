@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from connections.flowservice.types import scalar_type
+from connections.flowservice.types import GENERATED_ID_MAPPING, scalar_type
 from connections.safe_input import UnsafeJSON, load_json
 
 MAX_SAMPLE_EVENTS = 100
@@ -16,11 +16,10 @@ MAX_SAMPLE_EVENTS = 100
 EVENT_CLASS = "https://ns.adobe.com/xdm/context/experienceevent"
 CLASS_REQUIRED = {EVENT_CLASS: ("_id", "timestamp")}
 # Every XDM record has a unique `_id`. Events with no id of their own can have Data Prep generate one for each
-# record: an expression row (sourceType EXPRESSION) of `uuid()`, "Generates a pseudo-random ID"
-# (help/data-prep/functions.md), written as help/data-prep/mapping-set.md writes an expression mapping.
-ID_FIELD = "_id"
-EXPRESSION = "EXPRESSION"
-GENERATED_ID = {"source": "uuid()", "destination": ID_FIELD, "source_type": EXPRESSION}
+# record: the row of GENERATED_ID_MAPPING (sourceType EXPRESSION), as the Mapping step holds it.
+ID_FIELD = GENERATED_ID_MAPPING.destination_xdm_path
+EXPRESSION = GENERATED_ID_MAPPING.source_type
+GENERATED_ID = {"source": GENERATED_ID_MAPPING.source_attribute, "destination": ID_FIELD, "source_type": EXPRESSION}
 # Which XDM types a JSON value of each kind can fill without Data Prep refusing it.
 FITS = {
     "string": {"string", "date-time", "date", "uri", "email"},

@@ -276,7 +276,7 @@ class TestRefusals:
         assert [a["status"] for a in answers] == ["SUCCESS"] * 6 + ["FAILED"]
         assert answers[-1]["errors"][0]["destination"] == "nowhere"
 
-    def test_a_generated_id_is_validated_and_previewed_as_a_new_id_for_each_record(self, client):
+    def test_a_generated_id_is_validated_and_previewed_as_a_new_id_for_each_record(self, client, calls):
         kept = tuple(m for m in ORDER_MAPPINGS.mappings if m.destination_xdm_path != "_id")
         generated = MappingSetInput(ORDERS_ALT_ID, (*kept, GENERATED_ID_MAPPING))
         answers = client.validate_mappings(generated)["validationResponse"]
@@ -284,6 +284,7 @@ class TestRefusals:
         records = client.preview_mappings(generated, [{"id": "o-1", "total": 5}, {"id": "o-2", "total": 7}])
         assert [r["_eventhubsdemo"]["order"]["orderId"] for r in records] == ["o-1", "o-2"]
         assert len({r["_id"] for r in records}) == 2
+        assert operations(calls)[-2:] == [(Operation.VALIDATE_MAPPING, 200), (Operation.PREVIEW_MAPPING, 200)]
 
     def test_a_preview_answering_one_object_reads_as_one_record(self, emulator):
         def one_object(exchange: Exchange, reply: Reply) -> Reply:

@@ -191,14 +191,14 @@ class DataflowMethods(PlatformClient):
 
     def preview_mappings(self, mapping_set: MappingSetInput, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """POST /mappingSets/preview: each record as the mapping set writes it. Creates nothing, so a lost answer may
-        be resent; it is recorded under the validation's operation, as both try a mapping set without making one.
+        be resent.
 
         Adobe's documents are silent: on a preview of several records (data-prep.yaml's request takes a list, its
         example sends one object and answers one); an answer of one object is read as one record.
         """
         body = payloads.mapping_preview_body(mapping_set, records)
         path = "/mappingSets/preview"
-        answer = self._post(Operation.VALIDATE_MAPPING, Service.DATA_PREP, path, body, idempotent=True)
+        answer = self._post(Operation.PREVIEW_MAPPING, Service.DATA_PREP, path, body, idempotent=True)
         data = _object(answer).get("data")
         written = data if isinstance(data, list) else [data]
         return [record for record in written if isinstance(record, dict)]

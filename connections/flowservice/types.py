@@ -259,6 +259,7 @@ class Operation(enum.StrEnum):
     DELETE_DATASET = "delete_dataset"
     CREATE_MAPPING = "create_mapping_set"
     VALIDATE_MAPPING = "validate_mappings"
+    PREVIEW_MAPPING = "preview_mappings"
     GET_MAPPING = "get_mapping_set"
     CREATE_TARGET = "create_target_connection"
     GET_TARGET = "get_target_connection"

@@ -156,6 +156,7 @@ class FlowServiceCall(AppendOnlyModel):
         GET_DATASET = "get_dataset", _("Get dataset")
         LIST_DATASETS = "list_datasets", _("List datasets")
         VALIDATE_MAPPING = "validate_mappings", _("Validate mapping")
+        PREVIEW_MAPPING = "preview_mappings", _("Preview mapping")
         CREATE_MAPPING = "create_mapping_set", _("Create mapping set")
         LIST_MAPPINGS = "list_mapping_sets", _("Find mapping set")
         LIST_SANDBOXES = "list_sandboxes", _("List sandboxes")

@@ -1,11 +1,14 @@
 """A long onboarding name in a narrow table cell wraps between its words, never inside one: in the admin's calls
-list and in My onboardings, at widths where the cell is narrow; the page itself never scrolls sideways."""
+list and in My onboardings, at widths where the cell is narrow; the page itself never scrolls sideways. A table
+wider than its card scrolls in its own wrapper, which the keyboard reaches and scrolls."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from connections.models import Onboarding
+from tests.e2e.test_accessibility import serious_violations, tab_to
 from tests.e2e.test_phone_browser import BROKEN_WORDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,3 +34,22 @@ def test_a_long_name_wraps_between_its_words_in_narrow_cells(csp_page: Page, liv
         )
         assert page.evaluate(BROKEN_WORDS) == [], (width, path, lines)
         assert not page.evaluate(PAGE_SCROLLS), (width, path)
+
+
+def test_a_table_wider_than_its_card_scrolls_with_the_keyboard(
+    logged_in: Page, live_server, browser_user, make_onboarding
+):
+    page = logged_in
+    onboarding = make_onboarding("source", owner=browser_user, name=LONG_NAME)
+    # An event hub name is one token that cannot wrap, so its column keeps the table wider than a small window.
+    Onboarding.objects.filter(pk=onboarding.pk).update(event_hub_name="rotterdam_warehouse_wholesale_orders_eu_west")
+    page.set_viewport_size({"width": 800, "height": 800})
+    page.goto(live_server.url + "/onboardings/")
+    region = page.get_by_role("region", name="Your onboardings, newest first")
+    assert region.evaluate("el => el.scrollWidth > el.clientWidth"), "the table should overflow at this width"
+    tab_to(page, ".table-wrap")
+    expect(region).to_be_focused()
+    assert region.evaluate("el => getComputedStyle(el).boxShadow") != "none", "the focused region shows no focus ring"
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("el => el.scrollLeft > 0", arg=region.element_handle())
+    assert [v for v in serious_violations(page) if v["id"] == "scrollable-region-focusable"] == []

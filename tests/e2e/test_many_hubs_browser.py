@@ -17,6 +17,10 @@ from tests.e2e.test_dataflow_browser import existing_dataset
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HUBS = ("clickstream", "inventory-updates", "orders")
+ON_ITS_LABELS_LINE = """el => {
+  const words = el.labels[0].getBoundingClientRect(), box = el.getBoundingClientRect();
+  return box.top >= words.top - 1 && box.bottom <= words.bottom + 1;
+}"""
 
 
 def sideways_scroll(page: Page) -> int:
@@ -142,6 +146,9 @@ def test_the_form_for_several_hubs_is_fetched_when_its_disclosure_is_opened(logg
     for hub in HUBS:
         expect(page.get_by_label(f"Consumer group for {hub}")).to_have_value(f"aep-{hub}")
     expect(summary).to_be_focused()  # the form arrives under the summary; focus stays where the person is
+    for hub in HUBS:  # each tick box on the line of its words, not alone under them
+        box = page.get_by_role("checkbox", name=f"Read {hub}")
+        assert box.evaluate(ON_ITS_LABELS_LINE), hub
     wait_for_htmx(page)
     assert serious_violations(page) == []
     page.keyboard.press("Enter")  # closed and opened again: the form is kept, not fetched again

@@ -35,7 +35,7 @@ UNREADABLE = """() => {
       found.push('check detail squeezed to ' + Math.round(detail.getBoundingClientRect().width) + ' px');
   }
   // A table in a labelled scroll region the keyboard can reach is meant to scroll; any other is cut off.
-  for (const wrap of document.querySelectorAll('.table-wrap:not([role=region]), .table-scroll:not([role=region])')) {
+  for (const wrap of document.querySelectorAll('.table-wrap:not([role=region])')) {
     if (wrap.scrollWidth > wrap.clientWidth + 1) found.push('table cut off: ' + (wrap.querySelector('caption')
       ? wrap.querySelector('caption').textContent.trim() : wrap.className));
   }

@@ -87,6 +87,8 @@ def test_a_superuser_runs_the_check_in_the_background_and_reads_every_guess_conf
     assert "Adobe's connection test accepted the Event Hubs credentials" in shown
     assert check.object_name in shown and "deletes it all afterwards" in shown
     assert "becomes a regression" in shown and "tests/contract/" in shown
+    guesses = shown.split('<table class="go-live-verdicts">')[1].split("</table>")[0]
+    assert "<code>" in guesses and "`" not in guesses  # code spans shown as code, never as backticks
 
 
 @queued
@@ -261,3 +263,11 @@ class TestWhoMayRunIt:
         assert "The app's guesses, where Adobe's documents are silent" in change and ">CONFIRMED<" in change
         assert '"format": "eventhubs-onboarding contract shapes, version 1"' in change.replace("&quot;", '"')
         assert 'name="_save"' not in change
+
+
+def test_a_guess_is_escaped_before_its_code_spans_become_code():
+    from connections.templatetags.code_spans import code_spans
+
+    assert code_spans("<b>`a<i>`</b> and `authSpec`") == (
+        "&lt;b&gt;<code>a&lt;i&gt;</code>&lt;/b&gt; and <code>authSpec</code>"
+    )

@@ -50,6 +50,7 @@ def test_an_empty_side_cannot_be_chosen_and_an_error_takes_focus_to_what_to_do(
     existing = page.get_by_role("radio", name="An existing dataset")
     expect(existing).to_be_disabled()  # the sandbox has no dataset yet
     expect(page.get_by_text("This sandbox has none yet.")).to_be_visible()
+    expect(page.get_by_text("No dataset in this sandbox yet.")).to_have_count(0)  # said once, on its choice
     expect(page.get_by_role("radio", name="A new dataset")).to_be_checked()
     page.get_by_role("button", name="Next: mapping").click()  # no schema picked
     expect(page.get_by_text("Choose the schema of the new dataset.")).to_be_visible()

@@ -53,3 +53,19 @@ def test_a_table_wider_than_its_card_scrolls_with_the_keyboard(
     page.keyboard.press("ArrowRight")
     page.wait_for_function("el => el.scrollLeft > 0", arg=region.element_handle())
     assert [v for v in serious_violations(page) if v["id"] == "scrollable-region-focusable"] == []
+
+
+def test_the_admin_onboardings_list_fits_a_laptop_window(csp_page: Page, live_server, admin_user, make_onboarding):
+    """Django's results wrapper scrolls sideways where no keyboard reaches it: the auditor's list must fit instead."""
+    page = csp_page
+    make_onboarding("source", owner=admin_user, name=LONG_NAME)
+    page.set_viewport_size({"width": 1100, "height": 900})
+    page.goto(live_server.url + "/admin/login/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(live_server.url + "/admin/connections/onboarding/")
+    expect(page.get_by_role("cell", name=LONG_NAME)).to_be_visible()
+    results = page.locator(".results")
+    assert results.evaluate("el => el.scrollWidth <= el.clientWidth"), "the list scrolls sideways"
+    assert not page.evaluate(PAGE_SCROLLS)

@@ -685,7 +685,7 @@ def main() -> int:
 
         django.setup()
         make_users()
-        print(f"Serving {stack.web} (gunicorn.conf.py: 2 workers, 4 threads; tasks: 8 threads); emulator {stack.emulator}")
+        print(f"Serving {stack.web} (gunicorn: 2 workers x 4 threads; tasks: 8 threads); emulator {stack.emulator}")
         print(database_line())
         report(run(stack, args))
         if args.postgres:

@@ -46,7 +46,7 @@ serve: $(VENV)/.runtime
 	trap 'kill 0' EXIT; \
 	DEBUG=false $(PY) manage.py run_tasks & \
 	DEBUG=false $(VENV)/bin/gunicorn onboarding.wsgi:application --bind $${BIND:-127.0.0.1:$(WEB_PORT)} \
-		--workers $${WEB_CONCURRENCY:-2} --access-logfile - --error-logfile -
+		--access-logfile - --error-logfile -
 
 ## screenshots: drive the real app in Chromium and write docs/screenshots/*.png
 screenshots: $(VENV)/.testing

@@ -1,7 +1,7 @@
 """`make bench`: the performance budgets, measured on a real server, each printed with its budget and met/missed.
 
 Starts, on loopback only, its own database, the emulator (faults on, so it can be made slow), gunicorn with 2
-sync workers and the task worker as `make serve` does; then measures, as people's browsers would use the app:
+workers of 4 threads and the task worker as `make serve` does; then measures, as people's browsers would use the app:
 
 - each wizard page and My onboardings against the bare logged-in page (p95 within 3x);
 - each admin list against Django's stock ModelAdmin on the same rows and columns (p95 within 1.3x);
@@ -135,7 +135,7 @@ class Stack:
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         bind = self.web.removeprefix("http://")
         self._spawn(
-            [gunicorn, "onboarding.wsgi:application", "--bind", bind, "--workers", "2", "--log-level", "warning"]
+            [gunicorn, "onboarding.wsgi:application", "--bind", bind, "--log-level", "warning"]  # gunicorn.conf.py
         )
         wait_for(self.emulator + "/__emulator__/stats")
         wait_for(self.web + "/login/")
@@ -685,7 +685,7 @@ def main() -> int:
 
         django.setup()
         make_users()
-        print(f"Serving {stack.web} (gunicorn, 2 sync workers; task worker, 8 threads); emulator {stack.emulator}")
+        print(f"Serving {stack.web} (gunicorn: 2 workers x 4 threads; tasks: 8 threads); emulator {stack.emulator}")
         print(database_line())
         report(run(stack, args))
         if args.postgres:

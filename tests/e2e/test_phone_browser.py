@@ -104,6 +104,9 @@ def test_every_page_of_the_journey_fits_a_phone(logged_in: Page, live_server, em
     phone.visit("my onboardings (empty)", base + "/onboardings/", "My onboardings")
     start_onboarding(page, live_server, "Phone orders")
     phone.measure("account")
+    # The four sign-in tabs sit in two rows of two, not on three uneven lines.
+    tops = [round(box["y"]) for box in (tab.bounding_box() for tab in page.get_by_role("tab").all()) if box]
+    assert sorted(tops.count(top) for top in set(tops)) == [2, 2], tops
     fill_standard(page, DEMO_MANAGE_KEY)
     page.get_by_role("button", name="Connect to Adobe").click()
     expect(page.get_by_role("heading", name="Choose what to read")).to_be_visible()

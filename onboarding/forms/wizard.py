@@ -40,9 +40,13 @@ class ExplainedChoices(BoundField):
     """A radio group whose choices each carry a one-line explanation (templates/onboarding/_choices.html)."""
 
     @property
+    def template_name(self) -> str:
+        return "onboarding/_choices.html"
+
+    @property
     def options(self) -> list[tuple[BoundWidget, str | Promise]]:
-        assert isinstance(self.field, ExplainedChoiceField)
-        return [(radio, self.field.explanations.get(radio.data["value"], "")) for radio in self]
+        explanations: Mapping[str, str | Promise] = getattr(self.field, "explanations", {})
+        return [(radio, explanations.get(radio.data["value"], "")) for radio in self]
 
 
 class ExplainedChoiceField(forms.ChoiceField):
@@ -52,7 +56,6 @@ class ExplainedChoiceField(forms.ChoiceField):
 
     def __init__(self, *, explanations: Mapping[str, str | Promise], **kwargs: Any) -> None:
         super().__init__(widget=forms.RadioSelect, **kwargs)
-        self.template_name = "onboarding/_choices.html"
         self.explanations = explanations
 
 
@@ -450,6 +453,8 @@ class SourceForm(forms.Form):
             field.help_text = _("Your credentials open this event hub only.")
         elif hubs:
             field.widget = forms.RadioSelect(choices=[(hub, hub) for hub in hubs])
+            # Shown as the same cards as the page's other choices.
+            field.bound_field_class = ExplainedChoices
             field.help_text = _("The event hubs Adobe found in your namespace.")
 
     def source(self) -> Source:

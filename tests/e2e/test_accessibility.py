@@ -147,6 +147,8 @@ def test_a_whole_onboarding_with_the_keyboard_alone(page: Page, live_server, bro
         page.keyboard.press("ArrowDown")
     page.keyboard.press("Space")
     expect(page.get_by_role("radio", name="orders")).to_be_checked()
+    # The event hubs are offered as the same cards as the page's other choices.
+    expect(page.locator("label.choice:has(input[name=event_hub_name]:checked)")).to_have_count(1)
     tab_to(page, "#id_consumer_group")
     page.keyboard.press("Control+A")
     page.keyboard.type("keyboard-group")
